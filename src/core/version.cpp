@@ -1,0 +1,9 @@
+#include "aiosmpp/version.hpp"
+
+namespace aiosmpp {
+
+std::string_view version() noexcept {
+  return header_version;
+}
+
+}  // namespace aiosmpp

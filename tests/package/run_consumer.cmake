@@ -1,0 +1,39 @@
+# cmake -P run_consumer.cmake: one consumer build. Variables come from tests/package/CMakeLists.txt.
+cmake_minimum_required(VERSION 3.25)
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    string(JOIN " " cmd ${ARGN})
+    message(FATAL_ERROR "failed (${rc}): ${cmd}\n${out}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+file(REMOVE_RECURSE ${WORK_DIR})
+set(build_type ${BUILD_TYPE})
+if(NOT build_type)
+  set(build_type Release)
+endif()
+set(configure_args -G ${GENERATOR} -DCMAKE_CXX_COMPILER=${CXX_COMPILER} "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
+                   -DCMAKE_BUILD_TYPE=${build_type} -DCONSUMER_MODE=${MODE}
+                   -DAIOSMPP_SOURCE_DIR=${AIOSMPP_SOURCE_DIR})
+
+if(MODE STREQUAL "find_package")
+  run(${CMAKE_COMMAND} --install ${AIOSMPP_BINARY_DIR} --prefix ${WORK_DIR}/prefix --config ${build_type})
+  foreach(f include/aiosmpp/aiosmpp.hpp lib/cmake/aiosmpp/aiosmppConfig.cmake
+            lib/cmake/aiosmpp/aiosmppConfigVersion.cmake lib/cmake/aiosmpp/FindAsio.cmake)
+    if(NOT EXISTS ${WORK_DIR}/prefix/${f})
+      message(FATAL_ERROR "install did not produce ${f}")
+    endif()
+  endforeach()
+  list(APPEND configure_args -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
+endif()
+
+run(${CMAKE_COMMAND} -S ${CMAKE_CURRENT_LIST_DIR}/consumer -B ${WORK_DIR}/build ${configure_args})
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build --parallel 2)
+run(${WORK_DIR}/build/consumer)
+message(STATUS "consumer (${MODE}) said: ${last_output}")
+if(NOT last_output MATCHES "aiosmpp ok")
+  message(FATAL_ERROR "consumer did not report success: ${last_output}")
+endif()
