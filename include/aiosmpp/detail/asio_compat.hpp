@@ -4,6 +4,7 @@
 // asio::experimental; 1.23 moved them to asio:: and 1.33 dropped the experimental aliases. Code in
 // aiosmpp names them through aiosmpp::detail so it compiles on both sides of that move.
 
+#include <asio/use_awaitable.hpp>
 #include <asio/version.hpp>
 
 #if ASIO_VERSION < 102300
@@ -23,5 +24,13 @@ using asio::experimental::as_tuple_t;
 using asio::as_tuple;
 using asio::as_tuple_t;
 #endif
+
+// The awaitable operators (a && b, a || b) are experimental in every Asio release so far.
+namespace awaitable_operators = asio::experimental::awaitable_operators;
+
+/** @brief `co_await op(use_nothrow_awaitable)` yields a tuple (error_code first) instead of
+ *  throwing: the form loops and cleanup code need (style.md §4). In 1.22 a `deferred` operation
+ *  cannot be awaited, so this is the one way to get results without exceptions there. */
+inline constexpr as_tuple_t<asio::use_awaitable_t<>> use_nothrow_awaitable{asio::use_awaitable};
 
 }  // namespace aiosmpp::detail

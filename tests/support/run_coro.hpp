@@ -1,0 +1,93 @@
+#pragma once
+
+// run_coro: runs a coroutine on an io_context to completion, or fails the test when it takes too
+// long, so that a hung coroutine test fails instead of hanging CI (Boost.Redis test/common.cpp).
+// Header-only on purpose: it needs no change to the test main library.
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+
+namespace aiosmpp::test {
+
+/** Thrown by run_coro when the coroutine did not finish in time. */
+class CoroTimeout : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/** Spawns `coro` on `io`, runs `io` until the coroutine finishes, and returns its result or
+ *  rethrows its exception. Other work on `io` (servers, timers) runs meanwhile.
+ *
+ *  Throws CoroTimeout when `timeout` passes first: the coroutine then gets a terminal cancellation
+ *  and up to `grace` more to unwind before the throw, so it does not keep running into the next
+ *  test. Throws std::runtime_error when `io` runs out of work while the coroutine is still
+ *  suspended (it waits for something nothing will ever complete). Call from the thread that runs
+ *  `io`; `io` is restarted first if it was stopped. */
+template <class T>
+T run_coro(asio::io_context& io, asio::awaitable<T> coro,
+           std::chrono::steady_clock::duration timeout = std::chrono::seconds(10),
+           std::chrono::steady_clock::duration grace = std::chrono::seconds(1)) {
+  using Value = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+  // Shared with the completion handler: after a timeout the handler may run when this function
+  // has already returned (if the io_context is run again).
+  struct State {
+    bool done = false;
+    std::exception_ptr error;
+    std::optional<Value> value;
+  };
+  auto state = std::make_shared<State>();
+  asio::cancellation_signal cancel;
+
+  if constexpr (std::is_void_v<T>) {
+    asio::co_spawn(io, std::move(coro),
+                   asio::bind_cancellation_slot(cancel.slot(), [state](std::exception_ptr e) {
+                     state->done = true;
+                     state->error = e;
+                   }));
+  } else {
+    asio::co_spawn(io, std::move(coro),
+                   asio::bind_cancellation_slot(cancel.slot(), [state](std::exception_ptr e, T v) {
+                     state->done = true;
+                     state->error = e;
+                     if (!e) state->value.emplace(std::move(v));
+                   }));
+  }
+
+  auto run_until = [&](std::chrono::steady_clock::time_point deadline) {
+    if (io.stopped()) io.restart();
+    while (!state->done && std::chrono::steady_clock::now() < deadline) {
+      if (io.run_one_until(deadline) == 0 && io.stopped()) break;
+    }
+  };
+
+  run_until(std::chrono::steady_clock::now() + timeout);
+  if (!state->done) {
+    // run_one_until returns early with the context stopped only when no work is left.
+    const bool out_of_work = io.stopped();
+    cancel.emit(asio::cancellation_type::terminal);
+    run_until(std::chrono::steady_clock::now() + grace);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
+    if (out_of_work) {
+      throw std::runtime_error(
+          "run_coro: the io_context ran out of work while the coroutine was still suspended");
+    }
+    throw CoroTimeout("run_coro: the coroutine did not finish within " + std::to_string(ms) +
+                      " ms");
+  }
+  if (state->error) std::rethrow_exception(state->error);
+  if constexpr (!std::is_void_v<T>) return std::move(*state->value);
+}
+
+}  // namespace aiosmpp::test
