@@ -171,8 +171,10 @@ class LogSink {
 
 /** @brief Appends the record as one JSON object and a '\n' to `out`:
  *  `{"time":"2026-01-02T03:04:05.678Z","level":"INFO","event":"...","metadata":{...},"fields":{...}}`.
- *  Keys keep their order; invalid UTF-8 in strings is replaced by U+FFFD; NaN and infinities are
- *  written as null (JSON has no such numbers). */
+ *  Keys keep their order (a key repeated in one call is written twice; most parsers keep the last);
+ *  invalid UTF-8 in strings is replaced by U+FFFD; doubles are written in their shortest
+ *  round-trip form and always with a '.' or exponent; NaN and infinities are written as null (JSON
+ *  has no such numbers). */
 void format_json_line(const LogRecord& record, std::string& out);
 
 /** @brief Appends the record as one human-readable line and a '\n' to `out`:

@@ -60,11 +60,22 @@ bool is_secret_log_key(std::string_view key) noexcept {
                                                                 "credential"};
   static constexpr std::array<std::string_view, 8> exact = {
       "pass", "pwd", "token", "auth_token", "access_token", "api_key", "apikey", "authorization"};
-  for (auto word : contained) {
-    if (icontains(key, word)) return true;
+  // Checked for every field of every enabled record: lower-case once into a stack buffer so the
+  // searches are plain finds. Longer keys (rare) take the slower case-insensitive scan.
+  char buffer[64];
+  if (key.size() > sizeof(buffer)) {
+    for (auto word : contained) {
+      if (icontains(key, word)) return true;
+    }
+    return false;  // every exact word is shorter than the buffer
   }
+  std::transform(key.begin(), key.end(), buffer, ascii_lower);
+  const std::string_view lower(buffer, key.size());
   for (auto word : exact) {
-    if (iequals(key, word)) return true;
+    if (lower == word) return true;
+  }
+  for (auto word : contained) {
+    if (lower.find(word) != std::string_view::npos) return true;
   }
   return false;
 }

@@ -201,9 +201,28 @@ TEST_CASE("JSON lines stay valid for invalid UTF-8 and non-finite numbers") {
               {"inf", std::numeric_limits<double>::infinity()}});
   REQUIRE(lines.lines.size() == 1);
   auto j = nlohmann::json::parse(lines.lines[0]);
-  CHECK(j["fields"]["octets"].get<std::string>().find("ok") != std::string::npos);
+  CHECK(j["fields"]["octets"].get<std::string>() ==
+        "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDok\xEF\xBF\xBD");
   CHECK(j["fields"]["nan"].is_null());
   CHECK(j["fields"]["inf"].is_null());
+
+  std::string out;
+  const LogField odd[] = {{"whole", 2.0},
+                          {"tiny", 1e-300},
+                          {"third", 1.0 / 3.0},
+                          {"key \"quoted\"\\", "caf\xC3\xA9 \xF0\x9F\x98\x80"},
+                          {"ctl", std::string_view("\0\x1f", 2)}};
+  aiosmpp::format_json_line(record_at(std::chrono::system_clock::time_point{}, "e\"v", odd), out);
+  CHECK(out.find("\"whole\":2.0") != std::string::npos);
+  auto k = nlohmann::json::parse(out);
+  CHECK(k["event"] == "e\"v");
+  CHECK(k["fields"]["whole"].is_number_float());
+  CHECK(k["fields"]["whole"] == 2.0);
+  CHECK(k["fields"]["tiny"] == 1e-300);
+  CHECK(k["fields"]["third"] == 1.0 / 3.0);                                  // round-trips exactly
+  CHECK(k["fields"]["key \"quoted\"\\"] == "caf\xC3\xA9 \xF0\x9F\x98\x80");  // UTF-8 kept
+  CHECK(k["fields"]["ctl"] == std::string("\0\x1f", 2));
+  CHECK(out.find('\0') == std::string::npos);  // control characters are escaped
 }
 
 TEST_CASE("passwords never reach a sink, in metadata or fields") {
@@ -266,6 +285,8 @@ TEST_CASE("passwords never reach a sink, in metadata or fields") {
   CHECK_FALSE(aiosmpp::is_secret_log_key("system_id"));
   CHECK_FALSE(aiosmpp::is_secret_log_key("passes"));
   CHECK_FALSE(aiosmpp::is_secret_log_key(""));
+  CHECK(aiosmpp::is_secret_log_key(std::string(70, 'x') + "PassWord"));  // beyond the fast path
+  CHECK_FALSE(aiosmpp::is_secret_log_key(std::string(70, 'x') + "token"));
 }
 
 TEST_CASE("human text lines quote what needs quoting") {
