@@ -1,0 +1,96 @@
+#pragma once
+
+/** @file
+ *  @brief Encoding and decoding of SMPP 3.4 PDUs.
+ *
+ *  Encoding validates every field first (sizes, ranges, TLV lengths, the TLV allow-list of
+ *  requests), then grows the output buffer once and writes through a pointer: on error the buffer
+ *  is untouched, and when it has room nothing is allocated.
+ *
+ *  Decoding reads one whole PDU from a contiguous span (the Framer delivers such spans), never
+ *  reads outside it, and reports every malformation as a CodecError carrying the command_status
+ *  the peer must be answered with. decode_view() allocates nothing: its strings and TLVs point
+ *  into the span. decode() copies into owning types.
+ *
+ *  Rules the decoder applies (reference §1.1, §3, §5):
+ *  - command_length must be 16.. max_pdu_size and equal the span's size (ESME_RINVCMDLEN);
+ *    command_id must be one 3.4 defines (ESME_RINVCMDID).
+ *  - A mandatory field running past the end of the PDU, or a C-octet string with no NUL before
+ *    it, is ESME_RINVCMDLEN (the body is shorter than its fields). A C-octet string with no NUL
+ *    within its maximum size gets the field's own status (ESME_RINVDSTADR for destination_addr,
+ *    ESME_RINVSYSID for system_id, ...). Time fields must be empty or 16 characters ending in
+ *    '+', '-' or 'R' ("1 or 17", §7).
+ *  - sm_length above 254 or past the end of the PDU is ESME_RINVMSGLEN; so is a non-empty
+ *    short_message next to a message_payload TLV (§3.5).
+ *  - The octets after the mandatory fields are the TLV section and must be whole TLVs: 1-3 stray
+ *    octets or a TLV whose length runs past the PDU is ESME_RINVOPTPARSTREAM. So "a body longer
+ *    than its fields" means a broken TLV part, except for header-only PDUs (§3.4), which have no
+ *    TLV section: any body there is ESME_RINVCMDLEN.
+ *  - A known TLV with a length outside its type's sizes is ESME_RINVPARLEN; a C-string TLV not
+ *    ending in its only NUL is ESME_RINVOPTPARAMVAL; a known TLV a request may not carry is
+ *    ESME_ROPTPARNOTALLWD (see tlv::allowed). Unknown tags are kept byte for byte.
+ *  - Response PDUs with a body (bind_*_resp, submit_sm_resp, ...) may also arrive header-only
+ *    (3.4 sends no body on error; some SMSCs do so on success); has_body records which. */
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "aiosmpp/pdu/pdus.hpp"
+#include "aiosmpp/pdu/result.hpp"
+
+namespace aiosmpp {
+
+/** @brief The size of the SMPP header. */
+inline constexpr std::size_t pdu_header_size = 16;
+/** @brief The default maximum PDU size: a 64 KiB body plus the header. */
+inline constexpr std::size_t default_max_pdu_size = 64 * 1024 + 16;
+
+/** @brief Decoder settings. */
+struct DecodeOptions {
+  /** Largest command_length accepted (ESME_RINVCMDLEN / errc::pdu_too_large above it). */
+  std::size_t max_pdu_size = default_max_pdu_size;
+};
+
+/** @brief The four header fields, read without validation. */
+struct RawHeader {
+  std::uint32_t command_length = 0;
+  CommandId command_id = CommandId::generic_nack;
+  CommandStatus command_status = CommandStatus::ok;
+  std::uint32_t sequence_number = 0;
+};
+
+/** @brief The header of `bytes`, or nullopt when fewer than 16 octets are given. Useful to answer
+ *  an undecodable PDU with a generic_nack or _resp carrying its sequence_number. */
+std::optional<RawHeader> read_header(std::span<const std::uint8_t> bytes) noexcept;
+
+/** @brief Decodes exactly one PDU (`bytes.size()` must equal its command_length) into an owning
+ *  Pdu. */
+Result<Pdu> decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options = {});
+
+/** @brief Decodes exactly one PDU into a PduView pointing into `bytes`. Allocates nothing. */
+Result<PduView> decode_view(std::span<const std::uint8_t> bytes, const DecodeOptions& options = {});
+
+/** @brief Appends `pdu`'s encoding to `out` (any owning or view PDU type). */
+#define AIOSMPP_DECLARE_CODEC(Owning, View, O, V)                         \
+  Result<void> encode(const Owning& pdu, std::vector<std::uint8_t>& out); \
+  Result<void> encode(const View& pdu, std::vector<std::uint8_t>& out);   \
+  Result<std::size_t> encoded_size(const Owning& pdu);                    \
+  Result<std::size_t> encoded_size(const View& pdu);                      \
+  Owning to_owning(const View& pdu);
+AIOSMPP_PDU_LIST(AIOSMPP_DECLARE_CODEC)
+#undef AIOSMPP_DECLARE_CODEC
+
+/** @brief Appends the encoding of whichever PDU `pdu` holds. */
+Result<void> encode(const Pdu& pdu, std::vector<std::uint8_t>& out);
+Result<void> encode(const PduView& pdu, std::vector<std::uint8_t>& out);
+/** @brief The validated size of `pdu`'s encoding (command_length). */
+Result<std::size_t> encoded_size(const Pdu& pdu);
+Result<std::size_t> encoded_size(const PduView& pdu);
+
+/** @brief Copies a view into owning storage (tracking and text empty). */
+Pdu to_owning(const PduView& pdu);
+
+}  // namespace aiosmpp

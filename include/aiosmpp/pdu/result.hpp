@@ -1,0 +1,146 @@
+#pragma once
+
+/** @file
+ *  @brief CodecError (what went wrong encoding or decoding a PDU, and what a peer must answer)
+ *  and Result<T>, the codec's small expected-like return type. No exceptions on this path. */
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include "aiosmpp/error.hpp"
+
+namespace aiosmpp {
+
+/** @brief The class of a codec failure; CodecError::message() turns it into words. */
+enum class CodecProblem : std::uint8_t {
+  command_length_too_small,   ///< command_length < 16 (size = the value)
+  command_length_too_large,   ///< command_length > the configured maximum (size, limit)
+  length_mismatch,            ///< the buffer holds more or fewer octets than command_length
+  unknown_command_id,         ///< command_id not defined by SMPP 3.4
+  truncated,                  ///< a mandatory field runs past the end of the PDU
+  trailing_bytes,             ///< a body-less PDU has a body (size = body octets)
+  unterminated_c_string,      ///< no NUL before the end of the PDU
+  c_string_too_long,          ///< size = characters (no NUL), limit = max characters
+  c_string_contains_nul,      ///< (encode) the string holds a NUL, which would end it early
+  invalid_time,               ///< a time field is neither empty nor 16 characters ending +,-,R
+  value_out_of_range,         ///< an integer outside the values the spec allows (size = value)
+  short_message_too_long,     ///< sm_length or short_message above 254 octets
+  short_message_past_end,     ///< sm_length runs past the end of the PDU
+  short_message_and_payload,  ///< both short_message and the message_payload TLV carry data
+  invalid_entry_count,        ///< number_of_dests / no_unsuccess outside its range
+  unused_field_set,           ///< a field the PDU's other fields make unused is not empty
+  tlv_header_truncated,       ///< 1-3 octets after the last TLV
+  tlv_length_past_end,        ///< a TLV's length runs past the end of the PDU
+  tlv_length_invalid,         ///< a known TLV's length is outside its type's sizes
+  tlv_not_allowed,            ///< a known 3.4 TLV this PDU may not carry
+  tlv_value_invalid,          ///< a C-string TLV not ending in its only NUL
+  tlv_too_large,              ///< (encode) a TLV value over 65535 octets
+  pdu_too_large,              ///< (encode) the whole PDU would exceed 0xFFFFFFFF octets
+};
+
+/** @brief A codec failure: the library's errc, the command_status an SMPP peer must answer with
+ *  (generic_nack for ESME_RINVCMDLEN / ESME_RINVCMDID, otherwise the request's own _resp), and
+ *  which PDU, field, size and limit.
+ *
+ *  `field` points at a string literal (or is empty for header problems); copying is cheap. */
+struct CodecError {
+  errc error = errc::malformed_pdu;
+  CommandStatus status = CommandStatus::unknown_error;
+  CodecProblem problem = CodecProblem::truncated;
+  CommandId command_id = CommandId::generic_nack;  ///< as read or as encoded
+  bool sequence_known = false;                     ///< false when the header was unreadable
+  std::uint32_t sequence_number = 0;
+  std::uint16_t tag = 0;  ///< the TLV tag for tlv_* problems
+  std::string_view field;
+  std::size_t size = 0;
+  std::size_t limit = 0;
+
+  /** @brief The library error code (errc category). */
+  std::error_code code() const noexcept { return make_error_code(error); }
+  /** @brief "submit_sm.destination_addr: 22 octets, limit 20 (21 with NUL)". */
+  std::string message() const;
+
+  friend bool operator==(const CodecError&, const CodecError&) = default;
+};
+
+/** @brief Value or CodecError. value() on an error throws SmppError (a programming error: check
+ *  has_value() first on paths that must not throw). */
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(CodecError error) : v_(std::in_place_index<1>, error) {}    // NOLINT
+
+  bool has_value() const noexcept { return v_.index() == 0; }
+  explicit operator bool() const noexcept { return has_value(); }
+
+  T& value() & {
+    check();
+    return *std::get_if<0>(&v_);
+  }
+  const T& value() const& {
+    check();
+    return *std::get_if<0>(&v_);
+  }
+  T&& value() && {
+    check();
+    return std::move(*std::get_if<0>(&v_));
+  }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+  /** @brief The error; only meaningful when !has_value(). */
+  const CodecError& error() const noexcept { return *std::get_if<1>(&v_); }
+
+ private:
+  void check() const {
+    if (v_.index() != 0) {
+      const auto& e = *std::get_if<1>(&v_);
+      throw SmppError(e.command_id, e.status, e.message());
+    }
+  }
+  std::variant<T, CodecError> v_;
+};
+
+/** @brief Success or CodecError. */
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() = default;
+  Result(CodecError error) : error_(error), failed_(true) {}  // NOLINT: implicit by design
+
+  bool has_value() const noexcept { return !failed_; }
+  explicit operator bool() const noexcept { return !failed_; }
+  void value() const {
+    if (failed_) throw SmppError(error_.command_id, error_.status, error_.message());
+  }
+  const CodecError& error() const noexcept { return error_; }
+
+ private:
+  CodecError error_{};
+  bool failed_ = false;
+};
+
+}  // namespace aiosmpp
+
+/** @brief Prints the message, the command_status and the sequence number when known. */
+template <>
+struct fmt::formatter<aiosmpp::CodecError> : fmt::formatter<std::string_view> {
+  auto format(const aiosmpp::CodecError& e, fmt::format_context& ctx) const -> decltype(ctx.out()) {
+    if (e.sequence_known) {
+      return fmt::format_to(ctx.out(), "{} [{}, sequence_number {}]", e.message(), e.status,
+                            e.sequence_number);
+    }
+    return fmt::format_to(ctx.out(), "{} [{}]", e.message(), e.status);
+  }
+};

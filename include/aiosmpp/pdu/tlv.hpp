@@ -1,0 +1,404 @@
+#pragma once
+
+/** @file
+ *  @brief TLVs (optional parameters, reference §5): Tlv / Tlvs (owning, ordered, unknown tags kept
+ *  byte for byte), TlvsView (zero-copy, over a decoded PDU's TLV octets), typed access to every
+ *  SMPP 3.4 TLV through `tlv::` definitions, and the per-PDU allow-list. */
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <iterator>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "aiosmpp/pdu/command_id.hpp"
+#include "aiosmpp/pdu/result.hpp"
+
+namespace aiosmpp {
+
+namespace tlv {
+
+/** @brief How a TLV's value is typed. */
+enum class Kind : std::uint8_t {
+  integer,   ///< big-endian unsigned integer of min_length..max_length octets
+  octets,    ///< octet string
+  c_string,  ///< C-octet string: the NUL is counted in the length
+  flag,      ///< no value: presence alone means "set" (length 0; 1 accepted from SMPP 5.0 peers)
+};
+
+/** @brief What the codec knows about a 3.4 TLV. */
+struct Info {
+  std::uint16_t tag;
+  std::string_view name;
+  Kind kind;
+  std::uint16_t min_length;
+  std::uint16_t max_length;
+  std::uint8_t index;  ///< 0..43, the bit in the allow-list masks
+};
+
+// X(Type, name, tag, kind, min_length, max_length, value_type); value_type is the integer type for
+// Kind::integer and unused otherwise. Lengths follow reference §5.2 and §11 (source_telematics_id
+// 1 octet, 2 accepted; alert_on_message_delivery 0, 1 accepted).
+#define AIOSMPP_TLV_LIST(X)                                                                \
+  X(DestAddrSubunit, dest_addr_subunit, 0x0005, integer, 1, 1, std::uint8_t)               \
+  X(DestNetworkType, dest_network_type, 0x0006, integer, 1, 1, std::uint8_t)               \
+  X(DestBearerType, dest_bearer_type, 0x0007, integer, 1, 1, std::uint8_t)                 \
+  X(DestTelematicsId, dest_telematics_id, 0x0008, integer, 2, 2, std::uint16_t)            \
+  X(SourceAddrSubunit, source_addr_subunit, 0x000D, integer, 1, 1, std::uint8_t)           \
+  X(SourceNetworkType, source_network_type, 0x000E, integer, 1, 1, std::uint8_t)           \
+  X(SourceBearerType, source_bearer_type, 0x000F, integer, 1, 1, std::uint8_t)             \
+  X(SourceTelematicsId, source_telematics_id, 0x0010, integer, 1, 2, std::uint16_t)        \
+  X(QosTimeToLive, qos_time_to_live, 0x0017, integer, 4, 4, std::uint32_t)                 \
+  X(PayloadType, payload_type, 0x0019, integer, 1, 1, std::uint8_t)                        \
+  X(AdditionalStatusInfoText, additional_status_info_text, 0x001D, c_string, 1, 256, void) \
+  X(ReceiptedMessageId, receipted_message_id, 0x001E, c_string, 1, 65, void)               \
+  X(MsMsgWaitFacilities, ms_msg_wait_facilities, 0x0030, integer, 1, 1, std::uint8_t)      \
+  X(PrivacyIndicator, privacy_indicator, 0x0201, integer, 1, 1, std::uint8_t)              \
+  X(SourceSubaddress, source_subaddress, 0x0202, octets, 2, 23, void)                      \
+  X(DestSubaddress, dest_subaddress, 0x0203, octets, 2, 23, void)                          \
+  X(UserMessageReference, user_message_reference, 0x0204, integer, 2, 2, std::uint16_t)    \
+  X(UserResponseCode, user_response_code, 0x0205, integer, 1, 1, std::uint8_t)             \
+  X(SourcePort, source_port, 0x020A, integer, 2, 2, std::uint16_t)                         \
+  X(DestinationPort, destination_port, 0x020B, integer, 2, 2, std::uint16_t)               \
+  X(SarMsgRefNum, sar_msg_ref_num, 0x020C, integer, 2, 2, std::uint16_t)                   \
+  X(LanguageIndicator, language_indicator, 0x020D, integer, 1, 1, std::uint8_t)            \
+  X(SarTotalSegments, sar_total_segments, 0x020E, integer, 1, 1, std::uint8_t)             \
+  X(SarSegmentSeqnum, sar_segment_seqnum, 0x020F, integer, 1, 1, std::uint8_t)             \
+  X(ScInterfaceVersion, sc_interface_version, 0x0210, integer, 1, 1, std::uint8_t)         \
+  X(CallbackNumPresInd, callback_num_pres_ind, 0x0302, integer, 1, 1, std::uint8_t)        \
+  X(CallbackNumAtag, callback_num_atag, 0x0303, octets, 0, 65, void)                       \
+  X(NumberOfMessages, number_of_messages, 0x0304, integer, 1, 1, std::uint8_t)             \
+  X(CallbackNum, callback_num, 0x0381, octets, 4, 19, void)                                \
+  X(DpfResult, dpf_result, 0x0420, integer, 1, 1, std::uint8_t)                            \
+  X(SetDpf, set_dpf, 0x0421, integer, 1, 1, std::uint8_t)                                  \
+  X(MsAvailabilityStatus, ms_availability_status, 0x0422, integer, 1, 1, std::uint8_t)     \
+  X(NetworkErrorCode, network_error_code, 0x0423, octets, 3, 3, void)                      \
+  X(MessagePayload, message_payload, 0x0424, octets, 0, 65535, void)                       \
+  X(DeliveryFailureReason, delivery_failure_reason, 0x0425, integer, 1, 1, std::uint8_t)   \
+  X(MoreMessagesToSend, more_messages_to_send, 0x0426, integer, 1, 1, std::uint8_t)        \
+  X(MessageState, message_state, 0x0427, integer, 1, 1, std::uint8_t)                      \
+  X(UssdServiceOp, ussd_service_op, 0x0501, octets, 1, 1, void)                            \
+  X(DisplayTime, display_time, 0x1201, integer, 1, 1, std::uint8_t)                        \
+  X(SmsSignal, sms_signal, 0x1203, integer, 2, 2, std::uint16_t)                           \
+  X(MsValidity, ms_validity, 0x1204, integer, 1, 1, std::uint8_t)                          \
+  X(AlertOnMessageDelivery, alert_on_message_delivery, 0x130C, flag, 0, 1, void)           \
+  X(ItsReplyType, its_reply_type, 0x1380, integer, 1, 1, std::uint8_t)                     \
+  X(ItsSessionInfo, its_session_info, 0x1383, octets, 2, 2, void)
+
+namespace detail {
+enum Index : std::uint8_t {
+#define AIOSMPP_TLV_INDEX(Type, name, tag, kind, min, max, vt) Type##_index,
+  AIOSMPP_TLV_LIST(AIOSMPP_TLV_INDEX)
+#undef AIOSMPP_TLV_INDEX
+      count
+};
+}  // namespace detail
+
+/** @brief One type per 3.4 TLV, for `tlvs.get<tlv::SarMsgRefNum>()` and friends. */
+#define AIOSMPP_TLV_DEF(Type, name_, tag_, kind_, min_, max_, vt) \
+  struct Type {                                                   \
+    static constexpr std::uint16_t tag = tag_;                    \
+    static constexpr std::string_view name = #name_;              \
+    static constexpr Kind kind = Kind::kind_;                     \
+    static constexpr std::uint16_t min_length = min_;             \
+    static constexpr std::uint16_t max_length = max_;             \
+    static constexpr std::uint8_t index = detail::Type##_index;   \
+    using integer_type = vt;                                      \
+  };
+AIOSMPP_TLV_LIST(AIOSMPP_TLV_DEF)
+#undef AIOSMPP_TLV_DEF
+
+/** @brief The codec's knowledge of `tag`, or nullptr for a tag SMPP 3.4 does not define
+ *  (vendor-specific 0x1400-0x3FFF, 5.0-only, reserved). */
+const Info* find(std::uint16_t tag) noexcept;
+
+/** @brief All 44 TLVs of SMPP 3.4, in tag order. */
+std::span<const Info> all() noexcept;
+
+/** @brief The 3.4 TLVs `command` may carry, one bit per Info::index (reference §3 and §5.2, plus
+ *  the extras §11 says decoders accept: submit_multi may also carry more_messages_to_send,
+ *  number_of_messages, user_response_code, its_reply_type, its_session_info, ussd_service_op;
+ *  deliver_sm and data_sm may carry ussd_service_op). */
+std::uint64_t allowed_mask(CommandId command) noexcept;
+
+/** @brief Whether `command` may carry `tag`. Tags 3.4 does not define are always allowed (and
+ *  kept byte for byte). The codec enforces the list on requests, where the peer must answer a
+ *  violation with ESME_ROPTPARNOTALLWD; responses may carry any TLV, because dropping a response
+ *  over an extra TLV (SMPP 5.0 SMSCs add some) would lose the message it answers. */
+bool allowed(CommandId command, std::uint16_t tag) noexcept;
+
+template <class T>
+concept Definition = requires {
+  { T::tag } -> std::convertible_to<std::uint16_t>;
+  { T::kind } -> std::convertible_to<Kind>;
+};
+
+}  // namespace tlv
+
+/** @brief One TLV as stored: tag and raw value octets (length is value.size()). */
+struct Tlv {
+  std::uint16_t tag = 0;
+  std::vector<std::uint8_t> value;
+
+  friend bool operator==(const Tlv&, const Tlv&) = default;
+};
+
+/** @brief One TLV inside a receive buffer. */
+struct TlvView {
+  std::uint16_t tag = 0;
+  std::span<const std::uint8_t> value;
+};
+
+namespace detail {
+
+template <class Def>
+auto tlv_typed_value(std::span<const std::uint8_t> v) {
+  if constexpr (Def::kind == tlv::Kind::integer) {
+    using I = typename Def::integer_type;
+    std::optional<I> out;
+    if (v.size() >= Def::min_length && v.size() <= Def::max_length) {
+      std::uint32_t x = 0;
+      for (auto b : v)
+        x = (x << 8) | b;
+      out = static_cast<I>(x);
+    }
+    return out;
+  } else if constexpr (Def::kind == tlv::Kind::octets) {
+    return std::optional<std::span<const std::uint8_t>>(v);
+  } else if constexpr (Def::kind == tlv::Kind::c_string) {
+    std::optional<std::string_view> out;
+    if (!v.empty() && v.back() == 0) {
+      out = std::string_view(reinterpret_cast<const char*>(v.data()), v.size() - 1);
+    }
+    return out;
+  } else {
+    return true;
+  }
+}
+
+}  // namespace detail
+
+/** @brief A PDU's TLVs in wire order. Unknown and repeated tags are kept exactly as given.
+ *
+ *  Typed access: `get<tlv::SarMsgRefNum>()` gives std::optional<std::uint16_t>; octet-string TLVs
+ *  give std::optional<std::span<const std::uint8_t>>, C-string TLVs std::optional<std::string_view>
+ *  (without the NUL), flag TLVs a bool (present). A value of the wrong length reads as absent;
+ *  the decoder rejects such a TLV anyway, and the encoder refuses to write one. */
+class Tlvs {
+ public:
+  using value_type = Tlv;
+  using const_iterator = std::vector<Tlv>::const_iterator;
+
+  Tlvs() = default;
+  Tlvs(std::initializer_list<Tlv> items) : items_(items) {}
+
+  const_iterator begin() const noexcept { return items_.begin(); }
+  const_iterator end() const noexcept { return items_.end(); }
+  std::size_t size() const noexcept { return items_.size(); }
+  bool empty() const noexcept { return items_.empty(); }
+  const Tlv& operator[](std::size_t i) const { return items_[i]; }
+  void clear() noexcept { items_.clear(); }
+  void reserve(std::size_t n) { items_.reserve(n); }
+
+  /** @brief Appends a TLV as is (no check here; the encoder checks known tags). */
+  void push_back(Tlv tlv) { items_.push_back(std::move(tlv)); }
+  void add(std::uint16_t tag, std::span<const std::uint8_t> value) {
+    items_.push_back(Tlv{tag, std::vector<std::uint8_t>(value.begin(), value.end())});
+  }
+
+  /** @brief The first TLV with `tag`, or nullptr. */
+  const Tlv* find(std::uint16_t tag) const noexcept {
+    for (const auto& t : items_) {
+      if (t.tag == tag) return &t;
+    }
+    return nullptr;
+  }
+  bool contains(std::uint16_t tag) const noexcept { return find(tag) != nullptr; }
+  /** @brief Removes every TLV with `tag`; returns how many. */
+  std::size_t erase(std::uint16_t tag);
+
+  template <tlv::Definition Def>
+  auto get() const {
+    const Tlv* t = find(Def::tag);
+    using R = decltype(detail::tlv_typed_value<Def>({}));
+    if (t == nullptr) {
+      if constexpr (std::is_same_v<R, bool>) {
+        return false;
+      } else {
+        return R{};
+      }
+    }
+    return detail::tlv_typed_value<Def>(t->value);
+  }
+  template <tlv::Definition Def>
+  bool contains() const noexcept {
+    return contains(Def::tag);
+  }
+
+  /** @brief Sets an integer TLV, replacing the first one with the same tag. */
+  template <tlv::Definition Def>
+  requires(Def::kind == tlv::Kind::integer) void set(typename Def::integer_type value) {
+    std::uint8_t buf[4];
+    std::size_t n = Def::min_length;
+    if constexpr (Def::max_length > Def::min_length) {
+      while (n < Def::max_length && (static_cast<std::uint32_t>(value) >> (8 * n)) != 0)
+        ++n;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      buf[i] = static_cast<std::uint8_t>(static_cast<std::uint32_t>(value) >> (8 * (n - 1 - i)));
+    }
+    replace(Def::tag, std::span<const std::uint8_t>(buf, n));
+  }
+  /** @brief Sets a flag TLV (length 0). */
+  template <tlv::Definition Def>
+  requires(Def::kind == tlv::Kind::flag) void set() { replace(Def::tag, {}); }
+  /** @brief Sets an octet-string TLV; fails (naming the TLV and its limits) when the length is
+   *  outside the TLV's sizes, leaving the TLVs unchanged. */
+  template <tlv::Definition Def>
+  requires(Def::kind == tlv::Kind::octets) Result<void> set(std::span<const std::uint8_t> value) {
+    if (value.size() < Def::min_length || value.size() > Def::max_length) {
+      return length_error(Def::tag, value.size());
+    }
+    replace(Def::tag, value);
+    return {};
+  }
+  /** @brief Sets a C-string TLV from text without its NUL (the NUL is added); fails when the
+   *  text holds a NUL or is too long, leaving the TLVs unchanged. */
+  template <tlv::Definition Def>
+  requires(Def::kind == tlv::Kind::c_string) Result<void> set(std::string_view text) {
+    if (text.find('\0') != std::string_view::npos || text.size() + 1 > Def::max_length) {
+      return length_error(Def::tag, text.size() + 1);
+    }
+    std::vector<std::uint8_t> v(text.begin(), text.end());
+    v.push_back(0);
+    replace_owned(Def::tag, std::move(v));
+    return {};
+  }
+  template <tlv::Definition Def>
+  std::size_t erase() {
+    return erase(Def::tag);
+  }
+
+  friend bool operator==(const Tlvs&, const Tlvs&) = default;
+
+ private:
+  void replace(std::uint16_t tag, std::span<const std::uint8_t> value) {
+    replace_owned(tag, std::vector<std::uint8_t>(value.begin(), value.end()));
+  }
+  void replace_owned(std::uint16_t tag, std::vector<std::uint8_t> value);
+  static CodecError length_error(std::uint16_t tag, std::size_t size);
+
+  std::vector<Tlv> items_;
+};
+
+/** @brief The TLVs of a PDU decoded with decode_view(): a view of the TLV octets in the receive
+ *  buffer, walked on demand (no allocation). Valid while that buffer is. Iteration stops at the
+ *  first incomplete TLV, so it never reads outside the octets it was given. */
+class TlvsView {
+ public:
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = TlvView;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const TlvView*;
+    using reference = TlvView;
+
+    const_iterator() = default;
+    TlvView operator*() const noexcept { return current_; }
+    const TlvView* operator->() const noexcept { return &current_; }
+    const_iterator& operator++() noexcept {
+      rest_ = rest_.subspan(4 + current_.value.size());
+      load();
+      return *this;
+    }
+    const_iterator operator++(int) noexcept {
+      auto copy = *this;
+      ++*this;
+      return copy;
+    }
+    friend bool operator==(const const_iterator& a, const const_iterator& b) noexcept {
+      return a.rest_.data() == b.rest_.data() && a.rest_.size() == b.rest_.size();
+    }
+
+   private:
+    friend class TlvsView;
+    explicit const_iterator(std::span<const std::uint8_t> rest) noexcept : rest_(rest) { load(); }
+    void load() noexcept {
+      if (rest_.size() < 4) {
+        rest_ = rest_.subspan(rest_.size());
+        return;
+      }
+      const std::size_t len = (std::size_t{rest_[2]} << 8) | rest_[3];
+      if (len > rest_.size() - 4) {
+        rest_ = rest_.subspan(rest_.size());
+        return;
+      }
+      current_ =
+          TlvView{static_cast<std::uint16_t>((rest_[0] << 8) | rest_[1]), rest_.subspan(4, len)};
+    }
+    std::span<const std::uint8_t> rest_;
+    TlvView current_{};
+  };
+  using value_type = TlvView;
+
+  TlvsView() = default;
+  /** @brief A view over TLV octets (tag, length, value, ...), as found after a PDU's mandatory
+   *  fields. */
+  explicit TlvsView(std::span<const std::uint8_t> bytes) noexcept : bytes_(bytes) {}
+
+  const_iterator begin() const noexcept { return const_iterator(bytes_); }
+  const_iterator end() const noexcept { return const_iterator(bytes_.subspan(bytes_.size())); }
+  bool empty() const noexcept { return begin() == end(); }
+  std::size_t size() const noexcept {
+    std::size_t n = 0;
+    for (auto it = begin(); it != end(); ++it)
+      ++n;
+    return n;
+  }
+  /** @brief The raw TLV octets. */
+  std::span<const std::uint8_t> bytes() const noexcept { return bytes_; }
+
+  std::optional<TlvView> find(std::uint16_t tag) const noexcept {
+    for (auto t : *this) {
+      if (t.tag == tag) return t;
+    }
+    return std::nullopt;
+  }
+  bool contains(std::uint16_t tag) const noexcept { return find(tag).has_value(); }
+
+  template <tlv::Definition Def>
+  auto get() const {
+    auto t = find(Def::tag);
+    using R = decltype(detail::tlv_typed_value<Def>({}));
+    if (!t) {
+      if constexpr (std::is_same_v<R, bool>) {
+        return false;
+      } else {
+        return R{};
+      }
+    }
+    return detail::tlv_typed_value<Def>(t->value);
+  }
+  template <tlv::Definition Def>
+  bool contains() const noexcept {
+    return contains(Def::tag);
+  }
+
+  /** @brief Copies into an owning Tlvs. */
+  Tlvs to_owning() const;
+
+  friend bool operator==(const TlvsView& a, const TlvsView& b) noexcept {
+    return std::equal(a.bytes_.begin(), a.bytes_.end(), b.bytes_.begin(), b.bytes_.end());
+  }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+};
+
+}  // namespace aiosmpp
