@@ -149,7 +149,10 @@ void LogMetadata::rebuild_views() {
   // a std::vector that must allocate.
   views_.clear();
   views_.reserve(entries_.size());
-  for (const auto& [key, value] : entries_) {
+  // Not a structured binding: clang 14 can't capture those in the lambda below.
+  for (const auto& entry : entries_) {
+    const std::string& key = entry.first;
+    const Owned& value = entry.second;
     std::visit(
         [&](const auto& v) {
           if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) {
