@@ -1,0 +1,113 @@
+#pragma once
+
+/** @file
+ *  @brief SMSC delivery receipts (SMPP 3.4 Appendix B): parsing the text real SMSCs send, with
+ *  the receipted_message_id / message_state TLVs as fallback, and formatting one. */
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "aiosmpp/text/result.hpp"
+
+namespace aiosmpp::text {
+
+/** @brief esm_class message type "SMSC delivery receipt" (bits 5..2 = 0001), as aiosmpplib's
+ *  `is_receipt`. */
+constexpr bool is_receipt(std::uint8_t esm_class) noexcept {
+  return (esm_class & 0x3C) == 0x04;
+}
+
+/** @brief esm_class message type "intermediate delivery notification" (0x20). */
+constexpr bool is_intermediate_notification(std::uint8_t esm_class) noexcept {
+  return (esm_class & 0x3C) == 0x20;
+}
+
+/** @brief message_state values (SMPP 3.4 §5.2.28; 0 and 9 are SMPP 5.0). */
+enum class DeliveryState : std::uint8_t {
+  scheduled = 0,
+  enroute = 1,
+  delivered = 2,
+  expired = 3,
+  deleted = 4,
+  undeliverable = 5,
+  accepted = 6,
+  unknown = 7,
+  rejected = 8,
+  skipped = 9,
+};
+
+/** @brief The state a `stat:` word means, case-insensitive: the seven Appendix B words plus the
+ *  variants SMSCs send (ENROUTE, DELIVERED, ACCEPTED, UNDELIVERABLE, REJECTED, FAILED, BUFFERED,
+ *  SCHEDULED, SKIPPED). nullopt for anything else. */
+std::optional<DeliveryState> state_from_stat(std::string_view stat) noexcept;
+
+/** @brief The Appendix B word for a state (DELIVRD, UNDELIV, ...). */
+std::string_view stat_word(DeliveryState state) noexcept;
+
+/** @brief A receipt date as sent, and its value when it could be read.
+ *
+ *  Accepted forms: `YYMMDDhhmm` (spec), `YYMMDDhhmmss`, `YYYYMMDDhhmmss`, and a 16-character
+ *  SMPP absolute time. The time is the SMSC's local time (the receipt gives no zone, except in
+ *  the SMPP form, whose offset is in `utc_offset_quarter_hours`); an all-zero or impossible date
+ *  leaves it empty. */
+struct ReceiptDate {
+  std::string raw;
+  std::optional<std::chrono::local_seconds> time;
+  std::optional<int> utc_offset_quarter_hours;
+  friend bool operator==(const ReceiptDate&, const ReceiptDate&) = default;
+};
+
+/** @brief A parsed delivery receipt. Absent fields stay empty. */
+struct Receipt {
+  std::string id;                           ///< `id:` (or the TLV when the text has none)
+  std::optional<std::uint32_t> submitted;   ///< `sub:`
+  std::optional<std::uint32_t> delivered;   ///< `dlvrd:`
+  std::optional<ReceiptDate> submit_date;   ///< `submit date:` / `submit_date:`
+  std::optional<ReceiptDate> done_date;     ///< `done date:` / `done_date:`
+  std::string stat;                         ///< `stat:` as sent
+  std::optional<DeliveryState> state;       ///< from `stat:`, else the message_state TLV
+  std::string err;                          ///< `err:` as sent (may be non-numeric)
+  std::optional<std::uint32_t> error_code;  ///< `err:` when it is decimal
+  std::optional<std::string> text;          ///< everything after `text:` (any case)
+  std::string receipted_message_id;         ///< the TLV, when given
+  /** @brief Other `key:value` fields in order (key lower-cased). Words that follow a field's
+   *  value without a key of their own are kept under the empty key. */
+  std::vector<std::pair<std::string, std::string>> extras;
+  bool id_from_tlv = false;     ///< `id` came from receipted_message_id
+  bool state_from_tlv = false;  ///< `state` came from message_state
+  friend bool operator==(const Receipt&, const Receipt&) = default;
+};
+
+/** @brief What the PDU carries besides the text. */
+struct ReceiptTlvs {
+  std::optional<std::string> receipted_message_id;
+  std::optional<std::uint8_t> message_state;
+};
+
+/** @brief Parses receipt text, tolerating the variations of real SMSCs: keys in any order and
+ *  case, `submit_date`/`done_date` spellings, missing fields, hex/UUID/long ids, 10/12/14-digit
+ *  dates, non-numeric `err`, `text:` containing spaces and colons, vendor fields (kept in
+ *  `extras`). The id falls back to receipted_message_id and the state to message_state.
+ *  Error (`TextErrc::invalid_receipt`) only when no id can be found. */
+Result<Receipt> parse_receipt(std::string_view text, const ReceiptTlvs& tlvs = {});
+
+/** @brief How `format_receipt` writes a receipt. */
+struct ReceiptFormat {
+  bool seconds_in_dates = false;  ///< `YYMMDDhhmmss` instead of the spec's `YYMMDDhhmm`
+  std::size_t text_length = 20;   ///< characters of `text` kept (Appendix B: 20)
+};
+
+/** @brief Writes `id:… sub:SSS dlvrd:DDD submit date:… done date:… stat:… err:EEE text:…`.
+ *  Missing counts are written 000, missing dates as zeros, a missing stat from `state` (else
+ *  UNKNOWN), err from `err` or `error_code` (3 digits). Extras are not written. */
+std::string format_receipt(const Receipt& receipt, const ReceiptFormat& format = {});
+
+/** @brief Parses one receipt date (see `ReceiptDate`); the raw text is always kept. */
+ReceiptDate parse_receipt_date(std::string_view raw);
+
+}  // namespace aiosmpp::text
