@@ -121,17 +121,18 @@ class Sizer : public Walker {
   using Walker::Walker;
   std::size_t size = pdu_header_size;
 
-  void optional_body(const bool& has_body) noexcept {
+  void optional_body(const bool& has_body, const bool&) noexcept {
     if (!has_body) skip_ = true;
   }
   template <class S>
-  void c_string(std::string_view name, std::size_t max, CommandStatus status, const S& s) noexcept {
-    if (failed_ || !check_unused(name, s)) return;
+  void c_string(std::string_view name, std::size_t max, CommandStatus status, const S& s,
+                const S& def) noexcept {
+    if (failed_ || !check_unused(name, s, def)) return;
     check_c_string(name, max, status, as_view(s));
   }
   template <class S>
-  void time(std::string_view name, CommandStatus status, const S& s) noexcept {
-    if (failed_ || !check_unused(name, s)) return;
+  void time(std::string_view name, CommandStatus status, const S& s, const S& def) noexcept {
+    if (failed_ || !check_unused(name, s, def)) return;
     const std::string_view t = as_view(s);
     if (!valid_time(t)) {
       fail(errc::invalid_field, status, CodecProblem::invalid_time, name, t.size(), 16);
@@ -140,19 +141,21 @@ class Sizer : public Walker {
     check_c_string(name, 17, status, t);
   }
   template <class P>
-  void address(std::string_view name, std::size_t max, CommandStatus status, const P& a) noexcept {
-    if (failed_ || !check_unused(name, a)) return;
+  void address(std::string_view name, std::size_t max, CommandStatus status, const P& a,
+               const P& def) noexcept {
+    if (failed_ || !check_unused(name, a, def)) return;
     size += 2;
     check_c_string(name, max, status, as_view(a.number));
   }
   template <class T>
-  void octet(std::string_view name, const T& v) noexcept {
-    if (failed_ || !check_unused(name, v)) return;
+  void octet(std::string_view name, const T& v, const T& def) noexcept {
+    if (failed_ || !check_unused(name, v, def)) return;
     size += 1;
   }
   template <class T>
-  void octet_max(std::string_view name, unsigned max, CommandStatus status, const T& v) noexcept {
-    if (failed_ || !check_unused(name, v)) return;
+  void octet_max(std::string_view name, unsigned max, CommandStatus status, const T& v,
+                 const T& def) noexcept {
+    if (failed_ || !check_unused(name, v, def)) return;
     if (to_octet(v) > max) {
       fail(errc::invalid_field, status, CodecProblem::value_out_of_range, name, to_octet(v), max);
       return;
@@ -160,8 +163,9 @@ class Sizer : public Walker {
     size += 1;
   }
   template <class T>
-  void octet_mask(std::string_view name, unsigned mask, CommandStatus status, const T& v) noexcept {
-    if (failed_ || !check_unused(name, v)) return;
+  void octet_mask(std::string_view name, unsigned mask, CommandStatus status, const T& v,
+                  const T& def) noexcept {
+    if (failed_ || !check_unused(name, v, def)) return;
     if ((to_octet(v) & ~mask) != 0) {
       fail(errc::invalid_field, status, CodecProblem::value_out_of_range, name, to_octet(v), mask);
       return;
@@ -169,8 +173,8 @@ class Sizer : public Walker {
     size += 1;
   }
   template <class S>
-  void short_message(const S& s) noexcept {
-    if (failed_ || !check_unused("short_message", s)) return;
+  void short_message(const S& s, const S& def) noexcept {
+    if (failed_ || !check_unused("short_message", s, def)) return;
     const std::size_t n = as_view(s).size();
     if (n > max_short_message) {
       fail(errc::invalid_field, CommandStatus::invalid_message_length,
@@ -181,8 +185,8 @@ class Sizer : public Walker {
     size += 1 + n;
   }
   template <class L>
-  void dest_addresses(const L& list) noexcept {
-    if (failed_ || !check_unused("dest_addresses", list)) return;
+  void dest_addresses(const L& list, const L& def) noexcept {
+    if (failed_ || !check_unused("dest_addresses", list, def)) return;
     if (list.size() < 1 || list.size() > 254) {
       fail(errc::invalid_field, CommandStatus::invalid_number_of_dests,
            CodecProblem::invalid_entry_count, "number_of_dests", list.size(), 254);
@@ -221,8 +225,8 @@ class Sizer : public Walker {
     }
   }
   template <class L>
-  void unsuccess_smes(const L& list) noexcept {
-    if (failed_ || !check_unused("unsuccess_smes", list)) return;
+  void unsuccess_smes(const L& list, const L& def) noexcept {
+    if (failed_ || !check_unused("unsuccess_smes", list, def)) return;
     if (list.size() > 255) {
       fail(errc::invalid_field, CommandStatus::invalid_number_of_dests,
            CodecProblem::invalid_entry_count, "no_unsuccess", list.size(), 255);
@@ -238,8 +242,8 @@ class Sizer : public Walker {
     }
   }
   template <class T>
-  void tlvs(const T& seq) noexcept {
-    if (failed_ || !check_unused("tlvs", seq)) return;
+  void tlvs(const T& seq, const T& def) noexcept {
+    if (failed_ || !check_unused("tlvs", seq, def)) return;
     for (const auto& t : seq) {
       const auto value = as_bytes(t.value);
       if (value.size() > 0xFFFF) {
@@ -261,11 +265,12 @@ class Sizer : public Walker {
     const auto* info = tlv::find(tag);
     return info != nullptr ? info->name : std::string_view("tlv");
   }
-  // With has_body == false every field must hold its default: the encoder would drop it.
+  // With has_body == false every field must hold its default (`def`, from a default-constructed
+  // PDU): the encoder would drop it.
   template <class T>
-  bool check_unused(std::string_view name, const T& v) noexcept {
+  bool check_unused(std::string_view name, const T& v, const T& def) noexcept {
     if (!skip_) return true;
-    if (!(v == T{})) {
+    if (!(v == def)) {
       fail(errc::invalid_field, CommandStatus::system_error, CodecProblem::unused_field_set, name);
     }
     return false;
@@ -688,8 +693,9 @@ Context context_for(std::uint32_t sequence_number, bool known) noexcept {
 
 template <class P>
 Result<std::size_t> size_of(const P& pdu) noexcept {
+  static const P defaults{};
   Sizer s(context_for<P>(pdu.header.sequence_number, true));
-  P::fields(s, pdu);
+  P::fields(s, pdu, defaults);
   if (s.failed()) return s.error();
   if (s.size > 0xFFFFFFFFU) {
     CodecError e;
