@@ -6,7 +6,7 @@ namespace aiosmpp::text {
 
 Result<DecodedUserData> decode_user_data(std::span<const std::uint8_t> user_data,
                                          std::uint8_t data_coding, bool udhi,
-                                         const DecodeOptions& options) {
+                                         const TextDecodeOptions& options) {
   const CodecRegistry& reg =
       options.registry != nullptr ? *options.registry : CodecRegistry::builtin();
   const Codec* codec = reg.find(data_coding);

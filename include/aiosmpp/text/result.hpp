@@ -11,13 +11,14 @@
 #include <utility>
 #include <variant>
 
+#include "aiosmpp/pdu/message_text.hpp"
+
 namespace aiosmpp::text {
 
-/** @brief What an encoder does with a character it cannot represent. */
-enum class ErrorMode : std::uint8_t {
-  strict,  ///< fail with `TextErrc::unencodable`, naming the character and its position
-  replace  ///< substitute a look-alike where one is defined, else `?`
-};
+/** @brief What an encoder does with a character it cannot represent: `strict` fails with
+ *  `TextErrc::unencodable`, naming the character and its position; `replace` substitutes a
+ *  look-alike where one is defined, else `?`. The same type as MessageText::errors. */
+using ErrorMode = aiosmpp::ErrorMode;
 
 /** @brief What went wrong in a text operation. */
 enum class TextErrc : std::uint8_t {

@@ -16,7 +16,7 @@
 namespace aiosmpp::text {
 
 /** @brief How received user data is decoded. */
-struct DecodeOptions {
+struct TextDecodeOptions {
   const CodecRegistry* registry = nullptr;  ///< nullptr: built-ins (data_coding 0 = GSM 03.38)
   /** @brief Received text is usually shown rather than rejected: replace by default. */
   ErrorMode errors = ErrorMode::replace;
@@ -36,6 +36,6 @@ struct DecodedUserData {
  *  malformed UDH, an unknown data_coding, undecodable text in strict mode. */
 Result<DecodedUserData> decode_user_data(std::span<const std::uint8_t> user_data,
                                          std::uint8_t data_coding, bool udhi,
-                                         const DecodeOptions& options = {});
+                                         const TextDecodeOptions& options = {});
 
 }  // namespace aiosmpp::text
