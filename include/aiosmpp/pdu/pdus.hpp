@@ -212,8 +212,7 @@ class PackedList {
   std::span<const std::uint8_t> bytes() const noexcept { return bytes_; }
 
   friend bool operator==(const PackedList& a, const PackedList& b) noexcept {
-    return a.count_ == b.count_ &&
-           std::equal(a.bytes_.begin(), a.bytes_.end(), b.bytes_.begin(), b.bytes_.end());
+    return a.count_ == b.count_ && bytes_equal(a.bytes_, b.bytes_);
   }
 
  private:

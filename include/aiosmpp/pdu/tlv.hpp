@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <iterator>
 #include <optional>
@@ -155,6 +156,12 @@ struct TlvView {
 };
 
 namespace detail {
+
+// Spans of a default view have a null data(); memcmp must never see it, even for 0 octets.
+inline bool bytes_equal(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept {
+  return a.size() == b.size() &&
+         (a.empty() || b.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+}
 
 template <class Def>
 auto tlv_typed_value(std::span<const std::uint8_t> v) {
@@ -394,7 +401,7 @@ class TlvsView {
   Tlvs to_owning() const;
 
   friend bool operator==(const TlvsView& a, const TlvsView& b) noexcept {
-    return std::equal(a.bytes_.begin(), a.bytes_.end(), b.bytes_.begin(), b.bytes_.end());
+    return detail::bytes_equal(a.bytes_, b.bytes_);
   }
 
  private:
