@@ -1,0 +1,745 @@
+// aiosmpp-pdu: the PDU inspector. decode (hex -> annotated JSON), encode (JSON -> hex), split
+// (what a text costs) and receipt (what an SMSC receipt says). Exit status: 0 success, 1 invalid
+// input (the message says why), 2 usage error.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "aiosmpp/json.hpp"
+#include "aiosmpp/pdu/pdu.hpp"
+#include "aiosmpp/text/codec.hpp"
+#include "aiosmpp/text/receipt.hpp"
+#include "aiosmpp/text/split.hpp"
+#include "aiosmpp/text/udh.hpp"
+#include "aiosmpp/text/user_data.hpp"
+
+namespace {
+
+using aiosmpp::Pdu;
+using Json = nlohmann::ordered_json;
+using Args = std::vector<std::string_view>;
+
+constexpr int exit_ok = 0;
+constexpr int exit_invalid = 1;
+constexpr int exit_usage = 2;
+
+constexpr std::string_view main_help = R"(usage: aiosmpp-pdu <command> [options] [arguments]
+
+Inspect SMPP 3.4 PDUs and texts.
+
+commands:
+  decode   hex PDU(s) -> JSON with every field by name, plus read-only notes (keys starting '_')
+  encode   JSON (as decode prints it, notes optional) -> hex
+  split    how a text is encoded and split into segments, with each segment's bytes
+  receipt  parse an SMSC delivery receipt text
+
+Run 'aiosmpp-pdu <command> --help' for a command's options.
+Exit status: 0 success, 1 invalid input (the error says why), 2 usage error.
+)";
+
+constexpr std::string_view decode_help =
+    R"(usage: aiosmpp-pdu decode [--compact] [--no-notes] [HEX...]
+
+Decodes one PDU, or several back to back, given as hex on the command line or on stdin
+(whitespace anywhere between octets, an optional 0x prefix). Prints JSON (2-space indent):
+the header, every body field and TLV by name, and notes for people (keys starting with '_':
+command_id and length, status description, esm_class bits, data_coding, the short message as
+text, a parsed delivery receipt). 'encode' ignores the notes, so decode | encode gives the
+same bytes. Several PDUs give a JSON array.
+
+On an invalid PDU prints the decode error with the command_status a peer would answer with to
+stderr and exits 1.
+
+options:
+  --compact    one line of JSON
+  --no-notes   only the fields 'encode' reads
+)";
+
+constexpr std::string_view encode_help = R"(usage: aiosmpp-pdu encode [JSON]
+
+Reads a PDU as JSON (what 'decode' prints; notes are ignored) from the argument or stdin and
+prints its bytes as hex. A JSON array gives one line of hex per PDU. Missing fields take their
+defaults, so {"type": "enquire_link", "sequence_number": 1} is enough.
+
+On invalid JSON, or a PDU the codec refuses, prints the error naming the field to stderr and
+exits 1. A "text" member (MessageText) is kept in JSON but not encoded: the codec writes the
+wire fields only (short_message, message_payload).
+)";
+
+constexpr std::string_view split_help = R"(usage: aiosmpp-pdu split [options] [TEXT...]
+
+Shows how TEXT (the arguments joined by spaces, or stdin) would be sent: the encoding chosen,
+data_coding, the number of segments and each segment's bytes in hex with its UDH or SAR values,
+and 'sms_parts', the parts a handset receives (what an operator bills).
+
+options:
+  --encoding E     auto (default), gsm (= gsm7), gsm7_packed, ucs2, latin1, ascii, binary
+  --payload        whole text in message_payload above 254 octets (the default)
+  --udh8           split with an 8-bit reference concatenation UDH
+  --udh16          split with a 16-bit reference concatenation UDH
+  --sar            split with sar_* TLVs
+  --none           one short_message, or an error above 254 octets
+  --reference N    the concatenation reference (default: a random one)
+  --replace        replace characters the encoding lacks instead of failing
+  --no-national    do not consider GSM national language tables with --encoding auto
+
+Exits 1 when the text cannot be sent as asked (the error names the character or the limit).
+)";
+
+constexpr std::string_view receipt_help = R"(usage: aiosmpp-pdu receipt [options] [TEXT...]
+
+Parses a delivery receipt text (the arguments joined by spaces, or stdin), e.g.
+  "id:1234 sub:001 dlvrd:001 submit date:2611260702 done date:2611260703 stat:DELIVRD err:000 text:Hi"
+and prints it as JSON. Exits 1 when no message id can be found.
+
+options:
+  --receipted-message-id ID   the receipted_message_id TLV, used when the text has no id
+  --message-state S           the message_state TLV (name or number), used when there is no stat
+)";
+
+// ---- small helpers ----------------------------------------------------------------------------
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (auto b : bytes)
+    fmt::format_to(std::back_inserter(out), "{:02x}", b);
+  return out;
+}
+
+/** Hex with whitespace anywhere and an optional 0x prefix; nullopt with `problem` set. */
+std::optional<std::vector<std::uint8_t>> parse_hex(std::string_view s, std::string& problem) {
+  std::string digits;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (is_space(s[i])) continue;
+    if (s[i] == '0' && i + 1 < s.size() && (s[i + 1] == 'x' || s[i + 1] == 'X') && digits.empty()) {
+      ++i;
+      continue;
+    }
+    if (hex_digit(s[i]) < 0) {
+      problem = fmt::format("'{}' at offset {} is not a hex digit", s[i], i);
+      return std::nullopt;
+    }
+    digits += s[i];
+  }
+  if (digits.empty()) {
+    problem = "no hex given";
+    return std::nullopt;
+  }
+  if (digits.size() % 2 != 0) {
+    problem =
+        fmt::format("{} hex digits: an odd number, so the last octet is incomplete", digits.size());
+    return std::nullopt;
+  }
+  std::vector<std::uint8_t> out(digits.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i] =
+        static_cast<std::uint8_t>((hex_digit(digits[2 * i]) << 4) | hex_digit(digits[2 * i + 1]));
+  }
+  return out;
+}
+
+std::string read_stdin() {
+  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+}
+
+std::string join(const Args& args) {
+  std::string out;
+  for (auto a : args) {
+    if (!out.empty()) out += ' ';
+    out += a;
+  }
+  return out;
+}
+
+/** The arguments joined, or stdin without its final newline. */
+std::string text_argument(const Args& args) {
+  if (!args.empty()) return join(args);
+  std::string s = read_stdin();
+  if (!s.empty() && s.back() == '\n') s.pop_back();
+  if (!s.empty() && s.back() == '\r') s.pop_back();
+  return s;
+}
+
+int usage_error(std::string_view command, const std::string& message) {
+  std::cerr << "aiosmpp-pdu" << (command.empty() ? "" : " ") << command << ": " << message
+            << "\nRun 'aiosmpp-pdu " << command << (command.empty() ? "" : " ")
+            << "--help' for usage.\n";
+  return exit_usage;
+}
+
+int invalid(std::string_view command, const std::string& message) {
+  std::cerr << "aiosmpp-pdu " << command << ": " << message << '\n';
+  return exit_invalid;
+}
+
+std::string dump(const Json& j, bool compact) {
+  return j.dump(compact ? -1 : 2, ' ', false, Json::error_handler_t::replace);
+}
+
+bool is_help(std::string_view a) {
+  return a == "--help" || a == "-h";
+}
+
+// ---- decode notes -----------------------------------------------------------------------------
+
+Json esm_class_note(aiosmpp::EsmClass e) {
+  const auto b = static_cast<unsigned>(e);
+  static constexpr std::string_view modes[] = {"default (store and forward)", "datagram",
+                                               "forward (transaction)", "store and forward"};
+  std::string type;
+  switch (b & 0x3CU) {
+    case 0x00:
+      type = "normal message";
+      break;
+    case 0x04:
+      type = "SMSC delivery receipt";
+      break;
+    case 0x08:
+      type = "SME delivery acknowledgement";
+      break;
+    case 0x10:
+      type = "SME manual/user acknowledgement";
+      break;
+    case 0x18:
+      type = "conversation abort (Korean CDMA)";
+      break;
+    case 0x20:
+      type = "intermediate delivery notification";
+      break;
+    default:
+      type = fmt::format("reserved (0x{:02x})", b & 0x3CU);
+      break;
+  }
+  Json n = Json::object();
+  n["value"] = fmt::format("0x{:02x}", b);
+  n["messaging_mode"] = std::string(modes[b & 0x03U]);
+  n["message_type"] = type;
+  n["udhi"] = (b & 0x40U) != 0;
+  n["reply_path"] = (b & 0x80U) != 0;
+  return n;
+}
+
+Json registered_delivery_note(aiosmpp::RegisteredDelivery r) {
+  const auto b = static_cast<unsigned>(r);
+  static constexpr std::string_view receipts[] = {"none", "on success or failure", "on failure",
+                                                  "on success (SMPP 5.0; reserved in 3.4)"};
+  Json n = Json::object();
+  n["value"] = fmt::format("0x{:02x}", b);
+  n["smsc_receipt"] = std::string(receipts[b & 0x03U]);
+  n["sme_delivery_ack"] = (b & 0x04U) != 0;
+  n["sme_user_ack"] = (b & 0x08U) != 0;
+  n["intermediate_notification"] = (b & 0x10U) != 0;
+  if ((b & 0xE0U) != 0) n["reserved_bits"] = fmt::format("0x{:02x}", b & 0xE0U);
+  return n;
+}
+
+Json data_coding_note(aiosmpp::DataCoding dc) {
+  const auto b = static_cast<std::uint8_t>(dc);
+  const auto* codec = aiosmpp::text::CodecRegistry::builtin().find(b);
+  return fmt::format(
+      "{} (0x{:02x}), {}", aiosmpp::to_string(dc), b,
+      codec != nullptr ? fmt::format("codec {}", codec->name()) : std::string("no built-in codec"));
+}
+
+Json udh_note(const aiosmpp::text::UserDataHeader& udh) {
+  Json n = Json::object();
+  n["length"] = udh.length;
+  Json elements = Json::array();
+  for (const auto& ie : udh.elements) {
+    Json e = Json::object();
+    e["iei"] = fmt::format("0x{:02x}", ie.id);
+    e["hex"] = to_hex(ie.data);
+    elements.push_back(std::move(e));
+  }
+  n["elements"] = std::move(elements);
+  if (udh.concatenation) {
+    Json c = Json::object();
+    c["reference"] = udh.concatenation->reference;
+    c["total"] = udh.concatenation->total;
+    c["seqnum"] = udh.concatenation->seqnum;
+    c["sixteen_bit"] = udh.concatenation->sixteen_bit;
+    n["concatenation"] = std::move(c);
+  }
+  if (udh.locking_shift) {
+    n["locking_shift"] = std::string(aiosmpp::text::gsm7::language_name(*udh.locking_shift));
+  }
+  if (udh.single_shift) {
+    n["single_shift"] = std::string(aiosmpp::text::gsm7::language_name(*udh.single_shift));
+  }
+  return n;
+}
+
+/** The user data as text when data_coding names a text codec; binary data is left as hex. */
+Json user_data_note(std::span<const std::uint8_t> bytes, aiosmpp::DataCoding dc, bool udhi,
+                    std::optional<std::string>* text_out) {
+  const auto b = static_cast<std::uint8_t>(dc);
+  const auto* codec = aiosmpp::text::CodecRegistry::builtin().find(b);
+  Json n = Json::object();
+  if (codec == nullptr) {
+    n["error"] = fmt::format("no built-in codec for data_coding 0x{:02x}", b);
+    return n;
+  }
+  auto decoded = aiosmpp::text::decode_user_data(bytes, b, udhi);
+  if (!decoded) {
+    n["error"] = decoded.error().message;
+    return n;
+  }
+  n["codec"] = std::string(decoded->codec_name);
+  if (decoded->udh) n["udh"] = udh_note(*decoded->udh);
+  if (codec == &aiosmpp::text::binary_codec()) {
+    n["binary_octets"] = bytes.size() - (decoded->udh ? decoded->udh->length : 0);
+  } else {
+    n["text"] = decoded->text;  // dump() replaces invalid UTF-8
+    if (text_out != nullptr) *text_out = decoded->text;
+  }
+  return n;
+}
+
+std::string_view tlv_range_note(std::uint16_t tag) {
+  if (tag >= 0x1400 && tag <= 0x3FFF) return "vendor-specific tag (0x1400-0x3FFF)";
+  return "a tag SMPP 3.4 does not define (reserved or SMPP 5.0)";
+}
+
+/** Adds notes to each TLV entry of `tlvs` (the JSON array written for `values`). */
+Json annotate_tlvs(const Json& tlvs, const aiosmpp::Tlvs& values, aiosmpp::DataCoding dc,
+                   bool udhi) {
+  Json out = Json::array();
+  std::size_t i = 0;
+  for (const auto& entry : tlvs) {
+    Json e = entry;
+    const auto& t = values[i++];
+    const auto* info = aiosmpp::tlv::find(t.tag);
+    if (!e.contains("tag")) e["_tag"] = fmt::format("0x{:04x}", t.tag);
+    e["_length"] = t.value.size();
+    if (info == nullptr) {
+      e["_note"] = std::string(tlv_range_note(t.tag));
+    } else if (!e.contains("value")) {
+      e["_note"] = fmt::format("{} octets, not the form the typed value would write; kept as hex",
+                               t.value.size());
+    }
+    if (t.tag == aiosmpp::tlv::MessagePayload::tag) {
+      e["_message"] = user_data_note(t.value, dc, udhi, nullptr);
+    } else if (t.tag == aiosmpp::tlv::MessageState::tag && t.value.size() == 1) {
+      e["_state"] = std::string(aiosmpp::to_string(static_cast<aiosmpp::MessageState>(t.value[0])));
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+template <class T>
+Json annotate(const T& p, std::size_t length) {
+  Json base;
+  aiosmpp::to_json(base, p);
+  Json out = Json::object();
+  std::optional<std::string> message_text;
+  for (auto& [key, value] : base.items()) {
+    if (key == "tlvs") {
+      if constexpr (requires { p.tlvs; }) {
+        aiosmpp::DataCoding dc = aiosmpp::DataCoding::smsc_default;
+        bool udhi = false;
+        if constexpr (requires { p.data_coding; }) dc = p.data_coding;
+        if constexpr (requires { p.esm_class; }) udhi = aiosmpp::has_udhi(p.esm_class);
+        out[key] = annotate_tlvs(value, p.tlvs, dc, udhi);
+      }
+      continue;
+    }
+    out[key] = value;
+    if (key == "type") {
+      out["_command_id"] = fmt::format("0x{:08x}", static_cast<std::uint32_t>(T::command_id));
+      out["_command_length"] = length;
+    } else if (key == "command_status") {
+      out["_command_status"] = fmt::format("{}", p.header.command_status);
+    } else if (key == "has_body") {
+      out["_has_body"] = "header only: SMPP 3.4 sends no body with an error status";
+    }
+    if constexpr (requires { p.esm_class; }) {
+      if (key == "esm_class") out["_esm_class"] = esm_class_note(p.esm_class);
+    }
+    if constexpr (requires { p.registered_delivery; }) {
+      if (key == "registered_delivery") {
+        out["_registered_delivery"] = registered_delivery_note(p.registered_delivery);
+      }
+    }
+    if constexpr (requires { p.data_coding; }) {
+      if (key == "data_coding") out["_data_coding"] = data_coding_note(p.data_coding);
+    }
+    if constexpr (requires {
+                    p.short_message;
+                    p.data_coding;
+                    p.esm_class;
+                  }) {
+      if (key == "short_message") {
+        const std::span<const std::uint8_t> bytes(
+            reinterpret_cast<const std::uint8_t*>(p.short_message.data()), p.short_message.size());
+        out["_short_message"] = Json::object();
+        out["_short_message"]["length"] = bytes.size();
+        Json note =
+            user_data_note(bytes, p.data_coding, aiosmpp::has_udhi(p.esm_class), &message_text);
+        for (auto& [k, v] : note.items())
+          out["_short_message"][k] = v;
+      }
+    }
+  }
+  // A delivery receipt: the text (short_message, else message_payload) parsed.
+  if constexpr (requires {
+                  p.esm_class;
+                  p.tlvs;
+                  p.data_coding;
+                }) {
+    if ((static_cast<unsigned>(p.esm_class) & 0x3CU) == 0x04) {
+      std::string text;
+      if (message_text) {
+        text = *message_text;
+      } else if (auto payload = p.tlvs.template get<aiosmpp::tlv::MessagePayload>()) {
+        std::optional<std::string> t;
+        user_data_note(*payload, p.data_coding, aiosmpp::has_udhi(p.esm_class), &t);
+        if (t) text = *t;
+      }
+      aiosmpp::text::ReceiptTlvs tlvs;
+      if (auto id = p.tlvs.template get<aiosmpp::tlv::ReceiptedMessageId>()) {
+        tlvs.receipted_message_id = std::string(*id);
+      }
+      tlvs.message_state = p.tlvs.template get<aiosmpp::tlv::MessageState>();
+      auto receipt = aiosmpp::text::parse_receipt(text, tlvs);
+      if (receipt) {
+        Json r;
+        aiosmpp::text::to_json(r, *receipt);
+        out["_receipt"] = std::move(r);
+      } else {
+        out["_receipt"] = Json::object({{"error", receipt.error().message}});
+      }
+    }
+  }
+  return out;
+}
+
+// ---- commands ---------------------------------------------------------------------------------
+
+/** What a peer sends back for an undecodable PDU (CodecError's rule: generic_nack when the
+ *  header itself is bad, else the request's _resp; a response is never answered). */
+std::string answer_for(const aiosmpp::CodecError& e) {
+  using aiosmpp::CommandStatus;
+  const std::string seq = e.sequence_known
+                              ? fmt::format(" with sequence_number {}", e.sequence_number)
+                              : std::string(" (sequence_number unreadable: use 0)");
+  if (e.status == CommandStatus::invalid_command_length ||
+      e.status == CommandStatus::invalid_command_id || !aiosmpp::is_known(e.command_id)) {
+    return "generic_nack" + seq;
+  }
+  if (aiosmpp::is_response(e.command_id)) {
+    return "none: it is a response (log it; a session may send generic_nack" + seq + ")";
+  }
+  return fmt::format("{}{}", aiosmpp::command_name(aiosmpp::response_id(e.command_id)), seq);
+}
+
+/** Splits `bytes` into back-to-back PDUs when their command_lengths chain exactly. */
+std::vector<std::span<const std::uint8_t>> split_stream(std::span<const std::uint8_t> bytes) {
+  std::vector<std::span<const std::uint8_t>> pieces;
+  std::size_t at = 0;
+  while (at < bytes.size()) {
+    const auto header = aiosmpp::read_header(bytes.subspan(at));
+    if (!header || header->command_length < aiosmpp::pdu_header_size ||
+        header->command_length > bytes.size() - at) {
+      return {bytes};
+    }
+    pieces.push_back(bytes.subspan(at, header->command_length));
+    at += header->command_length;
+  }
+  return pieces;
+}
+
+int cmd_decode(const Args& args) {
+  bool compact = false;
+  bool notes = true;
+  Args hex_args;
+  for (auto a : args) {
+    if (is_help(a)) {
+      std::cout << decode_help;
+      return exit_ok;
+    }
+    if (a == "--compact") {
+      compact = true;
+    } else if (a == "--no-notes") {
+      notes = false;
+    } else if (a.size() > 1 && a[0] == '-') {
+      return usage_error("decode", fmt::format("unknown option '{}'", a));
+    } else {
+      hex_args.push_back(a);
+    }
+  }
+  const std::string input = hex_args.empty() ? read_stdin() : join(hex_args);
+  std::string problem;
+  const auto bytes = parse_hex(input, problem);
+  if (!bytes) return invalid("decode", "not hex: " + problem);
+
+  const auto pieces = split_stream(*bytes);
+  Json all = Json::array();
+  std::size_t offset = 0;
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    auto pdu = aiosmpp::decode(pieces[i]);
+    if (!pdu) {
+      const auto& e = pdu.error();
+      std::string where =
+          pieces.size() > 1 ? fmt::format("PDU {} (at octet {}): ", i + 1, offset) : std::string();
+      std::cerr << "aiosmpp-pdu decode: " << where << "invalid PDU: " << e.message() << '\n'
+                << "  command_status: " << fmt::format("{}", e.status) << '\n';
+      std::cerr << "  answer: " << answer_for(e) << '\n';
+      return exit_invalid;
+    }
+    Json j;
+    if (notes) {
+      j = std::visit([&](const auto& p) { return annotate(p, pieces[i].size()); }, *pdu);
+    } else {
+      aiosmpp::to_json(j, *pdu);
+    }
+    all.push_back(std::move(j));
+    offset += pieces[i].size();
+  }
+  std::cout << dump(all.size() == 1 ? all[0] : all, compact) << '\n';
+  return exit_ok;
+}
+
+int cmd_encode(const Args& args) {
+  Args rest;
+  for (auto a : args) {
+    if (is_help(a)) {
+      std::cout << encode_help;
+      return exit_ok;
+    }
+    if (a.size() > 1 && a[0] == '-') {
+      return usage_error("encode", fmt::format("unknown option '{}'", a));
+    }
+    rest.push_back(a);
+  }
+  const std::string input = rest.empty() ? read_stdin() : join(rest);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(input);
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string what = e.what();
+    if (const auto close = what.find("] "); close != std::string::npos) what.erase(0, close + 2);
+    return invalid("encode", fmt::format("not valid JSON (byte {}): {}", e.byte, what));
+  }
+  std::vector<nlohmann::json> items;
+  if (j.is_array()) {
+    items.assign(j.begin(), j.end());
+  } else {
+    items.push_back(std::move(j));
+  }
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string where = items.size() > 1 ? fmt::format("[{}] ", i) : std::string();
+    Pdu pdu;
+    try {
+      pdu = items[i].get<Pdu>();
+    } catch (const aiosmpp::JsonError& e) {
+      return invalid("encode", where + e.what());
+    }
+    const bool has_text = std::visit(
+        [](const auto& p) {
+          if constexpr (requires { p.text.has_value(); }) {
+            return p.text.has_value();
+          } else {
+            return false;
+          }
+        },
+        pdu);
+    if (has_text) {
+      std::cerr << "aiosmpp-pdu encode: " << where
+                << "note: \"text\" is not encoded; only the wire fields are\n";
+    }
+    std::vector<std::uint8_t> bytes;
+    if (auto r = aiosmpp::encode(pdu, bytes); !r) {
+      return invalid("encode", where + "cannot encode: " + fmt::format("{}", r.error()));
+    }
+    out += to_hex(bytes);
+    out += '\n';
+  }
+  std::cout << out;
+  return exit_ok;
+}
+
+int cmd_split(const Args& args) {
+  aiosmpp::text::SplitOptions options;
+  Args rest;
+  bool options_done = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto a = args[i];
+    if (options_done || a.empty() || a[0] != '-' || a == "-") {
+      rest.push_back(a);
+      continue;
+    }
+    if (is_help(a)) {
+      std::cout << split_help;
+      return exit_ok;
+    }
+    if (a == "--") {
+      options_done = true;
+    } else if (a == "--encoding") {
+      if (i + 1 >= args.size()) return usage_error("split", "--encoding needs a value");
+      const auto e = args[++i];
+      using E = aiosmpp::text::Encoding;
+      if (e == "auto" || e == "automatic") {
+        options.encoding = E::automatic;
+      } else if (e == "gsm" || e == "gsm7") {
+        options.encoding = E::gsm7;
+      } else if (e == "gsm7_packed" || e == "gsm-packed") {
+        options.encoding = E::gsm7_packed;
+      } else if (e == "ucs2") {
+        options.encoding = E::ucs2;
+      } else if (e == "latin1") {
+        options.encoding = E::latin1;
+      } else if (e == "ascii") {
+        options.encoding = E::ascii;
+      } else if (e == "binary") {
+        options.encoding = E::binary;
+      } else {
+        return usage_error("split", fmt::format("unknown encoding '{}'", e));
+      }
+    } else if (a == "--payload") {
+      options.long_message = aiosmpp::text::LongMessage::message_payload;
+    } else if (a == "--udh8") {
+      options.long_message = aiosmpp::text::LongMessage::udh8;
+    } else if (a == "--udh16") {
+      options.long_message = aiosmpp::text::LongMessage::udh16;
+    } else if (a == "--sar") {
+      options.long_message = aiosmpp::text::LongMessage::sar;
+    } else if (a == "--none") {
+      options.long_message = aiosmpp::text::LongMessage::none;
+    } else if (a == "--reference") {
+      if (i + 1 >= args.size()) return usage_error("split", "--reference needs a value");
+      const std::string v(args[++i]);
+      std::size_t used = 0;
+      unsigned long n = 0;
+      try {
+        n = std::stoul(v, &used, 0);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != v.size() || v.empty() || n > 0xFFFF) {
+        return usage_error("split", fmt::format("--reference '{}': expected 0-65535", v));
+      }
+      options.reference = static_cast<std::uint16_t>(n);
+    } else if (a == "--replace") {
+      options.errors = aiosmpp::text::ErrorMode::replace;
+    } else if (a == "--no-national") {
+      options.national_languages = false;
+    } else {
+      return usage_error("split", fmt::format("unknown option '{}'", a));
+    }
+  }
+  const std::string text =
+      (rest.size() == 1 && rest[0] == "-") ? text_argument({}) : text_argument(rest);
+  auto result = aiosmpp::text::split(text, options);
+  if (!result) return invalid("split", result.error().message);
+  Json j;
+  aiosmpp::text::to_json(j, *result);
+  if (auto count = aiosmpp::text::count_segments(text, options)) {
+    // Insert after segment_count, where a reader looks for the cost.
+    Json out = Json::object();
+    for (auto& [k, v] : j.items()) {
+      out[k] = v;
+      if (k == "segment_count") out["sms_parts"] = count->segments;
+    }
+    j = std::move(out);
+  }
+  std::cout << dump(j, false) << '\n';
+  return exit_ok;
+}
+
+int cmd_receipt(const Args& args) {
+  aiosmpp::text::ReceiptTlvs tlvs;
+  Args rest;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto a = args[i];
+    if (is_help(a)) {
+      std::cout << receipt_help;
+      return exit_ok;
+    }
+    if (a == "--receipted-message-id") {
+      if (i + 1 >= args.size())
+        return usage_error("receipt", "--receipted-message-id needs a value");
+      tlvs.receipted_message_id = std::string(args[++i]);
+    } else if (a == "--message-state") {
+      if (i + 1 >= args.size()) return usage_error("receipt", "--message-state needs a value");
+      const std::string v(args[++i]);
+      try {
+        const auto parsed = nlohmann::json(v).get<aiosmpp::MessageState>();
+        tlvs.message_state = static_cast<std::uint8_t>(parsed);
+      } catch (const aiosmpp::JsonError&) {
+        try {
+          std::size_t used = 0;
+          const unsigned long n = std::stoul(v, &used, 0);
+          if (used != v.size() || n > 255) throw std::out_of_range("message_state");
+          tlvs.message_state = static_cast<std::uint8_t>(n);
+        } catch (const std::exception&) {
+          return usage_error(
+              "receipt", fmt::format("--message-state '{}': expected a state name or 0-255", v));
+        }
+      }
+    } else if (a.size() > 1 && a[0] == '-' && a != "-") {
+      return usage_error("receipt", fmt::format("unknown option '{}'", a));
+    } else {
+      rest.push_back(a);
+    }
+  }
+  const std::string text =
+      (rest.size() == 1 && rest[0] == "-") ? text_argument({}) : text_argument(rest);
+  auto receipt = aiosmpp::text::parse_receipt(text, tlvs);
+  if (!receipt) return invalid("receipt", receipt.error().message);
+  Json j;
+  aiosmpp::text::to_json(j, *receipt);
+  std::cout << dump(j, false) << '\n';
+  return exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    Args args(argv + 1, argv + argc);
+    if (args.empty()) {
+      std::cerr << main_help;
+      return exit_usage;
+    }
+    const auto command = args.front();
+    const Args rest(args.begin() + 1, args.end());
+    if (is_help(command) || command == "help") {
+      std::cout << main_help;
+      return exit_ok;
+    }
+    if (command == "decode") return cmd_decode(rest);
+    if (command == "encode") return cmd_encode(rest);
+    if (command == "split") return cmd_split(rest);
+    if (command == "receipt") return cmd_receipt(rest);
+    return usage_error("", fmt::format("unknown command '{}'", command));
+  } catch (const std::exception& e) {
+    std::cerr << "aiosmpp-pdu: " << e.what() << '\n';
+    return exit_invalid;
+  }
+}
