@@ -870,6 +870,47 @@ Result<std::size_t> encoded_size(const Pdu& pdu) {
 Result<std::size_t> encoded_size(const PduView& pdu) {
   return std::visit([](const auto& p) { return size_of(p); }, pdu);
 }
+namespace {
+
+template <class P>
+Pdu bodiless_response(CommandStatus status, std::uint32_t sequence_number) {
+  P p;
+  p.header.command_status = status;
+  p.header.sequence_number = sequence_number;
+  if constexpr (requires { p.has_body; }) p.has_body = false;
+  return p;
+}
+
+}  // namespace
+
+std::optional<Pdu> error_response(const CodecError& error) {
+  const std::uint32_t seq = error.sequence_known ? error.sequence_number : 0;
+  const bool header_problem = error.problem == CodecProblem::command_length_too_small ||
+                              error.problem == CodecProblem::command_length_too_large ||
+                              error.problem == CodecProblem::length_mismatch ||
+                              error.problem == CodecProblem::unknown_command_id;
+  if (header_problem) return bodiless_response<GenericNack>(error.status, seq);
+  if (error.command_id == CommandId::generic_nack) return std::nullopt;  // never answered
+  if (error.status == CommandStatus::invalid_command_length ||
+      error.status == CommandStatus::invalid_command_id) {
+    return bodiless_response<GenericNack>(error.status, seq);
+  }
+  if (is_response(error.command_id) || response_id(error.command_id) == CommandId::generic_nack) {
+    return std::nullopt;  // responses, outbind and alert_notification have no response PDU
+  }
+  switch (response_id(error.command_id)) {
+#define AIOSMPP_ERROR_RESPONSE(Owning, View, O, V) \
+  case Owning::command_id:                         \
+    if constexpr (is_response(Owning::command_id)) \
+      return bodiless_response<Owning>(error.status, seq);
+    AIOSMPP_PDU_LIST(AIOSMPP_ERROR_RESPONSE)
+#undef AIOSMPP_ERROR_RESPONSE
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
 Pdu to_owning(const PduView& pdu) {
   return std::visit([](const auto& v) -> Pdu { return to_owning(v); }, pdu);
 }

@@ -93,4 +93,14 @@ Result<std::size_t> encoded_size(const PduView& pdu);
 /** @brief Copies a view into owning storage (tracking and text empty). */
 Pdu to_owning(const PduView& pdu);
 
+/** @brief The PDU to send back for a PDU that failed to decode, or nullopt when none is due.
+ *
+ *  - A broken header or length (command_length, command_id, a body shorter or longer than its
+ *    fields: ESME_RINVCMDLEN / ESME_RINVCMDID) gets a generic_nack with that status and the
+ *    offending sequence_number (0 when unreadable), reference §1.1.
+ *  - Any other failure in a request gets the request's own _resp carrying the error's status and
+ *    no body (e.g. submit_sm_resp ESME_RINVDSTADR), reference §1.1 and §4.
+ *  - Responses, generic_nack, outbind and alert_notification are never answered: nullopt. */
+std::optional<Pdu> error_response(const CodecError& error);
+
 }  // namespace aiosmpp

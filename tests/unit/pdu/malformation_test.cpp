@@ -337,3 +337,41 @@ TEST_CASE("decoder never reads out of bounds: every prefix and random corruption
   CHECK(ok > 0);
   CHECK(failed > 0);
 }
+
+TEST_CASE("error_response: what to answer an undecodable PDU with") {
+  // bad length -> generic_nack ESME_RINVCMDLEN with the sequence number when readable
+  auto nack = error_response(decode_error(pdu(submit_head, "00 05")));
+  REQUIRE(nack);
+  REQUIRE(std::holds_alternative<GenericNack>(*nack));
+  CHECK(std::get<GenericNack>(*nack).header == PduHeader{CommandStatus::invalid_command_length, 2});
+  auto small = error_response(decode_error(from_hex("0000000f 00000004 00000000 00000002")));
+  REQUIRE(small);
+  CHECK(std::get<GenericNack>(*small).header.sequence_number == 0);
+  auto unknown = error_response(decode_error(pdu("00000111 00000000 0000002a", "")));
+  REQUIRE(unknown);
+  CHECK(std::get<GenericNack>(*unknown).header ==
+        PduHeader{CommandStatus::invalid_command_id, 0x2a});
+  // a field error in a request -> that request's _resp, header only
+  auto resp = error_response(decode_error(
+      pdu(submit_head,
+          "00 05 00 54657374 00 01 01 343437373030393030313233343536373839303132 00 00 00 00 00 00"
+          " 01 00 00 00 00")));
+  REQUIRE(resp);
+  REQUIRE(std::holds_alternative<SubmitSmResp>(*resp));
+  const auto& r = std::get<SubmitSmResp>(*resp);
+  CHECK(r.header == PduHeader{CommandStatus::invalid_dest_address, 2});
+  CHECK_FALSE(r.has_body);
+  std::vector<std::uint8_t> out;
+  REQUIRE(encode(*resp, out));
+  CHECK(out == from_hex("00000010 80000004 0000000b 00000002"));
+  auto tlv = error_response(decode_error(
+      pdu("00000103 00000000 00000007", "00 00 00 00 00 00 00 00 00 00 0210 0001 34")));
+  REQUIRE(tlv);
+  CHECK(std::get<DataSmResp>(*tlv).header.command_status ==
+        CommandStatus::optional_param_not_allowed);
+  // responses, generic_nack and alert_notification are never answered
+  CHECK_FALSE(error_response(decode_error(pdu("80000004 00000000 00000002", "4141 0001"))));
+  CHECK_FALSE(error_response(decode_error(pdu("80000000 00000000 00000002", "00"))));
+  CHECK_FALSE(error_response(
+      decode_error(pdu("00000102 00000000 00000002", "00 00 00 00 00 00 0422 0002 0000"))));
+}
