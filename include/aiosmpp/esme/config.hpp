@@ -1,0 +1,88 @@
+#pragma once
+
+/** @file
+ *  @brief EsmeConfig: everything aiosmpplib's ESME constructor takes, plus the window, the
+ *  response timeout and the maximum PDU size. Validated when the Esme is constructed. */
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "aiosmpp/log.hpp"
+#include "aiosmpp/pdu/enums.hpp"
+#include "aiosmpp/pdu/message_text.hpp"
+
+namespace aiosmpp {
+
+/** @brief How the ESME binds (reference §2.2): transmitter sends only, receiver receives only (and
+ *  so never takes messages from the broker), transceiver both. */
+enum class BindMode : std::uint8_t { transmitter, receiver, transceiver };
+
+/** @brief "transmitter", "receiver" or "transceiver". */
+std::string_view to_string(BindMode mode) noexcept;
+
+/** @brief Thrown by validate() and the Esme constructor for an invalid EsmeConfig. what() names
+ *  the field and the limit ("EsmeConfig.system_id: 16 characters, limit 15"); field() gives the
+ *  field's name alone. */
+class ConfigError : public std::invalid_argument {
+ public:
+  ConfigError(std::string field, const std::string& message);
+  /** @brief The rejected field ("system_id"). */
+  const std::string& field() const noexcept { return field_; }
+
+ private:
+  std::string field_;
+};
+
+/** @brief The ESME's settings; an aggregate with aiosmpplib's defaults. */
+struct EsmeConfig {
+  std::string smsc_host = "127.0.0.1";  ///< host name or address; not empty
+  std::uint16_t smsc_port = 2775;       ///< not 0
+  std::string system_id;                ///< at most 15 characters, no NUL
+  std::string password;                 ///< at most 8 characters, no NUL; never logged
+  std::string system_type;              ///< at most 12 characters, no NUL
+  Ton addr_ton = Ton::unknown;
+  Npi addr_npi = Npi::unknown;
+  std::string address_range;  ///< at most 40 characters, no NUL
+  BindMode bind_mode = BindMode::transceiver;
+  /** @brief The application's name for this connection, given to every hook call and written on
+   *  every log record; when empty the Esme uses "<system_id>@<host>:<port>". */
+  std::string client_id;
+
+  /** @brief Silence after which an enquire_link is sent (aiosmpplib: 55 s). > 0. */
+  std::chrono::milliseconds enquire_link_interval{55'000};
+  /** @brief Limit on connecting, on binding, and on the answer to an enquire_link (no answer in
+   *  time means a dead link). > 0. aiosmpplib: 30 s. */
+  std::chrono::milliseconds socket_timeout{30'000};
+  /** @brief How long a request may wait for its response; then the message ends with
+   *  SendError::Kind::outcome_unknown / errc::response_timeout. > 0. */
+  std::chrono::milliseconds response_timeout{15'000};
+  /** @brief How long stop() waits for in-flight responses and unbind_resp before closing. > 0. */
+  std::chrono::milliseconds stop_timeout{5'000};
+  /** @brief After the SMSC answers a bind with ESME_RALYBND, the next bind attempt waits at least
+   *  this long, so the SMSC can drop the old session instead of being hammered. >= 0. */
+  std::chrono::milliseconds already_bound_delay{30'000};
+
+  /** @brief Maximum requests awaiting a response (1..65536). The Esme stops taking messages from
+   *  the broker while the window is full. */
+  std::size_t window = 64;
+  /** @brief Largest PDU read (64 KiB + 16 .. 16 MiB) */
+  std::size_t max_pdu_size = 64 * 1024 + 16;
+
+  /** @brief What data_coding 0 means to the message layer when rendering text. */
+  TextEncoding default_encoding = TextEncoding::gsm7;
+
+  /** @brief Threshold of the Esme's own Logger (used when no Logger is given in Components). */
+  LogLevel log_level = LogLevel::info;
+  /** @brief Extra metadata written on every record, besides client_id, smsc_host and system_id. */
+  LogMetadata log_metadata;
+};
+
+/** @brief Checks every field of `config`; throws ConfigError naming the first invalid field and
+ *  its limit. */
+void validate(const EsmeConfig& config);
+
+}  // namespace aiosmpp

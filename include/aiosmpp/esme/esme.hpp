@@ -1,0 +1,126 @@
+#pragma once
+
+/** @file
+ *  @brief Esme: the SMPP client runtime (aiosmpplib's ESME) on Asio coroutines, with a window of
+ *  in-flight requests and an outcome for every message. */
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include "aiosmpp/esme/broker.hpp"
+#include "aiosmpp/esme/config.hpp"
+#include "aiosmpp/esme/correlator.hpp"
+#include "aiosmpp/esme/hook.hpp"
+#include "aiosmpp/esme/outcome.hpp"
+#include "aiosmpp/esme/rate_limiter.hpp"
+#include "aiosmpp/esme/retry_timer.hpp"
+#include "aiosmpp/esme/sequence_generator.hpp"
+#include "aiosmpp/esme/throttle_handler.hpp"
+#include "aiosmpp/log.hpp"
+
+namespace aiosmpp {
+
+/** @brief The pluggable parts of an Esme; anything left empty gets the Simple* default
+ *  (SimpleBroker on the Esme's executor, SimpleCorrelator, SimpleHook, no rate limit,
+ *  SimpleThrottleHandler, ExponentialBackoff, SimpleSequenceGenerator, a Logger writing JSON
+ *  lines to stderr at EsmeConfig::log_level). Shared so one component may serve several Esmes. */
+struct Components {
+  std::shared_ptr<Broker> broker;
+  std::shared_ptr<Correlator> correlator;
+  std::shared_ptr<Hook> hook;
+  std::shared_ptr<RateLimiter> rate_limiter;  ///< empty: no rate limit
+  std::shared_ptr<ThrottleHandler> throttle_handler;
+  std::shared_ptr<RetryTimer> retry_timer;
+  std::shared_ptr<SequenceGenerator> sequence_generator;
+  /** @brief When set, the Esme logs through a copy of it with its metadata added (its level is
+   *  the logger's, not EsmeConfig::log_level). */
+  std::shared_ptr<Logger> logger;
+};
+
+/** @brief Where the Esme's connection is. */
+enum class SessionState : std::uint8_t {
+  closed,      ///< no connection (not started, between reconnects, or stopped)
+  connecting,  ///< TCP connect or bind in progress
+  bound,       ///< bound: sending and receiving
+  unbinding,   ///< stop() in progress: draining and unbinding
+};
+
+/** @brief "closed", "connecting", "bound", "unbinding". */
+std::string_view to_string(SessionState state) noexcept;
+
+/** @brief Counters since construction (read them on the Esme's executor). Every message taken
+ *  from the broker ends in exactly one of responses or send_errors, so once the Esme is idle
+ *  `taken == responses + send_errors`. */
+struct EsmeStats {
+  std::uint64_t taken = 0;           ///< messages taken from the broker
+  std::uint64_t responses = 0;       ///< responses matched to a request (any command_status)
+  std::uint64_t send_errors = 0;     ///< outcomes reported through send_error
+  std::uint64_t late_responses = 0;  ///< responses that matched nothing (after a timeout, ...)
+  std::uint64_t received = 0;        ///< requests from the SMSC (deliver_sm, data_sm, ...)
+  std::uint64_t connects = 0;        ///< successful binds
+  std::uint64_t in_flight = 0;       ///< requests awaiting a response now
+  std::uint64_t max_in_flight = 0;   ///< highest in_flight seen (never above the window)
+};
+
+/** @brief An SMPP 3.4 ESME (client): binds to an SMSC, takes messages from the Broker, sends them
+ *  with up to `window` requests in flight, gives every outcome to the Hook, answers the SMSC's
+ *  requests, keeps the link alive and reconnects with back-off.
+ *
+ *  Threads: the Esme runs no threads of its own and is not thread-safe; every member function
+ *  must be called, and every awaitable awaited, on `executor` (an io_context's executor, or a
+ *  strand when several threads run it). Producers on other threads hand messages over with
+ *  SimpleBroker::try_enqueue(). The Esme must outlive start().
+ *
+ *  Outcomes: every message taken from the broker ends in exactly one of Hook::received (the
+ *  response, with the message's tracking attached) or Hook::send_error (SendError says whether
+ *  it was invalid, not sent, or of unknown outcome), through timeouts, disconnects, stop() and
+ *  restarts; requests in flight are reported the moment the connection drops. Nothing is retried
+ *  automatically: to retry, enqueue the message again from send_error (see SendError). */
+class Esme {
+ public:
+  /** @throws ConfigError when `config` is invalid (see validate()). */
+  Esme(asio::any_io_executor executor, EsmeConfig config, Components components = {});
+  ~Esme();
+  Esme(const Esme&) = delete;
+  Esme& operator=(const Esme&) = delete;
+
+  /** @brief Connects and binds once (connect and bind each limited by socket_timeout).
+   *  @throws SmppError with the bind response's command_status when the SMSC rejects the bind;
+   *  std::system_error with the transport's error (or errc::response_timeout) otherwise. Does
+   *  nothing when already bound. The session then runs when start() is awaited. */
+  asio::awaitable<void> connect();
+
+  /** @brief Runs until stop(): connect, bind, send, receive, keep alive, and after any failure
+   *  report in-flight messages, wait the retry timer (jittered back-off) and reconnect. Returns
+   *  after stop() completes. Cancelling the awaiting coroutine is the hard stop: the connection is
+   *  closed without unbind and in-flight messages are reported. Only one start() at a time
+   *  (a second concurrent call throws std::logic_error). */
+  asio::awaitable<void> start();
+
+  /** @brief Graceful stop: stop taking from the broker, wait for in-flight responses up to
+   *  `stop_timeout`, unbind, close, then report every request still without a response. Callable
+   *  while start() runs (from another coroutine on the same executor); returns once start() has
+   *  returned. Idempotent; does nothing when nothing runs. */
+  asio::awaitable<void> stop();
+
+  /** @brief The broker the Esme takes messages from (the one given, or its SimpleBroker). */
+  Broker& broker() noexcept;
+  /** @brief The correlator in use. */
+  Correlator& correlator() noexcept;
+  SessionState session_state() const noexcept;
+  const EsmeStats& stats() const noexcept;
+  /** @brief The client_id given to hooks and written on log records. */
+  std::string_view client_id() const noexcept;
+  /** @brief The Esme's logger (with its metadata). */
+  const Logger& logger() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace aiosmpp

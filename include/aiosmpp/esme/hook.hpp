@@ -1,0 +1,85 @@
+#pragma once
+
+/** @file
+ *  @brief Hook: the application's view of every message sent, received or failed (aiosmpplib's
+ *  AbstractHook); SimpleHook logs them at TRACE. */
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include <asio/awaitable.hpp>
+
+#include "aiosmpp/esme/outcome.hpp"
+#include "aiosmpp/log.hpp"
+#include "aiosmpp/pdu/pdus.hpp"
+
+namespace aiosmpp {
+
+/** @brief Which Hook methods the Esme calls: a bit mask returned by Hook::interests(). */
+enum class HookInterest : std::uint8_t {
+  none = 0,
+  sending = 1,
+  received = 2,
+  send_error = 4,
+  all = 7,
+};
+constexpr HookInterest operator|(HookInterest a, HookInterest b) noexcept {
+  return static_cast<HookInterest>(static_cast<std::uint8_t>(a) | static_cast<std::uint8_t>(b));
+}
+constexpr bool has_interest(HookInterest mask, HookInterest bit) noexcept {
+  return (static_cast<std::uint8_t>(mask) & static_cast<std::uint8_t>(bit)) != 0;
+}
+
+/** @brief Called by the Esme, on its executor, for each message.
+ *
+ *  - sending(): a request is about to be written (after it was encoded and registered in flight).
+ *  - received(): a PDU arrived. For a response to one of our requests, `message` is the response
+ *    with the request's `tracking` (log_id, extra_data) attached; for a delivery receipt, the
+ *    deliver_sm/data_sm with the tracking of the submit it reports on (when the correlator knows
+ *    it); `message` is nullptr when the bytes could not be decoded. A deliver_sm or data_sm is
+ *    answered only after received() returns, so a hook that stores it durably loses nothing.
+ *  - send_error(): a message taken from the broker ended without a response (see SendError).
+ *
+ *  Spans and references are valid only during the call. An exception thrown by a hook is logged
+ *  and swallowed: it never ends the session, and the message's outcome still counts as given.
+ *  The Esme awaits each call in turn, so a slow hook slows the session (that is the
+ *  back-pressure aiosmpplib has too).
+ *
+ *  interests() is read once per session: return only the bits you implement and the Esme skips
+ *  the others entirely, with no coroutine frame per message (the hot path stays batch-cheap). */
+class Hook {
+ public:
+  virtual ~Hook() = default;
+
+  /** @brief The methods this hook wants called. Default: all. */
+  virtual HookInterest interests() const noexcept { return HookInterest::all; }
+
+  virtual asio::awaitable<void> sending(const Pdu& message, std::span<const std::uint8_t> pdu,
+                                        std::string_view client_id) = 0;
+  virtual asio::awaitable<void> received(const Pdu* message, std::span<const std::uint8_t> pdu,
+                                         std::string_view client_id) = 0;
+  virtual asio::awaitable<void> send_error(const Pdu& message, const SendError& error,
+                                           std::string_view client_id) = 0;
+};
+
+/** @brief aiosmpplib's SimpleHook: logs each call at TRACE (events "hook_sending",
+ *  "hook_received", "hook_send_error") with the command, sequence number, log_id and client_id.
+ *  interests() is none when the logger's TRACE is off, so it then costs nothing. */
+class SimpleHook final : public Hook {
+ public:
+  explicit SimpleHook(Logger logger = {}) : logger_(std::move(logger)) {}
+
+  HookInterest interests() const noexcept override;
+  asio::awaitable<void> sending(const Pdu& message, std::span<const std::uint8_t> pdu,
+                                std::string_view client_id) override;
+  asio::awaitable<void> received(const Pdu* message, std::span<const std::uint8_t> pdu,
+                                 std::string_view client_id) override;
+  asio::awaitable<void> send_error(const Pdu& message, const SendError& error,
+                                   std::string_view client_id) override;
+
+ private:
+  Logger logger_;
+};
+
+}  // namespace aiosmpp

@@ -1,0 +1,75 @@
+#include "aiosmpp/esme/config.hpp"
+
+#include <fmt/format.h>
+
+namespace aiosmpp {
+
+std::string_view to_string(BindMode mode) noexcept {
+  switch (mode) {
+    case BindMode::transmitter:
+      return "transmitter";
+    case BindMode::receiver:
+      return "receiver";
+    case BindMode::transceiver:
+      return "transceiver";
+  }
+  return "unknown";
+}
+
+ConfigError::ConfigError(std::string field, const std::string& message)
+    : std::invalid_argument(fmt::format("EsmeConfig.{}: {}", field, message)),
+      field_(std::move(field)) {}
+
+namespace {
+
+// C-octet strings of the bind PDU (reference §4.1): the limit excludes the NUL.
+void check_c_string(std::string_view field, const std::string& value, std::size_t limit) {
+  if (value.size() > limit) {
+    throw ConfigError(std::string(field),
+                      fmt::format("{} characters, limit {}", value.size(), limit));
+  }
+  if (value.find('\0') != std::string::npos) {
+    throw ConfigError(std::string(field), "contains a NUL character, which would end it early");
+  }
+}
+
+void check_positive(std::string_view field, std::chrono::milliseconds value) {
+  if (value.count() <= 0) {
+    throw ConfigError(std::string(field), fmt::format("{} ms, must be > 0", value.count()));
+  }
+}
+
+}  // namespace
+
+void validate(const EsmeConfig& c) {
+  if (c.smsc_host.empty()) throw ConfigError("smsc_host", "empty, must name the SMSC");
+  if (c.smsc_port == 0) throw ConfigError("smsc_port", "0, must be 1..65535");
+  check_c_string("system_id", c.system_id, 15);
+  check_c_string("password", c.password, 8);
+  check_c_string("system_type", c.system_type, 12);
+  check_c_string("address_range", c.address_range, 40);
+  if (c.bind_mode != BindMode::transmitter && c.bind_mode != BindMode::receiver &&
+      c.bind_mode != BindMode::transceiver) {
+    throw ConfigError("bind_mode", "not transmitter, receiver or transceiver");
+  }
+  check_positive("enquire_link_interval", c.enquire_link_interval);
+  check_positive("socket_timeout", c.socket_timeout);
+  check_positive("response_timeout", c.response_timeout);
+  check_positive("stop_timeout", c.stop_timeout);
+  if (c.already_bound_delay.count() < 0) {
+    throw ConfigError("already_bound_delay",
+                      fmt::format("{} ms, must be >= 0", c.already_bound_delay.count()));
+  }
+  if (c.window < 1 || c.window > 65536) {
+    throw ConfigError("window", fmt::format("{}, must be 1..65536", c.window));
+  }
+  constexpr std::size_t min_pdu = 64 * 1024 + 16;
+  constexpr std::size_t max_pdu = 16 * 1024 * 1024;
+  if (c.max_pdu_size < min_pdu || c.max_pdu_size > max_pdu) {
+    throw ConfigError("max_pdu_size",
+                      fmt::format("{}, must be {}..{}", c.max_pdu_size, min_pdu, max_pdu));
+  }
+  if (c.log_level > LogLevel::off) throw ConfigError("log_level", "not a LogLevel");
+}
+
+}  // namespace aiosmpp

@@ -1,0 +1,1234 @@
+#include "aiosmpp/esme/esme.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+#include <asio/connect.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/write.hpp>
+
+#include "aiosmpp/detail/asio_compat.hpp"
+#include "aiosmpp/pdu/codec.hpp"
+#include "aiosmpp/pdu/framer.hpp"
+#include "esme/in_flight.hpp"
+
+namespace aiosmpp {
+
+std::string_view to_string(SessionState state) noexcept {
+  switch (state) {
+    case SessionState::closed:
+      return "closed";
+    case SessionState::connecting:
+      return "connecting";
+    case SessionState::bound:
+      return "bound";
+    case SessionState::unbinding:
+      return "unbinding";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using asio::ip::tcp;
+using detail::use_nothrow_awaitable;
+
+// A single write stays within this, so both peers keep working at once (performance.md §4).
+constexpr std::size_t max_write_chunk = 32 * 1024;
+// Messages taken from the broker per wake-up, at most (also bounded by the free window).
+constexpr std::size_t max_batch = 512;
+
+void put_u32(std::uint8_t* p, std::uint32_t v) noexcept {
+  p[0] = static_cast<std::uint8_t>(v >> 24);
+  p[1] = static_cast<std::uint8_t>(v >> 16);
+  p[2] = static_cast<std::uint8_t>(v >> 8);
+  p[3] = static_cast<std::uint8_t>(v);
+}
+
+// Header-only PDUs (enquire_link, unbind, their responses, generic_nack, error responses) are
+// written straight into the output buffer: they are fixed 16 octets.
+void append_header(std::vector<std::uint8_t>& out, CommandId id, CommandStatus status,
+                   std::uint32_t sequence_number, bool empty_message_id = false) {
+  const std::size_t at = out.size();
+  const std::uint32_t length = empty_message_id ? 17 : 16;
+  out.resize(at + length);
+  std::uint8_t* p = out.data() + at;
+  put_u32(p, length);
+  put_u32(p + 4, static_cast<std::uint32_t>(id));
+  put_u32(p + 8, static_cast<std::uint32_t>(status));
+  put_u32(p + 12, sequence_number);
+  if (empty_message_id) p[16] = 0;
+}
+
+bool is_sendable_request(CommandId id) noexcept {
+  switch (id) {
+    case CommandId::submit_sm:
+    case CommandId::submit_multi:
+    case CommandId::data_sm:
+    case CommandId::query_sm:
+    case CommandId::cancel_sm:
+    case CommandId::replace_sm:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const Tracking& tracking_of(const Pdu& pdu) noexcept {
+  return std::visit([](const auto& p) -> const Tracking& { return p.tracking; }, pdu);
+}
+Tracking& tracking_of(Pdu& pdu) noexcept {
+  return std::visit([](auto& p) -> Tracking& { return p.tracking; }, pdu);
+}
+
+// Whether a successful response to `request` should be remembered for its delivery receipt: the
+// request asked for one and carries a handle worth correlating (without one the receipt reaches
+// the hook all the same, and remembering nothing keeps memory flat).
+bool wants_receipt(const Pdu& request) noexcept {
+  const Tracking& t = tracking_of(request);
+  if (t.log_id.empty() && t.extra_data.empty()) return false;
+  if (const auto* s = std::get_if<SubmitSm>(&request)) {
+    return receipt_request(s->registered_delivery) != RegisteredDelivery::none;
+  }
+  if (const auto* s = std::get_if<SubmitMulti>(&request)) {
+    return receipt_request(s->registered_delivery) != RegisteredDelivery::none;
+  }
+  if (const auto* s = std::get_if<DataSm>(&request)) {
+    return receipt_request(s->registered_delivery) != RegisteredDelivery::none;
+  }
+  return false;
+}
+
+// The value after `key` in a receipt's text ("id:1234 sub:001 ... stat:DELIVRD ..."), up to the
+// next space; SMSCs vary the letter case of the keys.
+std::string_view receipt_field(std::string_view text, std::string_view key) noexcept {
+  if (text.size() < key.size()) return {};
+  for (std::size_t i = 0; i + key.size() <= text.size(); ++i) {
+    if (i > 0 && text[i - 1] != ' ') continue;
+    bool match = true;
+    for (std::size_t k = 0; k < key.size(); ++k) {
+      char c = text[i + k];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != key[k]) {
+        match = false;
+        break;
+      }
+    }
+    if (!match) continue;
+    std::size_t end = text.find(' ', i + key.size());
+    if (end == std::string_view::npos) end = text.size();
+    return text.substr(i + key.size(), end - i - key.size());
+  }
+  return {};
+}
+
+struct ReceiptInfo {
+  std::string_view message_id;
+  bool final_state = true;
+};
+
+// A deliver_sm/data_sm that is a delivery receipt (esm_class message type, §5.2.12): which
+// message it reports on, and whether that state is final. The receipted_message_id TLV is
+// preferred; the text's "id:" is the SMSC convention (Appendix B) otherwise.
+template <class View>
+std::optional<ReceiptInfo> receipt_of(const View& v) {
+  const auto type = message_type(v.esm_class);
+  if (type != EsmClass::delivery_receipt && type != EsmClass::intermediate_notification) {
+    return std::nullopt;
+  }
+  ReceiptInfo info;
+  std::string_view text;
+  if constexpr (requires { v.short_message; }) text = v.short_message;
+  if (text.empty()) {
+    if (auto payload = v.tlvs.template get<tlv::MessagePayload>()) {
+      text = std::string_view(reinterpret_cast<const char*>(payload->data()), payload->size());
+    }
+  }
+  if (auto id = v.tlvs.template get<tlv::ReceiptedMessageId>()) {
+    info.message_id = *id;
+  } else {
+    info.message_id = receipt_field(text, "id:");
+  }
+  if (info.message_id.empty()) return std::nullopt;
+  if (type == EsmClass::intermediate_notification) {
+    info.final_state = false;
+  } else if (auto state = v.tlvs.template get<tlv::MessageState>()) {
+    const auto s = static_cast<MessageState>(*state);
+    info.final_state =
+        s != MessageState::enroute && s != MessageState::accepted && s != MessageState::scheduled;
+  } else {
+    const auto stat = receipt_field(text, "stat:");
+    info.final_state = !(stat == "ENROUTE" || stat == "ACCEPTD" || stat == "enroute" ||
+                         stat == "acceptd" || stat == "ACCEPTED");
+  }
+  return info;
+}
+
+std::error_code transport_error(const std::error_code& ec) {
+  if (ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == asio::error::broken_pipe) {
+    return errc::connection_closed;
+  }
+  return ec;
+}
+
+}  // namespace
+
+struct Esme::Impl {
+  Impl(asio::any_io_executor executor, EsmeConfig config, Components components);
+
+  // --- API ---
+  asio::awaitable<std::error_code> connect_and_bind();
+  asio::awaitable<void> start();
+  asio::awaitable<void> stop();
+
+  // --- steps ---
+  asio::awaitable<std::error_code> bind_exchange();
+  asio::awaitable<std::error_code> run_session();
+  asio::awaitable<std::error_code> reader();
+  asio::awaitable<std::error_code> writer();
+  asio::awaitable<std::error_code> pump();
+  asio::awaitable<std::error_code> keepalive();
+  asio::awaitable<std::error_code> sweeper();
+  asio::awaitable<std::error_code> drain_and_unbind();
+  asio::awaitable<void> handle_pdu(std::span<const std::uint8_t> bytes);
+  asio::awaitable<void> handle_response(const PduView& view, std::span<const std::uint8_t> bytes);
+  asio::awaitable<void> handle_request(const PduView& view, std::span<const std::uint8_t> bytes);
+  asio::awaitable<void> handle_malformed(const CodecError& error,
+                                         std::span<const std::uint8_t> bytes);
+  asio::awaitable<void> fail_all(std::error_code ec);
+  asio::awaitable<void> report_error(const Pdu& message, SendError error);
+  asio::awaitable<void> report_received(const Pdu* message, std::span<const std::uint8_t> bytes);
+  asio::awaitable<void> sleep_for(asio::steady_timer& timer, Clock::duration d);
+  asio::awaitable<void> wait_cv(asio::steady_timer& timer);
+  void end_session(std::error_code ec);
+  void wake_writer();
+  void wake_pump();
+  void close_socket();
+
+  asio::any_io_executor ex_;
+  EsmeConfig cfg_;
+  std::shared_ptr<Broker> broker_;
+  std::shared_ptr<Correlator> correlator_;
+  std::shared_ptr<Hook> hook_;
+  std::shared_ptr<RateLimiter> rate_limiter_;
+  std::shared_ptr<ThrottleHandler> throttle_;
+  std::shared_ptr<RetryTimer> retry_;
+  std::shared_ptr<SequenceGenerator> sequence_;
+  Logger log_;
+  std::string client_id_;
+  HookInterest interests_ = HookInterest::all;
+  EsmeStats stats_;
+  SessionState state_ = SessionState::closed;
+
+  tcp::socket socket_;
+  Framer framer_;
+  bool bound_ = false;
+  CommandStatus last_bind_status_ = CommandStatus::ok;
+
+  // Session.
+  std::vector<std::uint8_t> out_;      // queued for the writer
+  std::vector<std::uint8_t> writing_;  // being written
+  std::vector<std::uint8_t> stage_;    // a batch's encodings while `sending` hooks look at them
+  std::uint64_t queued_total_ = 0;     // octets ever appended to out_ this session
+  std::uint64_t written_total_ = 0;    // octets written this session
+  detail::InFlightTable in_flight_;
+  std::vector<Pdu> batch_;  // taken from the broker, not yet registered
+  std::vector<std::uint32_t> sequence_numbers_;
+  std::vector<std::uint32_t> batch_slots_;
+  std::vector<std::uint64_t> batch_ends_;
+
+  // Timers used as condition variables: a waiter sets its flag and waits; a waker cancels.
+  asio::steady_timer writer_cv_;
+  asio::steady_timer pump_cv_;
+  asio::steady_timer sweep_cv_;
+  asio::steady_timer keepalive_timer_;
+  asio::steady_timer stop_cv_;  // cancelled by stop(): ends back-off and connect waits
+  asio::steady_timer done_cv_;  // cancelled when start() returns: wakes stop()
+  bool writer_waiting_ = false;
+  bool pump_waiting_ = false;
+  bool sweep_idle_ = false;
+
+  bool session_ending_ = false;
+  std::error_code session_error_;
+  bool peer_unbound_ = false;
+  bool unbind_done_ = false;
+  std::uint32_t unbind_sequence_ = 0;
+  Clock::time_point last_read_{};
+  bool running_ = false;
+  bool stopping_ = false;
+};
+
+namespace {
+
+Logger make_logger(const EsmeConfig& cfg, const std::shared_ptr<Logger>& given,
+                   const std::string& client_id) {
+  LogMetadata meta = given ? given->metadata() : LogMetadata{};
+  meta.set({"client_id", client_id});
+  meta.set({"smsc_host", cfg.smsc_host});
+  meta.set({"system_id", cfg.system_id});
+  for (const auto& f : cfg.log_metadata.fields())
+    meta.set(f);
+  if (given) {
+    if (!given->sink()) return Logger{};
+    return Logger(given->sink(), given->level(), std::move(meta));
+  }
+  return Logger(std::make_shared<JsonLinesSink>(stderr), cfg.log_level, std::move(meta));
+}
+
+}  // namespace
+
+Esme::Impl::Impl(asio::any_io_executor executor, EsmeConfig config, Components c)
+    : ex_(std::move(executor)),
+      cfg_(std::move(config)),
+      socket_(ex_),
+      framer_(cfg_.max_pdu_size, 64 * 1024),
+      in_flight_(cfg_.window),
+      writer_cv_(ex_),
+      pump_cv_(ex_),
+      sweep_cv_(ex_),
+      keepalive_timer_(ex_),
+      stop_cv_(ex_),
+      done_cv_(ex_) {
+  validate(cfg_);
+  client_id_ = cfg_.client_id.empty()
+                   ? fmt::format("{}@{}:{}", cfg_.system_id, cfg_.smsc_host, cfg_.smsc_port)
+                   : cfg_.client_id;
+  log_ = make_logger(cfg_, c.logger, client_id_);
+  broker_ = c.broker ? std::move(c.broker) : std::make_shared<SimpleBroker>(ex_);
+  correlator_ = c.correlator ? std::move(c.correlator) : std::make_shared<SimpleCorrelator>();
+  hook_ = c.hook ? std::move(c.hook) : std::make_shared<SimpleHook>(log_);
+  rate_limiter_ = std::move(c.rate_limiter);
+  throttle_ = c.throttle_handler
+                  ? std::move(c.throttle_handler)
+                  : std::make_shared<SimpleThrottleHandler>(SimpleThrottleHandler::Options{}, log_);
+  retry_ = c.retry_timer ? std::move(c.retry_timer) : std::make_shared<ExponentialBackoff>();
+  sequence_ = c.sequence_generator ? std::move(c.sequence_generator)
+                                   : std::make_shared<SimpleSequenceGenerator>();
+  batch_.reserve(max_batch);
+  out_.reserve(max_write_chunk);
+  writing_.reserve(max_write_chunk);
+  done_cv_.expires_at(Clock::time_point::max());
+  stop_cv_.expires_at(Clock::time_point::max());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small pieces.
+
+asio::awaitable<void> Esme::Impl::wait_cv(asio::steady_timer& timer) {
+  timer.expires_at(Clock::time_point::max());
+  co_await timer.async_wait(use_nothrow_awaitable);
+}
+
+asio::awaitable<void> Esme::Impl::sleep_for(asio::steady_timer& timer, Clock::duration d) {
+  timer.expires_after(d);
+  co_await timer.async_wait(use_nothrow_awaitable);
+}
+
+void Esme::Impl::wake_writer() {
+  if (writer_waiting_) {
+    writer_waiting_ = false;
+    writer_cv_.cancel();
+  }
+}
+
+void Esme::Impl::wake_pump() {
+  if (pump_waiting_) {
+    pump_waiting_ = false;
+    pump_cv_.cancel();
+  }
+}
+
+void Esme::Impl::close_socket() {
+  std::error_code ignored;
+  if (socket_.is_open()) {
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+}
+
+void Esme::Impl::end_session(std::error_code ec) {
+  if (session_ending_) return;
+  session_ending_ = true;
+  session_error_ = ec;
+  close_socket();
+  writer_cv_.cancel();
+  pump_cv_.cancel();
+  sweep_cv_.cancel();
+  keepalive_timer_.cancel();
+  writer_waiting_ = pump_waiting_ = sweep_idle_ = false;
+}
+
+asio::awaitable<void> Esme::Impl::report_error(const Pdu& message, SendError error) {
+  ++stats_.send_errors;
+  AIOSMPP_LOG(log_, LogLevel::debug, "send_error",
+              {"command", command_name(command_id_of(message))},
+              {"log_id", tracking_of(message).log_id}, {"kind", to_string(error.kind)},
+              {"error", error.code.message()}, {"detail", error.detail});
+  if (!has_interest(interests_, HookInterest::send_error)) co_return;
+  try {
+    co_await hook_->send_error(message, error, client_id_);
+  } catch (const std::exception& e) {
+    AIOSMPP_LOG(log_, LogLevel::error, "hook_failed", {"method", "send_error"},
+                {"error", e.what()});
+  }
+}
+
+asio::awaitable<void> Esme::Impl::report_received(const Pdu* message,
+                                                  std::span<const std::uint8_t> bytes) {
+  if (!has_interest(interests_, HookInterest::received)) co_return;
+  try {
+    co_await hook_->received(message, bytes, client_id_);
+  } catch (const std::exception& e) {
+    AIOSMPP_LOG(log_, LogLevel::error, "hook_failed", {"method", "received"}, {"error", e.what()});
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connect and bind.
+
+asio::awaitable<std::error_code> Esme::Impl::bind_exchange() {
+  const std::uint32_t seq = sequence_->next();
+  std::vector<std::uint8_t> bytes;
+  auto fill = [&](auto bind) -> Result<void> {
+    bind.header.sequence_number = seq;
+    bind.system_id = cfg_.system_id;
+    bind.password = cfg_.password;
+    bind.system_type = cfg_.system_type;
+    bind.address_range = PhoneNumber(cfg_.address_range, cfg_.addr_ton, cfg_.addr_npi);
+    return encode(bind, bytes);
+  };
+  Result<void> encoded;
+  CommandId bind_id = CommandId::bind_transceiver;
+  switch (cfg_.bind_mode) {
+    case BindMode::transmitter:
+      encoded = fill(BindTransmitter{});
+      bind_id = CommandId::bind_transmitter;
+      break;
+    case BindMode::receiver:
+      encoded = fill(BindReceiver{});
+      bind_id = CommandId::bind_receiver;
+      break;
+    case BindMode::transceiver:
+      encoded = fill(BindTransceiver{});
+      break;
+  }
+  if (!encoded) co_return encoded.error().code();
+  AIOSMPP_LOG(log_, LogLevel::trace, "pdu_sent", {"command", command_name(bind_id)},
+              {"sequence_number", seq});
+  auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(bytes), use_nothrow_awaitable);
+  (void)wn;
+  if (wec) co_return transport_error(wec);
+
+  for (;;) {
+    auto pdu = framer_.next();
+    if (!pdu) co_return pdu.error().code();
+    if (pdu->empty()) {
+      auto buf = framer_.prepare();
+      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()),
+                                                      use_nothrow_awaitable);
+      if (ec) co_return transport_error(ec);
+      framer_.commit(n);
+      continue;
+    }
+    auto header = read_header(*pdu);
+    if (!header) continue;
+    if (header->command_id == response_id(bind_id) ||
+        header->command_id == CommandId::generic_nack) {
+      if (header->sequence_number != seq) continue;
+      last_bind_status_ = header->command_status;
+      if (header->command_status != CommandStatus::ok) co_return header->command_status;
+      co_return std::error_code{};
+    }
+    if (header->command_id == CommandId::enquire_link) {
+      // Some SMSCs probe before answering the bind; answering keeps them from dropping us.
+      std::vector<std::uint8_t> resp;
+      append_header(resp, CommandId::enquire_link_resp, CommandStatus::ok, header->sequence_number);
+      auto [ec2, n2] =
+          co_await asio::async_write(socket_, asio::buffer(resp), use_nothrow_awaitable);
+      (void)n2;
+      if (ec2) co_return transport_error(ec2);
+      continue;
+    }
+    AIOSMPP_LOG(log_, LogLevel::warning, "unexpected_pdu_before_bind",
+                {"command", command_name(header->command_id)},
+                {"sequence_number", header->sequence_number});
+  }
+}
+
+asio::awaitable<std::error_code> Esme::Impl::connect_and_bind() {
+  using namespace detail::awaitable_operators;
+  if (bound_) co_return std::error_code{};
+  state_ = SessionState::connecting;
+  last_bind_status_ = CommandStatus::ok;
+  close_socket();
+  framer_.reset();
+  AIOSMPP_LOG(log_, LogLevel::info, "connecting", {"port", cfg_.smsc_port},
+              {"bind_mode", to_string(cfg_.bind_mode)});
+
+  asio::steady_timer timer(ex_);
+  std::error_code ec;
+  {
+    tcp::resolver resolver(ex_);
+    timer.expires_after(cfg_.socket_timeout);
+    const std::string port = std::to_string(cfg_.smsc_port);
+    auto r = co_await (resolver.async_resolve(cfg_.smsc_host, port, use_nothrow_awaitable) ||
+                       timer.async_wait(use_nothrow_awaitable) ||
+                       stop_cv_.async_wait(use_nothrow_awaitable));
+    if (r.index() != 0) {
+      ec = r.index() == 1 ? std::error_code(asio::error::timed_out) : errc::stopped;
+    } else {
+      auto& [rec, results] = std::get<0>(r);
+      if (rec) {
+        ec = rec;
+      } else {
+        auto c = co_await (asio::async_connect(socket_, results, use_nothrow_awaitable) ||
+                           timer.async_wait(use_nothrow_awaitable) ||
+                           stop_cv_.async_wait(use_nothrow_awaitable));
+        if (c.index() != 0) {
+          ec = c.index() == 1 ? std::error_code(asio::error::timed_out) : errc::stopped;
+        } else {
+          ec = std::get<0>(std::get<0>(c));
+        }
+      }
+    }
+  }
+  if (!ec) {
+    std::error_code ignored;
+    socket_.set_option(tcp::no_delay(true), ignored);
+    timer.expires_after(cfg_.socket_timeout);
+    auto b = co_await (bind_exchange() || timer.async_wait(use_nothrow_awaitable) ||
+                       stop_cv_.async_wait(use_nothrow_awaitable));
+    if (b.index() == 0) {
+      ec = std::get<0>(b);
+    } else {
+      ec = b.index() == 1 ? std::error_code(errc::response_timeout) : errc::stopped;
+    }
+  }
+  if (ec) {
+    close_socket();
+    state_ = SessionState::closed;
+    if (ec.category() == make_error_code(CommandStatus::ok).category()) {
+      AIOSMPP_LOG(log_, LogLevel::error, "bind_rejected", {"error", ec.message()});
+    } else {
+      AIOSMPP_LOG(log_, LogLevel::error, "connect_failed", {"error", ec.message()});
+    }
+    co_return ec;
+  }
+  bound_ = true;
+  state_ = SessionState::bound;
+  ++stats_.connects;
+  interests_ = hook_->interests();
+  AIOSMPP_LOG(log_, LogLevel::info, "bound", {"bind_mode", to_string(cfg_.bind_mode)},
+              {"window", cfg_.window});
+  co_return std::error_code{};
+}
+
+// ---------------------------------------------------------------------------------------------
+// The session: five coroutines that never throw (except on hard cancellation). The first to end
+// calls end_session(), which closes the socket and wakes every wait; the others then return.
+
+asio::awaitable<std::error_code> Esme::Impl::run_session() {
+  using namespace detail::awaitable_operators;
+  session_ending_ = false;
+  session_error_ = {};
+  peer_unbound_ = false;
+  unbind_done_ = false;
+  unbind_sequence_ = 0;
+  out_.clear();
+  writing_.clear();
+  queued_total_ = written_total_ = 0;
+  last_read_ = Clock::now();
+  co_await (reader() && writer() && pump() && keepalive() && sweeper());
+  co_return session_error_;
+}
+
+asio::awaitable<std::error_code> Esme::Impl::reader() {
+  for (;;) {
+    // PDUs already buffered (right after the bind response, or from the last read) first.
+    for (;;) {
+      if (session_ending_ || peer_unbound_) co_return std::error_code{};
+      auto pdu = framer_.next();
+      if (!pdu) {
+        const CodecError& e = pdu.error();
+        AIOSMPP_LOG(log_, LogLevel::error, "framing_error", {"error", e.message()});
+        // The stream has lost its framing: nack (§ generic_nack) and drop the connection.
+        append_header(out_, CommandId::generic_nack, e.status,
+                      e.sequence_known ? e.sequence_number : 0);
+        queued_total_ += 16;
+        wake_writer();
+        peer_unbound_ = true;  // the writer ends the session once the nack is out
+        co_return std::error_code{};
+      }
+      if (pdu->empty()) break;
+      co_await handle_pdu(*pdu);
+    }
+    auto buf = framer_.prepare();
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()),
+                                                    use_nothrow_awaitable);
+    if (session_ending_) co_return std::error_code{};
+    if (ec) {
+      const auto err = transport_error(ec);
+      AIOSMPP_LOG(log_, LogLevel::warning, "connection_lost", {"error", err.message()});
+      end_session(err);
+      co_return err;
+    }
+    framer_.commit(n);
+    last_read_ = Clock::now();
+  }
+}
+
+asio::awaitable<void> Esme::Impl::handle_pdu(std::span<const std::uint8_t> bytes) {
+  auto decoded = decode_view(bytes, DecodeOptions{cfg_.max_pdu_size});
+  if (!decoded) {
+    co_await handle_malformed(decoded.error(), bytes);
+    co_return;
+  }
+  const PduView& view = *decoded;
+  const CommandId id = command_id_of(view);
+  AIOSMPP_LOG(log_, LogLevel::trace, "pdu_received", {"command", command_name(id)},
+              {"command_status", static_cast<std::uint32_t>(header_of(view).command_status)},
+              {"sequence_number", header_of(view).sequence_number});
+  if (is_response(id)) {
+    co_await handle_response(view, bytes);
+  } else {
+    co_await handle_request(view, bytes);
+  }
+}
+
+asio::awaitable<void> Esme::Impl::handle_malformed(const CodecError& error,
+                                                   std::span<const std::uint8_t> bytes) {
+  AIOSMPP_LOG(log_, LogLevel::warning, "malformed_pdu", {"error", error.message()},
+              {"command_status", static_cast<std::uint32_t>(error.status)});
+  co_await report_received(nullptr, bytes);
+  const auto header = read_header(bytes);
+  if (!header) co_return;
+  if (is_response(header->command_id)) {
+    // A response we cannot read still answers its request: the SMSC may or may not have taken it.
+    const std::uint32_t slot = in_flight_.find(header->sequence_number);
+    if (slot == detail::InFlightTable::npos) co_return;
+    Pdu message = in_flight_.take(slot);
+    stats_.in_flight = in_flight_.size();
+    wake_pump();
+    // Named, not a temporary in the co_await expression: g++ 12 destroys such temporaries twice.
+    SendError failure{SendError::Kind::outcome_unknown, error.code(),
+                      fmt::format("undecodable response: {}", error)};
+    co_await report_error(message, std::move(failure));
+    co_return;
+  }
+  // A request: its own _resp with the status the codec chose, or generic_nack when the command
+  // itself is unknown or the length is wrong (reference §generic_nack). Never answered: outbind,
+  // alert_notification (no response exists).
+  if (error.status == CommandStatus::invalid_command_id ||
+      error.status == CommandStatus::invalid_command_length || !is_known(header->command_id)) {
+    append_header(out_, CommandId::generic_nack, error.status, header->sequence_number);
+    queued_total_ += 16;
+  } else if (response_id(header->command_id) != CommandId::generic_nack) {
+    append_header(out_, response_id(header->command_id), error.status, header->sequence_number);
+    queued_total_ += 16;
+  }
+  wake_writer();
+}
+
+asio::awaitable<void> Esme::Impl::handle_response(const PduView& view,
+                                                  std::span<const std::uint8_t> bytes) {
+  const CommandId id = command_id_of(view);
+  const PduHeader& header = header_of(view);
+  if (id == CommandId::enquire_link_resp) co_return;  // last_read_ already says the link lives
+  if (id == CommandId::unbind_resp || (id == CommandId::generic_nack && unbind_sequence_ != 0 &&
+                                       header.sequence_number == unbind_sequence_)) {
+    if (header.sequence_number == unbind_sequence_) {
+      unbind_done_ = true;
+      wake_pump();
+    }
+    co_return;
+  }
+  const std::uint32_t slot = in_flight_.find(header.sequence_number);
+  if (slot == detail::InFlightTable::npos) {
+    // After a timeout (or for a request we never sent): dropped, never matched to a newer one.
+    ++stats_.late_responses;
+    AIOSMPP_LOG(log_, LogLevel::warning, "unexpected_response", {"command", command_name(id)},
+                {"sequence_number", header.sequence_number},
+                {"command_status", static_cast<std::uint32_t>(header.command_status)});
+    co_return;
+  }
+  const CommandId request_id = command_id_of(in_flight_.at(slot).message);
+  if (id != response_id(request_id) && id != CommandId::generic_nack) {
+    AIOSMPP_LOG(log_, LogLevel::warning, "mismatched_response", {"command", command_name(id)},
+                {"request", command_name(request_id)}, {"sequence_number", header.sequence_number});
+  }
+  Pdu request = in_flight_.take(slot);
+  ++stats_.responses;
+  stats_.in_flight = in_flight_.size();
+  throttle_->record_status(static_cast<std::uint32_t>(header.command_status));
+  wake_pump();
+
+  const bool remember = header.command_status == CommandStatus::ok && wants_receipt(request);
+  if (!remember && !has_interest(interests_, HookInterest::received)) co_return;
+  Pdu response = to_owning(view);
+  if (remember) {
+    std::string_view message_id;
+    std::visit(
+        [&](const auto& r) {
+          if constexpr (requires { r.message_id; }) message_id = r.message_id;
+        },
+        response);
+    if (!message_id.empty()) {
+      try {
+        std::string key(message_id);
+        Tracking tracking = tracking_of(request);
+        co_await correlator_->put_delivery(std::move(key), std::move(tracking));
+      } catch (const std::exception& e) {
+        AIOSMPP_LOG(log_, LogLevel::error, "correlator_failed", {"method", "put_delivery"},
+                    {"error", e.what()});
+      }
+    }
+  }
+  tracking_of(response) = std::move(tracking_of(request));
+  co_await report_received(&response, bytes);
+}
+
+asio::awaitable<void> Esme::Impl::handle_request(const PduView& view,
+                                                 std::span<const std::uint8_t> bytes) {
+  const CommandId id = command_id_of(view);
+  const std::uint32_t seq = header_of(view).sequence_number;
+  switch (id) {
+    case CommandId::enquire_link:
+      append_header(out_, CommandId::enquire_link_resp, CommandStatus::ok, seq);
+      queued_total_ += 16;
+      wake_writer();
+      co_return;
+    case CommandId::unbind:
+      AIOSMPP_LOG(log_, LogLevel::info, "unbind_received");
+      append_header(out_, CommandId::unbind_resp, CommandStatus::ok, seq);
+      queued_total_ += 16;
+      peer_unbound_ = true;  // the writer ends the session once unbind_resp is out
+      wake_writer();
+      wake_pump();
+      co_return;
+    case CommandId::deliver_sm:
+    case CommandId::data_sm: {
+      ++stats_.received;
+      if (cfg_.bind_mode == BindMode::transmitter) {
+        // §2.3: a transmitter cannot be delivered to.
+        append_header(out_, response_id(id), CommandStatus::invalid_bind_status, seq);
+        queued_total_ += 16;
+        wake_writer();
+        co_return;
+      }
+      std::optional<ReceiptInfo> receipt;
+      std::visit(
+          [&](const auto& v) {
+            using V = std::remove_cvref_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, DeliverSmView> || std::is_same_v<V, DataSmView>) {
+              receipt = receipt_of(v);
+            }
+          },
+          view);
+      if (receipt || has_interest(interests_, HookInterest::received)) {
+        Pdu message = to_owning(view);
+        if (receipt) {
+          try {
+            auto t = co_await correlator_->get_delivery(receipt->message_id, receipt->final_state);
+            if (t) tracking_of(message) = std::move(*t);
+          } catch (const std::exception& e) {
+            AIOSMPP_LOG(log_, LogLevel::error, "correlator_failed", {"method", "get_delivery"},
+                        {"error", e.what()});
+          }
+        }
+        // Answered only after the hook has it, so a hook that stores it loses nothing.
+        co_await report_received(&message, bytes);
+      }
+      append_header(out_, response_id(id), CommandStatus::ok, seq, true);
+      queued_total_ += 17;
+      wake_writer();
+      co_return;
+    }
+    case CommandId::alert_notification:
+      ++stats_.received;
+      if (has_interest(interests_, HookInterest::received)) {
+        Pdu message = to_owning(view);
+        co_await report_received(&message, bytes);
+      }
+      co_return;
+    case CommandId::outbind:
+      AIOSMPP_LOG(log_, LogLevel::warning, "unexpected_pdu", {"command", "outbind"});
+      co_return;
+    default:
+      // A request an SMSC may not send to a bound ESME (submit_sm, bind, ...): §2.3 wrong state.
+      AIOSMPP_LOG(log_, LogLevel::warning, "unexpected_pdu", {"command", command_name(id)},
+                  {"sequence_number", seq});
+      append_header(out_, response_id(id), CommandStatus::invalid_bind_status, seq);
+      queued_total_ += 16;
+      wake_writer();
+      co_return;
+  }
+}
+
+asio::awaitable<std::error_code> Esme::Impl::writer() {
+  for (;;) {
+    if (session_ending_) co_return std::error_code{};
+    if (out_.empty()) {
+      if (peer_unbound_) {
+        // Our last words (unbind_resp, generic_nack) are out: the session is over.
+        end_session(errc::connection_closed);
+        co_return std::error_code{};
+      }
+      writer_waiting_ = true;
+      co_await wait_cv(writer_cv_);
+      writer_waiting_ = false;
+      continue;
+    }
+    std::swap(out_, writing_);
+    std::size_t offset = 0;
+    while (offset < writing_.size()) {
+      const std::size_t chunk = std::min(max_write_chunk, writing_.size() - offset);
+      auto [ec, n] = co_await asio::async_write(
+          socket_, asio::buffer(writing_.data() + offset, chunk), use_nothrow_awaitable);
+      written_total_ += n;
+      offset += n;
+      if (ec) {
+        writing_.clear();
+        if (session_ending_) co_return std::error_code{};
+        const auto err = transport_error(ec);
+        AIOSMPP_LOG(log_, LogLevel::warning, "connection_lost", {"error", err.message()});
+        end_session(err);
+        co_return err;
+      }
+    }
+    writing_.clear();
+  }
+}
+
+asio::awaitable<std::error_code> Esme::Impl::pump() {
+  using namespace detail::awaitable_operators;
+  const bool stage = has_interest(interests_, HookInterest::sending);
+  for (;;) {
+    if (session_ending_) co_return std::error_code{};
+    if (stopping_) co_return co_await drain_and_unbind();
+    if (peer_unbound_ || cfg_.bind_mode == BindMode::receiver) {
+      pump_waiting_ = true;
+      co_await wait_cv(pump_cv_);
+      pump_waiting_ = false;
+      continue;
+    }
+    const std::size_t free = in_flight_.capacity() - in_flight_.size();
+    if (free == 0) {
+      pump_waiting_ = true;
+      co_await wait_cv(pump_cv_);
+      pump_waiting_ = false;
+      continue;
+    }
+    if (!throttle_->allow_request(Clock::now())) {
+      pump_waiting_ = true;
+      co_await sleep_for(pump_cv_, throttle_->throttle_delay());
+      pump_waiting_ = false;
+      continue;
+    }
+
+    // Take a batch: without suspending when the broker has messages, else wait for one (or for
+    // stop() / the end of the session, which cancel the dequeue).
+    const std::size_t want = std::min(free, max_batch);
+    if (broker_->try_dequeue_batch(batch_, want) == 0) {
+      pump_waiting_ = true;
+      pump_cv_.expires_at(Clock::time_point::max());
+      try {
+        co_await (broker_->dequeue_batch(batch_, want) ||
+                  pump_cv_.async_wait(use_nothrow_awaitable));
+      } catch (const std::system_error& e) {
+        if (e.code() != asio::error::operation_aborted) {
+          AIOSMPP_LOG(log_, LogLevel::error, "broker_failed", {"error", e.what()});
+        }
+      }
+      pump_waiting_ = false;
+      if (batch_.empty()) continue;
+    }
+    stats_.taken += batch_.size();
+
+    if (rate_limiter_) {
+      auto delay = rate_limiter_->try_acquire(batch_.size(), Clock::now());
+      if (delay == RateLimiter::defer) {
+        co_await rate_limiter_->limit(batch_.size());
+      } else {
+        while (delay > Clock::duration::zero() && !session_ending_ && !stopping_) {
+          pump_waiting_ = true;
+          co_await sleep_for(pump_cv_, delay);
+          pump_waiting_ = false;
+          delay = rate_limiter_->try_acquire(batch_.size(), Clock::now());
+          if (delay == RateLimiter::defer) delay = Clock::duration::zero();
+        }
+      }
+      // Taken but not yet registered: fail_all reports what is left in batch_ as not sent.
+      if (session_ending_) co_return std::error_code{};
+    }
+
+    // Encode back to back, register each before any byte is written (a fast response can then
+    // never beat its registration), one clock read for the whole batch.
+    const auto now = Clock::now();
+    const auto deadline = now + cfg_.response_timeout;
+    const std::size_t n = batch_.size();
+    sequence_numbers_.resize(n);
+    sequence_->next_batch(sequence_numbers_);
+    auto& buf = stage ? stage_ : out_;
+    if (stage) stage_.clear();
+    const std::size_t base = buf.size();
+    const bool was_empty = in_flight_.empty();
+    batch_slots_.clear();
+    batch_ends_.clear();
+    std::vector<std::pair<std::size_t, SendError>> invalid;
+    for (std::size_t i = 0; i < n; ++i) {
+      Pdu& message = batch_[i];
+      const CommandId id = command_id_of(message);
+      if (!is_sendable_request(id)) {
+        invalid.emplace_back(i, SendError{SendError::Kind::invalid_message, errc::invalid_field,
+                                          fmt::format("{} cannot be sent through the broker "
+                                                      "(submit_sm, submit_multi, data_sm, "
+                                                      "query_sm, cancel_sm, replace_sm can)",
+                                                      command_name(id))});
+        continue;
+      }
+      header_of(message) = PduHeader{CommandStatus::ok, sequence_numbers_[i]};
+      const std::size_t before = buf.size();
+      if (auto r = encode(message, buf); !r) {
+        invalid.emplace_back(
+            i, SendError{SendError::Kind::invalid_message, r.error().code(), r.error().message()});
+        continue;
+      }
+      const std::uint64_t end =
+          stage ? std::numeric_limits<std::uint64_t>::max() : queued_total_ + (buf.size() - base);
+      const std::uint32_t slot = in_flight_.insert(sequence_numbers_[i], deadline, end, message);
+      if (slot == detail::InFlightTable::npos) {
+        buf.resize(before);
+        invalid.emplace_back(i, SendError{SendError::Kind::invalid_message, errc::invalid_field,
+                                          fmt::format("sequence_number {} is already in flight "
+                                                      "(the SequenceGenerator repeated it)",
+                                                      sequence_numbers_[i])});
+        continue;
+      }
+      batch_slots_.push_back(slot);
+      batch_ends_.push_back(buf.size() - base);
+      AIOSMPP_LOG(log_, LogLevel::trace, "pdu_sent", {"command", command_name(id)},
+                  {"sequence_number", sequence_numbers_[i]},
+                  {"log_id", tracking_of(in_flight_.at(slot).message).log_id});
+    }
+    stats_.in_flight = in_flight_.size();
+    stats_.max_in_flight = std::max<std::uint64_t>(stats_.max_in_flight, in_flight_.size());
+    if (!stage) {
+      queued_total_ += buf.size() - base;
+      wake_writer();
+    }
+    if (was_empty && !in_flight_.empty() && sweep_idle_) {
+      sweep_idle_ = false;
+      sweep_cv_.cancel();
+    }
+    // Invalid messages keep their slot in batch_ until reported; the rest were moved out.
+    std::vector<Pdu> rejected;
+    rejected.reserve(invalid.size());
+    for (auto& [i, err] : invalid)
+      rejected.push_back(std::move(batch_[i]));
+    batch_.clear();
+    for (std::size_t k = 0; k < rejected.size(); ++k) {
+      co_await report_error(rejected[k], std::move(invalid[k].second));
+    }
+    if (stage) {
+      std::size_t from = 0;
+      for (std::size_t k = 0; k < batch_slots_.size(); ++k) {
+        const std::size_t to = batch_ends_[k];
+        try {
+          co_await hook_->sending(in_flight_.at(batch_slots_[k]).message,
+                                  std::span<const std::uint8_t>(stage_.data() + from, to - from),
+                                  client_id_);
+        } catch (const std::exception& e) {
+          AIOSMPP_LOG(log_, LogLevel::error, "hook_failed", {"method", "sending"},
+                      {"error", e.what()});
+        }
+        from = to;
+        if (session_ending_) co_return std::error_code{};  // fail_all: never written, not sent
+      }
+      for (std::size_t k = 0; k < batch_slots_.size(); ++k) {
+        in_flight_.at(batch_slots_[k]).end_offset = queued_total_ + batch_ends_[k];
+      }
+      out_.insert(out_.end(), stage_.begin(), stage_.end());
+      queued_total_ += stage_.size();
+      wake_writer();
+    }
+  }
+}
+
+asio::awaitable<std::error_code> Esme::Impl::drain_and_unbind() {
+  state_ = SessionState::unbinding;
+  AIOSMPP_LOG(log_, LogLevel::info, "unbinding", {"in_flight", in_flight_.size()});
+  const auto deadline = Clock::now() + cfg_.stop_timeout;
+  while (!in_flight_.empty() && !session_ending_ && Clock::now() < deadline) {
+    pump_waiting_ = true;
+    pump_cv_.expires_at(deadline);
+    co_await pump_cv_.async_wait(use_nothrow_awaitable);
+    pump_waiting_ = false;
+  }
+  if (session_ending_) co_return std::error_code{};
+  if (!peer_unbound_) {
+    unbind_sequence_ = sequence_->next();
+    append_header(out_, CommandId::unbind, CommandStatus::ok, unbind_sequence_);
+    queued_total_ += 16;
+    wake_writer();
+    const auto unbind_deadline = Clock::now() + std::min(cfg_.stop_timeout, cfg_.socket_timeout);
+    while (!unbind_done_ && !session_ending_ && Clock::now() < unbind_deadline) {
+      pump_waiting_ = true;
+      pump_cv_.expires_at(unbind_deadline);
+      co_await pump_cv_.async_wait(use_nothrow_awaitable);
+      pump_waiting_ = false;
+    }
+    if (!unbind_done_) AIOSMPP_LOG(log_, LogLevel::warning, "unbind_resp_missing");
+  }
+  end_session(errc::stopped);
+  co_return std::error_code{};
+}
+
+asio::awaitable<std::error_code> Esme::Impl::keepalive() {
+  for (;;) {
+    keepalive_timer_.expires_at(last_read_ + cfg_.enquire_link_interval);
+    co_await keepalive_timer_.async_wait(use_nothrow_awaitable);
+    if (session_ending_) co_return std::error_code{};
+    if (Clock::now() - last_read_ < cfg_.enquire_link_interval) continue;
+    const auto sent_at = Clock::now();
+    const std::uint32_t seq = sequence_->next();
+    append_header(out_, CommandId::enquire_link, CommandStatus::ok, seq);
+    queued_total_ += 16;
+    wake_writer();
+    AIOSMPP_LOG(log_, LogLevel::debug, "enquire_link_sent", {"sequence_number", seq});
+    co_await sleep_for(keepalive_timer_, cfg_.socket_timeout);
+    if (session_ending_) co_return std::error_code{};
+    if (last_read_ < sent_at) {
+      AIOSMPP_LOG(log_, LogLevel::warning, "enquire_link_timeout",
+                  {"timeout_ms", cfg_.socket_timeout.count()});
+      end_session(errc::enquire_link_timeout);
+      co_return make_error_code(errc::enquire_link_timeout);
+    }
+  }
+}
+
+asio::awaitable<std::error_code> Esme::Impl::sweeper() {
+  std::vector<Pdu> expired;
+  for (;;) {
+    if (session_ending_) co_return std::error_code{};
+    const std::uint32_t head = in_flight_.head();
+    if (head == detail::InFlightTable::npos) {
+      sweep_idle_ = true;
+      co_await wait_cv(sweep_cv_);
+      sweep_idle_ = false;
+      continue;
+    }
+    auto now = Clock::now();
+    if (in_flight_.at(head).deadline > now) {
+      sweep_cv_.expires_at(in_flight_.at(head).deadline);
+      co_await sweep_cv_.async_wait(use_nothrow_awaitable);
+      continue;
+    }
+    // Not yet written (its `sending` hooks are still running): time it out once it is.
+    if (in_flight_.at(head).end_offset > written_total_) {
+      co_await sleep_for(sweep_cv_, std::chrono::milliseconds(5));
+      continue;
+    }
+    expired.clear();
+    for (std::uint32_t s = in_flight_.head(); s != detail::InFlightTable::npos;
+         s = in_flight_.head()) {
+      const auto& e = in_flight_.at(s);
+      if (e.deadline > now || e.end_offset > written_total_) break;
+      AIOSMPP_LOG(log_, LogLevel::warning, "response_timeout",
+                  {"sequence_number", e.sequence_number},
+                  {"log_id", tracking_of(e.message).log_id});
+      expired.push_back(in_flight_.take(s));
+    }
+    stats_.in_flight = in_flight_.size();
+    wake_pump();
+    for (auto& m : expired) {
+      SendError failure{SendError::Kind::outcome_unknown, errc::response_timeout,
+                        fmt::format("no response within {} ms", cfg_.response_timeout.count())};
+      co_await report_error(m, std::move(failure));
+    }
+  }
+}
+
+// Every message taken from the broker and still without an outcome gets one now.
+asio::awaitable<void> Esme::Impl::fail_all(std::error_code ec) {
+  if (!ec) ec = errc::connection_closed;
+  std::vector<std::pair<Pdu, SendError>> failed;
+  for (auto& m : batch_) {
+    failed.emplace_back(std::move(m), SendError{SendError::Kind::not_sent, ec,
+                                                "taken from the broker, connection ended "
+                                                "before it was written"});
+  }
+  batch_.clear();
+  while (!in_flight_.empty()) {
+    const std::uint32_t s = in_flight_.head();
+    const bool written = in_flight_.at(s).end_offset <= written_total_;
+    Pdu m = in_flight_.take(s);
+    if (written) {
+      failed.emplace_back(std::move(m), SendError{SendError::Kind::outcome_unknown, ec,
+                                                  "written, connection ended before the "
+                                                  "response"});
+    } else {
+      failed.emplace_back(std::move(m), SendError{SendError::Kind::not_sent, ec,
+                                                  "connection ended before it was written"});
+    }
+  }
+  stats_.in_flight = 0;
+  out_.clear();
+  writing_.clear();
+  stage_.clear();
+  if (!failed.empty()) {
+    AIOSMPP_LOG(log_, LogLevel::warning, "in_flight_failed", {"count", failed.size()},
+                {"error", ec.message()});
+  }
+  for (auto& [m, e] : failed)
+    co_await report_error(m, std::move(e));
+}
+
+// ---------------------------------------------------------------------------------------------
+// start / stop.
+
+asio::awaitable<void> Esme::Impl::start() {
+  using namespace detail::awaitable_operators;
+  if (running_) throw std::logic_error("Esme::start: already running");
+  running_ = true;
+  stopping_ = false;
+  stop_cv_.expires_at(Clock::time_point::max());
+  struct Running {
+    Impl* self;
+    ~Running() {
+      self->running_ = false;
+      self->bound_ = false;
+      self->state_ = SessionState::closed;
+      self->close_socket();
+      self->done_cv_.cancel();
+    }
+  } running{this};
+
+  for (;;) {
+    if (stopping_) break;
+    std::error_code ec;
+    std::exception_ptr hard_stop;
+    try {
+      ec = co_await connect_and_bind();
+      if (!ec) {
+        retry_->reset();
+        ec = co_await run_session();
+      }
+    } catch (...) {
+      hard_stop = std::current_exception();
+    }
+    bound_ = false;
+    close_socket();
+    state_ = SessionState::closed;
+    // Cancelled from outside (the hard stop): the branches may have ended quietly with
+    // operation_aborted rather than thrown, so ask the cancellation state too. Every message still
+    // gets its outcome, with cancellation suspended so the hooks can run.
+    const auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+    if (hard_stop || cancelled != asio::cancellation_type::none) {
+      co_await asio::this_coro::throw_if_cancelled(false);
+      co_await asio::this_coro::reset_cancellation_state();
+      end_session(errc::cancelled);
+      co_await fail_all(errc::cancelled);
+      if (hard_stop) std::rethrow_exception(hard_stop);
+      throw std::system_error(asio::error::operation_aborted, "Esme::start cancelled");
+    }
+    co_await fail_all(ec);
+    if (stopping_) break;
+    if (last_bind_status_ == CommandStatus::already_bound) {
+      retry_->wait_at_least(cfg_.already_bound_delay);
+    }
+    const auto delay = retry_->next_delay();
+    AIOSMPP_LOG(log_, LogLevel::info, "reconnecting",
+                {"delay_ms", std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()},
+                {"error", ec.message()});
+    co_await (retry_->wait() || stop_cv_.async_wait(use_nothrow_awaitable));
+  }
+  AIOSMPP_LOG(log_, LogLevel::info, "stopped");
+}
+
+asio::awaitable<void> Esme::Impl::stop() {
+  if (!running_) {
+    if (bound_) {
+      // connect() without start(): unbind politely, without waiting long for the answer.
+      std::vector<std::uint8_t> bytes;
+      append_header(bytes, CommandId::unbind, CommandStatus::ok, sequence_->next());
+      co_await asio::async_write(socket_, asio::buffer(bytes), use_nothrow_awaitable);
+      bound_ = false;
+      close_socket();
+      state_ = SessionState::closed;
+    }
+    co_return;
+  }
+  if (!stopping_) {
+    AIOSMPP_LOG(log_, LogLevel::info, "stopping");
+    stopping_ = true;
+    stop_cv_.cancel();
+    pump_cv_.cancel();
+    pump_waiting_ = false;
+  }
+  // done_cv_ never expires by itself and is only cancelled when start() returns, so any number
+  // of stop() callers can wait on it at once.
+  while (running_) {
+    co_await done_cv_.async_wait(use_nothrow_awaitable);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Esme::Esme(asio::any_io_executor executor, EsmeConfig config, Components components)
+    : impl_(std::make_unique<Impl>(std::move(executor), std::move(config), std::move(components))) {
+}
+
+Esme::~Esme() = default;
+
+asio::awaitable<void> Esme::connect() {
+  if (impl_->bound_) co_return;
+  const auto ec = co_await impl_->connect_and_bind();
+  if (!ec) co_return;
+  if (ec.category() == make_error_code(CommandStatus::ok).category()) {
+    const CommandId id =
+        impl_->cfg_.bind_mode == BindMode::transmitter ? CommandId::bind_transmitter
+        : impl_->cfg_.bind_mode == BindMode::receiver  ? CommandId::bind_receiver
+                                                       : CommandId::bind_transceiver;
+    throw SmppError(id, static_cast<CommandStatus>(ec.value()));
+  }
+  throw std::system_error(ec, "Esme::connect");
+}
+
+asio::awaitable<void> Esme::start() {
+  return impl_->start();
+}
+asio::awaitable<void> Esme::stop() {
+  return impl_->stop();
+}
+Broker& Esme::broker() noexcept {
+  return *impl_->broker_;
+}
+Correlator& Esme::correlator() noexcept {
+  return *impl_->correlator_;
+}
+SessionState Esme::session_state() const noexcept {
+  return impl_->state_;
+}
+const EsmeStats& Esme::stats() const noexcept {
+  return impl_->stats_;
+}
+std::string_view Esme::client_id() const noexcept {
+  return impl_->client_id_;
+}
+const Logger& Esme::logger() const noexcept {
+  return impl_->log_;
+}
+
+}  // namespace aiosmpp
