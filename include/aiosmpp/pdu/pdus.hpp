@@ -238,10 +238,34 @@ using UnsuccessList =
     std::conditional_t<is_view_v<Str>, UnsuccessSmesView, std::vector<UnsuccessSme>>;
 }  // namespace detail
 
-// The field lists below name each wire field once. A visitor `v` is called with one field from
-// each of the objects `s...` (one object to encode or decode, two to copy). Sizes are the
-// reference's (C-octet string sizes include the NUL); the CommandStatus is what a peer answers
-// when that field is malformed.
+/** @page pdu_fields The field visitor
+ *
+ *  Every PDU type has `template <class V, class... S> static void fields(V& v, S&... s)`, which
+ *  calls `v` once per wire field, in wire order, passing that field of each object in `s...`
+ *  (one object to encode, decode or print; two to copy or compare). The codec's encoder, both
+ *  decoders and to_owning() are such visitors, and a JSON mapping or a pretty-printer can be one
+ *  too, so the layout is written once. The calls a visitor must accept (`F&...` stands for the
+ *  field in each object; names are the spec's field names):
+ *
+ *  - `optional_body(bool&...)`: first call of responses whose body may be absent; false means
+ *    the remaining fields are not on the wire.
+ *  - `c_string(std::string_view name, std::size_t size, CommandStatus status, Str&...)`: a
+ *    C-octet string of at most `size` octets including the NUL; `status` is what a peer answers
+ *    when it is malformed.
+ *  - `time(std::string_view name, CommandStatus status, Str&...)`: empty or 16 characters (§7).
+ *  - `address(std::string_view name, std::size_t size, CommandStatus status,
+ *    BasicPhoneNumber<Str>&...)`: `<name>_ton`/`<name>_npi` (the spec's `*_ton`, `*_npi`), then
+ *    the C-octet string `name`.
+ *  - `octet(std::string_view name, T&...)`: one octet, any value (T is std::uint8_t or an enum
+ *    from enums.hpp).
+ *  - `octet_max(name, unsigned max, CommandStatus, T&...)`: one octet, 0..max.
+ *  - `octet_mask(name, unsigned mask, CommandStatus, T&...)`: one octet, only `mask` bits set.
+ *  - `short_message(Str&...)`: sm_length then that many octets (0..254).
+ *  - `dest_addresses(List&...)`: number_of_dests then the submit_multi destinations.
+ *  - `unsuccess_smes(List&...)`: no_unsuccess then the submit_multi_resp failures.
+ *  - `tlvs(TlvSeq&...)`: everything after the mandatory fields.
+ *
+ *  Header-only PDUs call nothing. */
 
 /** @brief A header-only PDU (§3.4): unbind(_resp), enquire_link(_resp), generic_nack,
  *  cancel_sm_resp, replace_sm_resp. */
