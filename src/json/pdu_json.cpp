@@ -291,10 +291,7 @@ template <class J>
 MessageText read_message_text(const J& j, const Path& path) {
   ObjectIn<J> in(j, path);
   MessageText m;
-  if (const J* v = in.find("utf8")) {
-    if (!v->is_string()) fail(path.child("utf8"), "expected a string" + got(*v));
-    m.utf8 = v->template get<std::string>();
-  }
+  if (const J* v = in.find("utf8")) m.utf8 = read_string(*v, path.child("utf8"));
   if (const J* v = in.find("encoding")) {
     m.encoding =
         static_cast<TextEncoding>(read_named(*v, path.child("encoding"), text_encoding_names(), 0));

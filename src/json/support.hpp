@@ -240,8 +240,10 @@ std::uint64_t read_uint(const J& j, const Path& path, std::uint64_t max) {
   std::uint64_t v = 0;
   if (j.is_number_unsigned()) {
     v = j.template get<std::uint64_t>();
-  } else if (j.is_number_integer()) {
-    fail(path, fmt::format("{}, got {}", expected(), j.template get<std::int64_t>()));
+  } else if (j.is_number_integer()) {  // signed storage, e.g. built from an int
+    const auto s = j.template get<std::int64_t>();
+    if (s < 0) fail(path, fmt::format("{}, got {}", expected(), s));
+    v = static_cast<std::uint64_t>(s);
   } else if (j.is_string()) {
     const auto& s = j.template get_ref<const typename J::string_t&>();
     if (s.size() < 3 || s.size() > 18 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
