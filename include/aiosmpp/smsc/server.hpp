@@ -1,0 +1,128 @@
+#pragma once
+
+/** @file
+ *  @brief The SMSC side: an acceptor that runs one Session per ESME connection, with bind
+ *  authentication, per-session windows, a session limit, outbind and graceful shutdown. */
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include "aiosmpp/log.hpp"
+#include "aiosmpp/pdu/codec.hpp"
+#include "aiosmpp/smsc/handlers.hpp"
+#include "aiosmpp/smsc/session.hpp"
+
+namespace aiosmpp::smsc {
+
+/** @brief Server settings. Durations of zero turn the timer off. */
+struct ServerConfig {
+  /** @brief system_id sent in bind_*_resp and outbind (at most 15 characters). */
+  std::string system_id = "aiosmpp";
+  /** @brief Bound sessions at once; a bind beyond it gets ESME_RBINDFAIL. */
+  std::size_t max_sessions = 100;
+  /** @brief Connections at once (bound or not); one beyond it is closed on accept. */
+  std::size_t max_connections = 1024;
+  /** @brief Requests the server sends (deliver_sm, data_sm, ...) awaiting a response, per
+   *  session; more wait in the session's backlog. At least 1. */
+  std::size_t window = 100;
+  /** @brief ESME requests a handler deferred (Reply::later) and has not answered yet, per session;
+   *  requests beyond it get ESME_RTHROTTLED without reaching the handler. 0: no limit. */
+  std::size_t max_pending_requests = 10000;
+  /** @brief Close a connection that has not bound within this time (session_init_timer). */
+  std::chrono::milliseconds session_init_timeout{std::chrono::seconds(30)};
+  /** @brief Send enquire_link after this long without traffic from the ESME. */
+  std::chrono::milliseconds enquire_link_interval{std::chrono::seconds(30)};
+  /** @brief A request the server sent fails with errc::response_timeout after this; an
+   *  unanswered enquire_link closes the session. */
+  std::chrono::milliseconds response_timeout{std::chrono::seconds(10)};
+  /** @brief Close after this long without any PDU from the ESME (inactivity_timer). */
+  std::chrono::milliseconds inactivity_timeout{0};
+  /** @brief How long unbind (ours) may wait for unbind_resp before the connection is closed. */
+  std::chrono::milliseconds unbind_timeout{std::chrono::seconds(2)};
+  /** @brief Largest command_length accepted; a larger one (a hostile 2 GB length) gets
+   *  generic_nack ESME_RINVCMDLEN and the connection is closed, without buffering it. */
+  std::size_t max_pdu_size = default_max_pdu_size;
+  /** @brief Write buffer size at which the reader stops reading until the writer catches up. */
+  std::size_t write_high_water = 1024 * 1024;
+  /** @brief Logs sessions at INFO/DEBUG and every PDU at TRACE. Off by default. */
+  Logger logger;
+};
+
+/** @brief Counters over the server's life. */
+struct ServerStats {
+  std::uint64_t connections_accepted = 0;
+  std::uint64_t connections_refused = 0;  ///< over max_connections
+  std::uint64_t binds_accepted = 0;
+  std::uint64_t binds_rejected = 0;
+  std::uint64_t pdus_received = 0;
+  std::uint64_t generic_nacks_sent = 0;
+  std::uint64_t state_errors = 0;  ///< ESME_RINVBNDSTS / ESME_RALYBND answers
+  std::uint64_t decode_errors = 0;
+};
+
+/** @brief Credentials for outbind (the SMSC asks an ESME listening on a port to bind). */
+struct OutbindRequest {
+  asio::ip::tcp::endpoint endpoint;
+  std::string system_id;  ///< sent in outbind; ServerConfig::system_id when empty
+  std::string password;
+};
+
+/** @brief An SMPP server. Lives on one executor (a strand when the io_context has several
+ *  threads); creates no threads. Not thread-safe: call it on that executor.
+ *
+ *  @code
+ *  asio::io_context io;
+ *  aiosmpp::smsc::Server server(io.get_executor(), config, handlers);
+ *  auto at = server.listen({asio::ip::make_address("127.0.0.1"), 2775});
+ *  asio::co_spawn(io, server.run(), [](std::exception_ptr e) { if (e) std::rethrow_exception(e);
+ * }); io.run();
+ *  @endcode
+ *  Keep the Server alive until run() has completed. */
+class Server {
+ public:
+  Server(asio::any_io_executor executor, ServerConfig config, Handlers handlers);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /** @brief Opens, binds and listens (port 0 picks a free port).
+   *  @return the bound endpoint. @throws std::system_error. */
+  asio::ip::tcp::endpoint listen(const asio::ip::tcp::endpoint& endpoint);
+
+  /** @brief Accepts connections until stop(), then waits for every session to end. Cancelling it
+   *  closes every session at once. Never throws on network errors (they are logged). */
+  asio::awaitable<void> run();
+
+  /** @brief Graceful shutdown: stops accepting, unbinds bound sessions (each closes when
+   *  answered or after unbind_timeout) and closes the others. run() then completes. */
+  void stop();
+
+  /** @brief Connects to an ESME, sends outbind and runs the session like an accepted one; the
+   *  ESME's bind_receiver (or bind_transceiver) goes through Handlers::bind.
+   *  @throws std::system_error when the connection fails. */
+  asio::awaitable<std::shared_ptr<Session>> outbind(OutbindRequest request);
+
+  /** @brief The live sessions. */
+  std::vector<std::shared_ptr<Session>> sessions() const;
+  std::size_t session_count() const noexcept;
+  std::size_t bound_count() const noexcept;
+  const ServerStats& stats() const noexcept;
+  const ServerConfig& config() const noexcept;
+  asio::any_io_executor get_executor() const noexcept;
+
+ private:
+  void start_session(asio::ip::tcp::socket socket, SessionState initial, const Pdu* first = nullptr,
+                     std::shared_ptr<Session>* out = nullptr);
+
+  std::shared_ptr<detail::ServerCore> core_;
+};
+
+}  // namespace aiosmpp::smsc

@@ -1,0 +1,256 @@
+#pragma once
+
+/** @file
+ *  @brief The SMSC simulator behind `aiosmpp-smsc-sim`: configuration (flags and JSON), the
+ *  sans-io policies (receipts, mobile-originated messages, trouble on purpose) and the Simulator
+ *  that runs them on a Server. */
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "aiosmpp/log.hpp"
+#include "aiosmpp/pdu/pdus.hpp"
+#include "aiosmpp/smsc/server.hpp"
+#include "aiosmpp/text/receipt.hpp"
+#include "aiosmpp/text/split.hpp"
+
+namespace aiosmpp::smsc {
+
+/** @brief A delay drawn uniformly from [min, max]; fixed when min == max. */
+struct DelayRange {
+  std::chrono::milliseconds min{0};
+  std::chrono::milliseconds max{0};
+  bool fixed() const noexcept { return min == max; }
+  friend bool operator==(const DelayRange&, const DelayRange&) = default;
+};
+
+/** @brief How a receipt carries its outcome. */
+enum class ReceiptStyle : std::uint8_t {
+  text,  ///< Appendix B text in short_message only
+  tlv,   ///< receipted_message_id and message_state TLVs only (short_message empty)
+  both   ///< the text and the TLVs (the default)
+};
+
+/** @brief One accepted login. */
+struct Credential {
+  std::string system_id;
+  std::string password;
+  friend bool operator==(const Credential&, const Credential&) = default;
+};
+
+/** @brief A mobile-originated message to inject. */
+struct MoMessage {
+  std::string from = "447700900001";
+  std::string to = "1234";
+  std::string text = "Hello from aiosmpp-smsc-sim";
+  text::Encoding encoding = text::Encoding::automatic;
+  text::LongMessage long_message = text::LongMessage::udh8;
+  friend bool operator==(const MoMessage&, const MoMessage&) = default;
+};
+
+/** @brief Everything the simulator can be told. Defaults: 127.0.0.1:2775, any credentials,
+ *  every submit_sm accepted with a unique message_id and a DELIVRD receipt 100 ms later, no MO,
+ *  no trouble, a statistics line every 10 s. */
+struct SimConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 2775;
+  std::string system_id = "aiosmpp-sim";
+  std::vector<Credential> credentials;        ///< empty: accept any system_id and password
+  std::optional<CommandStatus> refuse_binds;  ///< answer every bind with this status
+  std::size_t max_sessions = 100;
+  std::size_t window = 100;  ///< deliver_sm in flight per session
+  std::chrono::milliseconds enquire_link_interval{std::chrono::seconds(30)};
+  std::chrono::milliseconds response_timeout{std::chrono::seconds(10)};
+
+  bool receipts = true;
+  DelayRange receipt_delay{std::chrono::milliseconds(100), std::chrono::milliseconds(100)};
+  /** @brief Final states and their weights (DELIVRD 1 by default). */
+  std::vector<std::pair<text::DeliveryState, double>> receipt_states{
+      {text::DeliveryState::delivered, 1.0}};
+  ReceiptStyle receipt_style = ReceiptStyle::both;
+
+  double mo_rate = 0;          ///< MO messages per second over all receivers; 0: none
+  std::uint64_t mo_count = 0;  ///< stop after this many (0: no limit; a file is sent once)
+  std::string mo_file;         ///< one message per line: text, or a JSON object (see docs)
+  MoMessage mo;                ///< what to send when no file is given
+
+  double error_rate = 0;  ///< share of submit_sm answered with an error status
+  std::vector<std::pair<CommandStatus, double>> error_statuses{{CommandStatus::throttled, 1.0}};
+  DelayRange response_delay;     ///< delay before each submit_sm_resp
+  double withhold_rate = 0;      ///< share of submit_sm never answered
+  std::uint64_t drop_every = 0;  ///< close the connection on every Nth PDU received (0: never)
+  double max_submit_rate = 0;    ///< submit_sm per second per session; above: ESME_RTHROTTLED
+
+  std::chrono::milliseconds stats_interval{std::chrono::seconds(10)};  ///< 0: only at exit
+  LogLevel log_level = LogLevel::info;
+  std::uint64_t seed = 0;  ///< 0: random
+};
+
+/** @brief Sets one option by its flag name without dashes ("receipt-delay", "port"; '_' is
+ *  accepted for '-'). @throws std::invalid_argument naming the option, the value and what is
+ *  allowed. */
+void apply_option(SimConfig& config, std::string_view name, std::string_view value);
+
+/** @brief Applies a JSON object of options (keys as in apply_option; values strings, numbers,
+ *  booleans; "credentials" also as [{"system_id":..,"password":..}], "receipt_states" and
+ *  "error_statuses" also as {"DELIVRD": 90, ...}). @throws std::invalid_argument. */
+void apply_json(SimConfig& config, std::string_view json_text);
+
+/** @brief Parses command-line arguments (argv[0] excluded): `--name value`, `--name=value`,
+ *  `--config file.json` (applied where it appears, so later flags override it), `--help`.
+ *  @return nullopt when --help was given. @throws std::invalid_argument. */
+std::optional<SimConfig> parse_sim_args(std::span<const std::string_view> args);
+
+/** @brief The option reference printed by --help. */
+std::string sim_usage();
+
+/** @brief A command_status by name ("ESME_RTHROTTLED", "throttled") or number ("0x58", "88").
+ *  @throws std::invalid_argument. */
+CommandStatus parse_command_status(std::string_view text);
+
+// ---- sans-io policies ----------------------------------------------------------------------
+
+/** @brief Uniform numbers in [0, 1); the simulator's only source of randomness, so that tests can
+ *  inject a sequence. */
+using UniformSource = std::function<double()>;
+
+/** @brief The index `u` (in [0, 1)) selects when each entry i has weight w[i]; weights <= 0 are
+ *  never chosen. @throws std::invalid_argument when no weight is positive. */
+std::size_t pick_weighted(std::span<const double> weights, double u);
+
+/** @brief min + u * (max - min), rounded down to whole milliseconds. */
+std::chrono::milliseconds pick_delay(const DelayRange& range, double u) noexcept;
+
+/** @brief What to do with one submit_sm. */
+struct SubmitDecision {
+  enum class Action : std::uint8_t { respond, withhold } action = Action::respond;
+  CommandStatus status = CommandStatus::ok;
+  std::chrono::milliseconds delay{0};
+  friend bool operator==(const SubmitDecision&, const SubmitDecision&) = default;
+};
+
+/** @brief The trouble policy for one submit_sm: ESME_RTHROTTLED when over the rate limit
+ *  (`within_rate` false), else withheld with probability withhold_rate, else an error status with
+ *  probability error_rate (chosen by weight), else ESME_ROK; then the response delay. Draws from
+ *  `rng` only for what the configuration enables. */
+SubmitDecision decide_submit(const SimConfig& config, bool within_rate, const UniformSource& rng);
+
+/** @brief Whether an ESME that asked `requested` wants a receipt for `final_state`: receipt
+ *  always (1), on failure only (2, not for DELIVRD), on success only (3, SMPP 5.0). */
+bool receipt_wanted(RegisteredDelivery requested, text::DeliveryState final_state) noexcept;
+
+/** @brief A token bucket: `rate` per second with a burst of max(1, rate / 10), refilled from the
+ *  times it is given (no clock of its own). rate 0 allows everything. */
+class SubmitRateLimiter {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit SubmitRateLimiter(double rate = 0) noexcept;
+  bool try_acquire(Clock::time_point now) noexcept;
+
+ private:
+  double rate_;
+  double burst_;
+  double tokens_;
+  Clock::time_point last_{};
+  bool started_ = false;
+};
+
+/** @brief What a receipt reports about one message. */
+struct ReceiptInfo {
+  std::string message_id;
+  PhoneNumber source;       ///< of the original submit_sm (the receipt's destination)
+  PhoneNumber destination;  ///< of the original submit_sm (the receipt's source)
+  std::chrono::system_clock::time_point submitted;
+  text::DeliveryState state = text::DeliveryState::delivered;
+  std::string text;  ///< the start of the original text (printable ASCII, at most 20)
+};
+
+/** @brief The deliver_sm receipt for `info` in `style`, done at `done` (Appendix B text with
+ *  dates in UTC; err 000 for DELIVRD, 001 otherwise). */
+DeliverSm make_receipt(const ReceiptInfo& info, ReceiptStyle style,
+                       std::chrono::system_clock::time_point done);
+
+/** @brief The deliver_sm PDUs carrying one MO message (several when split with UDH or SAR).
+ *  @throws text::TextException when the text cannot be encoded as asked. */
+std::vector<DeliverSm> make_mo(const MoMessage& message);
+
+/** @brief Reads an MO file: one message per line, either plain text (sent with `defaults`' from,
+ *  to, encoding and long mode) or a JSON object with any of "from", "to", "text", "encoding"
+ *  (auto|gsm7|ucs2|latin1|ascii), "long" (payload|udh8|udh16|sar). Empty lines are skipped.
+ *  @throws std::invalid_argument naming the line. */
+std::vector<MoMessage> load_mo_file(const std::string& path, const MoMessage& defaults);
+
+/** @brief Counters the statistics line reports. */
+struct SimStats {
+  std::uint64_t binds = 0;
+  std::uint64_t bind_failures = 0;
+  std::uint64_t submits = 0;
+  std::uint64_t submit_errors = 0;  ///< answered with a non-zero status (trouble or rate)
+  std::uint64_t throttled = 0;      ///< of which over max_submit_rate
+  std::uint64_t withheld = 0;
+  std::uint64_t receipts_sent = 0;
+  std::uint64_t receipts_acked = 0;
+  std::uint64_t receipts_failed = 0;
+  std::uint64_t receipts_waiting = 0;  ///< due but no receiver bound yet, or scheduled
+  std::uint64_t mo_sent = 0;
+  std::uint64_t mo_acked = 0;
+  std::uint64_t mo_failed = 0;
+  std::uint64_t drops = 0;  ///< connections closed on purpose (drop_every)
+  std::uint64_t generic_nacks = 0;
+  std::uint64_t sessions = 0;
+  std::uint64_t window = 0;   ///< deliver_sm in flight over all sessions
+  std::uint64_t backlog = 0;  ///< deliver_sm waiting for a window slot
+};
+
+/** @brief "stats sessions=1 binds=1 ... window=0 backlog=0" (one line, no newline). */
+std::string format_stats(const SimStats& stats);
+
+/** @brief The simulator: a Server with handlers that behave as SimConfig says, a scheduler for
+ *  receipts and delayed responses, an MO injector and a statistics timer. Lives on one executor;
+ *  no threads. Not thread-safe. */
+class Simulator {
+ public:
+  /** @param rng uniform source (tests inject one); default: mt19937_64 seeded from config.seed.
+   *  @throws std::invalid_argument for an inconsistent configuration, std::system_error for an
+   *  unreadable MO file. */
+  Simulator(asio::any_io_executor executor, SimConfig config, Logger logger = {},
+            UniformSource rng = {});
+  ~Simulator();
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  /** @brief Listens on config.host:config.port (port 0: any free port); returns where. */
+  asio::ip::tcp::endpoint listen();
+  /** @brief Runs until stop(); completes after every session has ended. */
+  asio::awaitable<void> run();
+  /** @brief Graceful shutdown (unbinds every session). */
+  void stop();
+
+  /** @brief Called with each periodic statistics line (config.stats_interval). */
+  void on_stats(std::function<void(const std::string&)> callback);
+
+  SimStats stats() const;
+  const SimConfig& config() const noexcept;
+  Server& server() noexcept;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace aiosmpp::smsc

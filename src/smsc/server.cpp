@@ -1,0 +1,174 @@
+#include "aiosmpp/smsc/server.hpp"
+
+#include <exception>
+#include <utility>
+
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/error.hpp>
+#include <asio/this_coro.hpp>
+
+#include "aiosmpp/detail/asio_compat.hpp"
+#include "smsc/server_core.hpp"
+
+namespace aiosmpp::smsc {
+
+using aiosmpp::detail::use_nothrow_awaitable;
+
+Server::Server(asio::any_io_executor executor, ServerConfig config, Handlers handlers)
+    : core_(
+          std::make_shared<detail::ServerCore>(executor, std::move(config), std::move(handlers))) {
+  if (core_->config.system_id.size() > 15) {
+    throw std::invalid_argument(
+        "ServerConfig::system_id: " + std::to_string(core_->config.system_id.size()) +
+        " characters, limit 15");
+  }
+  if (core_->config.window == 0) {
+    throw std::invalid_argument("ServerConfig::window: 0, must be at least 1");
+  }
+}
+
+Server::~Server() {
+  std::error_code ignored;
+  core_->acceptor.close(ignored);
+  // Sessions still running hold the core; close them so none outlives its io_context's work.
+  for (auto& [id, s] : core_->sessions)
+    s->close();
+}
+
+asio::ip::tcp::endpoint Server::listen(const asio::ip::tcp::endpoint& endpoint) {
+  auto& a = core_->acceptor;
+  a.open(endpoint.protocol());
+  a.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+  a.bind(endpoint);
+  a.listen(asio::socket_base::max_listen_connections);
+  auto at = a.local_endpoint();
+  AIOSMPP_LOG(core_->config.logger, LogLevel::info, "listening",
+              {"address", at.address().to_string()}, {"port", at.port()});
+  return at;
+}
+
+void Server::start_session(asio::ip::tcp::socket socket, SessionState initial, const Pdu* first,
+                           std::shared_ptr<Session>* out) {
+  std::error_code ignored;
+  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  const auto id = core_->next_id++;
+  auto session = std::make_shared<Session>(core_, std::move(socket), initial, id);
+  if (first != nullptr) session->queue_initial(*first);
+  core_->sessions.emplace(id, session);
+  if (out != nullptr) *out = session;
+  auto core = core_;
+  asio::co_spawn(core_->executor, session->run(), [core, id](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        AIOSMPP_LOG(core->config.logger, LogLevel::error, "session_failed", {"error", ex.what()});
+      }
+    }
+    core->sessions.erase(id);
+    core->sessions_changed.cancel();
+  });
+}
+
+asio::awaitable<void> Server::run() {
+  auto core = core_;
+  for (;;) {
+    auto [ec, socket] = co_await core->acceptor.async_accept(use_nothrow_awaitable);
+    auto cs = co_await asio::this_coro::cancellation_state;
+    if (cs.cancelled() != asio::cancellation_type::none) {
+      // Cancelled from outside: the hard path.
+      core->stopping = true;
+      std::error_code ignored;
+      core->acceptor.close(ignored);
+      for (auto& [id, s] : core->sessions)
+        s->close();
+      co_return;
+    }
+    if (ec) {
+      if (core->stopping || ec == asio::error::operation_aborted ||
+          ec == asio::error::bad_descriptor || !core->acceptor.is_open()) {
+        break;
+      }
+      AIOSMPP_LOG(core->config.logger, LogLevel::error, "accept_failed", {"error", ec.message()});
+      // Out of descriptors and similar: back off instead of spinning.
+      asio::steady_timer pause(core->executor, std::chrono::milliseconds(50));
+      co_await pause.async_wait(use_nothrow_awaitable);
+      continue;
+    }
+    ++core->stats.connections_accepted;
+    if (core->sessions.size() >= core->config.max_connections) {
+      ++core->stats.connections_refused;
+      AIOSMPP_LOG(core->config.logger, LogLevel::warning, "connection_refused",
+                  {"reason", "max_connections"}, {"max_connections", core->config.max_connections});
+      std::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    start_session(std::move(socket), SessionState::open);
+  }
+  while (!core->sessions.empty()) {
+    core->sessions_changed.expires_at(asio::steady_timer::time_point::max());
+    co_await core->sessions_changed.async_wait(use_nothrow_awaitable);
+    auto cs = co_await asio::this_coro::cancellation_state;
+    if (cs.cancelled() != asio::cancellation_type::none) {
+      for (auto& [id, s] : core->sessions)
+        s->close();
+      co_return;
+    }
+  }
+  AIOSMPP_LOG(core->config.logger, LogLevel::info, "stopped");
+}
+
+void Server::stop() {
+  if (core_->stopping) return;
+  core_->stopping = true;
+  std::error_code ignored;
+  core_->acceptor.close(ignored);
+  // Copy: unbind() may end a session synchronously-later, but never erases from the map here.
+  std::vector<std::shared_ptr<Session>> all;
+  all.reserve(core_->sessions.size());
+  for (auto& [id, s] : core_->sessions)
+    all.push_back(s);
+  for (auto& s : all)
+    s->unbind();
+  core_->sessions_changed.cancel();
+}
+
+asio::awaitable<std::shared_ptr<Session>> Server::outbind(OutbindRequest request) {
+  asio::ip::tcp::socket socket(core_->executor);
+  co_await socket.async_connect(request.endpoint, asio::use_awaitable);
+  Outbind pdu;
+  pdu.system_id = request.system_id.empty() ? core_->config.system_id : request.system_id;
+  pdu.password = request.password;
+  Pdu first{std::move(pdu)};
+  std::shared_ptr<Session> session;
+  start_session(std::move(socket), SessionState::outbound, &first, &session);
+  co_return session;
+}
+
+std::vector<std::shared_ptr<Session>> Server::sessions() const {
+  std::vector<std::shared_ptr<Session>> out;
+  out.reserve(core_->sessions.size());
+  for (const auto& [id, s] : core_->sessions)
+    out.push_back(s);
+  return out;
+}
+
+std::size_t Server::session_count() const noexcept {
+  return core_->sessions.size();
+}
+std::size_t Server::bound_count() const noexcept {
+  return core_->bound;
+}
+const ServerStats& Server::stats() const noexcept {
+  return core_->stats;
+}
+const ServerConfig& Server::config() const noexcept {
+  return core_->config;
+}
+asio::any_io_executor Server::get_executor() const noexcept {
+  return core_->executor;
+}
+
+}  // namespace aiosmpp::smsc

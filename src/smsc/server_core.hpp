@@ -1,0 +1,38 @@
+#pragma once
+
+// State shared by a Server and its sessions, so that a session finishing after a handler kept it
+// alive never touches a destroyed Server.
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "aiosmpp/smsc/server.hpp"
+
+namespace aiosmpp::smsc::detail {
+
+struct ServerCore {
+  ServerCore(asio::any_io_executor ex, ServerConfig cfg, Handlers h)
+      : executor(ex),
+        config(std::move(cfg)),
+        handlers(std::move(h)),
+        acceptor(ex),
+        sessions_changed(ex, asio::steady_timer::time_point::max()) {}
+
+  asio::any_io_executor executor;
+  ServerConfig config;
+  Handlers handlers;
+  asio::ip::tcp::acceptor acceptor;
+  asio::steady_timer sessions_changed;  // cancelled whenever a session ends
+  std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions;
+  std::uint64_t next_id = 1;
+  std::size_t bound = 0;
+  bool stopping = false;
+  ServerStats stats;
+};
+
+}  // namespace aiosmpp::smsc::detail

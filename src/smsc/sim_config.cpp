@@ -1,0 +1,465 @@
+// The simulator's configuration: one setter per option, shared by the flags and the JSON file so
+// that both accept exactly the same values.
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "aiosmpp/smsc/simulator.hpp"
+
+namespace aiosmpp::smsc {
+
+namespace {
+
+[[noreturn]] void bad(std::string_view name, std::string_view value, std::string_view expected) {
+  throw std::invalid_argument(
+      fmt::format("--{}: invalid value \"{}\" ({})", name, value, expected));
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> split_list(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  while (!s.empty()) {
+    const auto at = s.find(sep);
+    auto item = trim(s.substr(0, at));
+    if (!item.empty()) out.push_back(item);
+    if (at == std::string_view::npos) break;
+    s.remove_prefix(at + 1);
+  }
+  return out;
+}
+
+std::optional<double> to_double(std::string_view s) {
+  s = trim(s);
+  if (s.empty()) return std::nullopt;
+  std::string tmp(s);
+  char* end = nullptr;
+  const double v = std::strtod(tmp.c_str(), &end);
+  if (end != tmp.c_str() + tmp.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<std::uint64_t> to_uint(std::string_view s) {
+  s = trim(s);
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+bool parse_bool(std::string_view name, std::string_view value) {
+  const auto v = lower(trim(value));
+  if (v == "on" || v == "true" || v == "1" || v == "yes") return true;
+  if (v == "off" || v == "false" || v == "0" || v == "no") return false;
+  bad(name, value, "on|off|true|false|1|0");
+}
+
+// "250" (milliseconds), "250ms", "2s", "1.5s", "1m"
+std::optional<std::chrono::milliseconds> to_duration(std::string_view s) {
+  s = trim(s);
+  double scale = 1;
+  if (s.ends_with("ms")) {
+    s.remove_suffix(2);
+  } else if (s.ends_with("s")) {
+    s.remove_suffix(1);
+    scale = 1000;
+  } else if (s.ends_with("m")) {
+    s.remove_suffix(1);
+    scale = 60000;
+  }
+  auto v = to_double(s);
+  if (!v || *v < 0 || *v * scale > 1e12) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<std::int64_t>(*v * scale));
+}
+
+std::chrono::milliseconds duration(std::string_view name, std::string_view value) {
+  auto d = to_duration(value);
+  if (!d) bad(name, value, "a duration: 250, 250ms, 2s, 1.5s, 1m");
+  return *d;
+}
+
+DelayRange delay_range(std::string_view name, std::string_view value) {
+  const auto dash = value.find('-');
+  if (dash == std::string_view::npos) {
+    auto d = duration(name, value);
+    return {d, d};
+  }
+  auto lo = to_duration(value.substr(0, dash));
+  auto hi = to_duration(value.substr(dash + 1));
+  if (!lo || !hi || *lo > *hi) bad(name, value, "a duration or MIN-MAX with MIN <= MAX");
+  return {*lo, *hi};
+}
+
+double share(std::string_view name, std::string_view value) {
+  auto v = to_double(value);
+  if (!v || *v < 0 || *v > 1) bad(name, value, "a share from 0 to 1");
+  return *v;
+}
+
+double rate(std::string_view name, std::string_view value) {
+  auto v = to_double(value);
+  if (!v || *v < 0 || *v > 1e9) bad(name, value, "a rate per second, 0 or more");
+  return *v;
+}
+
+std::uint64_t count(std::string_view name, std::string_view value, std::uint64_t max) {
+  auto v = to_uint(value);
+  if (!v || *v > max) bad(name, value, fmt::format("a whole number from 0 to {}", max));
+  return *v;
+}
+
+template <class T, class Parse>
+std::vector<std::pair<T, double>> weighted_list(std::string_view name, std::string_view value,
+                                                Parse parse) {
+  std::vector<std::pair<T, double>> out;
+  for (auto item : split_list(value, ',')) {
+    const auto colon = item.rfind(':');
+    double w = 1;
+    auto key = item;
+    if (colon != std::string_view::npos) {
+      auto wv = to_double(item.substr(colon + 1));
+      if (!wv || *wv < 0) bad(name, value, "NAME[:WEIGHT],... with weights 0 or more");
+      w = *wv;
+      key = trim(item.substr(0, colon));
+    }
+    out.emplace_back(parse(key), w);
+  }
+  if (out.empty() || std::none_of(out.begin(), out.end(), [](auto& p) { return p.second > 0; })) {
+    bad(name, value, "at least one NAME[:WEIGHT] with a positive weight");
+  }
+  return out;
+}
+
+text::Encoding mo_encoding(std::string_view name, std::string_view value) {
+  const auto v = lower(trim(value));
+  if (v == "auto" || v == "automatic") return text::Encoding::automatic;
+  if (v == "gsm" || v == "gsm7") return text::Encoding::gsm7;
+  if (v == "ucs2") return text::Encoding::ucs2;
+  if (v == "latin1") return text::Encoding::latin1;
+  if (v == "ascii" || v == "ia5") return text::Encoding::ascii;
+  bad(name, value, "auto|gsm7|ucs2|latin1|ascii");
+}
+
+text::LongMessage mo_long(std::string_view name, std::string_view value) {
+  const auto v = lower(trim(value));
+  if (v == "payload" || v == "message_payload") return text::LongMessage::message_payload;
+  if (v == "udh" || v == "udh8") return text::LongMessage::udh8;
+  if (v == "udh16") return text::LongMessage::udh16;
+  if (v == "sar") return text::LongMessage::sar;
+  bad(name, value, "payload|udh8|udh16|sar");
+}
+
+std::string canonical(std::string_view name) {
+  std::string n(trim(name));
+  std::replace(n.begin(), n.end(), '_', '-');
+  return n;
+}
+
+std::string json_scalar(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_number_unsigned()) return std::to_string(v.get<std::uint64_t>());
+  if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
+  if (v.is_number_float()) return fmt::format("{}", v.get<double>());
+  throw std::invalid_argument("expected a string, number or boolean, got " + v.dump());
+}
+
+}  // namespace
+
+CommandStatus parse_command_status(std::string_view text) {
+  const auto t = trim(text);
+  if (t.starts_with("0x") || t.starts_with("0X")) {
+    std::uint32_t v = 0;
+    auto [p, ec] = std::from_chars(t.data() + 2, t.data() + t.size(), v, 16);
+    if (ec == std::errc{} && p == t.data() + t.size() && t.size() > 2) {
+      return static_cast<CommandStatus>(v);
+    }
+  } else if (auto n = to_uint(t); n && *n <= 0xFFFFFFFFU) {
+    return static_cast<CommandStatus>(static_cast<std::uint32_t>(*n));
+  }
+  const auto want = lower(t);
+  for (std::uint32_t v = 0; v <= 0x112; ++v) {
+    const auto s = static_cast<CommandStatus>(v);
+    const auto name = lower(status_name(s));
+    if (name == "reserved" || name == "smpp_extension") continue;
+    if (name == want || "esme_r" + want == name || "esme_" + want == name) return s;
+  }
+  throw std::invalid_argument(fmt::format(
+      "unknown command_status \"{}\" (a name such as ESME_RTHROTTLED, or a number like 0x58)",
+      text));
+}
+
+void apply_option(SimConfig& c, std::string_view raw_name, std::string_view value) {
+  const std::string name = canonical(raw_name);
+  if (name == "host") {
+    if (trim(value).empty()) bad(name, value, "an IP address");
+    c.host = std::string(trim(value));
+  } else if (name == "port") {
+    c.port = static_cast<std::uint16_t>(count(name, value, 65535));
+  } else if (name == "system-id") {
+    if (value.size() > 15) bad(name, value, "at most 15 characters");
+    c.system_id = std::string(value);
+  } else if (name == "credentials") {
+    c.credentials.clear();
+    for (auto item : split_list(value, ',')) {
+      const auto colon = item.find(':');
+      if (colon == std::string_view::npos || colon == 0) {
+        bad(name, value, "SYSTEM_ID:PASSWORD,...");
+      }
+      Credential cred{std::string(item.substr(0, colon)), std::string(item.substr(colon + 1))};
+      if (cred.system_id.size() > 15) bad(name, value, "system_id at most 15 characters");
+      if (cred.password.size() > 8) bad(name, value, "password at most 8 characters");
+      c.credentials.push_back(std::move(cred));
+    }
+  } else if (name == "refuse-binds") {
+    const auto v = lower(trim(value));
+    if (v == "off" || v == "false" || v == "0" || v == "no") {
+      c.refuse_binds.reset();
+    } else if (v.empty() || v == "on" || v == "true" || v == "yes") {
+      c.refuse_binds = CommandStatus::bind_failed;
+    } else {
+      c.refuse_binds = parse_command_status(value);
+    }
+  } else if (name == "max-sessions") {
+    c.max_sessions = static_cast<std::size_t>(count(name, value, 1000000));
+  } else if (name == "window") {
+    c.window = static_cast<std::size_t>(count(name, value, 1000000));
+    if (c.window == 0) bad(name, value, "at least 1");
+  } else if (name == "enquire-link") {
+    c.enquire_link_interval = duration(name, value);
+  } else if (name == "response-timeout") {
+    c.response_timeout = duration(name, value);
+  } else if (name == "receipts") {
+    c.receipts = parse_bool(name, value);
+  } else if (name == "receipt-delay") {
+    c.receipt_delay = delay_range(name, value);
+  } else if (name == "receipt-states") {
+    c.receipt_states = weighted_list<text::DeliveryState>(name, value, [&](std::string_view k) {
+      auto s = text::state_from_stat(k);
+      if (!s) bad(name, value, "states such as DELIVRD, UNDELIV, EXPIRED, REJECTD, DELETED");
+      return *s;
+    });
+  } else if (name == "receipt-style") {
+    const auto v = lower(trim(value));
+    if (v == "text") {
+      c.receipt_style = ReceiptStyle::text;
+    } else if (v == "tlv") {
+      c.receipt_style = ReceiptStyle::tlv;
+    } else if (v == "both") {
+      c.receipt_style = ReceiptStyle::both;
+    } else {
+      bad(name, value, "text|tlv|both");
+    }
+  } else if (name == "mo-rate") {
+    c.mo_rate = rate(name, value);
+  } else if (name == "mo-count") {
+    c.mo_count = count(name, value, UINT64_MAX);
+  } else if (name == "mo-file") {
+    c.mo_file = std::string(trim(value));
+  } else if (name == "mo-text") {
+    c.mo.text = std::string(value);
+  } else if (name == "mo-from") {
+    if (value.size() > 20) bad(name, value, "at most 20 characters");
+    c.mo.from = std::string(value);
+  } else if (name == "mo-to") {
+    if (value.size() > 20) bad(name, value, "at most 20 characters");
+    c.mo.to = std::string(value);
+  } else if (name == "mo-encoding") {
+    c.mo.encoding = mo_encoding(name, value);
+  } else if (name == "mo-long") {
+    c.mo.long_message = mo_long(name, value);
+  } else if (name == "error-rate") {
+    c.error_rate = share(name, value);
+  } else if (name == "error-status" || name == "error-statuses") {
+    c.error_statuses = weighted_list<CommandStatus>(name, value, [&](std::string_view k) {
+      try {
+        return parse_command_status(k);
+      } catch (const std::invalid_argument&) {
+        bad(name, value, "statuses such as ESME_RTHROTTLED:3,ESME_RMSGQFUL:1");
+      }
+    });
+    for (auto& [s, w] : c.error_statuses) {
+      if (s == CommandStatus::ok) bad(name, value, "error statuses must not be ESME_ROK");
+    }
+  } else if (name == "response-delay") {
+    c.response_delay = delay_range(name, value);
+  } else if (name == "withhold-rate") {
+    c.withhold_rate = share(name, value);
+  } else if (name == "drop-every") {
+    c.drop_every = count(name, value, UINT64_MAX);
+  } else if (name == "max-submit-rate") {
+    c.max_submit_rate = rate(name, value);
+  } else if (name == "stats-interval") {
+    c.stats_interval = duration(name, value);
+  } else if (name == "log-level") {
+    auto l = parse_log_level(trim(value));
+    if (!l) bad(name, value, "trace|debug|info|warning|error|critical|off");
+    c.log_level = *l;
+  } else if (name == "seed") {
+    c.seed = count(name, value, UINT64_MAX);
+  } else {
+    throw std::invalid_argument(fmt::format("unknown option --{} (see --help)", name));
+  }
+}
+
+void apply_json(SimConfig& c, std::string_view json_text) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(fmt::format("config: not valid JSON: {}", e.what()));
+  }
+  if (!j.is_object()) throw std::invalid_argument("config: the top level must be a JSON object");
+  for (auto& [key, v] : j.items()) {
+    const std::string name = canonical(key);
+    try {
+      if (name == "credentials" && v.is_array()) {
+        std::string joined;
+        for (auto& e : v) {
+          if (!e.is_object() || !e.contains("system_id") || !e.contains("password")) {
+            throw std::invalid_argument(
+                "credentials: expected [{\"system_id\": ..., \"password\": ...}, ...]");
+          }
+          if (!joined.empty()) joined += ',';
+          joined +=
+              e.at("system_id").get<std::string>() + ":" + e.at("password").get<std::string>();
+        }
+        apply_option(c, name, joined);
+      } else if ((name == "receipt-states" || name == "error-status" || name == "error-statuses") &&
+                 v.is_object()) {
+        std::string joined;
+        for (auto& [k, w] : v.items()) {
+          if (!joined.empty()) joined += ',';
+          joined += k + ":" + json_scalar(w);
+        }
+        apply_option(c, name, joined);
+      } else if (name == "mo" && v.is_object()) {
+        for (auto& [k, w] : v.items())
+          apply_option(c, "mo-" + canonical(k), json_scalar(w));
+      } else {
+        apply_option(c, name, json_scalar(v));
+      }
+    } catch (const nlohmann::json::exception& e) {
+      throw std::invalid_argument(fmt::format("config: \"{}\": {}", key, e.what()));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("config: \"{}\": {}", key, e.what()));
+    }
+  }
+}
+
+std::optional<SimConfig> parse_sim_args(std::span<const std::string_view> args) {
+  SimConfig c;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    if (a == "-h" || a == "--help") return std::nullopt;
+    if (!a.starts_with("--")) {
+      throw std::invalid_argument(fmt::format("unexpected argument \"{}\" (see --help)", a));
+    }
+    a.remove_prefix(2);
+    std::string_view name = a;
+    std::string_view value;
+    bool has_value = false;
+    if (auto eq = a.find('='); eq != std::string_view::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+      has_value = true;
+    } else if (canonical(name) == "refuse-binds" &&
+               (i + 1 >= args.size() || args[i + 1].starts_with("--"))) {
+      has_value = true;  // a bare --refuse-binds means ESME_RBINDFAIL
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+      has_value = true;
+    }
+    if (!has_value) throw std::invalid_argument(fmt::format("--{}: missing value", name));
+    if (canonical(name) == "config") {
+      std::ifstream in{std::string(value)};
+      if (!in) throw std::invalid_argument(fmt::format("--config: cannot read \"{}\"", value));
+      std::stringstream ss;
+      ss << in.rdbuf();
+      apply_json(c, ss.str());
+    } else {
+      apply_option(c, name, value);
+    }
+  }
+  return c;
+}
+
+std::string sim_usage() {
+  return R"(aiosmpp-smsc-sim: an SMPP 3.4 SMSC simulator
+
+Usage: aiosmpp-smsc-sim [--option value | --option=value]...
+
+Listening and binds
+  --host ADDR              address to listen on (default 127.0.0.1)
+  --port N                 port (default 2775; 0 picks a free one). The bound address is printed
+                           on stdout as "listening HOST:PORT".
+  --system-id ID           system_id in bind responses (default aiosmpp-sim)
+  --credentials ID:PW,...  accepted logins (default: any). Unknown system_id: ESME_RINVSYSID;
+                           wrong password: ESME_RINVPASWD
+  --refuse-binds [STATUS]  answer every bind with STATUS (default ESME_RBINDFAIL); off to undo
+  --max-sessions N         bound sessions at once (default 100); beyond: ESME_RBINDFAIL
+  --window N               deliver_sm in flight per session (default 100)
+  --enquire-link DURATION  idle time before the simulator sends enquire_link (default 30s; 0: off)
+  --response-timeout DUR   how long a deliver_sm may wait for its response (default 10s)
+  --config FILE            JSON object of these options (keys without dashes, '-' or '_');
+                           flags after it override it
+
+Delivery receipts
+  --receipts on|off        send receipts when registered_delivery asks (default on)
+  --receipt-delay D|MIN-MAX  delay, fixed or uniform in a range (default 100ms)
+  --receipt-states LIST    final states with weights, e.g. DELIVRD:90,UNDELIV:5,EXPIRED:3,REJECTD:2
+                           (default DELIVRD)
+  --receipt-style S        text (Appendix B text), tlv (receipted_message_id + message_state)
+                           or both (default)
+
+Mobile-originated messages (sent to bound receivers and transceivers, round robin)
+  --mo-rate R              messages per second (default 0: none)
+  --mo-count N             stop after N messages (default: no limit; a file is sent once)
+  --mo-file FILE           one message per line: text, or JSON {"from","to","text","encoding","long"}
+  --mo-text TEXT           the text when no file is given
+  --mo-from ADDR / --mo-to ADDR   addresses (default 447700900001 -> 1234)
+  --mo-encoding E          auto|gsm7|ucs2|latin1|ascii (default auto)
+  --mo-long M              how long texts are sent: udh8 (default), udh16, sar, payload
+
+Trouble on purpose
+  --error-rate F           share (0-1) of submit_sm answered with an error status
+  --error-status LIST      which statuses, weighted (default ESME_RTHROTTLED), e.g.
+                           ESME_RTHROTTLED:3,ESME_RMSGQFUL:1,0x45:1
+  --response-delay D|MIN-MAX   delay before each submit_sm_resp
+  --withhold-rate F        share of submit_sm never answered
+  --drop-every N           close the connection on every Nth PDU received from it
+  --max-submit-rate R      submit_sm per second per session; above it ESME_RTHROTTLED
+
+Output
+  --stats-interval DUR     statistics line period (default 10s; 0: only at exit)
+  --log-level L            trace (every PDU) | debug | info (default) | warning | error | off
+  --seed N                 random seed for reproducible runs (default: random)
+  --help                   this text
+
+Durations: 250 (ms), 250ms, 2s, 1.5s, 1m. SIGINT/SIGTERM unbind every session and exit.
+)";
+}
+
+}  // namespace aiosmpp::smsc

@@ -1,0 +1,201 @@
+// The simulator's decisions, kept free of sockets and clocks so that tests can drive them.
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "aiosmpp/smsc/simulator.hpp"
+
+namespace aiosmpp::smsc {
+
+std::size_t pick_weighted(std::span<const double> weights, double u) {
+  double total = 0;
+  for (double w : weights) {
+    if (w > 0) total += w;
+  }
+  if (!(total > 0)) throw std::invalid_argument("pick_weighted: no positive weight");
+  double x = std::clamp(u, 0.0, 1.0) * total;
+  std::size_t last = 0;
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    if (!(weights[i] > 0)) continue;
+    last = i;
+    if (x < weights[i]) return i;
+    x -= weights[i];
+  }
+  return last;  // u == 1 or rounding: the last positive entry
+}
+
+std::chrono::milliseconds pick_delay(const DelayRange& range, double u) noexcept {
+  if (range.max <= range.min) return range.min;
+  const double span = static_cast<double>((range.max - range.min).count());
+  const auto extra = static_cast<std::int64_t>(std::floor(std::clamp(u, 0.0, 1.0) * span));
+  return range.min +
+         std::chrono::milliseconds(std::min<std::int64_t>(extra, (range.max - range.min).count()));
+}
+
+SubmitDecision decide_submit(const SimConfig& c, bool within_rate, const UniformSource& rng) {
+  SubmitDecision d;
+  if (!within_rate) {
+    d.status = CommandStatus::throttled;
+  } else if (c.withhold_rate > 0 && rng() < c.withhold_rate) {
+    d.action = SubmitDecision::Action::withhold;
+    return d;
+  } else if (c.error_rate > 0 && rng() < c.error_rate) {
+    std::vector<double> w;
+    w.reserve(c.error_statuses.size());
+    for (auto& [s, weight] : c.error_statuses)
+      w.push_back(weight);
+    d.status = c.error_statuses[pick_weighted(w, rng())].first;
+  }
+  if (c.response_delay.max.count() > 0) {
+    d.delay = c.response_delay.fixed() ? c.response_delay.min : pick_delay(c.response_delay, rng());
+  }
+  return d;
+}
+
+bool receipt_wanted(RegisteredDelivery requested, text::DeliveryState final_state) noexcept {
+  const bool success = final_state == text::DeliveryState::delivered;
+  switch (static_cast<std::uint8_t>(receipt_request(requested))) {
+    case 1:
+      return true;
+    case 2:
+      return !success;
+    case 3:
+      return success;
+    default:
+      return false;
+  }
+}
+
+SubmitRateLimiter::SubmitRateLimiter(double rate) noexcept
+    : rate_(rate), burst_(std::max(1.0, rate / 10)), tokens_(burst_) {}
+
+bool SubmitRateLimiter::try_acquire(Clock::time_point now) noexcept {
+  if (!(rate_ > 0)) return true;
+  if (!started_) {
+    started_ = true;
+    last_ = now;
+  } else if (now > last_) {
+    const double secs = std::chrono::duration<double>(now - last_).count();
+    tokens_ = std::min(burst_, tokens_ + secs * rate_);
+    last_ = now;
+  }
+  if (tokens_ >= 1) {
+    tokens_ -= 1;
+    return true;
+  }
+  return false;
+}
+
+DeliverSm make_receipt(const ReceiptInfo& info, ReceiptStyle style,
+                       std::chrono::system_clock::time_point done) {
+  DeliverSm d;
+  d.source = info.destination;
+  d.destination = info.source;
+  d.esm_class = EsmClass::delivery_receipt;
+  d.registered_delivery = RegisteredDelivery::none;
+  d.data_coding = DataCoding::smsc_default;
+  if (style != ReceiptStyle::tlv) {
+    text::Receipt r;
+    r.id = info.message_id;
+    r.submitted = 1;
+    r.delivered = info.state == text::DeliveryState::delivered ? 1 : 0;
+    // Appendix B gives no time zone; the simulator reports UTC.
+    auto local = [](std::chrono::system_clock::time_point t) {
+      return std::chrono::local_seconds(
+          std::chrono::floor<std::chrono::seconds>(t).time_since_epoch());
+    };
+    r.submit_date = text::ReceiptDate{{}, local(info.submitted), std::nullopt};
+    r.done_date = text::ReceiptDate{{}, local(done), std::nullopt};
+    r.state = info.state;
+    r.error_code = info.state == text::DeliveryState::delivered ? 0U : 1U;
+    r.text = info.text;
+    d.short_message = text::format_receipt(r);
+    if (d.short_message.size() > 254) d.short_message.resize(254);
+  }
+  if (style != ReceiptStyle::text) {
+    d.tlvs.set<tlv::ReceiptedMessageId>(info.message_id).value();
+    d.tlvs.set<tlv::MessageState>(static_cast<std::uint8_t>(info.state));
+  }
+  return d;
+}
+
+std::vector<DeliverSm> make_mo(const MoMessage& m) {
+  text::SplitOptions opts;
+  opts.encoding = m.encoding;
+  opts.long_message = m.long_message;
+  auto split = text::split(m.text, opts);
+  if (!split) throw text::TextException(split.error());
+  const auto& s = *split;
+  std::vector<DeliverSm> out;
+  out.reserve(s.segments.size());
+  for (const auto& seg : s.segments) {
+    DeliverSm d;
+    d.source = PhoneNumber(m.from, Ton::international, Npi::isdn);
+    d.destination = PhoneNumber(m.to, Ton::unknown, Npi::unknown);
+    d.registered_delivery = RegisteredDelivery::none;
+    d.data_coding = static_cast<DataCoding>(s.data_coding);
+    if (s.udhi) d.esm_class = EsmClass::udhi;
+    if (s.message_payload) {
+      d.tlvs.set<tlv::MessagePayload>(seg.bytes).value();
+    } else {
+      d.short_message.assign(seg.bytes.begin(), seg.bytes.end());
+    }
+    if (seg.sar) {
+      d.tlvs.set<tlv::SarMsgRefNum>(seg.sar->reference);
+      d.tlvs.set<tlv::SarTotalSegments>(seg.sar->total);
+      d.tlvs.set<tlv::SarSegmentSeqnum>(seg.sar->seqnum);
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+std::vector<MoMessage> load_mo_file(const std::string& path, const MoMessage& defaults) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument(fmt::format("--mo-file: cannot read \"{}\"", path));
+  std::vector<MoMessage> out;
+  std::string line;
+  std::size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    MoMessage m = defaults;
+    if (line.front() != '{') {
+      m.text = line;
+      out.push_back(std::move(m));
+      continue;
+    }
+    try {
+      auto j = nlohmann::json::parse(line);
+      SimConfig scratch;
+      scratch.mo = m;
+      for (auto& [k, v] : j.items()) {
+        const std::string key = k == "long" ? "mo-long" : "mo-" + k;
+        if (!v.is_string()) throw std::invalid_argument(k + ": expected a string");
+        apply_option(scratch, key, v.get<std::string>());
+      }
+      out.push_back(std::move(scratch.mo));
+    } catch (const std::exception& e) {
+      throw std::invalid_argument(fmt::format("--mo-file: {} line {}: {}", path, number, e.what()));
+    }
+  }
+  return out;
+}
+
+std::string format_stats(const SimStats& s) {
+  return fmt::format(
+      "stats sessions={} binds={} bind_failures={} submits={} submit_errors={} throttled={} "
+      "withheld={} receipts_sent={} receipts_acked={} receipts_failed={} receipts_waiting={} "
+      "mo_sent={} mo_acked={} mo_failed={} drops={} generic_nacks={} window={} backlog={}",
+      s.sessions, s.binds, s.bind_failures, s.submits, s.submit_errors, s.throttled, s.withheld,
+      s.receipts_sent, s.receipts_acked, s.receipts_failed, s.receipts_waiting, s.mo_sent,
+      s.mo_acked, s.mo_failed, s.drops, s.generic_nacks, s.window, s.backlog);
+}
+
+}  // namespace aiosmpp::smsc

@@ -1,0 +1,74 @@
+// aiosmpp-smsc-sim: an SMPP 3.4 SMSC simulator. Options: --help and docs/simulator.md.
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+
+#include "aiosmpp/log.hpp"
+#include "aiosmpp/smsc/simulator.hpp"
+
+namespace {
+
+void print_line(const std::string& line) {
+  std::fputs(line.c_str(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  std::optional<aiosmpp::smsc::SimConfig> config;
+  try {
+    config = aiosmpp::smsc::parse_sim_args(args);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "aiosmpp-smsc-sim: %s\n", e.what());
+    return 2;
+  }
+  if (!config) {
+    std::fputs(aiosmpp::smsc::sim_usage().c_str(), stdout);
+    return 0;
+  }
+  try {
+    asio::io_context io(1);
+    // Logs go to stderr, so that stdout carries only the listening and stats lines.
+    aiosmpp::Logger logger(std::make_shared<aiosmpp::TextSink>(stderr), config->log_level,
+                           {{"component", "smsc-sim"}});
+    aiosmpp::smsc::Simulator sim(io.get_executor(), *config, logger);
+    const auto at = sim.listen();
+    print_line(fmt::format("listening {}:{}", at.address().to_string(), at.port()));
+    sim.on_stats(print_line);
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](std::error_code ec, int signal) {
+      if (ec) return;
+      logger.log(aiosmpp::LogLevel::info, "signal", {{"signal", signal}});
+      sim.stop();
+    });
+    int rc = 0;
+    asio::co_spawn(io, sim.run(), [&](std::exception_ptr e) {
+      signals.cancel();
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        std::fprintf(stderr, "aiosmpp-smsc-sim: %s\n", ex.what());
+        rc = 1;
+      }
+    });
+    io.run();
+    print_line(aiosmpp::smsc::format_stats(sim.stats()));
+    return rc;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "aiosmpp-smsc-sim: %s\n", e.what());
+    return 1;
+  }
+}
