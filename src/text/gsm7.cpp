@@ -204,7 +204,11 @@ Result<std::size_t> encode(std::string_view utf8, std::vector<std::uint8_t>& out
   const Reverse& lock = rt.locking[locking_index(tables.locking)];
   const Reverse& shift = rt.shift[index_of(tables.single_shift)];
   const std::size_t start = out.size();
-  out.reserve(start + utf8.size());
+  // One octet of UTF-8 never yields more than two septets (an escape pair for an ASCII
+  // character), so one resize bounds the output and the loop writes through a pointer.
+  out.resize(start + 2 * utf8.size());
+  std::uint8_t* const base = out.data() + start;
+  std::uint8_t* dst = base;
   std::size_t pos = 0;
   std::size_t index = 0;
   while (pos < utf8.size()) {
@@ -214,7 +218,7 @@ Result<std::size_t> encode(std::string_view utf8, std::vector<std::uint8_t>& out
       // ASCII fast path: one table read per character.
       const std::int16_t v = lock.ascii[b];
       if (v >= 0) {
-        out.push_back(static_cast<std::uint8_t>(v));
+        *dst++ = static_cast<std::uint8_t>(v);
         ++pos;
         ++index;
         continue;
@@ -242,10 +246,13 @@ Result<std::size_t> encode(std::string_view utf8, std::vector<std::uint8_t>& out
       n = alike != 0 ? lookup(alike, lock, shift, s) : 0;
       if (n == 0) n = lookup(U'?', lock, shift, s);
     }
-    out.insert(out.end(), s, s + n);
+    for (unsigned k = 0; k < n; ++k)
+      *dst++ = s[k];
     ++index;
   }
-  return out.size() - start;
+  const auto written = static_cast<std::size_t>(dst - base);
+  out.resize(start + written);
+  return written;
 }
 
 Result<void> decode(std::span<const std::uint8_t> septets, std::string& out, ErrorMode mode,
@@ -253,7 +260,22 @@ Result<void> decode(std::span<const std::uint8_t> septets, std::string& out, Err
   const auto& lock = kLockingTables[locking_index(tables.locking)];
   const auto& shift = kSingleShiftTables[index_of(tables.single_shift)];
   const std::size_t start = out.size();
-  out.reserve(start + septets.size());
+  // Every table entry is in the BMP: at most 3 UTF-8 octets per septet.
+  out.resize(start + 3 * septets.size());
+  char* const base = out.data() + start;
+  char* dst = base;
+  auto put = [&dst](char32_t cp) {
+    if (cp < 0x80) {
+      *dst++ = static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      *dst++ = static_cast<char>(0xC0 | (cp >> 6));
+      *dst++ = static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      *dst++ = static_cast<char>(0xE0 | (cp >> 12));
+      *dst++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *dst++ = static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  };
   auto fail = [&](std::size_t i, std::uint8_t v, std::string_view why) -> Result<void> {
     out.resize(start);
     return TextError{TextErrc::invalid_encoding,
@@ -264,19 +286,19 @@ Result<void> decode(std::span<const std::uint8_t> septets, std::string& out, Err
     const std::uint8_t v = septets[i];
     if (v > 0x7F) {
       if (mode == ErrorMode::strict) return fail(i, v, "above 0x7F");
-      out.push_back('?');
+      put(U'?');
       continue;
     }
     if (v == escape) {
       if (i + 1 == septets.size()) {
         if (mode == ErrorMode::strict) return fail(i, v, "escape at the end of the text");
-        utf8::append(out, 0x00A0);
+        put(0x00A0);
         continue;
       }
       const std::uint8_t x = septets[++i];
       if (x > 0x7F) {
         if (mode == ErrorMode::strict) return fail(i, x, "above 0x7F");
-        out.push_back('?');
+        put(U'?');
         continue;
       }
       char32_t cp = shift[x];
@@ -285,21 +307,18 @@ Result<void> decode(std::span<const std::uint8_t> septets, std::string& out, Err
         if (mode == ErrorMode::strict) return fail(i, x, "unassigned after escape");
         cp = U'?';
       }
-      utf8::append(out, cp);
+      put(cp);
       continue;
     }
     const char32_t cp = lock[v];
     if (cp == 0) {
       if (mode == ErrorMode::strict) return fail(i, v, "unassigned in the locking shift table");
-      out.push_back('?');
+      put(U'?');
       continue;
     }
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else {
-      utf8::append(out, cp);
-    }
+    put(cp);
   }
+  out.resize(start + static_cast<std::size_t>(dst - base));
   return {};
 }
 

@@ -1,0 +1,158 @@
+// Message-layer micro-benchmarks. Throughput is in bytes of UTF-8 input (encode) or of septets
+// (decode); run with --benchmark_repetitions=5 --benchmark_report_aggregates_only=true for medians.
+
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "aiosmpp/text/codec.hpp"
+#include "aiosmpp/text/gsm7.hpp"
+#include "aiosmpp/text/receipt.hpp"
+#include "aiosmpp/text/split.hpp"
+
+namespace {
+
+using namespace aiosmpp::text;
+
+// 1,000 characters of ordinary GSM text with a few extension characters, as SMS traffic has.
+std::string gsm_text() {
+  const std::string line = "Your code is 4821. Valid 10 min; don't share it {ref: A-77} €5 fee. ";
+  std::string s;
+  while (s.size() < 1000)
+    s += line;
+  // Trim to whole characters: '€' is 3 octets.
+  std::string out;
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < s.size() && chars < 1000; ++chars) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const std::size_t n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    out.append(s, i, n);
+    i += n;
+  }
+  return out;
+}
+
+std::string ucs2_text() {
+  std::string s;
+  while (s.size() < 2000)
+    s += "Привет, мир! Код 4821 \xF0\x9F\x98\x80 ";
+  return s;
+}
+
+void BM_Gsm7Encode(benchmark::State& state) {
+  const std::string text = gsm_text();
+  std::vector<std::uint8_t> out;
+  out.reserve(2 * text.size());
+  for (auto _ : state) {
+    out.clear();
+    auto r = gsm7::encode(text, out);
+    benchmark::DoNotOptimize(r);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
+}
+BENCHMARK(BM_Gsm7Encode);
+
+void BM_Gsm7Decode(benchmark::State& state) {
+  std::vector<std::uint8_t> septets;
+  (void)gsm7::encode(gsm_text(), septets);
+  std::string out;
+  out.reserve(2 * septets.size());
+  for (auto _ : state) {
+    out.clear();
+    auto r = gsm7::decode(septets, out);
+    benchmark::DoNotOptimize(r);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(septets.size()));
+}
+BENCHMARK(BM_Gsm7Decode);
+
+void BM_Gsm7CountSeptets(benchmark::State& state) {
+  const std::string text = gsm_text();
+  for (auto _ : state)
+    benchmark::DoNotOptimize(gsm7::count_septets(text));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
+}
+BENCHMARK(BM_Gsm7CountSeptets);
+
+void BM_Gsm7Pack(benchmark::State& state) {
+  std::vector<std::uint8_t> septets;
+  (void)gsm7::encode(gsm_text(), septets);
+  std::vector<std::uint8_t> out;
+  out.reserve(septets.size());
+  for (auto _ : state) {
+    out.clear();
+    gsm7::pack(septets, out, 1);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(septets.size()));
+}
+BENCHMARK(BM_Gsm7Pack);
+
+void BM_Ucs2Encode(benchmark::State& state) {
+  const std::string text = ucs2_text();
+  std::vector<std::uint8_t> out;
+  out.reserve(2 * text.size());
+  for (auto _ : state) {
+    out.clear();
+    auto r = ucs2_codec().encode(text, ErrorMode::strict, out);
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
+}
+BENCHMARK(BM_Ucs2Encode);
+
+void BM_Split1000Gsm(benchmark::State& state) {
+  const std::string text = gsm_text();
+  SplitOptions o;
+  o.long_message = static_cast<LongMessage>(state.range(0));
+  o.reference = 1;
+  for (auto _ : state) {
+    auto r = split(text, o);
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetLabel(std::string(long_message_name(o.long_message)));
+}
+BENCHMARK(BM_Split1000Gsm)
+    ->Arg(static_cast<int>(LongMessage::udh8))
+    ->Arg(static_cast<int>(LongMessage::sar))
+    ->Arg(static_cast<int>(LongMessage::message_payload));
+
+void BM_Split1000Ucs2(benchmark::State& state) {
+  const std::string text = ucs2_text();
+  SplitOptions o;
+  o.long_message = LongMessage::udh8;
+  o.reference = 1;
+  o.national_languages = false;
+  for (auto _ : state) {
+    auto r = split(text, o);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_Split1000Ucs2);
+
+void BM_CountSegments1000(benchmark::State& state) {
+  const std::string text = gsm_text();
+  for (auto _ : state) {
+    auto r = count_segments(text);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_CountSegments1000);
+
+void BM_ParseReceipt(benchmark::State& state) {
+  const std::string text =
+      "id:0123456789 sub:001 dlvrd:001 submit date:1005232039 done date:1005242339 "
+      "stat:DELIVRD err:000 text:This is a sample mes";
+  for (auto _ : state) {
+    auto r = parse_receipt(text);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_ParseReceipt);
+
+}  // namespace
+
+BENCHMARK_MAIN();
