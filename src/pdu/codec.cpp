@@ -731,16 +731,17 @@ Result<void> encode_impl(const P& pdu, std::vector<std::uint8_t>& out) {
 
 template <class P, class Out>
 Result<Out> decode_body(const RawHeader& h, std::span<const std::uint8_t> bytes) {
-  Out out(std::in_place_type<P>);
-  P& pdu = *std::get_if<P>(&out);
+  // Built in place and returned by name, so a view is never copied on its way out.
+  Result<Out> result(std::in_place, std::in_place_type<P>);
+  P& pdu = *std::get_if<P>(&*result);
   pdu.header.command_status = h.command_status;
   pdu.header.sequence_number = h.sequence_number;
   Reader r(context_for<P>(h.sequence_number, true), bytes.data() + pdu_header_size,
            bytes.data() + bytes.size());
   P::fields(r, pdu);
   r.trailing();
-  if (r.failed()) return r.error();
-  return out;
+  if (r.failed()) result = r.error();
+  return result;
 }
 
 CodecError header_error(errc e, CommandStatus status, CodecProblem problem, std::string_view field,
