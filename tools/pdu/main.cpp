@@ -440,21 +440,18 @@ Json annotate(const T& p, std::size_t length) {
 
 // ---- commands ---------------------------------------------------------------------------------
 
-/** What a peer sends back for an undecodable PDU (CodecError's rule: generic_nack when the
- *  header itself is bad, else the request's _resp; a response is never answered). */
+/** What a peer sends back for an undecodable PDU (the codec's error_response rule), with its
+ *  bytes so an operator can compare it with what the SMSC or ESME actually sent. */
 std::string answer_for(const aiosmpp::CodecError& e) {
-  using aiosmpp::CommandStatus;
-  const std::string seq = e.sequence_known
-                              ? fmt::format(" with sequence_number {}", e.sequence_number)
-                              : std::string(" (sequence_number unreadable: use 0)");
-  if (e.status == CommandStatus::invalid_command_length ||
-      e.status == CommandStatus::invalid_command_id || !aiosmpp::is_known(e.command_id)) {
-    return "generic_nack" + seq;
-  }
-  if (aiosmpp::is_response(e.command_id)) {
-    return "none: it is a response (log it; a session may send generic_nack" + seq + ")";
-  }
-  return fmt::format("{}{}", aiosmpp::command_name(aiosmpp::response_id(e.command_id)), seq);
+  const auto answer = aiosmpp::error_response(e);
+  if (!answer)
+    return "none (responses, generic_nack, outbind and alert_notification are not answered)";
+  std::vector<std::uint8_t> bytes;
+  if (auto r = aiosmpp::encode(*answer, bytes); !r) return fmt::format("{}", r.error());
+  const auto& h = aiosmpp::header_of(*answer);
+  return fmt::format("{} with sequence_number {}{}: {}", aiosmpp::command_id_of(*answer),
+                     h.sequence_number, e.sequence_known ? "" : " (unreadable, so 0)",
+                     to_hex(bytes));
 }
 
 /** Splits `bytes` into back-to-back PDUs when their command_lengths chain exactly. */
