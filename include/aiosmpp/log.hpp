@@ -202,7 +202,8 @@ struct LogOutput {
 };
 
 /** @brief Formats each record as one line and hands it to a LogOutput, under a mutex, reusing one
- *  buffer. Thread-safe. Base of JsonLinesSink and TextSink. */
+ *  buffer. Thread-safe. Base of JsonLinesSink and TextSink. The output is called with the mutex
+ *  held, so a callback must not log through the same sink (it would deadlock). */
 class LineSink : public LogSink {
  public:
   void write(const LogRecord& record) final;

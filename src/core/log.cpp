@@ -93,9 +93,10 @@ LogMetadata::LogMetadata(const LogMetadata& other) : entries_(other.entries_) {
   rebuild_views();
 }
 
-// Moving a std::string may move its characters (small-string buffer), so views are rebuilt.
-LogMetadata::LogMetadata(LogMetadata&& other) noexcept : entries_(std::move(other.entries_)) {
-  rebuild_views();
+// Moving the vector hands over its buffer: the strings (and their small-string characters) stay
+// where they are, so the views stay valid and move with it.
+LogMetadata::LogMetadata(LogMetadata&& other) noexcept
+    : entries_(std::move(other.entries_)), views_(std::move(other.views_)) {
   other.entries_.clear();
   other.views_.clear();
 }
@@ -111,7 +112,7 @@ LogMetadata& LogMetadata::operator=(const LogMetadata& other) {
 LogMetadata& LogMetadata::operator=(LogMetadata&& other) noexcept {
   if (this != &other) {
     entries_ = std::move(other.entries_);
-    rebuild_views();
+    views_ = std::move(other.views_);
     other.entries_.clear();
     other.views_.clear();
   }
@@ -145,8 +146,6 @@ LogMetadata& LogMetadata::set(const LogField& field) {
 }
 
 void LogMetadata::rebuild_views() {
-  // noexcept callers: reserve can only fail on allocation, which terminates, as for any move of
-  // a std::vector that must allocate.
   views_.clear();
   views_.reserve(entries_.size());
   // Not a structured binding: clang 14 can't capture those in the lambda below.

@@ -32,9 +32,9 @@ class CoroTimeout : public std::runtime_error {
  *
  *  Throws CoroTimeout when `timeout` passes first: the coroutine then gets a terminal cancellation
  *  and up to `grace` more to unwind before the throw, so it does not keep running into the next
- *  test. Throws std::runtime_error when `io` runs out of work while the coroutine is still
- *  suspended (it waits for something nothing will ever complete). Call from the thread that runs
- *  `io`; `io` is restarted first if it was stopped. */
+ *  test. Throws std::runtime_error, also after cancelling, when something stops `io` before the
+ *  coroutine finishes. Call from the thread that runs `io`; `io` is restarted first if it was
+ *  stopped. */
 template <class T>
 T run_coro(asio::io_context& io, asio::awaitable<T> coro,
            std::chrono::steady_clock::duration timeout = std::chrono::seconds(10),
@@ -74,14 +74,15 @@ T run_coro(asio::io_context& io, asio::awaitable<T> coro,
 
   run_until(std::chrono::steady_clock::now() + timeout);
   if (!state->done) {
-    // run_one_until returns early with the context stopped only when no work is left.
-    const bool out_of_work = io.stopped();
+    // co_spawn keeps work on the context until the coroutine finishes, so the loop ends early only
+    // when something called io.stop().
+    const bool stopped = io.stopped();
     cancel.emit(asio::cancellation_type::terminal);
     run_until(std::chrono::steady_clock::now() + grace);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
-    if (out_of_work) {
+    if (stopped) {
       throw std::runtime_error(
-          "run_coro: the io_context ran out of work while the coroutine was still suspended");
+          "run_coro: the io_context was stopped while the coroutine was still running");
     }
     throw CoroTimeout("run_coro: the coroutine did not finish within " + std::to_string(ms) +
                       " ms");

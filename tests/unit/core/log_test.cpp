@@ -346,6 +346,14 @@ TEST_CASE("metadata keeps insertion order and replaces existing keys") {
     CHECK(std::get<std::string_view>(moved.fields()[0].value) == "s");
   }
   CHECK(std::get<std::string_view>(copy.fields()[0].value) == "s");
+  LogMetadata assigned;
+  {
+    LogMetadata temp{{"k", "small"}, {"n", 3}};
+    assigned = std::move(temp);
+    CHECK(temp.empty());  // NOLINT(bugprone-use-after-move): moved-from is documented empty
+  }
+  CHECK(std::get<std::string_view>(assigned.fields()[0].value) == "small");
+  CHECK(std::get<std::int64_t>(assigned.fields()[1].value) == 3);
   CHECK(std::get<std::string_view>(copy.fields()[1].value) == std::string(100, 'L'));
 
   auto sink = std::make_shared<CapturingSink>();

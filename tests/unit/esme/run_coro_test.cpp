@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <string>
 
 #include <asio/awaitable.hpp>
 #include <asio/steady_timer.hpp>
@@ -37,6 +38,11 @@ asio::awaitable<void> sleep_forever(bool& unwound) {
   }
 }
 
+asio::awaitable<void> stop_then_sleep(asio::io_context& io, bool& unwound) {
+  io.stop();
+  co_await sleep_forever(unwound);
+}
+
 }  // namespace
 
 TEST_CASE("run_coro returns the coroutine's value and rethrows its exception") {
@@ -55,4 +61,21 @@ TEST_CASE("run_coro fails a hung coroutine on time and cancels it") {
   CHECK(took >= 50ms);
   CHECK(took < 5s);
   CHECK(unwound);  // terminal cancellation reached the pending timer
+}
+
+TEST_CASE("run_coro reports an io_context stopped under a running coroutine") {
+  asio::io_context io;
+  bool unwound = false;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    run_coro(io, stop_then_sleep(io, unwound), 10s);
+    FAIL("expected std::runtime_error");
+  } catch (const CoroTimeout&) {
+    FAIL("reported as a timeout, expected a stopped io_context");
+  } catch (const std::runtime_error& e) {
+    CHECK(std::string(e.what()).find("stopped") != std::string::npos);
+  }
+  CHECK(std::chrono::steady_clock::now() - start < 5s);
+  CHECK(unwound);                                // cancelled and unwound during the grace period
+  CHECK(run_coro(io, sleep_then(1ms, 3)) == 3);  // and the io_context is usable again
 }
