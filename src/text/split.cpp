@@ -289,6 +289,26 @@ std::string_view encoding_name(Encoding e) noexcept {
   return "unknown";
 }
 
+std::optional<Encoding> encoding_from_name(std::string_view name) noexcept {
+  if (name == "gsm" || name == "gsm7") return Encoding::gsm7;
+  if (name == "automatic") return Encoding::automatic;
+  for (auto e :
+       {Encoding::automatic, Encoding::smsc_default, Encoding::gsm7_packed, Encoding::ascii,
+        Encoding::latin1, Encoding::ucs2, Encoding::binary, Encoding::custom}) {
+    if (encoding_name(e) == name) return e;
+  }
+  return std::nullopt;
+}
+
+std::optional<LongMessage> long_message_from_name(std::string_view name) noexcept {
+  if (name == "message_payload") return LongMessage::message_payload;
+  for (auto m : {LongMessage::message_payload, LongMessage::udh8, LongMessage::udh16,
+                 LongMessage::sar, LongMessage::none}) {
+    if (long_message_name(m) == name) return m;
+  }
+  return std::nullopt;
+}
+
 std::string_view long_message_name(LongMessage m) noexcept {
   switch (m) {
     case LongMessage::message_payload:

@@ -37,6 +37,10 @@ enum class Encoding : std::uint8_t {
  *  "ucs2", "binary", "custom". */
 std::string_view encoding_name(Encoding encoding) noexcept;
 
+/** @brief The encoding a name means: the `encoding_name` spellings plus "gsm" (= gsm7) and
+ *  "automatic"; nullopt for anything else. For command lines and configuration. */
+std::optional<Encoding> encoding_from_name(std::string_view name) noexcept;
+
 /** @brief How a text longer than one message is sent. */
 enum class LongMessage : std::uint8_t {
   message_payload,  ///< whole text in short_message up to 254 octets, else in the message_payload
@@ -50,6 +54,10 @@ enum class LongMessage : std::uint8_t {
 
 /** @brief Lower-case name: "payload", "udh8", "udh16", "sar", "none". */
 std::string_view long_message_name(LongMessage mode) noexcept;
+
+/** @brief The mode a name means: the `long_message_name` spellings plus "message_payload";
+ *  nullopt for anything else. */
+std::optional<LongMessage> long_message_from_name(std::string_view name) noexcept;
 
 /** @brief Supplies concatenation reference numbers; 8-bit UDH uses the low octet. */
 using ReferenceGenerator = std::function<std::uint16_t()>;
