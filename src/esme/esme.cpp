@@ -202,6 +202,8 @@ struct Esme::Impl {
   asio::awaitable<std::error_code> keepalive();
   asio::awaitable<std::error_code> sweeper();
   asio::awaitable<std::error_code> drain_and_unbind();
+  bool handle_fast(std::span<const std::uint8_t> bytes);
+  void flush_throttle_counts();
   asio::awaitable<void> handle_pdu(std::span<const std::uint8_t> bytes);
   asio::awaitable<void> handle_response(const PduView& view, std::span<const std::uint8_t> bytes);
   asio::awaitable<void> handle_request(const PduView& view, std::span<const std::uint8_t> bytes);
@@ -266,6 +268,8 @@ struct Esme::Impl {
   bool unbind_done_ = false;
   std::uint32_t unbind_sequence_ = 0;
   Clock::time_point last_read_{};
+  std::size_t throttled_pending_ = 0;  // response statuses counted per read, reported at once
+  std::size_t not_throttled_pending_ = 0;
   bool running_ = false;
   bool stopping_ = false;
 };
@@ -572,8 +576,9 @@ asio::awaitable<std::error_code> Esme::Impl::reader() {
         co_return std::error_code{};
       }
       if (pdu->empty()) break;
-      co_await handle_pdu(*pdu);
+      if (!handle_fast(*pdu)) co_await handle_pdu(*pdu);
     }
+    flush_throttle_counts();
     auto buf = framer_.prepare();
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()),
                                                     use_nothrow_awaitable);
@@ -587,6 +592,53 @@ asio::awaitable<std::error_code> Esme::Impl::reader() {
     framer_.commit(n);
     last_read_ = Clock::now();
   }
+}
+
+void Esme::Impl::flush_throttle_counts() {
+  if (throttled_pending_ + not_throttled_pending_ == 0) return;
+  throttle_->record_responses(throttled_pending_, not_throttled_pending_);
+  throttled_pending_ = not_throttled_pending_ = 0;
+}
+
+// The common PDUs handled without a coroutine frame: a well-formed response to a request in
+// flight that needs neither a hook call nor the correlator, enquire_link and its response.
+// Anything else (or anything odd about these) goes the general way, handle_pdu().
+bool Esme::Impl::handle_fast(std::span<const std::uint8_t> bytes) {
+  const auto h = read_header(bytes);
+  if (!h) return false;
+  const CommandId id = h->command_id;
+  if (id == CommandId::enquire_link_resp || id == CommandId::enquire_link) {
+    if (bytes.size() != pdu_header_size) return false;
+    AIOSMPP_LOG(log_, LogLevel::trace, "pdu_received", {"command", command_name(id)},
+                {"sequence_number", h->sequence_number});
+    if (id == CommandId::enquire_link) {
+      append_header(out_, CommandId::enquire_link_resp, CommandStatus::ok, h->sequence_number);
+      queued_total_ += pdu_header_size;
+      wake_writer();
+    }
+    return true;
+  }
+  if (!is_response(id) || id == CommandId::generic_nack) return false;
+  const std::uint32_t slot = in_flight_.find(h->sequence_number);
+  if (slot == detail::InFlightTable::npos) return false;
+  const Pdu& request = in_flight_.at(slot).message;
+  if (id != response_id(command_id_of(request))) return false;
+  if (has_interest(interests_, HookInterest::received)) return false;
+  if (h->command_status == CommandStatus::ok && wants_receipt(request)) return false;
+  if (!decode_view(bytes, DecodeOptions{cfg_.max_pdu_size})) return false;
+  AIOSMPP_LOG(log_, LogLevel::trace, "pdu_received", {"command", command_name(id)},
+              {"command_status", static_cast<std::uint32_t>(h->command_status)},
+              {"sequence_number", h->sequence_number});
+  in_flight_.release(slot);
+  ++stats_.responses;
+  stats_.in_flight = in_flight_.size();
+  if (ThrottleHandler::is_throttling_status(static_cast<std::uint32_t>(h->command_status))) {
+    ++throttled_pending_;
+  } else {
+    ++not_throttled_pending_;
+  }
+  wake_pump();
+  return true;
 }
 
 asio::awaitable<void> Esme::Impl::handle_pdu(std::span<const std::uint8_t> bytes) {
@@ -671,7 +723,11 @@ asio::awaitable<void> Esme::Impl::handle_response(const PduView& view,
   Pdu request = in_flight_.take(slot);
   ++stats_.responses;
   stats_.in_flight = in_flight_.size();
-  throttle_->record_status(static_cast<std::uint32_t>(header.command_status));
+  if (ThrottleHandler::is_throttling_status(static_cast<std::uint32_t>(header.command_status))) {
+    ++throttled_pending_;
+  } else {
+    ++not_throttled_pending_;
+  }
   wake_pump();
 
   const bool remember = header.command_status == CommandStatus::ok && wants_receipt(request);

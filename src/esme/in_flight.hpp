@@ -95,6 +95,14 @@ class InFlightTable {
 
   /** Removes the entry in `slot` and returns its message. */
   Pdu take(std::uint32_t slot) {
+    Pdu message = std::move(slots_[slot].message);
+    release(slot);
+    return message;
+  }
+
+  /** Removes the entry in `slot`; its message stays in the slab until the slot is reused (the
+   *  hot path: no move, and the strings are freed by the next insert's move-assignment). */
+  void release(std::uint32_t slot) noexcept {
     Entry& e = slots_[slot];
     erase_index(e.sequence_number);
     if (e.prev != npos) {
@@ -109,8 +117,7 @@ class InFlightTable {
     }
     e.sequence_number = 0;
     e.prev = e.next = npos;
-    free_.push_back(slot);
-    return std::move(e.message);
+    free_.push_back(slot);  // capacity reserved: never allocates
   }
 
  private:
