@@ -5,7 +5,7 @@
 namespace aiosmpp::text {
 namespace {
 
-std::span<const std::uint8_t> octets(const std::string& s) noexcept {
+std::span<const std::uint8_t> octets(std::string_view s) noexcept {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
@@ -49,6 +49,24 @@ std::span<const std::uint8_t> user_data(const DeliverSm& pdu) noexcept {
 }
 std::span<const std::uint8_t> user_data(const DataSm& pdu) noexcept {
   return user_data_of(pdu);
+}
+std::span<const std::uint8_t> user_data(const DeliverSmView& pdu) noexcept {
+  return user_data_of(pdu);
+}
+std::span<const std::uint8_t> user_data(const DataSmView& pdu) noexcept {
+  return user_data_of(pdu);
+}
+Result<DecodedUserData> decode_text(const DeliverSmView& pdu, const TextDecodeOptions& options) {
+  return decode_of(pdu, options);
+}
+Result<DecodedUserData> decode_text(const DataSmView& pdu, const TextDecodeOptions& options) {
+  return decode_of(pdu, options);
+}
+Result<Receipt> parse_receipt(const DeliverSmView& pdu, const TextDecodeOptions& options) {
+  return receipt_of(pdu, options);
+}
+Result<Receipt> parse_receipt(const DataSmView& pdu, const TextDecodeOptions& options) {
+  return receipt_of(pdu, options);
 }
 
 Result<DecodedUserData> decode_text(const DeliverSm& pdu, const TextDecodeOptions& options) {

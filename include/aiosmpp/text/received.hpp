@@ -27,14 +27,28 @@ inline bool is_receipt(const DataSm& pdu) noexcept {
   return is_receipt(static_cast<std::uint8_t>(pdu.esm_class));
 }
 
-/** @brief The user data: short_message when it has octets, else the message_payload TLV. */
+/** @brief The same on the zero-copy view types the receive path decodes into. */
+inline bool is_receipt(const DeliverSmView& pdu) noexcept {
+  return is_receipt(static_cast<std::uint8_t>(pdu.esm_class));
+}
+inline bool is_receipt(const DataSmView& pdu) noexcept {
+  return is_receipt(static_cast<std::uint8_t>(pdu.esm_class));
+}
+
+/** @brief The user data: short_message when it has octets, else the message_payload TLV. For
+ *  views, it points into the receive buffer. */
 std::span<const std::uint8_t> user_data(const DeliverSm& pdu) noexcept;
 std::span<const std::uint8_t> user_data(const DataSm& pdu) noexcept;
+std::span<const std::uint8_t> user_data(const DeliverSmView& pdu) noexcept;
+std::span<const std::uint8_t> user_data(const DataSmView& pdu) noexcept;
 
 /** @brief The text of a received message: data_coding applied, UDH stripped (national language
  *  IEs honoured). */
 Result<DecodedUserData> decode_text(const DeliverSm& pdu, const TextDecodeOptions& options = {});
 Result<DecodedUserData> decode_text(const DataSm& pdu, const TextDecodeOptions& options = {});
+Result<DecodedUserData> decode_text(const DeliverSmView& pdu,
+                                    const TextDecodeOptions& options = {});
+Result<DecodedUserData> decode_text(const DataSmView& pdu, const TextDecodeOptions& options = {});
 
 /** @brief The receipt a deliver_sm / data_sm carries: its text parsed, with the
  *  receipted_message_id and message_state TLVs as fallback. Text with data_coding 0 or 1 is read
@@ -42,6 +56,8 @@ Result<DecodedUserData> decode_text(const DataSm& pdu, const TextDecodeOptions& 
  *  `is_receipt` (some SMSCs mark receipts wrongly); call it when you expect one. */
 Result<Receipt> parse_receipt(const DeliverSm& pdu, const TextDecodeOptions& options = {});
 Result<Receipt> parse_receipt(const DataSm& pdu, const TextDecodeOptions& options = {});
+Result<Receipt> parse_receipt(const DeliverSmView& pdu, const TextDecodeOptions& options = {});
+Result<Receipt> parse_receipt(const DataSmView& pdu, const TextDecodeOptions& options = {});
 
 /** @brief Where a deliver_sm sits in a concatenated message: from its UDH (IE 0x00 or 0x08,
  *  wherever it is in the header) or, failing that, from the three SAR TLVs. nullopt when it is

@@ -171,6 +171,16 @@ TEST_CASE("received: cloudhopper's real-world receipt PDU") {
   CHECK(receipt->receipted_message_id == "38601fa");
   CHECK(receipt->state == DeliveryState::delivered);
   CHECK(receipt->text == "@$#!%&/:");
+  // The zero-copy view gives the same.
+  auto view = decode_view(trimmed);
+  REQUIRE(view);
+  const auto* dv = std::get_if<DeliverSmView>(&*view);
+  REQUIRE(dv != nullptr);
+  CHECK(is_receipt(*dv));
+  auto from_view = parse_receipt(*dv);
+  REQUIRE(from_view);
+  CHECK(*from_view == *receipt);
+  CHECK(user_data(*dv).size() == dsm->short_message.size());
   // Without text, the TLVs carry it.
   DeliverSm bare = *dsm;
   bare.short_message.clear();
