@@ -148,4 +148,26 @@ Result<std::vector<DataSm>> render(const DataSm& pdu, const RenderOptions& optio
   return out;
 }
 
+Result<ReplaceSm> render(const ReplaceSm& pdu, const RenderOptions& options) {
+  if (!pdu.text) return pdu;
+  if (pdu.text->encoding == TextEncoding::automatic) {
+    return TextError{TextErrc::invalid_argument,
+                     "replace_sm: text encoding must be explicit (replace_sm has no data_coding; "
+                     "the original submit_sm's applies)"};
+  }
+  SplitOptions o = split_options(*pdu.text, options);
+  o.long_message = LongMessage::none;  // no message_payload and no segments in replace_sm
+  auto r = split(pdu.text->utf8, o);
+  if (!r) return r.error();
+  if (r->udhi) {
+    return TextError{TextErrc::invalid_argument,
+                     "replace_sm: the text needs a UDH (national language tables), which "
+                     "replace_sm cannot signal (no esm_class)"};
+  }
+  ReplaceSm out = pdu;
+  out.text.reset();
+  out.short_message = as_string(r->segments.front().bytes);
+  return out;
+}
+
 }  // namespace aiosmpp::text

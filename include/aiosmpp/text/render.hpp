@@ -44,4 +44,10 @@ Result<std::vector<SubmitMulti>> render(const SubmitMulti& pdu, const RenderOpti
  *  UDH-split); LongMessageMode::message_payload sends one data_sm however long the text. */
 Result<std::vector<DataSm>> render(const DataSm& pdu, const RenderOptions& options = {});
 
+/** @brief replace_sm carries no data_coding (the SMSC keeps the original's) and no
+ *  message_payload in 3.4, so the text must fit one short_message in an explicitly chosen
+ *  encoding that matches the original submit_sm. Errors: automatic encoding
+ *  (`TextErrc::invalid_argument`), a text above 254 octets (`TextErrc::too_long`). */
+Result<ReplaceSm> render(const ReplaceSm& pdu, const RenderOptions& options = {});
+
 }  // namespace aiosmpp::text

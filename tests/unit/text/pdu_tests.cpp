@@ -7,6 +7,7 @@
 #include "aiosmpp/pdu/codec.hpp"
 #include "aiosmpp/text/received.hpp"
 #include "aiosmpp/text/render.hpp"
+#include "aiosmpp/text/text.hpp"
 #include "support/catch.hpp"
 #include "support/test_support.hpp"
 
@@ -292,4 +293,22 @@ TEST_CASE("received: national language shift survives reassembly") {
   auto again = decode_text(whole->message);
   REQUIRE(again);
   CHECK(again->text == original.text->utf8);
+}
+
+TEST_CASE("render: replace_sm needs an explicit encoding and one short_message") {
+  ReplaceSm pdu;
+  pdu.message_id = "abc";
+  pdu.text = MessageText{"new text"};
+  auto r = render(pdu);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == TextErrc::invalid_argument);
+  pdu.text->encoding = TextEncoding::gsm7;
+  r = render(pdu);
+  REQUIRE(r);
+  CHECK(r->short_message == "new text");
+  CHECK_FALSE(r->text);
+  pdu.text->utf8 = repeat("x", 255);
+  r = render(pdu);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == TextErrc::too_long);
 }
