@@ -28,8 +28,11 @@ void SimpleCorrelator::put(std::string smsc_message_id, Tracking tracking) {
   const auto t = now();
   expire(t);
   const std::uint64_t generation = next_generation_++;
-  auto [it, inserted] = map_.try_emplace(smsc_message_id, Entry{std::move(tracking), generation});
-  if (!inserted) it->second = Entry{std::move(tracking), generation};
+  if (auto it = map_.find(smsc_message_id); it != map_.end()) {
+    it->second = Entry{std::move(tracking), generation};
+  } else {
+    map_.emplace(smsc_message_id, Entry{std::move(tracking), generation});
+  }
   queue_.push_back(QueueRecord{t + options_.delivery_ttl, std::move(smsc_message_id), generation});
   expire(t);
 }

@@ -80,7 +80,10 @@ TEST_CASE("every message gets its response with log_id and extra_data attached",
       Pdu m = make_submit(i);
       co_await esme.broker().enqueue(std::move(m));
     }
-    CHECK(co_await wait_until([&] { return hook->outcomes() == n; }));
+    {
+      const bool ok = co_await wait_until([&] { return hook->outcomes() == n; });
+      CHECK(ok);
+    }
   });
   REQUIRE(hook->responses.size() == n);
   CHECK(hook->errors.empty());
@@ -112,7 +115,10 @@ TEST_CASE("the window is never exceeded and is used in full", "[esme][window]") 
       Pdu m = make_submit(i);
       co_await esme.broker().enqueue(std::move(m));
     }
-    CHECK(co_await wait_until([&] { return hook->outcomes() == n; }, 5000ms));
+    {
+      const bool ok = co_await wait_until([&] { return hook->outcomes() == n; }, 5000ms);
+      CHECK(ok);
+    }
   });
   CHECK(hook->responses.size() == n);
   CHECK(smsc.max_outstanding == 8);
@@ -135,7 +141,10 @@ TEST_CASE("a response timeout gives send_error outcome_unknown; a late response 
       Pdu m = make_submit(i);
       co_await esme.broker().enqueue(std::move(m));
     }
-    CHECK(co_await wait_until([&] { return hook->outcomes() == 4; }));
+    {
+      const bool ok = co_await wait_until([&] { return hook->outcomes() == 4; });
+      CHECK(ok);
+    }
     // Now answer the timed-out request: it must not match anything.
     REQUIRE(smsc.request_sequence_numbers.size() == 4);
     SubmitSmResp late;
@@ -144,7 +153,10 @@ TEST_CASE("a response timeout gives send_error outcome_unknown; a late response 
     std::vector<std::uint8_t> bytes;
     encode(late, bytes).value();
     smsc.send_raw(bytes);
-    CHECK(co_await wait_until([&] { return esme.stats().late_responses == 1; }));
+    {
+      const bool ok = co_await wait_until([&] { return esme.stats().late_responses == 1; });
+      CHECK(ok);
+    }
   });
   REQUIRE(hook->errors.size() == 1);
   CHECK(hook->errors[0].log_id == "id-1");
@@ -170,17 +182,26 @@ TEST_CASE("a dropped connection reports every request in flight at once, then re
       Pdu m = make_submit(i);
       co_await esme.broker().enqueue(std::move(m));
     }
-    CHECK(co_await wait_until([&] { return smsc.requests == 10; }));
+    {
+      const bool ok = co_await wait_until([&] { return smsc.requests == 10; });
+      CHECK(ok);
+    }
     const auto t0 = std::chrono::steady_clock::now();
     smsc.drop();
-    CHECK(co_await wait_until([&] { return hook->errors.size() == 10; }));
+    {
+      const bool ok = co_await wait_until([&] { return hook->errors.size() == 10; });
+      CHECK(ok);
+    }
     CHECK(std::chrono::steady_clock::now() - t0 < 1s);
     // Reconnects with back-off, and the next messages go through.
     for (int i = 10; i < 20; ++i) {
       Pdu m = make_submit(i);
       co_await esme.broker().enqueue(std::move(m));
     }
-    CHECK(co_await wait_until([&] { return hook->outcomes() == 20; }));
+    {
+      const bool ok = co_await wait_until([&] { return hook->outcomes() == 20; });
+      CHECK(ok);
+    }
   });
   CHECK(hook->count_errors(SendError::Kind::outcome_unknown) == 10);
   CHECK(hook->responses.size() == 10);
@@ -205,7 +226,10 @@ TEST_CASE("the server dropping mid-stream: sent = responded + reported, none twi
       Pdu m = make_submit(i);
       co_await esme.broker().enqueue(std::move(m));
     }
-    CHECK(co_await wait_until([&] { return hook->outcomes() == n; }, 5000ms));
+    {
+      const bool ok = co_await wait_until([&] { return hook->outcomes() == n; }, 5000ms);
+      CHECK(ok);
+    }
   });
   CHECK(hook->outcomes() == n);
   CHECK(hook->no_duplicates());
@@ -233,7 +257,10 @@ TEST_CASE("stop() mid-stream: every message taken gets one outcome, the rest sta
       Pdu m = make_submit(i);
       co_await esme.broker().enqueue(std::move(m));
     }
-    CHECK(co_await wait_until([&] { return hook->responses.size() >= 50; }));
+    {
+      const bool ok = co_await wait_until([&] { return hook->responses.size() >= 50; });
+      CHECK(ok);
+    }
   });
   const auto taken = esme.stats().taken;
   CHECK(taken < n);
@@ -257,7 +284,10 @@ TEST_CASE("stop() with requests still unanswered reports them after stop_timeout
       Pdu m = make_submit(i);
       co_await esme.broker().enqueue(std::move(m));
     }
-    CHECK(co_await wait_until([&] { return smsc.requests == 5; }));
+    {
+      const bool ok = co_await wait_until([&] { return smsc.requests == 5; });
+      CHECK(ok);
+    }
   });
   CHECK(hook->errors.size() == 5);
   CHECK(hook->count_errors(SendError::Kind::outcome_unknown) == 5);
@@ -272,7 +302,11 @@ TEST_CASE("stop() is idempotent and callable from several coroutines", "[esme][s
   Esme esme(io.get_executor(), test_config(smsc.port()));
   int stops = 0;
   run_esme(io, esme, [&]() -> asio::awaitable<void> {
-    CHECK(co_await wait_until([&] { return esme.session_state() == SessionState::bound; }));
+    {
+      const bool ok =
+          co_await wait_until([&] { return esme.session_state() == SessionState::bound; });
+      CHECK(ok);
+    }
     auto ex = co_await asio::this_coro::executor;
     for (int i = 0; i < 3; ++i) {
       asio::co_spawn(ex, esme.stop(), [&](std::exception_ptr e) {
@@ -309,7 +343,10 @@ TEST_CASE("invalid messages end as invalid_message without being sent", "[esme]"
       Pdu m = make_submit(3);
       co_await esme.broker().enqueue(std::move(m));
     }
-    CHECK(co_await wait_until([&] { return hook->outcomes() == 3; }));
+    {
+      const bool ok = co_await wait_until([&] { return hook->outcomes() == 3; });
+      CHECK(ok);
+    }
   });
   REQUIRE(hook->errors.size() == 2);
   CHECK(hook->errors[0].log_id == "id-1");
@@ -365,7 +402,10 @@ TEST_CASE("data_sm, query_sm, cancel_sm, replace_sm and submit_multi are correla
       Pdu p = std::move(m);
       co_await esme.broker().enqueue(std::move(p));
     }
-    CHECK(co_await wait_until([&] { return hook->outcomes() == 5; }));
+    {
+      const bool ok = co_await wait_until([&] { return hook->outcomes() == 5; });
+      CHECK(ok);
+    }
   });
   REQUIRE(hook->responses.size() == 5);
   std::map<std::string, CommandId> got;
@@ -390,7 +430,10 @@ TEST_CASE("sequence numbers wrap from 0x7FFFFFFF to 1", "[esme]") {
       Pdu m = make_submit(i);
       co_await esme.broker().enqueue(std::move(m));
     }
-    CHECK(co_await wait_until([&] { return hook->outcomes() == 6; }));
+    {
+      const bool ok = co_await wait_until([&] { return hook->outcomes() == 6; });
+      CHECK(ok);
+    }
   });
   CHECK(hook->responses.size() == 6);
   // The bind took 0x7FFFFFFD; the submits 0x7FFFFFFE, 0x7FFFFFFF, then 1, 2, ...
@@ -411,7 +454,10 @@ TEST_CASE("enquire_link is sent after silence; no answer is a dead link and reco
     cfg.enquire_link_interval = 40ms;
     Esme esme(io.get_executor(), cfg);
     run_esme(io, esme, [&]() -> asio::awaitable<void> {
-      CHECK(co_await wait_until([&] { return smsc.enquire_links >= 3; }));
+      {
+        const bool ok = co_await wait_until([&] { return smsc.enquire_links >= 3; });
+        CHECK(ok);
+      }
     });
     CHECK(smsc.connections == 1);
   }
@@ -422,7 +468,10 @@ TEST_CASE("enquire_link is sent after silence; no answer is a dead link and reco
     cfg.socket_timeout = 80ms;
     Esme esme(io.get_executor(), cfg, {.retry_timer = fast_retry()});
     run_esme(io, esme, [&]() -> asio::awaitable<void> {
-      CHECK(co_await wait_until([&] { return smsc.connections >= 2; }));
+      {
+        const bool ok = co_await wait_until([&] { return smsc.connections >= 2; });
+        CHECK(ok);
+      }
     });
     CHECK(smsc.enquire_links >= 1);
   }
@@ -464,7 +513,10 @@ TEST_CASE("failed binds back off exponentially with jitter", "[esme][reconnect]"
   FakeSmsc smsc(io, {.bind_status = CommandStatus::bind_failed});
   Esme esme(io.get_executor(), test_config(smsc.port()), {.retry_timer = fast_retry(20ms)});
   run_esme(io, esme, [&]() -> asio::awaitable<void> {
-    CHECK(co_await wait_until([&] { return smsc.binds >= 4; }));
+    {
+      const bool ok = co_await wait_until([&] { return smsc.binds >= 4; });
+      CHECK(ok);
+    }
   });
   REQUIRE(smsc.connect_times.size() >= 4);
   // As aiosmpplib: the first retry is immediate, then 20, 40 ms (each less up to 20% jitter).
@@ -481,7 +533,10 @@ TEST_CASE("ESME_RALYBND makes the next bind wait out already_bound_delay", "[esm
   cfg.already_bound_delay = 150ms;
   Esme esme(io.get_executor(), cfg, {.retry_timer = fast_retry(5ms)});
   run_esme(io, esme, [&]() -> asio::awaitable<void> {
-    CHECK(co_await wait_until([&] { return smsc.binds >= 2; }));
+    {
+      const bool ok = co_await wait_until([&] { return smsc.binds >= 2; });
+      CHECK(ok);
+    }
   });
   REQUIRE(smsc.connect_times.size() >= 2);
   CHECK(smsc.connect_times[1] - smsc.connect_times[0] >= 150ms);
@@ -493,7 +548,11 @@ TEST_CASE("requests from the SMSC are answered; the hook sees them first", "[esm
   auto hook = std::make_shared<RecordingHook>();
   Esme esme(io.get_executor(), test_config(smsc.port()), {.hook = hook});
   run_esme(io, esme, [&]() -> asio::awaitable<void> {
-    CHECK(co_await wait_until([&] { return esme.session_state() == SessionState::bound; }));
+    {
+      const bool ok =
+          co_await wait_until([&] { return esme.session_state() == SessionState::bound; });
+      CHECK(ok);
+    }
     DeliverSm mo;
     mo.source = PhoneNumber("254700000001");
     mo.short_message = "hello from a phone";
@@ -508,14 +567,20 @@ TEST_CASE("requests from the SMSC are answered; the hook sees them first", "[esm
     smsc.send_raw({0, 0, 0, 16, 0, 0, 0, 0x77, 0, 0, 0, 0, 0, 0, 0, 42});
     // A submit_sm from the SMSC is a wrong-state request: submit_sm_resp ESME_RINVBNDSTS.
     smsc.send(make_submit(1));
-    CHECK(co_await wait_until([&] {
-      return smsc.deliver_sm_resps == 2 && hook->requests.size() == 3 && smsc.generic_nacks >= 1;
-    }));
+    {
+      const bool ok = co_await wait_until([&] {
+        return smsc.deliver_sm_resps == 2 && hook->requests.size() == 3 && smsc.generic_nacks >= 1;
+      });
+      CHECK(ok);
+    }
     {
       Pdu m = make_submit(2);
       co_await esme.broker().enqueue(std::move(m));
     }
-    CHECK(co_await wait_until([&] { return hook->responses.size() == 1; }));
+    {
+      const bool ok = co_await wait_until([&] { return hook->responses.size() == 1; });
+      CHECK(ok);
+    }
   });
   REQUIRE(hook->requests.size() == 3);
   CHECK(command_id_of(hook->requests[0]) == CommandId::deliver_sm);
@@ -545,7 +610,10 @@ TEST_CASE("delivery receipts reach the hook with the original log_id and extra_d
       Pdu m = make_submit(8);
       co_await esme.broker().enqueue(std::move(m));
     }
-    CHECK(co_await wait_until([&] { return hook->responses.size() == 2; }));
+    {
+      const bool ok = co_await wait_until([&] { return hook->responses.size() == 2; });
+      CHECK(ok);
+    }
     // The fake's message_ids are msg-<n>: text receipt for the first, TLV receipt for the second.
     DeliverSm r1;
     r1.esm_class = EsmClass::delivery_receipt;
@@ -563,7 +631,10 @@ TEST_CASE("delivery receipts reach the hook with the original log_id and extra_d
     r3.esm_class = EsmClass::delivery_receipt;
     r3.short_message = "id:nope stat:DELIVRD";
     smsc.send(r3);
-    CHECK(co_await wait_until([&] { return hook->requests.size() == 3; }));
+    {
+      const bool ok = co_await wait_until([&] { return hook->requests.size() == 3; });
+      CHECK(ok);
+    }
   });
   REQUIRE(hook->requests.size() == 3);
   CHECK(std::get<DeliverSm>(hook->requests[0]).tracking.log_id == "id-7");
@@ -578,9 +649,16 @@ TEST_CASE("unbind from the SMSC is answered, then the ESME reconnects", "[esme][
   FakeSmsc smsc(io, {});
   Esme esme(io.get_executor(), test_config(smsc.port()), {.retry_timer = fast_retry()});
   run_esme(io, esme, [&]() -> asio::awaitable<void> {
-    CHECK(co_await wait_until([&] { return esme.session_state() == SessionState::bound; }));
+    {
+      const bool ok =
+          co_await wait_until([&] { return esme.session_state() == SessionState::bound; });
+      CHECK(ok);
+    }
     smsc.send(Unbind{});
-    CHECK(co_await wait_until([&] { return smsc.connections == 2 && smsc.binds == 2; }));
+    {
+      const bool ok = co_await wait_until([&] { return smsc.connections == 2 && smsc.binds == 2; });
+      CHECK(ok);
+    }
   });
 }
 
@@ -597,11 +675,18 @@ TEST_CASE("a receiver-mode ESME does not take messages from the broker", "[esme]
       Pdu m = make_submit(1);
       co_await esme.broker().enqueue(std::move(m));
     }
-    CHECK(co_await wait_until([&] { return esme.session_state() == SessionState::bound; }));
+    {
+      const bool ok =
+          co_await wait_until([&] { return esme.session_state() == SessionState::bound; });
+      CHECK(ok);
+    }
     DeliverSm mo;
     mo.short_message = "in";
     smsc.send(mo);
-    CHECK(co_await wait_until([&] { return hook->requests.size() == 1; }));
+    {
+      const bool ok = co_await wait_until([&] { return hook->requests.size() == 1; });
+      CHECK(ok);
+    }
   });
   CHECK(broker->size() == 1);
   CHECK(esme.stats().taken == 0);
@@ -616,7 +701,11 @@ TEST_CASE("other threads hand messages over with try_enqueue", "[esme][threads]"
   Esme esme(io.get_executor(), test_config(smsc.port()), {.broker = broker, .hook = hook});
   constexpr int per_thread = 500;
   run_esme(io, esme, [&]() -> asio::awaitable<void> {
-    CHECK(co_await wait_until([&] { return esme.session_state() == SessionState::bound; }));
+    {
+      const bool ok =
+          co_await wait_until([&] { return esme.session_state() == SessionState::bound; });
+      CHECK(ok);
+    }
     std::thread a([&] {
       for (int i = 0; i < per_thread; ++i) {
         Pdu m = make_submit(i);
@@ -653,7 +742,10 @@ TEST_CASE("JSON log lines parse, carry the metadata, and never contain the passw
       Pdu m = make_submit(i);
       co_await esme.broker().enqueue(std::move(m));
     }
-    CHECK(co_await wait_until([&] { return esme.stats().responses == 3; }));
+    {
+      const bool ok = co_await wait_until([&] { return esme.stats().responses == 3; });
+      CHECK(ok);
+    }
   });
   std::istringstream lines(out.str());
   std::string line;
