@@ -133,6 +133,25 @@ void BM_Split1000Ucs2(benchmark::State& state) {
 }
 BENCHMARK(BM_Split1000Ucs2);
 
+// Automatic encoding of a text the default alphabet cannot take, with the national language
+// search on: Cyrillic (no table fits: UCS2) and Turkish (the Turkish locking table wins).
+void BM_Split1000AutoNational(benchmark::State& state) {
+  std::string text;
+  const char* line =
+      state.range(0) == 0 ? "Привет, мир! Код 4821. " : "Işık ğüzel şehir İstanbul çay. ";
+  while (text.size() < 1500)
+    text += line;
+  SplitOptions o;
+  o.long_message = LongMessage::udh8;
+  o.reference = 1;
+  for (auto _ : state) {
+    auto r = split(text, o);
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetLabel(state.range(0) == 0 ? "cyrillic->ucs2" : "turkish->gsm7+nl");
+}
+BENCHMARK(BM_Split1000AutoNational)->Arg(0)->Arg(1);
+
 void BM_CountSegments1000(benchmark::State& state) {
   const std::string text = gsm_text();
   for (auto _ : state) {

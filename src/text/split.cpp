@@ -1,5 +1,7 @@
 #include "aiosmpp/text/split.hpp"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <random>
 
@@ -77,12 +79,39 @@ std::size_t parts_for(std::size_t units, Unit unit, gsm7::Tables tables, LongMes
 // TS 23.038 national tables for a text the default alphabet cannot take: the pair needing the
 // fewest parts, if that is fewer than UCS2 needs.
 std::optional<gsm7::Tables> choose_national(std::string_view utf8, const SplitOptions& o) {
+  // One pass builds a histogram of the characters; every table pair is then costed from the
+  // histogram (a few dozen lookups) instead of from the text.
+  struct Count {
+    char32_t cp;
+    std::size_t n;
+  };
+  std::array<std::size_t, 128> ascii{};
+  std::vector<Count> distinct;
   std::size_t utf16_units = 0;
   {
     std::size_t pos = 0;
     char32_t cp = 0;
-    while (utf8::next(utf8, pos, cp))
+    while (pos < utf8.size()) {
+      const auto b = static_cast<unsigned char>(utf8[pos]);
+      if (b < 0x80) {
+        ++ascii[b];
+        ++utf16_units;
+        ++pos;
+        continue;
+      }
+      if (!utf8::next(utf8, pos, cp)) return std::nullopt;
       utf16_units += cp >= 0x10000 ? 2 : 1;
+      auto it = std::find_if(distinct.begin(), distinct.end(),
+                             [cp](const Count& c) { return c.cp == cp; });
+      if (it == distinct.end()) {
+        distinct.push_back({cp, 1});
+      } else {
+        ++it->n;
+      }
+    }
+  }
+  for (char32_t c = 0; c < 128; ++c) {
+    if (ascii[c] != 0) distinct.push_back({c, ascii[c]});
   }
   const std::size_t ucs2_parts = parts_for(utf16_units, Unit::utf16, {}, o.long_message);
   std::vector<gsm7::Language> langs = o.languages;
@@ -91,12 +120,47 @@ std::optional<gsm7::Tables> choose_national(std::string_view utf8, const SplitOp
       langs.push_back(static_cast<gsm7::Language>(i));
     }
   }
+  // The characters the default tables lack, and which national tables have each: a pair is
+  // costed only if it has all of them.
+  std::vector<char32_t> missing;
+  for (const auto& c : distinct) {
+    if (gsm7::septet_cost(c.cp) == 0) missing.push_back(c.cp);
+  }
+  std::vector<std::uint16_t> in_lock(missing.size(), 0);
+  std::vector<std::uint16_t> in_shift(missing.size(), 0);
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    for (const auto l : langs) {
+      const auto bit = static_cast<std::uint16_t>(1u << static_cast<unsigned>(l));
+      if (gsm7::has_locking_table(l) &&
+          gsm7::septet_cost(missing[i], {l, gsm7::Language::none}) == 1) {
+        in_lock[i] = static_cast<std::uint16_t>(in_lock[i] | bit);
+      }
+      if (gsm7::septet_cost(missing[i], {gsm7::Language::none, l}) == 2) {
+        in_shift[i] = static_cast<std::uint16_t>(in_shift[i] | bit);
+      }
+    }
+  }
+  auto septets_with = [&](gsm7::Tables t) -> std::optional<std::size_t> {
+    const auto lock_bit = static_cast<std::uint16_t>(1u << static_cast<unsigned>(t.locking));
+    const auto shift_bit = static_cast<std::uint16_t>(1u << static_cast<unsigned>(t.single_shift));
+    for (std::size_t i = 0; i < missing.size(); ++i) {
+      if ((in_lock[i] & lock_bit) == 0 && (in_shift[i] & shift_bit) == 0) return std::nullopt;
+    }
+    std::size_t total = 0;
+    for (const auto& c : distinct) {
+      const unsigned cost = gsm7::septet_cost(c.cp, t);
+      if (cost == 0) return std::nullopt;
+      total += cost * c.n;
+    }
+    return total;
+  };
+
   std::optional<gsm7::Tables> best;
   std::size_t best_parts = ucs2_parts;
   std::size_t best_ies = 0;
   std::size_t best_septets = 0;
   auto consider = [&](gsm7::Tables t) {
-    const auto septets = gsm7::count_septets(utf8, t);
+    const auto septets = septets_with(t);
     if (!septets) return;
     const std::size_t parts = parts_for(*septets, Unit::septet, t, o.long_message);
     if (!is_udh_mode(o.long_message) && parts != 1) return;
