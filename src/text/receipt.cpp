@@ -321,20 +321,20 @@ std::string format_receipt(const Receipt& r, const ReceiptFormat& f) {
   if (err.empty()) err = fmt::format("{:03}", r.error_code.value_or(0));
   // The first text_length characters, not octets: never cut a UTF-8 sequence.
   std::string text;
+  std::size_t count = 0;
   if (r.text) {
     std::size_t pos = 0;
-    std::size_t count = 0;
     char32_t cp = 0;
     while (count < f.text_length && utf8::next(*r.text, pos, cp)) {
       utf8::append(text, cp);
       ++count;
     }
   }
-  return fmt::format(
-      "id:{} sub:{:03} dlvrd:{:03} submit date:{} done date:{} stat:{} err:{} text:{}", r.id,
-      r.submitted.value_or(0), r.delivered.value_or(0),
-      format_date(r.submit_date, f.seconds_in_dates), format_date(r.done_date, f.seconds_in_dates),
-      stat, err, text);
+  if (f.pad_text && count < f.text_length) text.append(f.text_length - count, ' ');
+  return fmt::format("id:{} sub:{:03} dlvrd:{:03} submit date:{} done date:{} stat:{} err:{} {}:{}",
+                     r.id, r.submitted.value_or(0), r.delivered.value_or(0),
+                     format_date(r.submit_date, f.seconds_in_dates),
+                     format_date(r.done_date, f.seconds_in_dates), stat, err, f.text_key, text);
 }
 
 }  // namespace aiosmpp::text

@@ -100,6 +100,10 @@ Result<Receipt> parse_receipt(std::string_view text, const ReceiptTlvs& tlvs = {
 struct ReceiptFormat {
   bool seconds_in_dates = false;  ///< `YYMMDDhhmmss` instead of the spec's `YYMMDDhhmm`
   std::size_t text_length = 20;   ///< characters of `text` kept (Appendix B: 20)
+  /** @brief "text" (what most SMSCs write) or "Text" (the spec's format line, aiosmpplib). */
+  std::string_view text_key = "text";
+  /** @brief Pad `text` with spaces to `text_length` characters, as aiosmpplib's encode_receipt. */
+  bool pad_text = false;
 };
 
 /** @brief Writes `id:… sub:SSS dlvrd:DDD submit date:… done date:… stat:… err:EEE text:…`.

@@ -180,6 +180,19 @@ TEST_CASE("receipt: format and parse round trip") {
   CHECK(with_seconds.find("done date:100524233905 ") != std::string::npos);
   CHECK(with_seconds.substr(with_seconds.size() - 10) == "text:This ");
 
+  // aiosmpplib's encode_receipt: capital Text:, padded to 20 characters.
+  Receipt short_text;
+  short_text.id = "7";
+  short_text.text = "hi";
+  ReceiptFormat aiosmpplib_style;
+  aiosmpplib_style.text_key = "Text";
+  aiosmpplib_style.pad_text = true;
+  const std::string padded = format_receipt(short_text, aiosmpplib_style);
+  CHECK(padded.substr(padded.size() - 25) == "Text:hi                  ");
+  auto reparsed = parse_receipt(padded);
+  REQUIRE(reparsed);
+  CHECK(reparsed->text == "hi                  ");
+
   Receipt empty;
   empty.id = "x";
   empty.text = "жжжжжжжжжжжжжжжжжжжжжжжж";
