@@ -10,6 +10,7 @@ packages=(
   cmake ninja-build g++ git
   libasio-dev libfmt-dev nlohmann-json3-dev
   catch2 libbenchmark-dev
+  clang libclang-rt-14-dev   # the fuzz preset: clang++ with libFuzzer and the sanitizer runtimes
 )
 
 log() { printf '[setup] %s\n' "$*"; }
