@@ -138,6 +138,16 @@ unsigned lookup(char32_t cp, const Reverse& lock, const Reverse& shift,
   return 0;
 }
 
+// Characters before byte `offset` of well-formed UTF-8: only error messages need it, so the
+// encode loop does not count as it goes.
+std::size_t character_index(std::string_view s, std::size_t offset) noexcept {
+  std::size_t index = 0;
+  for (std::size_t i = 0; i < offset && i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++index;
+  }
+  return index;
+}
+
 }  // namespace
 
 std::string_view language_name(Language language) noexcept {
@@ -209,31 +219,28 @@ Result<std::size_t> encode(std::string_view utf8, std::vector<std::uint8_t>& out
   out.resize(start + 2 * utf8.size());
   std::uint8_t* const base = out.data() + start;
   std::uint8_t* dst = base;
+  const auto* const in = reinterpret_cast<const unsigned char*>(utf8.data());
+  const std::size_t n = utf8.size();
   std::size_t pos = 0;
-  std::size_t index = 0;
-  while (pos < utf8.size()) {
-    const std::size_t offset = pos;
-    const auto b = static_cast<unsigned char>(utf8[pos]);
-    if (b < 0x80) {
-      // ASCII fast path: one table read per character.
-      const std::int16_t v = lock.ascii[b];
-      if (v >= 0) {
-        *dst++ = static_cast<std::uint8_t>(v);
-        ++pos;
-        ++index;
-        continue;
-      }
+  while (pos < n) {
+    // Runs of ASCII characters of the locking table: one table read per character.
+    while (pos < n && in[pos] < 0x80 && lock.ascii[in[pos]] >= 0) {
+      *dst++ = static_cast<std::uint8_t>(lock.ascii[in[pos]]);
+      ++pos;
     }
+    if (pos >= n) break;
+    const std::size_t offset = pos;
     char32_t cp = 0;
     if (!utf8::next(utf8, pos, cp)) {
       out.resize(start);
-      return utf8::invalid_at(utf8, offset, index);
+      return utf8::invalid_at(utf8, offset, character_index(utf8, offset));
     }
     std::uint8_t s[2];
-    unsigned n = lookup(cp, lock, shift, s);
-    if (n == 0) {
+    unsigned k = lookup(cp, lock, shift, s);
+    if (k == 0) {
       if (mode == ErrorMode::strict) {
         out.resize(start);
+        const std::size_t index = character_index(utf8, offset);
         return TextError{
             TextErrc::unencodable,
             fmt::format("character U+{:04X} at position {} is not in the GSM 03.38 "
@@ -243,12 +250,11 @@ Result<std::size_t> encode(std::string_view utf8, std::vector<std::uint8_t>& out
             index, offset, cp};
       }
       const char32_t alike = look_alike(cp);
-      n = alike != 0 ? lookup(alike, lock, shift, s) : 0;
-      if (n == 0) n = lookup(U'?', lock, shift, s);
+      k = alike != 0 ? lookup(alike, lock, shift, s) : 0;
+      if (k == 0) k = lookup(U'?', lock, shift, s);
     }
-    for (unsigned k = 0; k < n; ++k)
-      *dst++ = s[k];
-    ++index;
+    for (unsigned j = 0; j < k; ++j)
+      *dst++ = s[j];
   }
   const auto written = static_cast<std::size_t>(dst - base);
   out.resize(start + written);
