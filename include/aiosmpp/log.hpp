@@ -108,6 +108,12 @@ struct LogField {
       return LogValue{std::in_place_type<std::int64_t>, static_cast<std::int64_t>(v)};
     } else if constexpr (std::integral<T>) {
       return LogValue{std::in_place_type<std::uint64_t>, static_cast<std::uint64_t>(v)};
+    } else if constexpr (std::is_array_v<T>) {
+      // A char array need not be terminated: stop at the first '\0' or at its end, never beyond.
+      std::size_t n = 0;
+      while (n < std::extent_v<T> && v[n] != '\0')
+        ++n;
+      return LogValue{std::in_place_type<std::string_view>, std::string_view{v, n}};
     } else if constexpr (std::is_pointer_v<T>) {
       // A null C string would be undefined behaviour for string_view; log it as empty.
       return LogValue{std::in_place_type<std::string_view>,

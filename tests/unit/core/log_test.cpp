@@ -192,6 +192,13 @@ TEST_CASE("JSON lines carry time, level, event, metadata and typed fields") {
   CHECK(j["fields"]["tiny"] == -5);
   CHECK(j["fields"]["big"].get<std::uint64_t>() == std::numeric_limits<std::uint64_t>::max());
   CHECK(j["fields"]["null_c_string"] == "");
+  // A char array is read up to its first NUL or its end, never past it.
+  const char unterminated[4] = {'a', 'b', 'c', 'd'};
+  const char terminated[8] = "xy";
+  const LogField from_unterminated("k", unterminated);
+  const LogField from_terminated("k", terminated);
+  CHECK(std::get<std::string_view>(from_unterminated.value) == "abcd");
+  CHECK(std::get<std::string_view>(from_terminated.value) == "xy");
   // Field order is kept: metadata first in insertion order.
   auto ordered = nlohmann::ordered_json::parse(line);
   std::vector<std::string> keys;
