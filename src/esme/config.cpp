@@ -56,6 +56,7 @@ void validate(const EsmeConfig& c) {
   check_positive("socket_timeout", c.socket_timeout);
   check_positive("response_timeout", c.response_timeout);
   check_positive("stop_timeout", c.stop_timeout);
+  check_positive("reassembly_timeout", c.reassembly_timeout);
   if (c.already_bound_delay.count() < 0) {
     throw ConfigError("already_bound_delay",
                       fmt::format("{} ms, must be >= 0", c.already_bound_delay.count()));

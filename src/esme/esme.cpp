@@ -20,6 +20,8 @@
 #include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/pdu/codec.hpp"
 #include "aiosmpp/pdu/framer.hpp"
+#include "aiosmpp/text/received.hpp"
+#include "aiosmpp/text/render.hpp"
 #include "esme/in_flight.hpp"
 
 namespace aiosmpp {
@@ -185,6 +187,20 @@ std::error_code transport_error(const std::error_code& ec) {
 
 }  // namespace
 
+namespace detail {
+
+struct SegmentGroup {
+  Pdu original;  // as enqueued (with its text and tracking)
+  std::size_t total = 0;
+  std::size_t remaining = 0;
+  std::size_t accepted = 0;
+  std::optional<Pdu> error_response;
+  std::optional<Pdu> last_response;
+  std::optional<SendError> failure;
+};
+
+}  // namespace detail
+
 struct Esme::Impl {
   Impl(asio::any_io_executor executor, EsmeConfig config, Components components);
 
@@ -202,6 +218,13 @@ struct Esme::Impl {
   asio::awaitable<std::error_code> keepalive();
   asio::awaitable<std::error_code> sweeper();
   asio::awaitable<std::error_code> drain_and_unbind();
+  std::vector<std::pair<Pdu, SendError>> prepare_batch();
+  asio::awaitable<void> unit_failed(const Pdu& message,
+                                    const std::shared_ptr<detail::SegmentGroup>& group,
+                                    const SendError& error);
+  asio::awaitable<void> segment_done(const std::shared_ptr<detail::SegmentGroup>& group,
+                                     Pdu* response, const SendError* error,
+                                     std::span<const std::uint8_t> bytes);
   bool handle_fast(std::span<const std::uint8_t> bytes);
   void flush_throttle_counts();
   asio::awaitable<void> handle_pdu(std::span<const std::uint8_t> bytes);
@@ -246,7 +269,12 @@ struct Esme::Impl {
   std::uint64_t queued_total_ = 0;     // octets ever appended to out_ this session
   std::uint64_t written_total_ = 0;    // octets written this session
   detail::InFlightTable in_flight_;
-  std::vector<Pdu> batch_;  // taken from the broker, not yet registered
+  std::vector<Pdu> batch_;  // wire PDUs from the broker's messages; [batch_pos_, end) unregistered
+  std::vector<std::shared_ptr<detail::SegmentGroup>> batch_groups_;  // parallel to batch_
+  std::size_t batch_pos_ = 0;
+  std::shared_ptr<const text::CodecRegistry> codecs_;
+  text::RenderOptions render_options_;
+  text::DeliverSmReassembler reassembler_;
   std::vector<std::uint32_t> sequence_numbers_;
   std::vector<std::uint32_t> batch_slots_;
   std::vector<std::uint64_t> batch_ends_;
@@ -321,6 +349,12 @@ Esme::Impl::Impl(asio::any_io_executor executor, EsmeConfig config, Components c
   sequence_ = c.sequence_generator ? std::move(c.sequence_generator)
                                    : std::make_shared<SimpleSequenceGenerator>();
   batch_.reserve(max_batch);
+  codecs_ = std::move(c.codecs);
+  render_options_.registry = codecs_.get();
+  text::TextDecodeOptions decode_options;
+  decode_options.registry = codecs_.get();
+  reassembler_ = text::DeliverSmReassembler(
+      text::DeliverSmReassembler::Inner::Config{cfg_.reassembly_timeout, 10000}, decode_options);
   out_.reserve(max_write_chunk);
   writing_.reserve(max_write_chunk);
   done_cv_.expires_at(Clock::time_point::max());
@@ -622,6 +656,7 @@ bool Esme::Impl::handle_fast(std::span<const std::uint8_t> bytes) {
   const std::uint32_t slot = in_flight_.find(h->sequence_number);
   if (slot == detail::InFlightTable::npos) return false;
   const Pdu& request = in_flight_.at(slot).message;
+  if (in_flight_.at(slot).group) return false;
   if (id != response_id(command_id_of(request))) return false;
   if (has_interest(interests_, HookInterest::received)) return false;
   if (h->command_status == CommandStatus::ok && wants_receipt(request)) return false;
@@ -670,13 +705,14 @@ asio::awaitable<void> Esme::Impl::handle_malformed(const CodecError& error,
     // A response we cannot read still answers its request: the SMSC may or may not have taken it.
     const std::uint32_t slot = in_flight_.find(header->sequence_number);
     if (slot == detail::InFlightTable::npos) co_return;
+    auto group = std::move(in_flight_.at(slot).group);
     Pdu message = in_flight_.take(slot);
     stats_.in_flight = in_flight_.size();
     wake_pump();
     // Named, not a temporary in the co_await expression: g++ 12 destroys such temporaries twice.
     SendError failure{SendError::Kind::outcome_unknown, error.code(),
                       fmt::format("undecodable response: {}", error)};
-    co_await report_error(message, std::move(failure));
+    co_await unit_failed(message, group, failure);
     co_return;
   }
   // A request: its own _resp with the status the codec chose, or generic_nack when the command
@@ -720,8 +756,9 @@ asio::awaitable<void> Esme::Impl::handle_response(const PduView& view,
     AIOSMPP_LOG(log_, LogLevel::warning, "mismatched_response", {"command", command_name(id)},
                 {"request", command_name(request_id)}, {"sequence_number", header.sequence_number});
   }
+  auto group = std::move(in_flight_.at(slot).group);
   Pdu request = in_flight_.take(slot);
-  ++stats_.responses;
+  if (!group) ++stats_.responses;
   stats_.in_flight = in_flight_.size();
   if (ThrottleHandler::is_throttling_status(static_cast<std::uint32_t>(header.command_status))) {
     ++throttled_pending_;
@@ -731,7 +768,7 @@ asio::awaitable<void> Esme::Impl::handle_response(const PduView& view,
   wake_pump();
 
   const bool remember = header.command_status == CommandStatus::ok && wants_receipt(request);
-  if (!remember && !has_interest(interests_, HookInterest::received)) co_return;
+  if (!group && !remember && !has_interest(interests_, HookInterest::received)) co_return;
   Pdu response = to_owning(view);
   if (remember) {
     std::string_view message_id;
@@ -750,6 +787,10 @@ asio::awaitable<void> Esme::Impl::handle_response(const PduView& view,
                     {"error", e.what()});
       }
     }
+  }
+  if (group) {
+    co_await segment_done(group, &response, nullptr, bytes);
+    co_return;
   }
   tracking_of(response) = std::move(tracking_of(request));
   co_await report_received(&response, bytes);
@@ -803,8 +844,33 @@ asio::awaitable<void> Esme::Impl::handle_request(const PduView& view,
                         {"error", e.what()});
           }
         }
-        // Answered only after the hook has it, so a hook that stores it loses nothing.
-        co_await report_received(&message, bytes);
+        auto* deliver = std::get_if<DeliverSm>(&message);
+        if (!receipt && deliver != nullptr && text::part_info(*deliver)) {
+          // One part of a segmented message: the hook gets the whole message once the last part
+          // is in (parts may come in any order; duplicates are ignored).
+          const auto now = Clock::now();
+          auto whole = reassembler_.add(std::move(*deliver), now);
+          if (!whole) {
+            AIOSMPP_LOG(log_, LogLevel::error, "reassembly_failed",
+                        {"error", whole.error().message});
+          } else if (*whole) {
+            Pdu complete = std::move((*whole)->message);
+            co_await report_received(&complete, bytes);
+          }
+          // Parts of messages given up are not lost: the hook gets them one by one.
+          for (auto& partial : reassembler_.expire(now)) {
+            AIOSMPP_LOG(log_, LogLevel::warning, "reassembly_timeout",
+                        {"parts_received", partial.parts.size()},
+                        {"parts_missing", partial.missing.size()});
+            for (auto& part : partial.parts) {
+              Pdu one = std::move(part);
+              co_await report_received(&one, {});
+            }
+          }
+        } else {
+          // Answered only after the hook has it, so a hook that stores it loses nothing.
+          co_await report_received(&message, bytes);
+        }
       }
       append_header(out_, response_id(id), CommandStatus::ok, seq, true);
       queued_total_ += 17;
@@ -893,47 +959,58 @@ asio::awaitable<std::error_code> Esme::Impl::pump() {
       continue;
     }
 
-    // Take a batch: without suspending when the broker has messages, else wait for one (or for
-    // stop() / the end of the session, which cancel the dequeue).
-    const std::size_t want = std::min(free, max_batch);
-    if (broker_->try_dequeue_batch(batch_, want) == 0) {
-      pump_waiting_ = true;
-      pump_cv_.expires_at(Clock::time_point::max());
-      try {
-        co_await (broker_->dequeue_batch(batch_, want) ||
-                  pump_cv_.async_wait(use_nothrow_awaitable));
-      } catch (const std::system_error& e) {
-        if (e.code() != asio::error::operation_aborted) {
-          AIOSMPP_LOG(log_, LogLevel::error, "broker_failed", {"error", e.what()});
+    // Take a batch when the last one is used up: without suspending when the broker has
+    // messages, else wait for one (or for stop() / the end of the session, which cancel the
+    // dequeue).
+    if (batch_pos_ == batch_.size()) {
+      batch_.clear();
+      batch_groups_.clear();
+      batch_pos_ = 0;
+      const std::size_t want = std::min(free, max_batch);
+      if (broker_->try_dequeue_batch(batch_, want) == 0) {
+        pump_waiting_ = true;
+        pump_cv_.expires_at(Clock::time_point::max());
+        try {
+          co_await (broker_->dequeue_batch(batch_, want) ||
+                    pump_cv_.async_wait(use_nothrow_awaitable));
+        } catch (const std::system_error& e) {
+          if (e.code() != asio::error::operation_aborted) {
+            AIOSMPP_LOG(log_, LogLevel::error, "broker_failed", {"error", e.what()});
+          }
         }
+        pump_waiting_ = false;
+        if (batch_.empty()) continue;
       }
-      pump_waiting_ = false;
-      if (batch_.empty()) continue;
-    }
-    stats_.taken += batch_.size();
+      stats_.taken += batch_.size();
+      // Text becomes wire PDUs here, the one place the message layer plugs in.
+      std::vector<std::pair<Pdu, SendError>> rejected = prepare_batch();
+      for (auto& [m, e] : rejected)
+        co_await report_error(m, std::move(e));
 
-    if (rate_limiter_) {
-      auto delay = rate_limiter_->try_acquire(batch_.size(), Clock::now());
-      if (delay == RateLimiter::defer) {
-        co_await rate_limiter_->limit(batch_.size());
-      } else {
-        while (delay > Clock::duration::zero() && !session_ending_ && !stopping_) {
-          pump_waiting_ = true;
-          co_await sleep_for(pump_cv_, delay);
-          pump_waiting_ = false;
-          delay = rate_limiter_->try_acquire(batch_.size(), Clock::now());
-          if (delay == RateLimiter::defer) delay = Clock::duration::zero();
+      if (rate_limiter_ && batch_.size() > 0) {
+        auto delay = rate_limiter_->try_acquire(batch_.size(), Clock::now());
+        if (delay == RateLimiter::defer) {
+          co_await rate_limiter_->limit(batch_.size());
+        } else {
+          while (delay > Clock::duration::zero() && !session_ending_ && !stopping_) {
+            pump_waiting_ = true;
+            co_await sleep_for(pump_cv_, delay);
+            pump_waiting_ = false;
+            delay = rate_limiter_->try_acquire(batch_.size(), Clock::now());
+            if (delay == RateLimiter::defer) delay = Clock::duration::zero();
+          }
         }
       }
       // Taken but not yet registered: fail_all reports what is left in batch_ as not sent.
-      if (session_ending_) co_return std::error_code{};
+      continue;
     }
 
     // Encode back to back, register each before any byte is written (a fast response can then
-    // never beat its registration), one clock read for the whole batch.
+    // never beat its registration), one clock read for the whole batch. At most `free` PDUs: a
+    // long message's segments may take several rounds of the window.
     const auto now = Clock::now();
     const auto deadline = now + cfg_.response_timeout;
-    const std::size_t n = batch_.size();
+    const std::size_t n = std::min(free, batch_.size() - batch_pos_);
     sequence_numbers_.resize(n);
     sequence_->next_batch(sequence_numbers_);
     auto& buf = stage ? stage_ : out_;
@@ -942,42 +1019,44 @@ asio::awaitable<std::error_code> Esme::Impl::pump() {
     const bool was_empty = in_flight_.empty();
     batch_slots_.clear();
     batch_ends_.clear();
-    std::vector<std::pair<std::size_t, SendError>> invalid;
-    for (std::size_t i = 0; i < n; ++i) {
+    struct Rejected {
+      Pdu message;
+      std::shared_ptr<detail::SegmentGroup> group;
+      SendError error;
+    };
+    std::vector<Rejected> invalid;
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = batch_pos_ + k;
       Pdu& message = batch_[i];
       const CommandId id = command_id_of(message);
-      if (!is_sendable_request(id)) {
-        invalid.emplace_back(i, SendError{SendError::Kind::invalid_message, errc::invalid_field,
-                                          fmt::format("{} cannot be sent through the broker "
-                                                      "(submit_sm, submit_multi, data_sm, "
-                                                      "query_sm, cancel_sm, replace_sm can)",
-                                                      command_name(id))});
-        continue;
-      }
-      header_of(message) = PduHeader{CommandStatus::ok, sequence_numbers_[i]};
+      header_of(message) = PduHeader{CommandStatus::ok, sequence_numbers_[k]};
       const std::size_t before = buf.size();
       if (auto r = encode(message, buf); !r) {
-        invalid.emplace_back(
-            i, SendError{SendError::Kind::invalid_message, r.error().code(), r.error().message()});
+        invalid.push_back(
+            {std::move(message), std::move(batch_groups_[i]),
+             SendError{SendError::Kind::invalid_message, r.error().code(), r.error().message()}});
         continue;
       }
       const std::uint64_t end =
           stage ? std::numeric_limits<std::uint64_t>::max() : queued_total_ + (buf.size() - base);
-      const std::uint32_t slot = in_flight_.insert(sequence_numbers_[i], deadline, end, message);
+      const std::uint32_t slot =
+          in_flight_.insert(sequence_numbers_[k], deadline, end, message, batch_groups_[i]);
       if (slot == detail::InFlightTable::npos) {
         buf.resize(before);
-        invalid.emplace_back(i, SendError{SendError::Kind::invalid_message, errc::invalid_field,
-                                          fmt::format("sequence_number {} is already in flight "
-                                                      "(the SequenceGenerator repeated it)",
-                                                      sequence_numbers_[i])});
+        invalid.push_back({std::move(message), std::move(batch_groups_[i]),
+                           SendError{SendError::Kind::invalid_message, errc::invalid_field,
+                                     fmt::format("sequence_number {} is already in flight (the "
+                                                 "SequenceGenerator repeated it)",
+                                                 sequence_numbers_[k])}});
         continue;
       }
       batch_slots_.push_back(slot);
       batch_ends_.push_back(buf.size() - base);
       AIOSMPP_LOG(log_, LogLevel::trace, "pdu_sent", {"command", command_name(id)},
-                  {"sequence_number", sequence_numbers_[i]},
+                  {"sequence_number", sequence_numbers_[k]},
                   {"log_id", tracking_of(in_flight_.at(slot).message).log_id});
     }
+    batch_pos_ += n;
     stats_.in_flight = in_flight_.size();
     stats_.max_in_flight = std::max<std::uint64_t>(stats_.max_in_flight, in_flight_.size());
     if (!stage) {
@@ -988,15 +1067,8 @@ asio::awaitable<std::error_code> Esme::Impl::pump() {
       sweep_idle_ = false;
       sweep_cv_.cancel();
     }
-    // Invalid messages keep their slot in batch_ until reported; the rest were moved out.
-    std::vector<Pdu> rejected;
-    rejected.reserve(invalid.size());
-    for (auto& [i, err] : invalid)
-      rejected.push_back(std::move(batch_[i]));
-    batch_.clear();
-    for (std::size_t k = 0; k < rejected.size(); ++k) {
-      co_await report_error(rejected[k], std::move(invalid[k].second));
-    }
+    for (auto& r : invalid)
+      co_await unit_failed(r.message, r.group, r.error);
     if (stage) {
       std::size_t from = 0;
       for (std::size_t k = 0; k < batch_slots_.size(); ++k) {
@@ -1020,6 +1092,142 @@ asio::awaitable<std::error_code> Esme::Impl::pump() {
       wake_writer();
     }
   }
+}
+
+namespace {
+
+template <class T>
+bool has_text(const T& pdu) {
+  if constexpr (requires { pdu.text; }) {
+    return pdu.text.has_value();
+  } else {
+    return false;
+  }
+}
+
+}  // namespace
+
+// Checks what the application enqueued and renders text into wire PDUs, in place in batch_:
+// a message that renders to several segments becomes several entries sharing one SegmentGroup,
+// so the application still gets one outcome for it. Returns the messages that cannot be sent
+// (their outcome is invalid_message). Synchronous: nothing is lost if the session ends later.
+std::vector<std::pair<Pdu, SendError>> Esme::Impl::prepare_batch() {
+  std::vector<std::pair<Pdu, SendError>> rejected;
+  bool any_text = false;
+  bool all_sendable = true;
+  for (const auto& m : batch_) {
+    any_text = any_text || std::visit([](const auto& p) { return has_text(p); }, m);
+    all_sendable = all_sendable && is_sendable_request(command_id_of(m));
+  }
+  batch_groups_.assign(batch_.size(), nullptr);
+  if (!any_text && all_sendable) return rejected;  // the hot path: octets as given
+
+  std::vector<Pdu> units;
+  std::vector<std::shared_ptr<detail::SegmentGroup>> groups;
+  units.reserve(batch_.size());
+  for (auto& m : batch_) {
+    const CommandId id = command_id_of(m);
+    if (!is_sendable_request(id)) {
+      SendError e{SendError::Kind::invalid_message, errc::invalid_field,
+                  fmt::format("{} cannot be sent through the broker (submit_sm, submit_multi, "
+                              "data_sm, query_sm, cancel_sm, replace_sm can)",
+                              command_name(id))};
+      rejected.emplace_back(std::move(m), std::move(e));
+      continue;
+    }
+    std::vector<Pdu> rendered;
+    std::optional<text::TextError> error;
+    std::visit(
+        [&](auto& p) {
+          using T = std::remove_cvref_t<decltype(p)>;
+          if constexpr (requires { p.text; }) {
+            if (!p.text) return;
+            if (p.text->encoding == TextEncoding::automatic &&
+                cfg_.default_encoding != TextEncoding::automatic) {
+              p.text->encoding = cfg_.default_encoding;
+            }
+            auto r = text::render(p, render_options_);
+            if (!r) {
+              error = r.error();
+              return;
+            }
+            if constexpr (std::is_same_v<T, ReplaceSm>) {
+              rendered.emplace_back(std::move(*r));
+            } else {
+              for (auto& segment : *r)
+                rendered.emplace_back(std::move(segment));
+            }
+          }
+        },
+        m);
+    if (error) {
+      SendError e{SendError::Kind::invalid_message, errc::invalid_field, error->message};
+      rejected.emplace_back(std::move(m), std::move(e));
+      continue;
+    }
+    if (rendered.empty()) {  // no text: octets as given
+      units.push_back(std::move(m));
+      groups.push_back(nullptr);
+      continue;
+    }
+    if (rendered.size() == 1) {
+      units.push_back(std::move(rendered.front()));
+      groups.push_back(nullptr);
+      continue;
+    }
+    auto group = std::make_shared<detail::SegmentGroup>();
+    group->total = group->remaining = rendered.size();
+    group->original = std::move(m);
+    for (auto& segment : rendered) {
+      units.push_back(std::move(segment));
+      groups.push_back(group);
+    }
+  }
+  batch_ = std::move(units);
+  batch_groups_ = std::move(groups);
+  return rejected;
+}
+
+// One wire PDU failed: the message's outcome, or one segment's share of it.
+asio::awaitable<void> Esme::Impl::unit_failed(const Pdu& message,
+                                              const std::shared_ptr<detail::SegmentGroup>& group,
+                                              const SendError& error) {
+  if (!group) {
+    co_await report_error(message, error);
+    co_return;
+  }
+  co_await segment_done(group, nullptr, &error, {});
+}
+
+// One segment of a long message has its outcome; the last one gives the original message its
+// single outcome: a send_error if any segment failed, else the first error response, else the
+// last response (each with the original's tracking), as aiosmpplib's SegmentStatus does.
+asio::awaitable<void> Esme::Impl::segment_done(const std::shared_ptr<detail::SegmentGroup>& g,
+                                               Pdu* response, const SendError* error,
+                                               std::span<const std::uint8_t> bytes) {
+  if (g->remaining == 0) co_return;
+  --g->remaining;
+  if (response != nullptr) {
+    if (header_of(*response).command_status == CommandStatus::ok) {
+      ++g->accepted;
+      g->last_response = std::move(*response);
+    } else if (!g->error_response) {
+      g->error_response = std::move(*response);
+    }
+  } else if (error != nullptr) {
+    if (!g->failure || error->kind == SendError::Kind::outcome_unknown) g->failure = *error;
+  }
+  if (g->remaining > 0) co_return;
+  if (g->failure) {
+    SendError e = *g->failure;
+    e.detail = fmt::format("{} ({} of {} segments accepted)", e.detail, g->accepted, g->total);
+    co_await report_error(g->original, std::move(e));
+    co_return;
+  }
+  ++stats_.responses;
+  Pdu& r = g->error_response ? *g->error_response : *g->last_response;
+  tracking_of(r) = tracking_of(g->original);
+  co_await report_received(&r, bytes);
 }
 
 asio::awaitable<std::error_code> Esme::Impl::drain_and_unbind() {
@@ -1075,7 +1283,7 @@ asio::awaitable<std::error_code> Esme::Impl::keepalive() {
 }
 
 asio::awaitable<std::error_code> Esme::Impl::sweeper() {
-  std::vector<Pdu> expired;
+  std::vector<std::pair<Pdu, std::shared_ptr<detail::SegmentGroup>>> expired;
   for (;;) {
     if (session_ending_) co_return std::error_code{};
     const std::uint32_t head = in_flight_.head();
@@ -1104,14 +1312,15 @@ asio::awaitable<std::error_code> Esme::Impl::sweeper() {
       AIOSMPP_LOG(log_, LogLevel::warning, "response_timeout",
                   {"sequence_number", e.sequence_number},
                   {"log_id", tracking_of(e.message).log_id});
-      expired.push_back(in_flight_.take(s));
+      auto group = std::move(in_flight_.at(s).group);
+      expired.emplace_back(in_flight_.take(s), std::move(group));
     }
     stats_.in_flight = in_flight_.size();
     wake_pump();
-    for (auto& m : expired) {
+    for (auto& [m, group] : expired) {
       SendError failure{SendError::Kind::outcome_unknown, errc::response_timeout,
                         fmt::format("no response within {} ms", cfg_.response_timeout.count())};
-      co_await report_error(m, std::move(failure));
+      co_await unit_failed(m, group, failure);
     }
   }
 }
@@ -1119,26 +1328,35 @@ asio::awaitable<std::error_code> Esme::Impl::sweeper() {
 // Every message taken from the broker and still without an outcome gets one now.
 asio::awaitable<void> Esme::Impl::fail_all(std::error_code ec) {
   if (!ec) ec = errc::connection_closed;
-  std::vector<std::pair<Pdu, SendError>> failed;
-  for (auto& m : batch_) {
-    failed.emplace_back(std::move(m), SendError{SendError::Kind::not_sent, ec,
-                                                "taken from the broker, connection ended "
-                                                "before it was written"});
-  }
-  batch_.clear();
+  struct Failed {
+    Pdu message;
+    std::shared_ptr<detail::SegmentGroup> group;
+    SendError error;
+  };
+  std::vector<Failed> failed;
   while (!in_flight_.empty()) {
     const std::uint32_t s = in_flight_.head();
     const bool written = in_flight_.at(s).end_offset <= written_total_;
+    auto group = std::move(in_flight_.at(s).group);
     Pdu m = in_flight_.take(s);
     if (written) {
-      failed.emplace_back(std::move(m), SendError{SendError::Kind::outcome_unknown, ec,
-                                                  "written, connection ended before the "
-                                                  "response"});
+      failed.push_back({std::move(m), std::move(group),
+                        SendError{SendError::Kind::outcome_unknown, ec,
+                                  "written, connection ended before the response"}});
     } else {
-      failed.emplace_back(std::move(m), SendError{SendError::Kind::not_sent, ec,
-                                                  "connection ended before it was written"});
+      failed.push_back(
+          {std::move(m), std::move(group),
+           SendError{SendError::Kind::not_sent, ec, "connection ended before it was written"}});
     }
   }
+  for (std::size_t i = batch_pos_; i < batch_.size(); ++i) {
+    failed.push_back({std::move(batch_[i]), std::move(batch_groups_[i]),
+                      SendError{SendError::Kind::not_sent, ec,
+                                "taken from the broker, connection ended before it was written"}});
+  }
+  batch_.clear();
+  batch_groups_.clear();
+  batch_pos_ = 0;
   stats_.in_flight = 0;
   out_.clear();
   writing_.clear();
@@ -1147,8 +1365,8 @@ asio::awaitable<void> Esme::Impl::fail_all(std::error_code ec) {
     AIOSMPP_LOG(log_, LogLevel::warning, "in_flight_failed", {"count", failed.size()},
                 {"error", ec.message()});
   }
-  for (auto& [m, e] : failed)
-    co_await report_error(m, std::move(e));
+  for (auto& f : failed)
+    co_await unit_failed(f.message, f.group, f.error);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,12 +10,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "aiosmpp/pdu/pdus.hpp"
 
 namespace aiosmpp::detail {
+
+/** The segments of one long message (defined by the Esme). */
+struct SegmentGroup;
 
 class InFlightTable {
  public:
@@ -31,6 +35,7 @@ class InFlightTable {
      *  was written completely once the writer has written that many octets. */
     std::uint64_t end_offset = 0;
     Pdu message;
+    std::shared_ptr<SegmentGroup> group;  // set for the segments of a long message
   };
 
   explicit InFlightTable(std::size_t capacity) : slots_(capacity) {
@@ -52,7 +57,8 @@ class InFlightTable {
   /** Registers a request at the tail; returns its slot, or npos when the table is full or the
    *  sequence number is already in flight (then `message` is left untouched). */
   std::uint32_t insert(std::uint32_t sequence_number, Clock::time_point deadline,
-                       std::uint64_t end_offset, Pdu& message) {
+                       std::uint64_t end_offset, Pdu& message,
+                       std::shared_ptr<SegmentGroup> group = nullptr) {
     if (free_.empty() || sequence_number == 0 || find(sequence_number) != npos) return npos;
     const std::uint32_t slot = free_.back();
     free_.pop_back();
@@ -61,6 +67,7 @@ class InFlightTable {
     e.deadline = deadline;
     e.end_offset = end_offset;
     e.message = std::move(message);
+    e.group = std::move(group);
     e.prev = tail_;
     e.next = npos;
     if (tail_ != npos) {
@@ -116,6 +123,7 @@ class InFlightTable {
       tail_ = e.prev;
     }
     e.sequence_number = 0;
+    e.group.reset();
     e.prev = e.next = npos;
     free_.push_back(slot);  // capacity reserved: never allocates
   }

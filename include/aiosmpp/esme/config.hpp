@@ -72,8 +72,13 @@ struct EsmeConfig {
   /** @brief Largest PDU read (64 KiB + 16 .. 16 MiB) */
   std::size_t max_pdu_size = 64 * 1024 + 16;
 
-  /** @brief What data_coding 0 means to the message layer when rendering text. */
-  TextEncoding default_encoding = TextEncoding::gsm7;
+  /** @brief The encoding of enqueued text whose MessageText::encoding is `automatic` (which, left
+   *  at `automatic`, means: the default alphabet when the text fits it, else UCS2). What
+   *  data_coding 0 itself means, and custom codecs, come from Components::codecs. */
+  TextEncoding default_encoding = TextEncoding::automatic;
+  /** @brief How long the parts of a segmented incoming deliver_sm are kept waiting for the rest;
+   *  then the parts that came are given to the hook one by one. > 0. Default 5 minutes. */
+  std::chrono::milliseconds reassembly_timeout{300'000};
 
   /** @brief Threshold of the Esme's own Logger (used when no Logger is given in Components). */
   LogLevel log_level = LogLevel::info;

@@ -21,6 +21,7 @@
 #include "aiosmpp/esme/sequence_generator.hpp"
 #include "aiosmpp/esme/throttle_handler.hpp"
 #include "aiosmpp/log.hpp"
+#include "aiosmpp/text/codec.hpp"
 
 namespace aiosmpp {
 
@@ -39,6 +40,9 @@ struct Components {
   /** @brief When set, the Esme logs through a copy of it with its metadata added (its level is
    *  the logger's, not EsmeConfig::log_level). */
   std::shared_ptr<Logger> logger;
+  /** @brief Custom codecs and the meaning of data_coding 0, for rendering enqueued text and
+   *  decoding reassembled messages; empty: the built-ins (data_coding 0 = GSM 03.38). */
+  std::shared_ptr<const text::CodecRegistry> codecs;
 };
 
 /** @brief Where the Esme's connection is. */

@@ -349,10 +349,13 @@ TEST_CASE("invalid messages end as invalid_message without being sent", "[esme]"
     }
   });
   REQUIRE(hook->errors.size() == 2);
-  CHECK(hook->errors[0].log_id == "id-1");
-  CHECK(hook->errors[0].error.kind == SendError::Kind::invalid_message);
-  CHECK(hook->errors[0].error.detail.find("destination_addr") != std::string::npos);
-  CHECK(hook->errors[1].log_id == "id-2");
+  std::map<std::string, SendError> by_id;
+  for (const auto& e : hook->errors)
+    by_id[e.log_id] = e.error;
+  CHECK(by_id["id-1"].kind == SendError::Kind::invalid_message);
+  CHECK(by_id["id-1"].detail.find("destination_addr") != std::string::npos);
+  CHECK(by_id["id-2"].kind == SendError::Kind::invalid_message);
+  CHECK(by_id["id-2"].detail.find("enquire_link") != std::string::npos);
   CHECK(smsc.requests == 1);
   REQUIRE(hook->responses.size() == 1);
   CHECK(hook->responses[0].log_id == "id-3");
