@@ -98,6 +98,7 @@ void Session::write_header_only(CommandId id, CommandStatus status, std::uint32_
   put_u32(p + 8, static_cast<std::uint32_t>(status));
   put_u32(p + 12, sequence);
   if (id == CommandId::generic_nack) ++core_->stats.generic_nacks_sent;
+  if (sequence == 0 && !is_response(id)) return;  // put_in_flight logs it with its number
   AIOSMPP_LOG(logger_, LogLevel::trace, "pdu_sent", {"command", command_name(id)},
               {"sequence_number", sequence}, {"command_status", static_cast<std::uint32_t>(status)},
               {"command_length", pdu_header_size});
@@ -456,17 +457,18 @@ void Session::handle_decode_error(const CodecError& error) {
   AIOSMPP_LOG(logger_, LogLevel::warning, "malformed_pdu", {"error", error.message()},
               {"command_status", status_name(error.status)}, {"sequence_number", seq});
   const CommandId id = error.command_id;
+  if (is_known(id) && is_response(id)) {
+    // A response (or generic_nack) is never answered (§1.1); one we cannot read still ends the
+    // request it answers.
+    if (error.sequence_known && in_flight_.count(seq) != 0) {
+      finish_request(seq, errc::malformed_pdu, nullptr);
+    }
+    return;
+  }
   if (error.status == CommandStatus::invalid_command_length ||
       error.status == CommandStatus::invalid_command_id || !is_known(id)) {
     write_header_only(CommandId::generic_nack,
                       is_known(id) ? error.status : CommandStatus::invalid_command_id, seq);
-    return;
-  }
-  if (is_response(id)) {
-    // A response we cannot read still ends the request it answers.
-    if (error.sequence_known && in_flight_.count(seq) != 0) {
-      finish_request(seq, errc::malformed_pdu, nullptr);
-    }
     return;
   }
   if (id == CommandId::outbind || id == CommandId::alert_notification) return;
@@ -490,7 +492,7 @@ void Session::handle(std::span<const std::uint8_t> bytes) {
     AIOSMPP_LOG(logger_, LogLevel::info, "dropped_by_handler",
                 {"command", command_name(command_id_of(pdu))});
     end_reason_ = errc::connection_closed;
-    close();
+    close_after_flush();
     return;
   }
   dispatch(pdu);

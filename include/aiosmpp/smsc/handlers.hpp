@@ -68,8 +68,9 @@ struct Handlers {
   std::function<Reply(Session&, const CancelSmView&, CancelSmResp&)> cancel_sm;
   std::function<Reply(Session&, const ReplaceSmView&, ReplaceSmResp&)> replace_sm;
 
-  /** @brief Sees every PDU that decoded, before the session acts on it; returning false closes
-   *  the connection at once without answering (the simulator's "drop every N PDUs"). Empty:
+  /** @brief Sees every PDU that decoded, before the session acts on it; returning false ends
+   *  the session without answering this PDU or reading further ones: responses already queued
+   *  are written, then the connection is closed (the simulator's "drop every N PDUs"). Empty:
    *  nothing is called. */
   std::function<bool(Session&, const PduView&)> on_pdu;
   /** @brief After a bind succeeded and its response was queued. */
