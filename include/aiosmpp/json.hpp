@@ -30,7 +30,7 @@
  *    "short_message": "050003a70201004800690021", // octets as lower-case hex
  *    "tlvs": [                                    // wire order, repeats kept
  *      {"name": "user_message_reference", "value": 513},
- *      {"name": "source_telematics_id", "tag": "0x0010", "hex": "0005"},
+ *      {"name": "alert_on_message_delivery", "tag": "0x130c", "hex": "01"},  // 5.0 form
  *      {"tag": "0x1403", "hex": "cafe"}
  *    ],
  *    "tracking": {"log_id": "order-42", "extra_data": "{\"customer\":17}"},

@@ -436,3 +436,39 @@ TEST_CASE("random PDUs of all 27 types round trip through JSON (seeded, 150 per 
   round_trip_all(rng, 150, checked);
   CHECK(checked == 150 * std::variant_size_v<Pdu>);
 }
+
+TEST_CASE("the example in json.hpp is valid, and what json_encode writes for it") {
+  const std::string example = R"({
+    "type": "submit_sm",
+    "schema": 1,
+    "command_status": "ESME_ROK",
+    "sequence_number": 7,
+    "service_type": "",
+    "source": {"number": "ACME", "ton": "alphanumeric", "npi": "unknown"},
+    "destination": {"number": "447700900123", "ton": "international", "npi": "isdn"},
+    "esm_class": "store_and_forward_mode|udhi",
+    "protocol_id": 0,
+    "priority_flag": 0,
+    "schedule_delivery_time": "",
+    "validity_period": "261126120000000+",
+    "registered_delivery": "receipt_always",
+    "replace_if_present_flag": 0,
+    "data_coding": "ucs2",
+    "sm_default_msg_id": 0,
+    "short_message": "050003a70201004800690021",
+    "tlvs": [
+      {"name": "user_message_reference", "value": 513},
+      {"name": "alert_on_message_delivery", "tag": "0x130c", "hex": "01"},
+      {"tag": "0x1403", "hex": "cafe"}
+    ],
+    "tracking": {"log_id": "order-42", "extra_data": "{\"customer\":17}"},
+    "text": {"utf8": "Hi!", "encoding": "automatic", "custom_data_coding": 0,
+             "long_message": "udh8", "errors": "strict"}
+  })";
+  const Pdu p = json_decode(example);
+  CHECK(encode_hex(p) ==
+        "0000005e00000004000000000000000700050041434d4500010134343737303039303031323300430000"
+        "003236313132363132303030303030302b00010008000c050003a70201004800690021020400020201130c"
+        "00010114030002cafe");
+  CHECK(json_encode(p) == nlohmann::ordered_json::parse(example).dump());
+}
