@@ -14,6 +14,7 @@
 #include <utility>
 #include <variant>
 
+#include <asio/awaitable.hpp>
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
@@ -27,6 +28,31 @@ class CoroTimeout : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+namespace detail {
+
+template <class T>
+struct RunCoroState {
+  using Value = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+  bool done = false;
+  std::exception_ptr error;
+  std::optional<Value> value;
+};
+
+// The result is stored by this wrapper, so co_spawn only ever completes with void: its non-void
+// path default-constructs a T for the exception case, which g++ 12 -O1 with sanitizers reports as
+// maybe-uninitialized for types such as std::optional of a struct holding strings.
+template <class T>
+asio::awaitable<void> run_coro_store(std::shared_ptr<RunCoroState<T>> state,
+                                     asio::awaitable<T> coro) {
+  if constexpr (std::is_void_v<T>) {
+    co_await std::move(coro);
+  } else {
+    state->value.emplace(co_await std::move(coro));
+  }
+}
+
+}  // namespace detail
+
 /** Spawns `coro` on `io`, runs `io` until the coroutine finishes, and returns its result or
  *  rethrows its exception. Other work on `io` (servers, timers) runs meanwhile.
  *
@@ -39,31 +65,15 @@ template <class T>
 T run_coro(asio::io_context& io, asio::awaitable<T> coro,
            std::chrono::steady_clock::duration timeout = std::chrono::seconds(10),
            std::chrono::steady_clock::duration grace = std::chrono::seconds(1)) {
-  using Value = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
   // Shared with the completion handler: after a timeout the handler may run when this function
   // has already returned (if the io_context is run again).
-  struct State {
-    bool done = false;
-    std::exception_ptr error;
-    std::optional<Value> value;
-  };
-  auto state = std::make_shared<State>();
+  auto state = std::make_shared<detail::RunCoroState<T>>();
   asio::cancellation_signal cancel;
-
-  if constexpr (std::is_void_v<T>) {
-    asio::co_spawn(io, std::move(coro),
-                   asio::bind_cancellation_slot(cancel.slot(), [state](std::exception_ptr e) {
-                     state->done = true;
-                     state->error = e;
-                   }));
-  } else {
-    asio::co_spawn(io, std::move(coro),
-                   asio::bind_cancellation_slot(cancel.slot(), [state](std::exception_ptr e, T v) {
-                     state->done = true;
-                     state->error = e;
-                     if (!e) state->value.emplace(std::move(v));
-                   }));
-  }
+  asio::co_spawn(io, detail::run_coro_store<T>(state, std::move(coro)),
+                 asio::bind_cancellation_slot(cancel.slot(), [state](std::exception_ptr e) {
+                   state->done = true;
+                   state->error = e;
+                 }));
 
   auto run_until = [&](std::chrono::steady_clock::time_point deadline) {
     if (io.stopped()) io.restart();
@@ -79,11 +89,11 @@ T run_coro(asio::io_context& io, asio::awaitable<T> coro,
     const bool stopped = io.stopped();
     cancel.emit(asio::cancellation_type::terminal);
     run_until(std::chrono::steady_clock::now() + grace);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
     if (stopped) {
       throw std::runtime_error(
           "run_coro: the io_context was stopped while the coroutine was still running");
     }
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
     throw CoroTimeout("run_coro: the coroutine did not finish within " + std::to_string(ms) +
                       " ms");
   }
