@@ -120,12 +120,12 @@ class FakeSmsc {
       while (!closed) {
         if (out.empty()) {
           cv.expires_at(std::chrono::steady_clock::time_point::max());
-          co_await cv.async_wait(detail::use_nothrow_awaitable);
+          co_await cv.async_wait(::aiosmpp::detail::use_nothrow_awaitable);
           continue;
         }
         std::swap(out, writing);
         auto [ec, n] = co_await asio::async_write(socket, asio::buffer(writing),
-                                                  detail::use_nothrow_awaitable);
+                                                  ::aiosmpp::detail::use_nothrow_awaitable);
         (void)n;
         writing.clear();
         if (ec) {
@@ -143,7 +143,7 @@ class FakeSmsc {
 
   asio::awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(detail::use_nothrow_awaitable);
+      auto [ec, socket] = co_await acceptor_.async_accept(::aiosmpp::detail::use_nothrow_awaitable);
       if (ec) co_return;
       if (conn_) conn_->close();
       ++connections;
@@ -223,7 +223,7 @@ class FakeSmsc {
     asio::steady_timer t(io_);
     while (!c->closed) {
       t.expires_after(options_.release_every);
-      co_await t.async_wait(detail::use_nothrow_awaitable);
+      co_await t.async_wait(::aiosmpp::detail::use_nothrow_awaitable);
       for (auto [id, seq] : c->held)
         answer(*c, id, CommandStatus::ok, seq, seq);
       c->held.clear();
@@ -235,7 +235,7 @@ class FakeSmsc {
     for (;;) {
       auto buf = framer.prepare();
       auto [ec, n] = co_await c->socket.async_read_some(asio::buffer(buf.data(), buf.size()),
-                                                        detail::use_nothrow_awaitable);
+                                                        ::aiosmpp::detail::use_nothrow_awaitable);
       if (ec || c->closed) {
         c->close();
         co_return;

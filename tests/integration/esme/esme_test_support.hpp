@@ -128,7 +128,7 @@ inline SubmitSm make_submit(int i) {
 
 inline asio::awaitable<void> sleep_ms(int ms) {
   asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
-  co_await t.async_wait(detail::use_nothrow_awaitable);
+  co_await t.async_wait(::aiosmpp::detail::use_nothrow_awaitable);
 }
 
 /** Polls `pred` every 2 ms; false when `timeout` passes first. */
