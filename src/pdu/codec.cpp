@@ -900,10 +900,13 @@ std::optional<Pdu> error_response(const CodecError& error) {
     return std::nullopt;  // responses, outbind and alert_notification have no response PDU
   }
   switch (response_id(error.command_id)) {
-#define AIOSMPP_ERROR_RESPONSE(Owning, View, O, V) \
-  case Owning::command_id:                         \
-    if constexpr (is_response(Owning::command_id)) \
-      return bodiless_response<Owning>(error.status, seq);
+#define AIOSMPP_ERROR_RESPONSE(Owning, View, O, V)         \
+  case Owning::command_id:                                 \
+    if constexpr (is_response(Owning::command_id)) {       \
+      return bodiless_response<Owning>(error.status, seq); \
+    } else {                                               \
+      break;                                               \
+    }
     AIOSMPP_PDU_LIST(AIOSMPP_ERROR_RESPONSE)
 #undef AIOSMPP_ERROR_RESPONSE
     default:
