@@ -61,10 +61,11 @@ class ObjectIn {
  public:
   ObjectIn(const J& j, const Path& path) : j_(j), path_(path) {
     if (!j.is_object()) fail(path, "expected an object" + got(j));
+    used_.reserve(24);
   }
   const J* find(std::string_view key) {
     used_.push_back(key);
-    auto it = j_.find(std::string(key));
+    auto it = j_.find(key);  // heterogeneous lookup: no std::string per key
     return it == j_.end() ? nullptr : &*it;
   }
   const Path& path() const noexcept { return path_; }

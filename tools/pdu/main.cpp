@@ -21,6 +21,7 @@
 #include "aiosmpp/pdu/pdu.hpp"
 #include "aiosmpp/text/codec.hpp"
 #include "aiosmpp/text/receipt.hpp"
+#include "aiosmpp/text/render.hpp"
 #include "aiosmpp/text/split.hpp"
 #include "aiosmpp/text/udh.hpp"
 #include "aiosmpp/text/user_data.hpp"
@@ -67,15 +68,21 @@ options:
   --no-notes   only the fields 'encode' reads
 )";
 
-constexpr std::string_view encode_help = R"(usage: aiosmpp-pdu encode [JSON]
+constexpr std::string_view encode_help = R"(usage: aiosmpp-pdu encode [--reference N] [JSON]
 
 Reads a PDU as JSON (what 'decode' prints; notes are ignored) from the argument or stdin and
 prints its bytes as hex. A JSON array gives one line of hex per PDU. Missing fields take their
 defaults, so {"type": "enquire_link", "sequence_number": 1} is enough.
 
-On invalid JSON, or a PDU the codec refuses, prints the error naming the field to stderr and
-exits 1. A "text" member (MessageText) is kept in JSON but not encoded: the codec writes the
-wire fields only (short_message, message_payload).
+A PDU with a "text" member (MessageText: UTF-8 text, its encoding and long-message mode) is
+rendered as the ESME would send it: data_coding, short_message or message_payload and, for a
+long text, one PDU per segment with its UDH or SAR TLVs, each printed on its own line.
+
+On invalid JSON, a text that cannot be sent as asked, or a PDU the codec refuses, prints the
+error naming the field to stderr and exits 1.
+
+options:
+  --reference N   the concatenation reference for a split text (default: a random one)
 )";
 
 constexpr std::string_view split_help = R"(usage: aiosmpp-pdu split [options] [TEXT...]
@@ -440,6 +447,20 @@ Json annotate(const T& p, std::size_t length) {
 
 // ---- commands ---------------------------------------------------------------------------------
 
+/** A concatenation reference 0-65535 (decimal or 0x hex). */
+std::optional<std::uint16_t> parse_reference(std::string_view text) {
+  const std::string v(text);
+  std::size_t used = 0;
+  unsigned long n = 0;
+  try {
+    n = std::stoul(v, &used, 0);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (used != v.size() || v.empty() || n > 0xFFFF) return std::nullopt;
+  return static_cast<std::uint16_t>(n);
+}
+
 /** What a peer sends back for an undecodable PDU (the codec's error_response rule), with its
  *  bytes so an operator can compare it with what the SMSC or ESME actually sent. */
 std::string answer_for(const aiosmpp::CodecError& e) {
@@ -521,17 +542,51 @@ int cmd_decode(const Args& args) {
   return exit_ok;
 }
 
+/** The wire PDUs for `pdu`: itself, or when it carries `text`, what the message layer renders
+ *  it into (data_coding, short_message or message_payload, UDH or SAR per segment). */
+aiosmpp::text::Result<std::vector<Pdu>> wire_pdus(const Pdu& pdu,
+                                                  const aiosmpp::text::RenderOptions& options) {
+  return std::visit(
+      [&](const auto& p) -> aiosmpp::text::Result<std::vector<Pdu>> {
+        if constexpr (requires { aiosmpp::text::render(p, options); }) {
+          if (p.text) {
+            auto rendered = aiosmpp::text::render(p, options);
+            if (!rendered) return rendered.error();
+            std::vector<Pdu> out;
+            if constexpr (requires { rendered->begin(); }) {
+              for (auto& r : *rendered)
+                out.emplace_back(std::move(r));
+            } else {
+              out.emplace_back(std::move(*rendered));
+            }
+            return out;
+          }
+        }
+        return std::vector<Pdu>{pdu};
+      },
+      pdu);
+}
+
 int cmd_encode(const Args& args) {
   Args rest;
-  for (auto a : args) {
+  aiosmpp::text::RenderOptions render;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto a = args[i];
     if (is_help(a)) {
       std::cout << encode_help;
       return exit_ok;
     }
-    if (a.size() > 1 && a[0] == '-') {
+    if (a == "--reference") {
+      if (i + 1 >= args.size()) return usage_error("encode", "--reference needs a value");
+      const auto n = parse_reference(args[++i]);
+      if (!n)
+        return usage_error("encode", fmt::format("--reference '{}': expected 0-65535", args[i]));
+      render.reference_generator = [n] { return *n; };
+    } else if (a.size() > 1 && a[0] == '-') {
       return usage_error("encode", fmt::format("unknown option '{}'", a));
+    } else {
+      rest.push_back(a);
     }
-    rest.push_back(a);
   }
   const std::string input = rest.empty() ? read_stdin() : join(rest);
   nlohmann::json j;
@@ -557,25 +612,16 @@ int cmd_encode(const Args& args) {
     } catch (const aiosmpp::JsonError& e) {
       return invalid("encode", where + e.what());
     }
-    const bool has_text = std::visit(
-        [](const auto& p) {
-          if constexpr (requires { p.text.has_value(); }) {
-            return p.text.has_value();
-          } else {
-            return false;
-          }
-        },
-        pdu);
-    if (has_text) {
-      std::cerr << "aiosmpp-pdu encode: " << where
-                << "note: \"text\" is not encoded; only the wire fields are\n";
+    auto wire = wire_pdus(pdu, render);
+    if (!wire) return invalid("encode", where + "cannot render \"text\": " + wire.error().message);
+    for (const auto& w : *wire) {
+      std::vector<std::uint8_t> bytes;
+      if (auto r = aiosmpp::encode(w, bytes); !r) {
+        return invalid("encode", where + "cannot encode: " + fmt::format("{}", r.error()));
+      }
+      out += to_hex(bytes);
+      out += '\n';
     }
-    std::vector<std::uint8_t> bytes;
-    if (auto r = aiosmpp::encode(pdu, bytes); !r) {
-      return invalid("encode", where + "cannot encode: " + fmt::format("{}", r.error()));
-    }
-    out += to_hex(bytes);
-    out += '\n';
   }
   std::cout << out;
   return exit_ok;
@@ -630,18 +676,10 @@ int cmd_split(const Args& args) {
       options.long_message = aiosmpp::text::LongMessage::none;
     } else if (a == "--reference") {
       if (i + 1 >= args.size()) return usage_error("split", "--reference needs a value");
-      const std::string v(args[++i]);
-      std::size_t used = 0;
-      unsigned long n = 0;
-      try {
-        n = std::stoul(v, &used, 0);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used != v.size() || v.empty() || n > 0xFFFF) {
-        return usage_error("split", fmt::format("--reference '{}': expected 0-65535", v));
-      }
-      options.reference = static_cast<std::uint16_t>(n);
+      const auto n = parse_reference(args[++i]);
+      if (!n)
+        return usage_error("split", fmt::format("--reference '{}': expected 0-65535", args[i]));
+      options.reference = *n;
     } else if (a == "--replace") {
       options.errors = aiosmpp::text::ErrorMode::replace;
     } else if (a == "--no-national") {

@@ -1,5 +1,5 @@
 # Runs aiosmpp-pdu as a user would and checks its output, exit status and messages.
-# cmake -DTOOL=<aiosmpp-pdu> -DCASE=<roundtrip|stream|invalid|usage|split|receipt>
+# cmake -DTOOL=<aiosmpp-pdu> -DCASE=<roundtrip|stream|invalid|usage|split|receipt|render>
 #       -DVECTORS=<pdus.txt> -DWORK_DIR=<scratch dir> -P tool_test.cmake
 cmake_minimum_required(VERSION 3.19)  # string(JSON)
 
@@ -270,6 +270,33 @@ elseif(CASE STREQUAL "receipt")
   run(r ARGS receipt "hello world")
   expect_rc(r 1 "text that is not a receipt")
   expect_match("${r_ERR}" "aiosmpp-pdu receipt: ." "text that is not a receipt")
+
+elseif(CASE STREQUAL "render")
+  # A PDU with "text" is rendered as the ESME would send it: one PDU per segment.
+  string(REPEAT "a" 170 a170)
+  run(r ARGS encode --reference 7
+      "{\"type\":\"submit_sm\",\"sequence_number\":5,\"destination\":{\"number\":\"4477\"},\"text\":{\"utf8\":\"${a170}\",\"long_message\":\"udh8\"}}")
+  expect_rc(r 0 "encode of a long text")
+  string(REGEX MATCHALL "[0-9a-f]+" lines "${r_OUT}")
+  list(LENGTH lines n)
+  if(NOT n EQUAL 2)
+    message(FATAL_ERROR "170 GSM characters with udh8 should give 2 PDUs:\n${r_OUT}")
+  endif()
+  list(GET lines 0 first)
+  list(GET lines 1 second)
+  run(d ARGS decode --no-notes "${second}")
+  expect_rc(d 0 "decode of the second rendered segment")
+  expect_json("${d_OUT}" "udhi" "segment 2" esm_class)
+  expect_json("${d_OUT}" "smsc_default" "segment 2" data_coding)
+  string(REPEAT "61" 17 a17)
+  expect_json("${d_OUT}" "050003070202${a17}" "segment 2" short_message)
+  expect_json("${d_OUT}" "5" "segment 2" sequence_number)
+  expect_match("${first}" "050003070201(61)+$" "segment 1")
+  run(r ARGS encode "{\"type\":\"submit_sm\",\"text\":{\"utf8\":\"Привет\",\"encoding\":\"latin1\"}}")
+  expect_rc(r 1 "a text latin1 cannot encode")
+  expect_match("${r_ERR}" "cannot render \"text\": .*latin1" "a text latin1 cannot encode")
+  run(r ARGS encode --reference 70000 "{}")
+  expect_rc(r 2 "encode --reference out of range")
 
 else()
   message(FATAL_ERROR "unknown CASE '${CASE}'")
