@@ -1,6 +1,7 @@
 // One test per malformation class: the exact CodecProblem, errc and the command_status a peer
 // must be answered with (reference §1.1, §3, §4 "which status to use when decoding fails", §5).
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -22,14 +23,14 @@ constexpr const char* submit_body =
 
 // Builds a PDU from a command_id/status/seq hex and a body, filling in command_length.
 std::vector<std::uint8_t> pdu(std::string_view head, std::string_view body) {
-  auto h = from_hex(head);
-  auto b = from_hex(body);
-  const auto n = static_cast<std::uint32_t>(4 + h.size() + b.size());
-  std::vector<std::uint8_t> out{static_cast<std::uint8_t>(n >> 24),
-                                static_cast<std::uint8_t>(n >> 16),
-                                static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
-  out.insert(out.end(), h.begin(), h.end());
-  out.insert(out.end(), b.begin(), b.end());
+  const auto h = from_hex(head);
+  const auto b = from_hex(body);
+  std::vector<std::uint8_t> out(4 + h.size() + b.size());
+  const auto n = static_cast<std::uint32_t>(out.size());
+  for (std::size_t i = 0; i < 4; ++i)
+    out[i] = static_cast<std::uint8_t>(n >> (24 - 8 * i));
+  std::copy(h.begin(), h.end(), out.begin() + 4);
+  std::copy(b.begin(), b.end(), out.begin() + 4 + static_cast<std::ptrdiff_t>(h.size()));
   return out;
 }
 
