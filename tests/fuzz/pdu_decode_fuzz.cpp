@@ -1,0 +1,97 @@
+// Fuzz target: one PDU through decode() and decode_view().
+//
+// Properties:
+// - decode() and decode_view() agree on whether the input is a valid PDU, and on the error.
+// - A PDU that decodes re-encodes to exactly the input, from the owning value, from the view and
+//   from to_owning(view), and encoded_size() is the input's size. The codec keeps every wire
+//   detail (unknown TLVs byte for byte, TLV order and repeats, has_body for header-only
+//   responses), so there is no normalisation to allow for.
+// - The same PDU with max_pdu_size one below its length is refused as too large.
+// - An input that does not decode gets an error_response() that encodes, decodes back, and
+//   carries the offending sequence_number (0 when the header was unreadable).
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <variant>
+#include <vector>
+
+#include "aiosmpp/pdu/codec.hpp"
+#include "fuzz_check.hpp"
+
+namespace {
+
+using aiosmpp::CodecProblem;
+
+std::uint32_t sequence_of(const aiosmpp::Pdu& pdu) {
+  return std::visit([](const auto& p) { return p.header.sequence_number; }, pdu);
+}
+
+aiosmpp::CommandId command_of(const aiosmpp::Pdu& pdu) {
+  return std::visit([](const auto& p) { return std::decay_t<decltype(p)>::command_id; }, pdu);
+}
+
+void check_error_response(const aiosmpp::CodecError& error) {
+  const auto response = aiosmpp::error_response(error);
+  if (!response) return;
+  std::vector<std::uint8_t> out;
+  const auto encoded = aiosmpp::encode(*response, out);
+  AIOSMPP_FUZZ_CHECK(encoded.has_value(), "error_response() encodes");
+  const auto back = aiosmpp::decode(out);
+  AIOSMPP_FUZZ_CHECK(back.has_value(), "error_response() decodes back");
+  AIOSMPP_FUZZ_CHECK(command_of(*back) == command_of(*response), "error_response() command_id");
+  const std::uint32_t expected = error.sequence_known ? error.sequence_number : 0;
+  AIOSMPP_FUZZ_CHECK(sequence_of(*back) == expected, "error_response() sequence_number");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::span<const std::uint8_t> in(data, size);
+
+  const auto header = aiosmpp::read_header(in);
+  AIOSMPP_FUZZ_CHECK(header.has_value() == (size >= aiosmpp::pdu_header_size),
+                     "read_header() needs exactly 16 octets");
+
+  const auto owned = aiosmpp::decode(in);
+  const auto view = aiosmpp::decode_view(in);
+  AIOSMPP_FUZZ_CHECK(owned.has_value() == view.has_value(), "decode and decode_view agree");
+  if (!owned) {
+    AIOSMPP_FUZZ_CHECK(owned.error() == view.error(), "decode and decode_view report one error");
+    AIOSMPP_FUZZ_CHECK(!owned.error().message().empty(), "every error has a message");
+    check_error_response(owned.error());
+    return 0;
+  }
+
+  AIOSMPP_FUZZ_CHECK(header && header->command_length == size, "a decoded PDU's command_length");
+  AIOSMPP_FUZZ_CHECK(command_of(*owned) == header->command_id, "decoded command_id");
+  AIOSMPP_FUZZ_CHECK(sequence_of(*owned) == header->sequence_number, "decoded sequence_number");
+
+  std::vector<std::uint8_t> out;
+  AIOSMPP_FUZZ_CHECK(aiosmpp::encode(*owned, out).has_value(), "a decoded PDU re-encodes");
+  AIOSMPP_FUZZ_CHECK(std::span<const std::uint8_t>(out).size() == size &&
+                         std::equal(out.begin(), out.end(), in.begin()),
+                     "decode -> encode gives the input back");
+
+  const auto size_owned = aiosmpp::encoded_size(*owned);
+  AIOSMPP_FUZZ_CHECK(size_owned.has_value() && *size_owned == size, "encoded_size(owning)");
+  const auto size_view = aiosmpp::encoded_size(*view);
+  AIOSMPP_FUZZ_CHECK(size_view.has_value() && *size_view == size, "encoded_size(view)");
+
+  out.clear();
+  AIOSMPP_FUZZ_CHECK(aiosmpp::encode(*view, out).has_value(), "a decoded view re-encodes");
+  AIOSMPP_FUZZ_CHECK(out.size() == size && std::equal(out.begin(), out.end(), in.begin()),
+                     "decode_view -> encode gives the input back");
+
+  out.clear();
+  const aiosmpp::Pdu copied = aiosmpp::to_owning(*view);
+  AIOSMPP_FUZZ_CHECK(aiosmpp::encode(copied, out).has_value(), "to_owning(view) re-encodes");
+  AIOSMPP_FUZZ_CHECK(out.size() == size && std::equal(out.begin(), out.end(), in.begin()),
+                     "to_owning(view) -> encode gives the input back");
+
+  const auto limited = aiosmpp::decode(in, aiosmpp::DecodeOptions{size - 1});
+  AIOSMPP_FUZZ_CHECK(
+      !limited.has_value() && limited.error().problem == CodecProblem::command_length_too_large,
+      "max_pdu_size below command_length refuses the PDU");
+  return 0;
+}

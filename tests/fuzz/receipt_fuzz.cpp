@@ -1,0 +1,91 @@
+// Fuzz target: delivery receipt text, receipt dates and SMPP time strings.
+//
+// The last octets choose the receipted_message_id / message_state TLVs and the format options;
+// the rest is the receipt text.
+//
+// Properties:
+// - parse_receipt() fails only with invalid_receipt, and only when neither the text nor the TLV
+//   gives an id; a TLV id is used when the text has none.
+// - What parses formats, and the formatted text parses again with the same id, counts (as
+//   formatted: at most 3 digits are not promised, so compared through a second format), state,
+//   and formats to the same text again: format is a fixed point after one parse.
+// - parse_receipt_date() keeps the raw text.
+// - SmppTime::parse() of what it accepts writes back a string that parses to the same value.
+
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "aiosmpp/text/receipt.hpp"
+#include "aiosmpp/text/smpp_time.hpp"
+#include "fuzz_check.hpp"
+
+namespace {
+
+namespace text = aiosmpp::text;
+
+void check_time(std::string_view raw) {
+  const auto time = text::SmppTime::parse(raw);
+  if (!time) {
+    AIOSMPP_FUZZ_CHECK(!time.error().message.empty(), "every error has a message");
+    return;
+  }
+  AIOSMPP_FUZZ_CHECK(raw.size() == 16, "an SMPP time has 16 characters");
+  const std::string written = time->to_string();
+  AIOSMPP_FUZZ_CHECK(written.size() == 16, "to_string() writes 16 characters");
+  const auto again = text::SmppTime::parse(written);
+  AIOSMPP_FUZZ_CHECK(again.has_value() && *again == *time, "parse -> to_string -> parse");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  FuzzedDataProvider provider(data, size);
+  const auto flags = provider.ConsumeIntegral<std::uint8_t>();
+  const auto state = provider.ConsumeIntegral<std::uint8_t>();
+  const auto tlv_id_length = provider.ConsumeIntegralInRange<std::size_t>(0, 64);
+  const auto text_length = provider.ConsumeIntegralInRange<std::size_t>(0, 160);
+  std::string tlv_id = provider.ConsumeBytesAsString(tlv_id_length);
+  const std::string body = provider.ConsumeRemainingBytesAsString();
+
+  text::ReceiptTlvs tlvs;
+  if ((flags & 0x01) != 0) tlvs.receipted_message_id = tlv_id;
+  if ((flags & 0x02) != 0) tlvs.message_state = state;
+  text::ReceiptFormat format;
+  format.seconds_in_dates = (flags & 0x04) != 0;
+  format.pad_text = (flags & 0x08) != 0;
+  format.text_key = (flags & 0x10) != 0 ? "Text" : "text";
+  format.text_length = text_length;
+
+  const auto receipt = text::parse_receipt(body, tlvs);
+  if (!receipt) {
+    AIOSMPP_FUZZ_CHECK(receipt.error().code == text::TextErrc::invalid_receipt,
+                       "a receipt fails only for want of an id");
+    AIOSMPP_FUZZ_CHECK(!tlvs.receipted_message_id || tlvs.receipted_message_id->empty(),
+                       "a TLV id is enough for a receipt");
+  } else {
+    AIOSMPP_FUZZ_CHECK(!receipt->id.empty(), "a parsed receipt has an id");
+    if (receipt->id_from_tlv) {
+      AIOSMPP_FUZZ_CHECK(tlvs.receipted_message_id && receipt->id == *tlvs.receipted_message_id,
+                         "id_from_tlv means the TLV's id");
+    }
+    const std::string once = text::format_receipt(*receipt, format);
+    const auto reparsed = text::parse_receipt(once);
+    AIOSMPP_FUZZ_CHECK(reparsed.has_value(), "a formatted receipt parses");
+    const std::string twice = text::format_receipt(*reparsed, format);
+    AIOSMPP_FUZZ_CHECK(once == twice, "format -> parse -> format is a fixed point");
+  }
+
+  const auto date = text::parse_receipt_date(body);
+  AIOSMPP_FUZZ_CHECK(date.raw == body, "a receipt date keeps its raw text");
+  check_time(body);
+  const auto stat = text::state_from_stat(body);
+  if (stat) {
+    AIOSMPP_FUZZ_CHECK(text::state_from_stat(text::stat_word(*stat)) == stat,
+                       "stat_word() reads back as its state");
+  }
+  return 0;
+}

@@ -1,0 +1,186 @@
+// Fuzz target: the message layer's text codecs (GSM 03.38 unpacked and packed with every pair of
+// national tables, UCS2, Latin-1, IA5, binary, and decoding by data_coding).
+//
+// The last octets of the input choose the codec, error mode, tables and fill bits
+// (FuzzedDataProvider takes integers from the end); the rest is the encoded text.
+//
+// Properties:
+// - Whatever decodes (except with the binary codec, documented as not UTF-8) is valid UTF-8.
+// - Strict decoding that succeeds re-encodes in strict mode, and decoding that again gives the
+//   same text. Byte for byte the encoding is the input again for UCS2, Latin-1 and IA5, and for
+//   unpacked GSM 03.38 with the default tables when there is no escape: in other cases GSM has
+//   documented many-to-one decodings (`ESC x` without an extension entry reads as `x`, `ESC ESC`
+//   as a space, characters present in both tables of a national pair).
+// - GSM replace-mode decoding never fails (documented).
+// - The same bytes read as UTF-8 text: strict encoding that succeeds decodes back to that text
+//   (for packed GSM minus one trailing `@` when it lands in 7 zero padding bits, the documented
+//   ambiguity of unpack_all), and count_septets() equals the unpacked septet count.
+// - pack() then unpack() gives the septets back for every fill.
+
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aiosmpp/text/codec.hpp"
+#include "aiosmpp/text/gsm7.hpp"
+#include "aiosmpp/text/utf8.hpp"
+#include "fuzz_check.hpp"
+
+namespace {
+
+namespace text = aiosmpp::text;
+namespace gsm7 = aiosmpp::text::gsm7;
+using aiosmpp::ErrorMode;
+
+bool valid_utf8(std::string_view s) {
+  return text::utf8::validate(s).has_value();
+}
+
+gsm7::Language language(std::uint8_t id) {
+  return static_cast<gsm7::Language>(id % gsm7::language_count);
+}
+
+bool ends_with_at(std::string_view s) {
+  return !s.empty() && s.back() == '@';
+}
+
+// Decode, then the round-trip properties of a strict decode.
+void check_decode(const text::Codec& codec, std::span<const std::uint8_t> bytes, ErrorMode mode,
+                  bool exact) {
+  const auto decoded = text::decode(bytes, codec, mode);
+  const bool is_gsm = codec.unit() == text::Unit::septet;
+  if (is_gsm && mode == ErrorMode::replace) {
+    AIOSMPP_FUZZ_CHECK(decoded.has_value(), "GSM 03.38 replace-mode decoding never fails");
+  }
+  if (!decoded) {
+    AIOSMPP_FUZZ_CHECK(!decoded.error().message.empty(), "every error has a message");
+    return;
+  }
+  AIOSMPP_FUZZ_CHECK(valid_utf8(*decoded), "decoded text is UTF-8");
+  if (mode != ErrorMode::strict) return;
+
+  const auto encoded = text::encode(*decoded, codec, ErrorMode::strict);
+  AIOSMPP_FUZZ_CHECK(encoded.has_value(), "strictly decoded text re-encodes strictly");
+  if (exact) {
+    AIOSMPP_FUZZ_CHECK(encoded->size() == bytes.size() &&
+                           std::equal(encoded->begin(), encoded->end(), bytes.begin()),
+                       "decode -> encode gives the input back");
+  }
+  const auto again = text::decode(*encoded, codec, ErrorMode::strict);
+  AIOSMPP_FUZZ_CHECK(again.has_value(), "re-encoded text decodes");
+  const bool packed = is_gsm && static_cast<const text::Gsm7Codec&>(codec).packed();
+  const bool same =
+      *again == *decoded || (packed && ends_with_at(*decoded) &&
+                             *again == std::string_view(*decoded).substr(0, decoded->size() - 1));
+  AIOSMPP_FUZZ_CHECK(same, "decode -> encode -> decode gives the same text");
+}
+
+// The input as UTF-8 text to encode.
+void check_encode(const text::Codec& codec, std::string_view utf8, ErrorMode mode) {
+  const auto encoded = text::encode(utf8, codec, mode);
+  if (!encoded) {
+    AIOSMPP_FUZZ_CHECK(!encoded.error().message.empty(), "every error has a message");
+    return;
+  }
+  AIOSMPP_FUZZ_CHECK(valid_utf8(utf8) || &codec == &text::binary_codec(),
+                     "only valid UTF-8 encodes");
+  const auto decoded = text::decode(*encoded, codec, ErrorMode::strict);
+  AIOSMPP_FUZZ_CHECK(decoded.has_value(), "encoded text decodes strictly");
+  if (mode != ErrorMode::strict) return;
+  const bool is_gsm = codec.unit() == text::Unit::septet;
+  const bool packed = is_gsm && static_cast<const text::Gsm7Codec&>(codec).packed();
+  const bool same = *decoded == utf8 ||
+                    (packed && ends_with_at(utf8) && *decoded == utf8.substr(0, utf8.size() - 1));
+  AIOSMPP_FUZZ_CHECK(same, "encode -> decode gives the text back");
+  if (is_gsm && !packed) {
+    const auto tables = static_cast<const text::Gsm7Codec&>(codec).tables();
+    const auto septets = gsm7::count_septets(utf8, tables);
+    AIOSMPP_FUZZ_CHECK(septets.has_value() && *septets == encoded->size(),
+                       "count_septets() matches the encoding");
+  }
+}
+
+void check_packing(std::span<const std::uint8_t> bytes, unsigned fill) {
+  std::vector<std::uint8_t> packed;
+  gsm7::pack(bytes, packed, fill);
+  AIOSMPP_FUZZ_CHECK(packed.size() == gsm7::packed_size(bytes.size(), fill), "packed_size()");
+  const auto septets = gsm7::unpack(packed, bytes.size(), fill);
+  AIOSMPP_FUZZ_CHECK(septets.size() == bytes.size(), "unpack() gives every septet");
+  for (std::size_t i = 0; i < septets.size(); ++i) {
+    AIOSMPP_FUZZ_CHECK(septets[i] == (bytes[i] & 0x7F), "pack -> unpack gives the septets back");
+  }
+  const auto all = gsm7::unpack_all(packed, fill);
+  AIOSMPP_FUZZ_CHECK(all.size() <= gsm7::septet_capacity(packed.size(), fill),
+                     "unpack_all() stays within the octets");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  FuzzedDataProvider provider(data, size);
+  const auto selector = provider.ConsumeIntegral<std::uint8_t>();
+  const auto locking = language(provider.ConsumeIntegral<std::uint8_t>());
+  const auto single_shift = language(provider.ConsumeIntegral<std::uint8_t>());
+  const unsigned fill = provider.ConsumeIntegralInRange<unsigned>(0, 6);
+  const auto bytes = provider.ConsumeRemainingBytes<std::uint8_t>();
+  const std::span<const std::uint8_t> in(bytes);
+  const std::string_view as_text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  const ErrorMode mode = (selector & 0x80) != 0 ? ErrorMode::replace : ErrorMode::strict;
+
+  // Codec instances for a locking table that does not exist (Spanish) fall back per 23.038.
+  const gsm7::Tables tables{locking, single_shift};
+  const bool default_tables = tables == gsm7::Tables{};
+  const text::Gsm7Codec unpacked(false, tables);
+  const text::Gsm7Codec packed(true, tables);
+  bool has_escape = false;
+  for (const auto b : bytes)
+    has_escape = has_escape || b == gsm7::escape;
+
+  switch (selector & 0x07) {
+    case 0:
+      check_decode(unpacked, in, mode, default_tables && !has_escape);
+      check_encode(unpacked, as_text, mode);
+      break;
+    case 1:
+      check_decode(packed, in, mode, false);
+      check_encode(packed, as_text, mode);
+      break;
+    case 2:
+      check_decode(text::ucs2_codec(), in, mode, true);
+      check_encode(text::ucs2_codec(), as_text, mode);
+      break;
+    case 3:
+      check_decode(text::latin1_codec(), in, mode, true);
+      check_encode(text::latin1_codec(), as_text, mode);
+      break;
+    case 4:
+      check_decode(text::ascii_codec(), in, mode, true);
+      check_encode(text::ascii_codec(), as_text, mode);
+      break;
+    case 5: {
+      const auto raw = text::decode(in, text::binary_codec(), mode);
+      AIOSMPP_FUZZ_CHECK(raw.has_value() && *raw == as_text, "binary decodes as the octets");
+      check_packing(in, fill);
+      break;
+    }
+    default: {
+      // By data_coding, as a receiver does; the data_coding is the first octet.
+      const auto data_coding = bytes.empty() ? std::uint8_t{0} : bytes.front();
+      const auto decoded = text::decode(in, data_coding, text::CodecRegistry::builtin(), mode);
+      const auto* codec = text::CodecRegistry::builtin().find(data_coding);
+      AIOSMPP_FUZZ_CHECK(decoded.has_value() || !decoded.error().message.empty(),
+                         "every error has a message");
+      if (decoded && codec != &text::binary_codec()) {
+        AIOSMPP_FUZZ_CHECK(codec != nullptr, "only a known data_coding decodes");
+        AIOSMPP_FUZZ_CHECK(valid_utf8(*decoded), "decoded text is UTF-8");
+      }
+      break;
+    }
+  }
+  return 0;
+}
