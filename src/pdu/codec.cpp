@@ -52,11 +52,13 @@ inline bool valid_time(std::string_view t) noexcept {
 }
 
 // Facts shared by the three walkers: which PDU, for error reports and the TLV allow-list.
+// check_allowed: whether a known TLV outside the PDU's list is an error (always when encoding a
+// request; when decoding only with DecodeOptions::strict_tlvs, see codec.hpp).
 struct Context {
   CommandId id;
   std::uint32_t sequence_number;
   bool sequence_known;
-  bool request;
+  bool check_allowed;
   std::uint64_t allowed;
 };
 
@@ -87,7 +89,7 @@ class Walker {
     if (tag == tlv::MessagePayload::tag) payload_ = true;
     const auto* info = tlv::find(tag);
     if (info == nullptr) return true;
-    if (ctx_.request && (ctx_.allowed & (std::uint64_t{1} << info->index)) == 0) {
+    if (ctx_.check_allowed && (ctx_.allowed & (std::uint64_t{1} << info->index)) == 0) {
       fail(e, CommandStatus::optional_param_not_allowed, CodecProblem::tlv_not_allowed, info->name,
            value.size(), 0, tag);
       return false;
@@ -686,15 +688,15 @@ struct Copier {
 // ---- entry points -----------------------------------------------------------------------------
 
 template <class P>
-Context context_for(std::uint32_t sequence_number, bool known) noexcept {
-  return Context{P::command_id, sequence_number, known, !is_response(P::command_id),
-                 tlv::allowed_mask(P::command_id)};
+Context context_for(std::uint32_t sequence_number, bool known, bool check_allowed) noexcept {
+  return Context{P::command_id, sequence_number, known,
+                 check_allowed && !is_response(P::command_id), tlv::allowed_mask(P::command_id)};
 }
 
 template <class P>
 Result<std::size_t> size_of(const P& pdu) noexcept {
   static const P defaults{};
-  Sizer s(context_for<P>(pdu.header.sequence_number, true));
+  Sizer s(context_for<P>(pdu.header.sequence_number, true, true));
   P::fields(s, pdu, defaults);
   if (s.failed()) return s.error();
   if (s.size > 0xFFFFFFFFU) {
@@ -730,13 +732,15 @@ Result<void> encode_impl(const P& pdu, std::vector<std::uint8_t>& out) {
 }
 
 template <class P, class Out>
-Result<Out> decode_body(const RawHeader& h, std::span<const std::uint8_t> bytes) {
+Result<Out> decode_body(const RawHeader& h, std::span<const std::uint8_t> bytes,
+                        const DecodeOptions& options) {
   // Built in place and returned by name, so a view is never copied on its way out.
   Result<Out> result(std::in_place, std::in_place_type<P>);
   P& pdu = *std::get_if<P>(&*result);
   pdu.header.command_status = h.command_status;
   pdu.header.sequence_number = h.sequence_number;
-  Reader r(context_for<P>(h.sequence_number, true), bytes.data() + pdu_header_size,
+  Reader r(context_for<P>(h.sequence_number, true, options.strict_tlvs),
+           bytes.data() + pdu_header_size,
            bytes.data() + bytes.size());
   P::fields(r, pdu);
   r.trailing();
@@ -799,9 +803,9 @@ auto decode_impl(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
 #define AIOSMPP_DECODE_CASE(Owning, ViewT, O, V) \
   case Owning::command_id:                       \
     if constexpr (View) {                        \
-      return decode_body<ViewT, Out>(h, bytes);  \
+      return decode_body<ViewT, Out>(h, bytes, options);  \
     } else {                                     \
-      return decode_body<Owning, Out>(h, bytes); \
+      return decode_body<Owning, Out>(h, bytes, options); \
     }
     AIOSMPP_PDU_LIST(AIOSMPP_DECODE_CASE)
 #undef AIOSMPP_DECODE_CASE

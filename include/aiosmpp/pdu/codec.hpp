@@ -27,8 +27,9 @@
  *    than its fields" means a broken TLV part, except for header-only PDUs (§3.4), which have no
  *    TLV section: any body there is ESME_RINVCMDLEN.
  *  - A known TLV with a length outside its type's sizes is ESME_RINVPARLEN; a C-string TLV not
- *    ending in its only NUL is ESME_RINVOPTPARAMVAL; a known TLV a request may not carry is
- *    ESME_ROPTPARNOTALLWD (see tlv::allowed). Unknown tags are kept byte for byte.
+ *    ending in its only NUL is ESME_RINVOPTPARAMVAL. A known TLV a request may not carry is
+ *    ESME_ROPTPARNOTALLWD (see tlv::allowed) when DecodeOptions::strict_tlvs is set, and is
+ *    kept otherwise; the encoder always enforces the lists. Unknown tags are kept byte for byte.
  *  - Response PDUs with a body (bind_*_resp, submit_sm_resp, ...) may also arrive header-only
  *    (3.4 sends no body on error; some SMSCs do so on success); has_body records which. */
 
@@ -52,6 +53,12 @@ inline constexpr std::size_t default_max_pdu_size = 64 * 1024 + 16;
 struct DecodeOptions {
   /** Largest command_length accepted (ESME_RINVCMDLEN / errc::pdu_too_large above it). */
   std::size_t max_pdu_size = default_max_pdu_size;
+  /** Reject a known TLV that the request's definition does not list (ESME_ROPTPARNOTALLWD).
+   *  Off by default: SMSCs in the field add TLVs the spec does not list for a PDU (for example
+   *  source_network_type and dest_network_type on delivery receipts), and refusing them would
+   *  refuse the message. What aiosmpp encodes always follows the lists. Unknown tags are kept
+   *  either way; lengths and values of known TLVs are always checked. */
+  bool strict_tlvs = false;
 };
 
 /** @brief The four header fields, read without validation. */

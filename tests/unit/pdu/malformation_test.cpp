@@ -233,13 +233,21 @@ TEST_CASE("malformed: C-string TLV not ending in its only NUL") {
 }
 
 TEST_CASE("malformed: a known TLV a request may not carry") {
-  auto e = decode_error(pdu(submit_head, submit_with_tlvs("0210 0001 34")));
+  DecodeOptions strict;
+  strict.strict_tlvs = true;
+  auto e = decode_error(pdu(submit_head, submit_with_tlvs("0210 0001 34")), strict);
   CHECK(e.problem == CodecProblem::tlv_not_allowed);
   CHECK(e.status == CommandStatus::optional_param_not_allowed);
   CHECK(e.field == "sc_interface_version");
   // deliver_sm-only TLVs in a submit_sm
-  CHECK(decode_error(pdu(submit_head, submit_with_tlvs("0427 0001 02"))).status ==
+  CHECK(decode_error(pdu(submit_head, submit_with_tlvs("0427 0001 02")), strict).status ==
         CommandStatus::optional_param_not_allowed);
+  // By default the decoder keeps them (as SMSCs send them), still checking their lengths.
+  auto lenient = decode(pdu(submit_head, submit_with_tlvs("0427 0001 02")));
+  REQUIRE(lenient);
+  CHECK(std::get<SubmitSm>(*lenient).tlvs.get<tlv::MessageState>() == 2);
+  CHECK(decode_error(pdu(submit_head, submit_with_tlvs("0427 0002 0202"))).problem ==
+        CodecProblem::tlv_length_invalid);
   // but a response may carry any TLV (losing a response would lose its message), and unknown
   // tags are fine everywhere
   auto resp = decode(pdu("80000004 00000000 00000002", "616263 00 0423 0003 030001"));
@@ -323,8 +331,11 @@ TEST_CASE("decoder never reads out of bounds: every prefix and random corruption
       for (int f = 0; f < flips; ++f) {
         b[16 + rng() % (b.size() - 16)] = static_cast<std::uint8_t>(rng());
       }
-      auto v = decode_view(b);
-      auto o = decode(b);
+      // Strict TLV lists: the encoder enforces them, so only then is re-encoding exact.
+      DecodeOptions strict;
+      strict.strict_tlvs = true;
+      auto v = decode_view(b, strict);
+      auto o = decode(b, strict);
       CHECK(v.has_value() == o.has_value());
       if (v && o) {
         CHECK(to_owning(*v) == *o);
@@ -365,8 +376,10 @@ TEST_CASE("error_response: what to answer an undecodable PDU with") {
   std::vector<std::uint8_t> out;
   REQUIRE(encode(*resp, out));
   CHECK(out == from_hex("00000010 80000004 0000000b 00000002"));
+  DecodeOptions strict;
+  strict.strict_tlvs = true;
   auto tlv = error_response(decode_error(
-      pdu("00000103 00000000 00000007", "00 00 00 00 00 00 00 00 00 00 0210 0001 34")));
+      pdu("00000103 00000000 00000007", "00 00 00 00 00 00 00 00 00 00 0210 0001 34"), strict));
   REQUIRE(tlv);
   CHECK(std::get<DataSmResp>(*tlv).header.command_status ==
         CommandStatus::optional_param_not_allowed);
