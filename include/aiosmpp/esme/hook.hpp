@@ -35,11 +35,20 @@ constexpr bool has_interest(HookInterest mask, HookInterest bit) noexcept {
  *
  *  - sending(): a request is about to be written (after it was encoded and registered in flight).
  *  - received(): a PDU arrived. For a response to one of our requests, `message` is the response
- *    with the request's `tracking` (log_id, extra_data) attached; for a delivery receipt, the
- *    deliver_sm/data_sm with the tracking of the submit it reports on (when the correlator knows
- *    it); `message` is nullptr when the bytes could not be decoded. A deliver_sm or data_sm is
- *    answered only after received() returns, so a hook that stores it durably loses nothing.
- *  - send_error(): a message taken from the broker ended without a response (see SendError).
+ *    with the request's `tracking` (log_id, extra_data) attached; for a long message sent as
+ *    several segments, one call for the whole message (the first error response, else the last
+ *    response). For a delivery receipt, the deliver_sm/data_sm with the tracking of the submit it
+ *    reports on (when the correlator knows it). A segmented incoming deliver_sm is given once,
+ *    reassembled (its parts joined; `pdu` is then the last part's bytes); parts of a message that
+ *    never completes are given one by one after EsmeConfig::reassembly_timeout. `message` is
+ *    nullptr when the bytes could not be decoded. A deliver_sm or data_sm is answered only after
+ *    received() returns, so a hook that stores it durably loses nothing.
+ *  - send_error(): a message taken from the broker ended without a response (see SendError);
+ *    for a long message, once, when any of its segments failed (the detail says how many of
+ *    them the SMSC accepted).
+ *
+ *  g++ 12 destroys prvalue temporaries in a co_await expression twice in some cases (braced
+ *  aggregates passed by value): inside hooks, pass named values to awaited calls.
  *
  *  Spans and references are valid only during the call. An exception thrown by a hook is logged
  *  and swallowed: it never ends the session, and the message's outcome still counts as given.
