@@ -412,6 +412,13 @@ struct Simulator::Impl {
       keep_waiting(std::move(p));
       return;
     }
+    if (target->backlog() >= 10 * config.window) {
+      // The ESME is not keeping up: keep the receipt here, compact, rather than encoded in the
+      // session's backlog, and offer it again a little later.
+      p.due = SteadyClock::now() + std::chrono::milliseconds(10);
+      receipts.push(std::move(p));
+      return;
+    }
     auto pdu = make_receipt(p.info, config.receipt_style, SysClock::now());
     // The receipt waits in a table while in flight, so that the callback captures only a key:
     // small enough for std::function to store without allocating, and no string copies.
