@@ -740,8 +740,7 @@ Result<Out> decode_body(const RawHeader& h, std::span<const std::uint8_t> bytes,
   pdu.header.command_status = h.command_status;
   pdu.header.sequence_number = h.sequence_number;
   Reader r(context_for<P>(h.sequence_number, true, options.strict_tlvs),
-           bytes.data() + pdu_header_size,
-           bytes.data() + bytes.size());
+           bytes.data() + pdu_header_size, bytes.data() + bytes.size());
   P::fields(r, pdu);
   r.trailing();
   if (r.failed()) result = r.error();
@@ -800,11 +799,11 @@ auto decode_impl(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
                     static_cast<CommandStatus>(load32(bytes.data() + 8)),
                     load32(bytes.data() + 12)};
   switch (h.command_id) {
-#define AIOSMPP_DECODE_CASE(Owning, ViewT, O, V) \
-  case Owning::command_id:                       \
-    if constexpr (View) {                        \
+#define AIOSMPP_DECODE_CASE(Owning, ViewT, O, V)          \
+  case Owning::command_id:                                \
+    if constexpr (View) {                                 \
       return decode_body<ViewT, Out>(h, bytes, options);  \
-    } else {                                     \
+    } else {                                              \
       return decode_body<Owning, Out>(h, bytes, options); \
     }
     AIOSMPP_PDU_LIST(AIOSMPP_DECODE_CASE)
