@@ -26,9 +26,6 @@ void put_u32(std::uint8_t* p, std::uint32_t v) noexcept {
   p[3] = static_cast<std::uint8_t>(v);
 }
 
-template <class T>
-inline constexpr bool always_false = false;
-
 // bind view type -> its response type
 template <class View>
 struct BindRespOf;
