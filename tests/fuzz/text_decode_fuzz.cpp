@@ -13,14 +13,16 @@
 //   as a space, characters present in both tables of a national pair).
 // - GSM replace-mode decoding never fails (documented).
 // - The same bytes read as UTF-8 text: strict encoding that succeeds decodes back to that text
-//   (for packed GSM minus one trailing `@` when it lands in 7 zero padding bits, the documented
-//   ambiguity of unpack_all), and count_septets() equals the unpacked septet count.
+//   (for packed GSM minus a final septet 0, `@` in the default table, when it lands where
+//   unpack_all reads 7 zero bits as padding: the documented ambiguity), and count_septets() equals
+//   the unpacked septet count.
 // - pack() then unpack() gives the septets back for every fill.
 
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,8 +47,16 @@ gsm7::Language language(std::uint8_t id) {
   return static_cast<gsm7::Language>(id % gsm7::language_count);
 }
 
-bool ends_with_at(std::string_view s) {
-  return !s.empty() && s.back() == '@';
+// unpack_all() reads 7 zero bits at the end as padding, not as septet 0 (SMPP carries no
+// septet count): a text ending in septet 0 of its locking table (`@` in the default alphabet)
+// comes back without it when its septets fill the last octet. Documented in gsm7.hpp.
+bool drops_final_zero_septet(std::string_view text, std::string_view again, gsm7::Tables tables) {
+  char32_t zero = gsm7::to_unicode(0, tables.locking);
+  if (zero == 0) zero = gsm7::to_unicode(0);
+  std::string last;
+  text::utf8::append(last, zero);
+  return text.size() == again.size() + last.size() && text.substr(again.size()) == last &&
+         text.substr(0, again.size()) == again;
 }
 
 // Decode, then the round-trip properties of a strict decode.
@@ -75,8 +85,10 @@ void check_decode(const text::Codec& codec, std::span<const std::uint8_t> bytes,
   AIOSMPP_FUZZ_CHECK(again.has_value(), "re-encoded text decodes");
   const bool packed = is_gsm && static_cast<const text::Gsm7Codec&>(codec).packed();
   const bool same =
-      *again == *decoded || (packed && ends_with_at(*decoded) &&
-                             *again == std::string_view(*decoded).substr(0, decoded->size() - 1));
+      *again == *decoded ||
+      (packed && drops_final_zero_septet(*decoded, *again,
+                                         static_cast<const text::Gsm7Codec&>(codec).tables()));
+  if (!same) std::fprintf(stderr, "decoded: [%s]\nagain: [%s]\n", decoded->c_str(), again->c_str());
   AIOSMPP_FUZZ_CHECK(same, "decode -> encode -> decode gives the same text");
 }
 
@@ -89,13 +101,24 @@ void check_encode(const text::Codec& codec, std::string_view utf8, ErrorMode mod
   }
   AIOSMPP_FUZZ_CHECK(valid_utf8(utf8) || &codec == &text::binary_codec(),
                      "only valid UTF-8 encodes");
+  const bool is_gsm = codec.unit() == text::Unit::septet;
+  const bool packed = is_gsm && static_cast<const text::Gsm7Codec&>(codec).packed();
+  if (packed) {
+    // When the septets fill the last octet and the last is 0, unpack_all() reads it as padding
+    // (see drops_final_zero_septet); after an escape that leaves a trailing ESC, which strict
+    // decoding rightly refuses. Only the other cases must decode strictly.
+    const text::Gsm7Codec unpacked(false, static_cast<const text::Gsm7Codec&>(codec).tables());
+    const auto septets = text::encode(utf8, unpacked, mode);
+    AIOSMPP_FUZZ_CHECK(septets.has_value(), "packed and unpacked encode alike");
+    if (!septets->empty() && septets->back() == 0 && septets->size() % 8 == 0) return;
+  }
   const auto decoded = text::decode(*encoded, codec, ErrorMode::strict);
   AIOSMPP_FUZZ_CHECK(decoded.has_value(), "encoded text decodes strictly");
   if (mode != ErrorMode::strict) return;
-  const bool is_gsm = codec.unit() == text::Unit::septet;
-  const bool packed = is_gsm && static_cast<const text::Gsm7Codec&>(codec).packed();
-  const bool same = *decoded == utf8 ||
-                    (packed && ends_with_at(utf8) && *decoded == utf8.substr(0, utf8.size() - 1));
+  const bool same =
+      *decoded == utf8 ||
+      (packed && drops_final_zero_septet(utf8, *decoded,
+                                         static_cast<const text::Gsm7Codec&>(codec).tables()));
   AIOSMPP_FUZZ_CHECK(same, "encode -> decode gives the text back");
   if (is_gsm && !packed) {
     const auto tables = static_cast<const text::Gsm7Codec&>(codec).tables();
