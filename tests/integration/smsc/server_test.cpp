@@ -309,7 +309,7 @@ TEST_CASE("malformed PDUs: generic_nack by class, field errors in the matching r
   });
 }
 
-TEST_CASE("hostile lengths close that connection only; other sessions keep being served") {
+TEST_CASE("hostile lengths close that connection only - other sessions keep being served") {
   ServerConfig cfg;
   Harness t(cfg, accepting_handlers());
   t.run([&]() -> asio::awaitable<void> {
@@ -355,7 +355,7 @@ TEST_CASE("hostile lengths close that connection only; other sessions keep being
   });
 }
 
-TEST_CASE("enquire_link both ways; an unanswered one closes the session") {
+TEST_CASE("enquire_link both ways - an unanswered one closes the session") {
   ServerConfig cfg;
   cfg.enquire_link_interval = 100ms;
   cfg.response_timeout = 200ms;
@@ -500,7 +500,7 @@ TEST_CASE("session_init_timeout closes a connection that never binds") {
   });
 }
 
-TEST_CASE("handlers: missing ones answer with the failure status; deferred answers; a throw") {
+TEST_CASE("handlers: missing ones answer with the failure status - deferred answers - a throw") {
   Handlers h;
   std::shared_ptr<Session> deferred_session;
   std::uint32_t deferred_seq = 0;
