@@ -988,6 +988,11 @@ Pdu json_decode(std::string_view text) {
     // Drop nlohmann's "[json.exception.parse_error.101] " prefix; keep its position and reason.
     if (const auto close = what.find("] "); close != std::string::npos) what.erase(0, close + 2);
     throw JsonError("json", fmt::format("not valid JSON (byte {}): {}", e.byte, what));
+  } catch (const nlohmann::json::exception& e) {
+    // Valid syntax nlohmann still cannot hold, such as a number beyond a double (1E400).
+    std::string what = e.what();
+    if (const auto close = what.find("] "); close != std::string::npos) what.erase(0, close + 2);
+    throw JsonError("json", fmt::format("not usable JSON: {}", what));
   }
   Pdu pdu;
   jio::any_pdu_from_json(j, pdu);

@@ -41,6 +41,10 @@ TEST_CASE("not JSON, or not a PDU object") {
   const auto e = error_of(R"({"type": "submit_sm",)");
   INFO(e);
   CHECK(starts_with(e, "json: not valid JSON (byte "));
+  // Syntax nlohmann reads but cannot hold (found by the json_decode fuzzer) is a JsonError too.
+  CHECK(starts_with(error_of("1E400"), "json: not usable JSON: number overflow"));
+  CHECK(starts_with(error_of(R"({"type": "enquire_link", "sequence_number": 2E147483647})"),
+                    "json: not usable JSON"));
   CHECK(error_of("[]") == "pdu: expected an object, got array");
   CHECK(error_of("{}") == "pdu.type: missing: expected a command name such as \"submit_sm\"");
   CHECK(error_of(R"({"type": 4})") ==
