@@ -34,9 +34,10 @@ struct ServerCore;
 /** @brief A server session. Created by Server for each accepted connection (or outbind); owned by
  *  shared_ptr, so a handler that answers later keeps `shared_from_this()`.
  *
- *  Not thread-safe: use it only on the server's executor (handlers already run there; post to it
- *  from other threads). Every method that sends returns at once: the PDU is encoded into the
- *  session's write buffer, which one writer coroutine sends in batches. */
+ *  Like any Asio I/O object it must be destroyed before its io_context: release every
+ *  shared_ptr to it first. Not thread-safe: use it only on the server's executor (handlers already
+ * run there; post to it from other threads). Every method that sends returns at once: the PDU is
+ * encoded into the session's write buffer, which one writer coroutine sends in batches. */
 class Session : public std::enable_shared_from_this<Session> {
  public:
   using Clock = std::chrono::steady_clock;

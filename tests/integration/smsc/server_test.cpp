@@ -569,6 +569,7 @@ TEST_CASE("handlers: missing ones answer with the failure status - deferred answ
   });
   CHECK(closed_with == errc::stopped);
   CHECK_FALSE(deferred_session->respond(Pdu{DataSmResp{}}) == std::error_code{});
+  deferred_session.reset();  // a Session, like any Asio object, must go before its io_context
 }
 
 TEST_CASE("the server's window: deliver_sm beyond it waits in the backlog, in order") {
