@@ -1,14 +1,59 @@
-// Uses the public API the way an application does, through the umbrella header only.
+// Uses the public API the way an application does, through the umbrella header only: renders a
+// text into a submit_sm, encodes it, decodes it back, converts it to JSON, and constructs an Esme
+// on its own io_context (without connecting: this test has no SMSC).
 #include <aiosmpp/aiosmpp.hpp>
 
+#include <asio/io_context.hpp>
+
 #include <cstdio>
+#include <variant>
+#include <vector>
 
 int main() {
   if (aiosmpp::version() != aiosmpp::header_version) {
     std::printf("version mismatch\n");
     return 1;
   }
-  std::printf("aiosmpp ok %.*s\n", static_cast<int>(aiosmpp::version().size()),
-              aiosmpp::version().data());
+
+  aiosmpp::SubmitSm msg;
+  msg.source = aiosmpp::PhoneNumber("254722111111", aiosmpp::Ton::international, aiosmpp::Npi::isdn);
+  msg.destination =
+      aiosmpp::PhoneNumber("254722999999", aiosmpp::Ton::international, aiosmpp::Npi::isdn);
+  msg.text = aiosmpp::MessageText{"Hello from a consumer"};
+  auto rendered = aiosmpp::text::render(msg);
+  if (!rendered || rendered->size() != 1) {
+    std::printf("render failed\n");
+    return 1;
+  }
+
+  std::vector<std::uint8_t> bytes;
+  if (!aiosmpp::encode((*rendered)[0], bytes)) {
+    std::printf("encode failed\n");
+    return 1;
+  }
+  auto decoded = aiosmpp::decode(bytes);
+  if (!decoded || !std::holds_alternative<aiosmpp::SubmitSm>(*decoded)) {
+    std::printf("decode failed\n");
+    return 1;
+  }
+  const std::string json = aiosmpp::json_encode(*decoded);
+  if (json.find("\"submit_sm\"") == std::string::npos) {
+    std::printf("json failed\n");
+    return 1;
+  }
+
+  asio::io_context io;
+  aiosmpp::EsmeConfig config;
+  config.system_id = "consumer";
+  config.password = "secret";
+  aiosmpp::Esme esme(io.get_executor(), config);
+  if (esme.session_state() != aiosmpp::SessionState::closed) {
+    std::printf("unexpected session state\n");
+    return 1;
+  }
+
+  std::printf("aiosmpp ok %.*s (%zu-octet submit_sm)\n",
+              static_cast<int>(aiosmpp::version().size()), aiosmpp::version().data(),
+              bytes.size());
   return 0;
 }
