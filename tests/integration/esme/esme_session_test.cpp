@@ -42,8 +42,9 @@ TEST_CASE("connect() throws std::system_error when the transport fails", "[esme]
   SECTION("connection refused") {
     std::uint16_t port = 0;
     {
-      FakeSmsc closed(io, {});
-      port = closed.port();
+      // A port nobody listens on: bound, read, closed (no coroutine left behind).
+      asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
+      port = probe.local_endpoint().port();
     }
     Esme esme(io.get_executor(), test_config(port));
     run_coro(io, [&]() -> asio::awaitable<void> {
