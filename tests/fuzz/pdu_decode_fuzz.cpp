@@ -2,7 +2,9 @@
 //
 // Properties:
 // - decode() and decode_view() agree on whether the input is a valid PDU, and on the error.
-// - A PDU that decodes re-encodes to exactly the input, from the owning value, from the view and
+// - The default (lenient) decoder accepts exactly what the strict one (DecodeOptions::strict_tlvs)
+//   accepts, plus PDUs whose only fault is a known TLV outside the request's list.
+// - A PDU that decodes strictly re-encodes to exactly the input, from the owning value, from the view and
 //   from to_owning(view), and encoded_size() is the input's size. The codec keeps every wire
 //   detail (unknown TLVs byte for byte, TLV order and repeats, has_body for header-only
 //   responses), so there is no normalisation to allow for.
@@ -53,8 +55,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   AIOSMPP_FUZZ_CHECK(header.has_value() == (size >= aiosmpp::pdu_header_size),
                      "read_header() needs exactly 16 octets");
 
-  const auto owned = aiosmpp::decode(in);
-  const auto view = aiosmpp::decode_view(in);
+  // The encoder always enforces the TLV lists, so byte-exact re-encoding is a property of the
+  // strict decoder; the lenient default may accept more, but only for that one reason.
+  aiosmpp::DecodeOptions strict;
+  strict.strict_tlvs = true;
+  const auto lenient = aiosmpp::decode(in);
+  const auto owned = aiosmpp::decode(in, strict);
+  const auto view = aiosmpp::decode_view(in, strict);
+  if (owned) {
+    AIOSMPP_FUZZ_CHECK(lenient.has_value() && *lenient == *owned,
+                       "what decodes strictly decodes the same by default");
+  } else if (lenient) {
+    AIOSMPP_FUZZ_CHECK(owned.error().problem == CodecProblem::tlv_not_allowed,
+                       "the default decoder differs only on TLVs outside the lists");
+  } else {
+    AIOSMPP_FUZZ_CHECK(lenient.error() == owned.error() ||
+                           owned.error().problem == CodecProblem::tlv_not_allowed,
+                       "both decoders refuse with the same error");
+  }
   AIOSMPP_FUZZ_CHECK(owned.has_value() == view.has_value(), "decode and decode_view agree");
   if (!owned) {
     AIOSMPP_FUZZ_CHECK(owned.error() == view.error(), "decode and decode_view report one error");
@@ -89,7 +107,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   AIOSMPP_FUZZ_CHECK(out.size() == size && std::equal(out.begin(), out.end(), in.begin()),
                      "to_owning(view) -> encode gives the input back");
 
-  const auto limited = aiosmpp::decode(in, aiosmpp::DecodeOptions{size - 1});
+  aiosmpp::DecodeOptions limit = strict;
+  limit.max_pdu_size = size - 1;
+  const auto limited = aiosmpp::decode(in, limit);
   AIOSMPP_FUZZ_CHECK(
       !limited.has_value() && limited.error().problem == CodecProblem::command_length_too_large,
       "max_pdu_size below command_length refuses the PDU");

@@ -126,7 +126,7 @@ TEST_CASE("the window is never exceeded and is used in full", "[esme][window]") 
   CHECK(esme.stats().max_in_flight == 8);
 }
 
-TEST_CASE("a response timeout gives send_error outcome_unknown; a late response is dropped",
+TEST_CASE("a response timeout gives send_error outcome_unknown, a late response is dropped",
           "[esme][timeout]") {
   asio::io_context io;
   FakeSmsc smsc(io, {.script = [](std::uint64_t n, CommandId) {
@@ -449,7 +449,7 @@ TEST_CASE("sequence numbers wrap from 0x7FFFFFFF to 1", "[esme]") {
     CHECK(hook->responses[i].log_id == fmt::format("id-{}", i));
 }
 
-TEST_CASE("enquire_link is sent after silence; no answer is a dead link and reconnects",
+TEST_CASE("enquire_link is sent after silence, no answer is a dead link and reconnects",
           "[esme][keepalive]") {
   asio::io_context io;
   SECTION("answered: the session stays up") {
@@ -546,7 +546,7 @@ TEST_CASE("ESME_RALYBND makes the next bind wait out already_bound_delay", "[esm
   CHECK(smsc.connect_times[1] - smsc.connect_times[0] >= 150ms);
 }
 
-TEST_CASE("requests from the SMSC are answered; the hook sees them first", "[esme][receive]") {
+TEST_CASE("requests from the SMSC are answered, the hook sees them first", "[esme][receive]") {
   asio::io_context io;
   FakeSmsc smsc(io, {});
   auto hook = std::make_shared<RecordingHook>();

@@ -73,7 +73,7 @@ TEST_CASE("simulator: every submit answered, every receipt correlated to its log
   });
 }
 
-TEST_CASE("simulator trouble: errors, withheld responses and drops; every message one outcome",
+TEST_CASE("simulator trouble: errors, withheld responses and drops, every message one outcome",
           "[esme][sim]") {
   asio::io_context io;
   auto cfg = sim_config();

@@ -60,7 +60,7 @@ TEST_CASE("EsmeConfig rejects each invalid field, naming it and its limit", "[es
   CHECK(with([](EsmeConfig& x) { x.bind_mode = static_cast<BindMode>(7); }) == "bind_mode");
 }
 
-TEST_CASE("the Esme constructor rejects an invalid config; the password is not in the message",
+TEST_CASE("the Esme constructor rejects an invalid config, the password is not in the message",
           "[esme][config]") {
   asio::io_context io;
   EsmeConfig c;

@@ -77,7 +77,7 @@ TEST_CASE("InFlightTable agrees with a map under random insert/find/take", "[esm
   }
 }
 
-TEST_CASE("InFlightTable head is the earliest registration; 0 is never a key",
+TEST_CASE("InFlightTable head is the earliest registration, 0 is never a key",
           "[esme][in_flight]") {
   InFlightTable table(4);
   const auto t = Clock::now();
