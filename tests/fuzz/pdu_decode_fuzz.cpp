@@ -4,7 +4,8 @@
 // - decode() and decode_view() agree on whether the input is a valid PDU, and on the error.
 // - The default (lenient) decoder accepts exactly what the strict one (DecodeOptions::strict_tlvs)
 //   accepts, plus PDUs whose only fault is a known TLV outside the request's list.
-// - A PDU that decodes strictly re-encodes to exactly the input, from the owning value, from the view and
+// - A PDU that decodes strictly re-encodes to exactly the input, from the owning value, from the
+// view and
 //   from to_owning(view), and encoded_size() is the input's size. The codec keeps every wire
 //   detail (unknown TLVs byte for byte, TLV order and repeats, has_body for header-only
 //   responses), so there is no normalisation to allow for.
@@ -69,9 +70,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     AIOSMPP_FUZZ_CHECK(owned.error().problem == CodecProblem::tlv_not_allowed,
                        "the default decoder differs only on TLVs outside the lists");
   } else {
-    AIOSMPP_FUZZ_CHECK(lenient.error() == owned.error() ||
-                           owned.error().problem == CodecProblem::tlv_not_allowed,
-                       "both decoders refuse with the same error");
+    AIOSMPP_FUZZ_CHECK(
+        lenient.error() == owned.error() || owned.error().problem == CodecProblem::tlv_not_allowed,
+        "both decoders refuse with the same error");
   }
   AIOSMPP_FUZZ_CHECK(owned.has_value() == view.has_value(), "decode and decode_view agree");
   if (!owned) {
