@@ -34,7 +34,9 @@ struct Case {
   json node_params;
 };
 
-std::vector<std::uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
+std::vector<std::uint8_t> bytes_of(std::string_view s) {
+  return {s.begin(), s.end()};
+}
 std::string hex_of(std::string_view s) {
   auto b = bytes_of(s);
   return test::to_hex(b);
@@ -54,7 +56,9 @@ std::vector<Case> cases() {
     p.short_message = std::string("\x05\x00\x03\x2a\x02\x01\x00H\x00i", 10);
     p.tlvs.set<tlv::UserMessageReference>(7);
     p.tlvs.set<tlv::SourcePort>(5000);
-    out.push_back({"submit_sm, UCS2 with UDH and TLVs", p, "submit_sm",
+    out.push_back({"submit_sm, UCS2 with UDH and TLVs",
+                   p,
+                   "submit_sm",
                    {{"sequence_number", 2},
                     {"source_addr_ton", 5},
                     {"source_addr", "Test"},
@@ -81,7 +85,9 @@ std::vector<Case> cases() {
     p.tlvs.set<tlv::SarTotalSegments>(3);
     p.tlvs.set<tlv::SarSegmentSeqnum>(1);
     p.short_message = "segment one";
-    out.push_back({"submit_sm, SAR TLVs and times", p, "submit_sm",
+    out.push_back({"submit_sm, SAR TLVs and times",
+                   p,
+                   "submit_sm",
                    {{"sequence_number", 0x7fffffff},
                     {"service_type", "CMT"},
                     {"source_addr_ton", 1},
@@ -108,7 +114,9 @@ std::vector<Case> cases() {
     const std::string payload(300, 'x');
     auto pb = bytes_of(payload);
     REQUIRE(p.tlvs.set<tlv::MessagePayload>(pb).has_value());
-    out.push_back({"submit_sm, 300-octet message_payload", p, "submit_sm",
+    out.push_back({"submit_sm, 300-octet message_payload",
+                   p,
+                   "submit_sm",
                    {{"sequence_number", 9},
                     {"source_addr_ton", 2},
                     {"source_addr_npi", 1},
@@ -132,7 +140,9 @@ std::vector<Case> cases() {
     p.short_message = receipt;
     REQUIRE(p.tlvs.set<tlv::ReceiptedMessageId>("abc123").has_value());
     p.tlvs.set<tlv::MessageState>(2);
-    out.push_back({"deliver_sm, delivery receipt with TLVs", p, "deliver_sm",
+    out.push_back({"deliver_sm, delivery receipt with TLVs",
+                   p,
+                   "deliver_sm",
                    {{"sequence_number", 77},
                     {"source_addr_ton", 1},
                     {"source_addr_npi", 1},
@@ -152,7 +162,9 @@ std::vector<Case> cases() {
     p.password = "pw123";
     p.system_type = "VMS";
     p.address_range = PhoneNumber("^2547", Ton::international, Npi::isdn);
-    out.push_back({"bind_transceiver", p, "bind_transceiver",
+    out.push_back({"bind_transceiver",
+                   p,
+                   "bind_transceiver",
                    {{"sequence_number", 1},
                     {"system_id", "esme01"},
                     {"password", "pw123"},
@@ -167,7 +179,9 @@ std::vector<Case> cases() {
     p.header.sequence_number = 3;
     p.system_id = "tx";
     p.password = "secret";
-    out.push_back({"bind_transmitter", p, "bind_transmitter",
+    out.push_back({"bind_transmitter",
+                   p,
+                   "bind_transmitter",
                    {{"sequence_number", 3},
                     {"system_id", "tx"},
                     {"password", "secret"},
@@ -177,7 +191,9 @@ std::vector<Case> cases() {
     BindReceiver p;
     p.header.sequence_number = 4;
     p.system_id = "rx";
-    out.push_back({"bind_receiver", p, "bind_receiver",
+    out.push_back({"bind_receiver",
+                   p,
+                   "bind_receiver",
                    {{"sequence_number", 4}, {"system_id", "rx"}, {"interface_version", 0x34}}});
   }
   {
@@ -185,22 +201,29 @@ std::vector<Case> cases() {
     p.header.sequence_number = 1;
     p.system_id = "SMSC";
     p.tlvs.set<tlv::ScInterfaceVersion>(0x34);
-    out.push_back({"bind_transceiver_resp with sc_interface_version", p, "bind_transceiver_resp",
-                   {{"sequence_number", 1}, {"system_id", "SMSC"}, {"sc_interface_version", 0x34}}});
+    out.push_back(
+        {"bind_transceiver_resp with sc_interface_version",
+         p,
+         "bind_transceiver_resp",
+         {{"sequence_number", 1}, {"system_id", "SMSC"}, {"sc_interface_version", 0x34}}});
   }
   {
     BindTransmitterResp p;
     p.header.sequence_number = 3;
     p.header.command_status = CommandStatus::invalid_password;
     p.has_body = false;
-    out.push_back({"bind_transmitter_resp, ESME_RINVPASWD, header only", p,
-                   "bind_transmitter_resp", {{"sequence_number", 3}, {"command_status", 0x0e}}});
+    out.push_back({"bind_transmitter_resp, ESME_RINVPASWD, header only",
+                   p,
+                   "bind_transmitter_resp",
+                   {{"sequence_number", 3}, {"command_status", 0x0e}}});
   }
   {
     SubmitSmResp p;
     p.header.sequence_number = 2;
     p.message_id = "abc123";
-    out.push_back({"submit_sm_resp", p, "submit_sm_resp",
+    out.push_back({"submit_sm_resp",
+                   p,
+                   "submit_sm_resp",
                    {{"sequence_number", 2}, {"message_id", "abc123"}}});
   }
   {
@@ -208,14 +231,16 @@ std::vector<Case> cases() {
     p.header.sequence_number = 2;
     p.header.command_status = CommandStatus::throttled;
     p.has_body = false;
-    out.push_back({"submit_sm_resp, ESME_RTHROTTLED, header only", p, "submit_sm_resp",
+    out.push_back({"submit_sm_resp, ESME_RTHROTTLED, header only",
+                   p,
+                   "submit_sm_resp",
                    {{"sequence_number", 2}, {"command_status", 0x58}}});
   }
   {
     DeliverSmResp p;
     p.header.sequence_number = 77;
-    out.push_back({"deliver_sm_resp", p, "deliver_sm_resp",
-                   {{"sequence_number", 77}, {"message_id", ""}}});
+    out.push_back(
+        {"deliver_sm_resp", p, "deliver_sm_resp", {{"sequence_number", 77}, {"message_id", ""}}});
   }
   {
     DataSm p;
@@ -228,7 +253,9 @@ std::vector<Case> cases() {
     const std::string payload("\x01\x02\x03\xff", 4);
     auto pb = bytes_of(payload);
     REQUIRE(p.tlvs.set<tlv::MessagePayload>(pb).has_value());
-    out.push_back({"data_sm with message_payload", p, "data_sm",
+    out.push_back({"data_sm with message_payload",
+                   p,
+                   "data_sm",
                    {{"sequence_number", 12},
                     {"service_type", "WAP"},
                     {"source_addr_ton", 3},
@@ -244,15 +271,17 @@ std::vector<Case> cases() {
     DataSmResp p;
     p.header.sequence_number = 12;
     p.message_id = "d-1";
-    out.push_back({"data_sm_resp", p, "data_sm_resp",
-                   {{"sequence_number", 12}, {"message_id", "d-1"}}});
+    out.push_back(
+        {"data_sm_resp", p, "data_sm_resp", {{"sequence_number", 12}, {"message_id", "d-1"}}});
   }
   {
     QuerySm p;
     p.header.sequence_number = 20;
     p.message_id = "abc123";
     p.source = PhoneNumber("254722111111", Ton::international, Npi::isdn);
-    out.push_back({"query_sm", p, "query_sm",
+    out.push_back({"query_sm",
+                   p,
+                   "query_sm",
                    {{"sequence_number", 20},
                     {"message_id", "abc123"},
                     {"source_addr_ton", 1},
@@ -265,7 +294,9 @@ std::vector<Case> cases() {
     p.message_id = "abc123";
     p.final_date = "261126101600004+";
     p.message_state = MessageState::delivered;
-    out.push_back({"query_sm_resp", p, "query_sm_resp",
+    out.push_back({"query_sm_resp",
+                   p,
+                   "query_sm_resp",
                    {{"sequence_number", 20},
                     {"message_id", "abc123"},
                     {"final_date", "261126101600004+"},
@@ -278,7 +309,9 @@ std::vector<Case> cases() {
     p.message_id = "abc123";
     p.source = PhoneNumber("1", Ton::international, Npi::isdn);
     p.destination = PhoneNumber("2", Ton::international, Npi::isdn);
-    out.push_back({"cancel_sm", p, "cancel_sm",
+    out.push_back({"cancel_sm",
+                   p,
+                   "cancel_sm",
                    {{"sequence_number", 21},
                     {"message_id", "abc123"},
                     {"source_addr_ton", 1},
@@ -301,7 +334,9 @@ std::vector<Case> cases() {
     p.validity_period = "000002000000000R";
     p.registered_delivery = RegisteredDelivery::receipt_always;
     p.short_message = "new text";
-    out.push_back({"replace_sm", p, "replace_sm",
+    out.push_back({"replace_sm",
+                   p,
+                   "replace_sm",
                    {{"sequence_number", 22},
                     {"message_id", "abc123"},
                     {"source_addr_ton", 1},
@@ -327,15 +362,16 @@ std::vector<Case> cases() {
     b.dl_name = "friends";
     p.dest_addresses = {a, b};
     p.short_message = "hi all";
-    out.push_back({"submit_multi with an SME and a distribution list", p, "submit_multi",
+    out.push_back({"submit_multi with an SME and a distribution list",
+                   p,
+                   "submit_multi",
                    {{"sequence_number", 30},
                     {"source_addr_ton", 5},
                     {"source_addr", "INFO"},
-                    {"dest_address",
-                     json::array({{{"dest_addr_ton", 1},
-                                   {"dest_addr_npi", 1},
-                                   {"destination_addr", "254700000001"}},
-                                  {{"dl_name", "friends"}}})},
+                    {"dest_address", json::array({{{"dest_addr_ton", 1},
+                                                   {"dest_addr_npi", 1},
+                                                   {"destination_addr", "254700000001"}},
+                                                  {{"dl_name", "friends"}}})},
                     {"registered_delivery", 1},
                     {"short_message", {{"hex", hex_of("hi all")}}}}});
   }
@@ -347,7 +383,9 @@ std::vector<Case> cases() {
     u.address = PhoneNumber("254700000002", Ton::international, Npi::isdn);
     u.error_status_code = CommandStatus::invalid_dest_address;
     p.unsuccess_smes = {u};
-    out.push_back({"submit_multi_resp with one unsuccessful SME", p, "submit_multi_resp",
+    out.push_back({"submit_multi_resp with one unsuccessful SME",
+                   p,
+                   "submit_multi_resp",
                    {{"sequence_number", 30},
                     {"message_id", "m-1"},
                     {"unsuccess_sme", json::array({{{"dest_addr_ton", 1},
@@ -361,7 +399,9 @@ std::vector<Case> cases() {
     p.source = PhoneNumber("254700000003", Ton::international, Npi::isdn);
     p.esme_addr = PhoneNumber("ESME", Ton::alphanumeric, Npi::unknown);
     p.tlvs.set<tlv::MsAvailabilityStatus>(1);
-    out.push_back({"alert_notification", p, "alert_notification",
+    out.push_back({"alert_notification",
+                   p,
+                   "alert_notification",
                    {{"sequence_number", 40},
                     {"source_addr_ton", 1},
                     {"source_addr_npi", 1},
@@ -375,7 +415,9 @@ std::vector<Case> cases() {
     p.header.sequence_number = 41;
     p.system_id = "SMSC";
     p.password = "pw";
-    out.push_back({"outbind", p, "outbind",
+    out.push_back({"outbind",
+                   p,
+                   "outbind",
                    {{"sequence_number", 41}, {"system_id", "SMSC"}, {"password", "pw"}}});
   }
   {
@@ -402,7 +444,9 @@ std::vector<Case> cases() {
     GenericNack p;
     p.header.sequence_number = 52;
     p.header.command_status = CommandStatus::invalid_command_id;
-    out.push_back({"generic_nack, ESME_RINVCMDID", p, "generic_nack",
+    out.push_back({"generic_nack, ESME_RINVCMDID",
+                   p,
+                   "generic_nack",
                    {{"sequence_number", 52}, {"command_status", 3}}});
   }
   return out;
@@ -415,14 +459,16 @@ std::vector<json> ask_node(const std::vector<json>& requests) {
   const std::string out = dir + "/codec_answers.jsonl";
   {
     std::ofstream f(in, std::ios::trunc);
-    for (const auto& r : requests) f << r.dump() << '\n';
+    for (const auto& r : requests)
+      f << r.dump() << '\n';
   }
   const std::string cmd = std::string("\"") + AIOSMPP_NODE_EXECUTABLE + "\" \"" +
                           AIOSMPP_CODEC_PEER_SCRIPT + "\" < \"" + in + "\" > \"" + out + "\"";
   REQUIRE(std::system(cmd.c_str()) == 0);
   std::vector<json> answers;
   std::ifstream f(out);
-  for (std::string line; std::getline(f, line);) answers.push_back(json::parse(line));
+  for (std::string line; std::getline(f, line);)
+    answers.push_back(json::parse(line));
   REQUIRE(answers.size() == requests.size());
   return answers;
 }

@@ -16,7 +16,8 @@ int main() {
   }
 
   aiosmpp::SubmitSm msg;
-  msg.source = aiosmpp::PhoneNumber("254722111111", aiosmpp::Ton::international, aiosmpp::Npi::isdn);
+  msg.source =
+      aiosmpp::PhoneNumber("254722111111", aiosmpp::Ton::international, aiosmpp::Npi::isdn);
   msg.destination =
       aiosmpp::PhoneNumber("254722999999", aiosmpp::Ton::international, aiosmpp::Npi::isdn);
   msg.text = aiosmpp::MessageText{"Hello from a consumer"};
@@ -53,7 +54,6 @@ int main() {
   }
 
   std::printf("aiosmpp ok %.*s (%zu-octet submit_sm)\n",
-              static_cast<int>(aiosmpp::version().size()), aiosmpp::version().data(),
-              bytes.size());
+              static_cast<int>(aiosmpp::version().size()), aiosmpp::version().data(), bytes.size());
   return 0;
 }
