@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "aiosmpp/json.hpp"
+#include "aiosmpp/text/utf8.hpp"
 
 namespace aiosmpp::detail::jsonio {
 
@@ -87,41 +88,12 @@ class ObjectIn {
 
 // ---- hex and strings ------------------------------------------------------------------------
 
+// The message layer's validator, so JSON and text agree on what well-formed UTF-8 is.
 inline bool is_utf8(std::string_view s) noexcept {
-  std::size_t i = 0;
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const std::size_t n = s.size();
-  while (i < n) {
-    const unsigned c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    std::uint32_t min = 0;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1FU;
-      min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0FU;
-      min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07U;
-      min = 0x10000;
-    } else {
-      return false;
-    }
-    if (n - i < len) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i + k] & 0x3FU);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += len;
+  std::size_t pos = 0;
+  char32_t cp = 0;
+  while (pos < s.size()) {
+    if (!text::utf8::next(s, pos, cp)) return false;
   }
   return true;
 }
