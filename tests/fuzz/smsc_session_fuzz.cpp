@@ -21,9 +21,11 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <asio/co_spawn.hpp>
+#include <asio/error.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
@@ -161,7 +163,18 @@ void check_output(std::span<const std::uint8_t> out) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   Environment& env = environment();
   auto client = std::make_shared<Client>(Client{tcp::socket(env.io), {}, false, false, false});
-  client->socket.connect(env.at);
+  // libFuzzer's SIGALRM (for -timeout) can interrupt a blocking connect: retry on EINTR. After
+  // an interrupted connect the socket's state is unspecified, so start from a fresh one.
+  for (;;) {
+    std::error_code ec;
+    client->socket.connect(env.at, ec);
+    if (!ec) break;
+    if (ec != asio::error::interrupted) {
+      std::fprintf(stderr, "connect: %s\n", ec.message().c_str());
+      std::abort();
+    }
+    client->socket = tcp::socket(env.io);
+  }
   const std::vector<std::uint8_t> input(data, data + size);
 
   asio::co_spawn(env.io, client_write(client, input), rethrow);
