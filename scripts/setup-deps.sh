@@ -11,6 +11,8 @@ packages=(
   libasio-dev libfmt-dev nlohmann-json3-dev
   catch2 libbenchmark-dev
   clang libclang-rt-14-dev   # the fuzz preset: clang++ with libFuzzer and the sanitizer runtimes
+  libsqlite3-dev             # aiosmpp::sqlite, the durable broker and correlator
+  doxygen                    # the API reference, and the test that keeps it warning-free
 )
 
 log() { printf '[setup] %s\n' "$*"; }
