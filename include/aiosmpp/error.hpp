@@ -46,6 +46,7 @@ inline std::error_code make_error_code(errc e) noexcept {
  *  "submit_sm: <detail>: ESME_RTHROTTLED (0x58: throttling error)" when a detail was given. */
 class SmppError : public std::system_error {
  public:
+  /** @brief `command` failed with `status`; `detail` (optional) is added to what(). */
   SmppError(CommandId command, CommandStatus status, const std::string& detail = {});
 
   /** @brief The command that failed (a request id, or the id of the PDU that could not be
@@ -67,6 +68,7 @@ struct std::is_error_code_enum<aiosmpp::errc> : std::true_type {};
 /** @brief Prints the errc's message ("response timeout"). */
 template <>
 struct fmt::formatter<aiosmpp::errc> : fmt::formatter<std::string_view> {
+  /** @brief Writes the errc's message. */
   auto format(aiosmpp::errc e, fmt::format_context& ctx) const -> decltype(ctx.out()) {
     return fmt::format_to(ctx.out(), "{}", aiosmpp::make_error_code(e).message());
   }

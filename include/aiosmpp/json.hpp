@@ -83,6 +83,7 @@ inline constexpr int json_schema_version = 1;
  *  "<path>: <problem>", e.g. "submit_sm.tlvs[2].value: expected an integer 0-255". */
 class JsonError : public std::runtime_error {
  public:
+  /** @brief `path`: where (e.g. "submit_sm.tlvs[2].value"); `problem`: what was wrong. */
   JsonError(std::string path, std::string problem);
   /** @brief Where: "submit_sm.destination.number" (the root is the type's name). */
   const std::string& path() const noexcept { return path_; }
@@ -105,7 +106,7 @@ class JsonError : public std::runtime_error {
 AIOSMPP_PDU_LIST(AIOSMPP_JSON_DECLARE_PDU)
 #undef AIOSMPP_JSON_DECLARE_PDU
 
-/** @brief Any PDU, with its "type" discriminator. */
+// Any PDU, with its "type" discriminator.
 AIOSMPP_JSON_DECLARE(Pdu)
 AIOSMPP_JSON_DECLARE(PduHeader)
 AIOSMPP_JSON_DECLARE(Tracking)
@@ -113,9 +114,9 @@ AIOSMPP_JSON_DECLARE(PhoneNumber)
 AIOSMPP_JSON_DECLARE(MessageText)
 AIOSMPP_JSON_DECLARE(SubmitMultiDest)
 AIOSMPP_JSON_DECLARE(UnsuccessSme)
-/** @brief One TLV: `{"name", "value"}` or `{"tag", "hex"}` (see the schema above). */
+// One TLV: `{"name", "value"}` or `{"tag", "hex"}` (see the schema above).
 AIOSMPP_JSON_DECLARE(Tlv)
-/** @brief An array of TLVs in wire order. */
+// An array of TLVs in wire order.
 AIOSMPP_JSON_DECLARE(Tlvs)
 AIOSMPP_JSON_DECLARE(CommandId)
 AIOSMPP_JSON_DECLARE(CommandStatus)
@@ -142,11 +143,11 @@ Pdu json_decode(std::string_view json);
 
 namespace text {
 
-/** @brief A delivery receipt:
- *  `{"id", "submitted", "delivered", "submit_date": {"raw", "time", "utc_offset_quarter_hours"},
- *  "done_date", "stat", "state", "err", "error_code", "text", "receipted_message_id",
- *  "extras": [["key", "value"], ...], "id_from_tlv", "state_from_tlv"}`; absent optionals are
- *  omitted; `time` is local ISO 8601 ("2026-11-26T07:02:00"). */
+// A delivery receipt:
+// `{"id", "submitted", "delivered", "submit_date": {"raw", "time", "utc_offset_quarter_hours"},
+// "done_date", "stat", "state", "err", "error_code", "text", "receipted_message_id",
+// "extras": [["key", "value"], ...], "id_from_tlv", "state_from_tlv"}`; absent optionals are
+// omitted; `time` is local ISO 8601 ("2026-11-26T07:02:00").
 AIOSMPP_JSON_DECLARE(Receipt)
 AIOSMPP_JSON_DECLARE(ReceiptDate)
 AIOSMPP_JSON_DECLARE(DeliveryState)
@@ -155,6 +156,7 @@ AIOSMPP_JSON_DECLARE(DeliveryState)
  *  long_message, udhi, message_payload, total_units, national tables, and per segment its hex,
  *  UDH hex, text units and concatenation or SAR values. */
 void to_json(nlohmann::json& j, const SplitResult& v);
+/** @brief The same, keys in order. */
 void to_json(nlohmann::ordered_json& j, const SplitResult& v);
 
 }  // namespace text

@@ -7,8 +7,8 @@
  *
  *  A record is an event name plus typed fields (string, signed or unsigned integer, double, bool).
  *  The Logger adds its metadata (client_id, smsc host, system_id, ...) to every record. Secrets
- * never reach a sink: a field or metadata entry whose key is secret-looking (see @ref
- * is_secret_log_key) is replaced by "********" before any sink sees the record. */
+ * never reach a sink: a field or metadata entry whose key is secret-looking (see
+ * aiosmpp::is_secret_log_key()) is replaced by "********" before any sink sees the record. */
 
 #include <atomic>
 #include <chrono>
@@ -84,14 +84,17 @@ concept LogScalar = std::same_as<T, bool> || std::floating_point<T> ||
 /** @brief One key/value of a record. A view: it may point into temporaries, so it lives only as
  * long as the full expression of the log call that builds it (exactly how AIOSMPP_LOG uses it).
  *
- *  Accepted values: bool, any integer type (std::int8_t/std::uint8_t included, plain char
+ *  Accepted values: bool, any integer type (std::int8_t and std::uint8_t included, plain char
  * excluded), float and double, and anything convertible to std::string_view (std::string, const
  * char*, string_view). */
 struct LogField {
+  /** @brief The field name ("sequence_number"). */
   std::string_view key;
+  /** @brief The value. */
   LogValue value;
 
   constexpr LogField() noexcept = default;
+  /** @brief A field; `field_value` must outlive the record (see the class description). */
   template <class T>
   requires detail::LogScalar<std::remove_cvref_t<T>> || detail::LogString<std::remove_cvref_t<T>>
   constexpr LogField(std::string_view field_key, const T& field_value) noexcept
@@ -132,9 +135,13 @@ class LogMetadata {
   LogMetadata() = default;
   /** @brief Copies the given fields (strings are copied, not referenced). */
   LogMetadata(std::initializer_list<LogField> fields);
+  /** @brief Copies. */
   LogMetadata(const LogMetadata& other);
+  /** @brief Moves. */
   LogMetadata(LogMetadata&& other) noexcept;
+  /** @brief Copies. */
   LogMetadata& operator=(const LogMetadata& other);
+  /** @brief Moves. */
   LogMetadata& operator=(LogMetadata&& other) noexcept;
   ~LogMetadata() = default;
 
@@ -142,7 +149,9 @@ class LogMetadata {
   LogMetadata& set(const LogField& field);
   /** @brief The entries as fields, in insertion order; valid until the next change. */
   std::span<const LogField> fields() const noexcept { return views_; }
+  /** @brief True when there are no entries. */
   bool empty() const noexcept { return entries_.empty(); }
+  /** @brief Number of entries. */
   std::size_t size() const noexcept { return entries_.size(); }
 
  private:
@@ -156,10 +165,15 @@ class LogMetadata {
 /** @brief What a sink receives. Everything is a view, valid only during LogSink::write; a sink
  *  that keeps records must copy them (BreachSink does). Secrets are already redacted. */
 struct LogRecord {
+  /** @brief When the record was made. */
   std::chrono::system_clock::time_point time;
+  /** @brief Its level. */
   LogLevel level = LogLevel::info;
+  /** @brief The event name ("bind_ok", "pdu_sent", ...). */
   std::string_view event;
+  /** @brief The Logger's metadata. */
   std::span<const LogField> metadata;
+  /** @brief The record's own fields, in call order. */
   std::span<const LogField> fields;
 };
 
@@ -196,7 +210,9 @@ void format_log_time(std::chrono::system_clock::time_point time, std::string& ou
  *  optional flush. The factories below cover a FILE*, an std::ostream and a user callback; the
  *  FILE* or stream must outlive every sink using it. */
 struct LogOutput {
+  /** @brief Takes one complete line, ending in '\n'. */
   std::function<void(std::string_view line)> write;
+  /** @brief Flushes; may be empty. */
   std::function<void()> flush;
 
   /** @brief fwrite to `file` (for example stderr); flush() calls fflush. */
@@ -216,6 +232,7 @@ class LineSink : public LogSink {
   void flush() final;
 
  protected:
+  /** @brief Writes formatted lines to `output`. */
   explicit LineSink(LogOutput output);
   /** @brief Appends the formatted line for `record` to `out`. */
   virtual void format(const LogRecord& record, std::string& out) const = 0;
@@ -229,8 +246,11 @@ class LineSink : public LogSink {
 /** @brief JSON lines (see format_json_line), one object per line. Thread-safe. */
 class JsonLinesSink final : public LineSink {
  public:
+  /** @brief Writes to `output`. */
   explicit JsonLinesSink(LogOutput output) : LineSink(std::move(output)) {}
+  /** @brief Writes to `file` (for example stderr), which must outlive the sink. */
   explicit JsonLinesSink(std::FILE* file) : LineSink(LogOutput::file(file)) {}
+  /** @brief Writes to `stream`, which must outlive the sink. */
   explicit JsonLinesSink(std::ostream& stream) : LineSink(LogOutput::stream(stream)) {}
 
  private:
@@ -240,8 +260,11 @@ class JsonLinesSink final : public LineSink {
 /** @brief Human-readable lines (see format_text_line). Thread-safe. */
 class TextSink final : public LineSink {
  public:
+  /** @brief Writes to `output`. */
   explicit TextSink(LogOutput output) : LineSink(std::move(output)) {}
+  /** @brief Writes to `file` (for example stderr), which must outlive the sink. */
   explicit TextSink(std::FILE* file) : LineSink(LogOutput::file(file)) {}
+  /** @brief Writes to `stream`, which must outlive the sink. */
   explicit TextSink(std::ostream& stream) : LineSink(LogOutput::stream(stream)) {}
 
  private:
@@ -258,6 +281,7 @@ class TextSink final : public LineSink {
  *  leading up to each error. Thread-safe. */
 class BreachSink final : public LogSink {
  public:
+  /** @brief Ring size and levels. */
   struct Options {
     /** @brief Records kept; 0 keeps none (then only trigger records pass). Default 1000. */
     std::size_t capacity = 1000;
@@ -269,6 +293,7 @@ class BreachSink final : public LogSink {
 
   /** @brief Throws std::invalid_argument when `target` is null. */
   explicit BreachSink(std::shared_ptr<LogSink> target);
+  /** @brief The same with `options`. @throws std::invalid_argument when `target` is null. */
   BreachSink(std::shared_ptr<LogSink> target, Options options);
 
   void write(const LogRecord& record) override;
@@ -317,9 +342,13 @@ class Logger {
   /** @brief Throws std::invalid_argument when `sink` is null. */
   explicit Logger(std::shared_ptr<LogSink> sink, LogLevel level = LogLevel::info,
                   LogMetadata metadata = {});
+  /** @brief A copy sharing sink and metadata, with the same level. */
   Logger(const Logger& other);
+  /** @brief Copies. */
   Logger& operator=(const Logger& other);
+  /** @brief Moves. */
   Logger(Logger&& other) noexcept;
+  /** @brief Moves. */
   Logger& operator=(Logger&& other) noexcept;
   ~Logger() = default;
 
@@ -327,6 +356,7 @@ class Logger {
   bool enabled(LogLevel level) const noexcept {
     return level >= level_.load(std::memory_order_relaxed) && level < LogLevel::off;
   }
+  /** @brief The threshold (`off` when there is no sink). */
   LogLevel level() const noexcept { return level_.load(std::memory_order_relaxed); }
   /** @brief Changes the threshold; without a sink the level stays `off`. */
   void set_level(LogLevel level) noexcept;
@@ -350,7 +380,9 @@ class Logger {
   /** @brief A copy whose metadata also has `fields` (replacing keys already present). */
   Logger with(std::initializer_list<LogField> fields) const;
 
+  /** @brief The metadata written on every record. */
   const LogMetadata& metadata() const noexcept { return *metadata_; }
+  /** @brief The sink (null for a default-constructed Logger). */
   const std::shared_ptr<LogSink>& sink() const noexcept { return sink_; }
 
  private:
@@ -382,6 +414,7 @@ class Logger {
 template <>
 struct fmt::formatter<aiosmpp::LogLevel> : fmt::formatter<std::string_view> {
   template <class FormatContext>
+  /** @brief Writes the level's name. */
   auto format(aiosmpp::LogLevel level, FormatContext& ctx) const -> decltype(ctx.out()) {
     return fmt::formatter<std::string_view>::format(aiosmpp::to_string(level), ctx);
   }

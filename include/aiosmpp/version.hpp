@@ -5,8 +5,11 @@
 
 #include <string_view>
 
+/** @brief Major version of the headers. */
 #define AIOSMPP_VERSION_MAJOR 0
+/** @brief Minor version of the headers. */
 #define AIOSMPP_VERSION_MINOR 1
+/** @brief Patch version of the headers. */
 #define AIOSMPP_VERSION_PATCH 0
 
 namespace aiosmpp {

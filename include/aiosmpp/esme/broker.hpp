@@ -73,6 +73,7 @@ class SimpleBroker final : public Broker {
 
   /** @brief Messages held now. Thread-safe. */
   std::size_t size() const;
+  /** @brief The most messages held before enqueue() waits and try_enqueue() refuses. */
   std::size_t capacity() const noexcept { return capacity_; }
 
  private:

@@ -29,6 +29,7 @@ std::string_view to_string(BindMode mode) noexcept;
  *  field's name alone. */
 class ConfigError : public std::invalid_argument {
  public:
+  /** @brief `field`: the rejected field's name; `message`: the full sentence (field and limit). */
   ConfigError(std::string field, const std::string& message);
   /** @brief The rejected field ("system_id"). */
   const std::string& field() const noexcept { return field_; }
@@ -44,9 +45,12 @@ struct EsmeConfig {
   std::string system_id;                ///< at most 15 characters, no NUL
   std::string password;                 ///< at most 8 characters, no NUL; never logged
   std::string system_type;              ///< at most 12 characters, no NUL
+  /** @brief TON of address_range (bind's addr_ton). */
   Ton addr_ton = Ton::unknown;
+  /** @brief NPI of address_range (bind's addr_npi). */
   Npi addr_npi = Npi::unknown;
   std::string address_range;  ///< at most 40 characters, no NUL
+  /** @brief Which bind to send (aiosmpplib binds as transceiver too). */
   BindMode bind_mode = BindMode::transceiver;
   /** @brief The application's name for this connection, given to every hook call and written on
    *  every log record; when empty the Esme uses "<system_id>@<host>:<port>". */

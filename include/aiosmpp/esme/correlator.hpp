@@ -59,8 +59,10 @@ class Correlator {
  *  thread-safe (use it from the Esme's executor). */
 class SimpleCorrelator final : public Correlator {
  public:
+  /** @brief The clock the TTL is measured on. */
   using Clock = std::chrono::steady_clock;
 
+  /** @brief TTL, size bound and clock. */
   struct Options {
     /** @brief How long a message_id is remembered; > 0. Default 3 days. */
     Clock::duration delivery_ttl = std::chrono::hours(72);
@@ -80,6 +82,7 @@ class SimpleCorrelator final : public Correlator {
 
   /** @brief The synchronous operations behind the awaitables. */
   void put(std::string smsc_message_id, Tracking tracking);
+  /** @brief As get_delivery(), synchronously. */
   std::optional<Tracking> get(std::string_view smsc_message_id, bool final_state);
 
   /** @brief Entries held (expired ones included until the next put/get). */

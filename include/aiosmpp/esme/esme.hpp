@@ -30,12 +30,20 @@ namespace aiosmpp {
  *  SimpleThrottleHandler, ExponentialBackoff, SimpleSequenceGenerator, a Logger writing JSON
  *  lines to stderr at EsmeConfig::log_level). Shared so one component may serve several Esmes. */
 struct Components {
+  /** @brief Where messages come from; empty: a SimpleBroker (capacity 2500) on the Esme's
+   *  executor. */
   std::shared_ptr<Broker> broker;
+  /** @brief Receipt correlation; empty: a SimpleCorrelator (3 days, in memory). Use a durable
+   *  one to survive restarts. */
   std::shared_ptr<Correlator> correlator;
+  /** @brief Told every outcome; empty: a SimpleHook (logs at TRACE). */
   std::shared_ptr<Hook> hook;
   std::shared_ptr<RateLimiter> rate_limiter;  ///< empty: no rate limit
+  /** @brief Backs off on ESME_RTHROTTLED / ESME_RMSGQFUL; empty: a SimpleThrottleHandler. */
   std::shared_ptr<ThrottleHandler> throttle_handler;
+  /** @brief Reconnection delays; empty: an ExponentialBackoff (1 s doubling to 32 s, jittered). */
   std::shared_ptr<RetryTimer> retry_timer;
+  /** @brief Request sequence numbers; empty: a SimpleSequenceGenerator. */
   std::shared_ptr<SequenceGenerator> sequence_generator;
   /** @brief When set, the Esme logs through a copy of it with its metadata added (its level is
    *  the logger's, not EsmeConfig::log_level). */
@@ -115,7 +123,9 @@ class Esme {
   Broker& broker() noexcept;
   /** @brief The correlator in use. */
   Correlator& correlator() noexcept;
+  /** @brief Where the connection is now. */
   SessionState session_state() const noexcept;
+  /** @brief Counters since construction (read on the Esme's executor). */
   const EsmeStats& stats() const noexcept;
   /** @brief The client_id given to hooks and written on log records. */
   std::string_view client_id() const noexcept;

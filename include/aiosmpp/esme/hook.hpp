@@ -24,9 +24,11 @@ enum class HookInterest : std::uint8_t {
   send_error = 4,
   all = 7,
 };
+/** @brief Combines interests. */
 constexpr HookInterest operator|(HookInterest a, HookInterest b) noexcept {
   return static_cast<HookInterest>(static_cast<std::uint8_t>(a) | static_cast<std::uint8_t>(b));
 }
+/** @brief Whether `mask` includes `bit`. */
 constexpr bool has_interest(HookInterest mask, HookInterest bit) noexcept {
   return (static_cast<std::uint8_t>(mask) & static_cast<std::uint8_t>(bit)) != 0;
 }
@@ -64,10 +66,16 @@ class Hook {
   /** @brief The methods this hook wants called. Default: all. */
   virtual HookInterest interests() const noexcept { return HookInterest::all; }
 
+  /** @brief A request is about to be written: `message` with its tracking, `pdu` its encoded
+   *  bytes. */
   virtual asio::awaitable<void> sending(const Pdu& message, std::span<const std::uint8_t> pdu,
                                         std::string_view client_id) = 0;
+  /** @brief A PDU arrived (see the class description for responses, receipts and reassembled
+   *  messages); `message` is nullptr when `pdu` did not decode. */
   virtual asio::awaitable<void> received(const Pdu* message, std::span<const std::uint8_t> pdu,
                                          std::string_view client_id) = 0;
+  /** @brief `message`, taken from the broker, ended without a response; `error` says whether it
+   *  was invalid, not sent or of unknown outcome. */
   virtual asio::awaitable<void> send_error(const Pdu& message, const SendError& error,
                                            std::string_view client_id) = 0;
 };
@@ -77,13 +85,17 @@ class Hook {
  *  interests() is none when the logger's TRACE is off, so it then costs nothing. */
 class SimpleHook final : public Hook {
  public:
+  /** @brief Logs through `logger` (default: off, so the hook costs nothing). */
   explicit SimpleHook(Logger logger = {}) : logger_(std::move(logger)) {}
 
   HookInterest interests() const noexcept override;
+  /** @brief Logs "hook_sending" at TRACE. */
   asio::awaitable<void> sending(const Pdu& message, std::span<const std::uint8_t> pdu,
                                 std::string_view client_id) override;
+  /** @brief Logs "hook_received" at TRACE. */
   asio::awaitable<void> received(const Pdu* message, std::span<const std::uint8_t> pdu,
                                  std::string_view client_id) override;
+  /** @brief Logs "hook_send_error" at TRACE. */
   asio::awaitable<void> send_error(const Pdu& message, const SendError& error,
                                    std::string_view client_id) override;
 

@@ -22,6 +22,7 @@ namespace aiosmpp {
  *  re-sending risks a duplicate (query_sm with a message_id is not possible without the response;
  *  decide by the message's value: most applications re-send after a delay). */
 struct SendError {
+  /** @brief What is known about the message. */
   enum class Kind : std::uint8_t {
     /** The message could not be encoded (a field over its limit, ...): nothing was sent. The code
      *  is the codec's errc, the detail names the field. */
@@ -34,6 +35,7 @@ struct SendError {
     outcome_unknown,
   };
 
+  /** @brief What is known: invalid, never sent, or sent without an answer. */
   Kind kind = Kind::not_sent;
   std::error_code code;  ///< errc::response_timeout, errc::connection_closed, an asio error, ...
   std::string detail;    ///< a sentence for logs
@@ -57,6 +59,7 @@ constexpr std::string_view to_string(SendError::Kind kind) noexcept {
 /** @brief Prints "outcome_unknown: response timeout (detail)". */
 template <>
 struct fmt::formatter<aiosmpp::SendError> : fmt::formatter<std::string_view> {
+  /** @brief Writes kind, code message and detail. */
   auto format(const aiosmpp::SendError& e, fmt::format_context& ctx) const -> decltype(ctx.out()) {
     if (e.detail.empty()) {
       return fmt::format_to(ctx.out(), "{}: {}", aiosmpp::to_string(e.kind), e.code.message());

@@ -27,6 +27,7 @@ namespace aiosmpp {
  *  @ref defer from try_acquire() and overrides limit(). */
 class RateLimiter {
  public:
+  /** @brief The clock of the times passed in. */
   using Clock = std::chrono::steady_clock;
 
   /** @brief Returned by try_acquire() to say "not decided here: call limit()". */
@@ -73,7 +74,9 @@ class TokenBucketRateLimiter final : public RateLimiter {
 
   Clock::duration try_acquire(std::size_t n, Clock::time_point now) override;
 
+  /** @brief Messages per second. */
   double send_rate() const noexcept { return send_rate_; }
+  /** @brief Bucket size in messages. */
   double burst() const noexcept { return burst_; }
   /** @brief Tokens available at `now` (negative while in debt); does not take any. */
   double tokens(Clock::time_point now) const;

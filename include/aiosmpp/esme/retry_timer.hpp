@@ -19,6 +19,7 @@ namespace aiosmpp {
  *  executor only; implementations need not be thread-safe. */
 class RetryTimer {
  public:
+  /** @brief The clock delays are measured on. */
   using Clock = std::chrono::steady_clock;
 
   virtual ~RetryTimer() = default;
@@ -52,6 +53,7 @@ class RetryTimer {
  *  lock-step. Not thread-safe. */
 class ExponentialBackoff final : public RetryTimer {
  public:
+  /** @brief Delays, growth and jitter. */
   struct Options {
     /** @brief First non-zero delay; > 0. Default 1 s. */
     Clock::duration min_delay = std::chrono::seconds(1);

@@ -56,7 +56,9 @@ class SimpleSequenceGenerator final : public SequenceGenerator {
    *  @throws std::invalid_argument unless min <= value <= max. */
   void restart_at(std::uint32_t value);
 
+  /** @brief The first number after a wrap. */
   std::uint32_t min() const noexcept { return min_; }
+  /** @brief The last number before a wrap. */
   std::uint32_t max() const noexcept { return max_; }
 
  private:

@@ -26,6 +26,7 @@ namespace aiosmpp {
  * wait_until_allowed(). All calls come from the ESME's executor. */
 class ThrottleHandler {
  public:
+  /** @brief The clock of the times passed in. */
   using Clock = std::chrono::steady_clock;
 
   /** @brief The statuses that count as throttling: ESME_RTHROTTLED (0x58) and ESME_RMSGQFUL (0x14),
@@ -76,6 +77,7 @@ class ThrottleHandler {
  *  Thread-safe (a mutex). */
 class SimpleThrottleHandler final : public ThrottleHandler {
  public:
+  /** @brief Sampling and denial thresholds. */
   struct Options {
     /** @brief Window over which the percentage is computed; > 0. Default 180 s. */
     Clock::duration sampling_period = std::chrono::seconds(180);
@@ -102,6 +104,7 @@ class SimpleThrottleHandler final : public ThrottleHandler {
   /** @brief Percentage of throttling responses in the current period, rounded to two decimals;
    *  0 while fewer than `sample_size` responses were counted. */
   double percent_throttled() const;
+  /** @brief The options in use. */
   const Options& options() const noexcept { return options_; }
 
  private:

@@ -63,9 +63,13 @@ struct DecodeOptions {
 
 /** @brief The four header fields, read without validation. */
 struct RawHeader {
+  /** @brief Total PDU size in octets, header included. */
   std::uint32_t command_length = 0;
+  /** @brief The command, possibly one 3.4 does not define. */
   CommandId command_id = CommandId::generic_nack;
+  /** @brief The status (0 in requests). */
   CommandStatus command_status = CommandStatus::ok;
+  /** @brief The sequence number that pairs a response with its request. */
   std::uint32_t sequence_number = 0;
 };
 
@@ -92,9 +96,11 @@ AIOSMPP_PDU_LIST(AIOSMPP_DECLARE_CODEC)
 
 /** @brief Appends the encoding of whichever PDU `pdu` holds. */
 Result<void> encode(const Pdu& pdu, std::vector<std::uint8_t>& out);
+/** @brief The same for a view. */
 Result<void> encode(const PduView& pdu, std::vector<std::uint8_t>& out);
 /** @brief The validated size of `pdu`'s encoding (command_length). */
 Result<std::size_t> encoded_size(const Pdu& pdu);
+/** @brief The same for a view. */
 Result<std::size_t> encoded_size(const PduView& pdu);
 
 /** @brief Copies a view into owning storage (tracking and text empty). */

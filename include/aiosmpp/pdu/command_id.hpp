@@ -67,6 +67,7 @@ constexpr CommandId response_id(CommandId id) noexcept {
 /** @brief Prints "submit_sm", or "0x00000111" for an id 3.4 does not define. */
 template <>
 struct fmt::formatter<aiosmpp::CommandId> : fmt::formatter<std::string_view> {
+  /** @brief Writes the formatted value to the context (see the specialisation). */
   auto format(aiosmpp::CommandId id, fmt::format_context& ctx) const -> decltype(ctx.out()) {
     if (aiosmpp::is_known(id)) return fmt::format_to(ctx.out(), "{}", aiosmpp::command_name(id));
     return fmt::format_to(ctx.out(), "0x{:08x}", static_cast<std::uint32_t>(id));

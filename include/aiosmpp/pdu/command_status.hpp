@@ -110,6 +110,7 @@ struct std::is_error_code_enum<aiosmpp::CommandStatus> : std::true_type {};
 /** @brief Prints `ESME_RTHROTTLED (0x58: throttling error)`. */
 template <>
 struct fmt::formatter<aiosmpp::CommandStatus> : fmt::formatter<std::string_view> {
+  /** @brief Writes the formatted value to the context (see the specialisation). */
   auto format(aiosmpp::CommandStatus s, fmt::format_context& ctx) const -> decltype(ctx.out()) {
     return fmt::format_to(ctx.out(), "{} (0x{:x}: {})", aiosmpp::status_name(s),
                           static_cast<std::uint32_t>(s), aiosmpp::status_description(s));

@@ -79,9 +79,11 @@ inline constexpr std::uint8_t esm_class_mode_mask = 0x03;
 /** @brief Mask of the esm_class message-type bits. */
 inline constexpr std::uint8_t esm_class_type_mask = 0x3C;
 
+/** @brief Combines esm_class bits. */
 constexpr EsmClass operator|(EsmClass a, EsmClass b) noexcept {
   return static_cast<EsmClass>(static_cast<std::uint8_t>(a) | static_cast<std::uint8_t>(b));
 }
+/** @brief The esm_class bits set in both. */
 constexpr EsmClass operator&(EsmClass a, EsmClass b) noexcept {
   return static_cast<EsmClass>(static_cast<std::uint8_t>(a) & static_cast<std::uint8_t>(b));
 }
@@ -113,10 +115,12 @@ enum class RegisteredDelivery : std::uint8_t {
  *  with ESME_RINVREGDLVFLG. */
 inline constexpr std::uint8_t registered_delivery_mask = 0x1F;
 
+/** @brief Combines registered_delivery bits. */
 constexpr RegisteredDelivery operator|(RegisteredDelivery a, RegisteredDelivery b) noexcept {
   return static_cast<RegisteredDelivery>(static_cast<std::uint8_t>(a) |
                                          static_cast<std::uint8_t>(b));
 }
+/** @brief The registered_delivery bits set in both. */
 constexpr RegisteredDelivery operator&(RegisteredDelivery a, RegisteredDelivery b) noexcept {
   return static_cast<RegisteredDelivery>(static_cast<std::uint8_t>(a) &
                                          static_cast<std::uint8_t>(b));
@@ -155,10 +159,15 @@ enum class DestFlag : std::uint8_t {
 
 /** @brief Names for logs ("international"); "reserved" for a value the spec does not define. */
 std::string_view to_string(Ton v) noexcept;
+/** @brief The NPI's name ("isdn"), or "reserved". */
 std::string_view to_string(Npi v) noexcept;
+/** @brief The data_coding's name ("ucs2"), or "reserved". */
 std::string_view to_string(DataCoding v) noexcept;
+/** @brief The message state's name ("delivered"), or "reserved". */
 std::string_view to_string(MessageState v) noexcept;
+/** @brief The interface version's name ("smpp_3_4"), or "reserved". */
 std::string_view to_string(InterfaceVersion v) noexcept;
+/** @brief The dest_flag's name ("sme_address"), or "reserved". */
 std::string_view to_string(DestFlag v) noexcept;
 /** @brief Bit names joined by '|' ("store_and_forward_mode|delivery_receipt|udhi"). */
 std::string to_string(EsmClass v);

@@ -65,6 +65,7 @@ class Framer {
   std::size_t buffered() const noexcept { return end_ - begin_; }
   /** @brief Current buffer allocation, for tests and metrics. */
   std::size_t capacity() const noexcept { return buf_.size(); }
+  /** @brief The largest command_length accepted, in octets. */
   std::size_t max_pdu_size() const noexcept { return max_pdu_size_; }
   /** @brief Drops all buffered bytes and any error (for a new connection). */
   void reset() noexcept;

@@ -34,10 +34,17 @@ enum class ErrorMode : std::uint8_t { strict, replace };
 
 /** @brief Text the application wants sent, with how to encode it and how to send it when long. */
 struct MessageText {
+  /** @brief The text, UTF-8 (invalid UTF-8 is an error when rendering). */
   std::string utf8;
+  /** @brief How to encode it; `automatic` lets the library choose
+   *  (EsmeConfig::default_encoding). */
   TextEncoding encoding = TextEncoding::automatic;
+  /** @brief The data_coding of the registered codec to use when encoding is `custom`. */
   std::uint8_t custom_data_coding = 0;
+  /** @brief How to send a text that does not fit one short_message (254 octets). */
   LongMessageMode long_message = LongMessageMode::message_payload;
+  /** @brief What to do with characters the encoding cannot hold: fail (naming the character and
+   *  its position) or write `?`. */
   ErrorMode errors = ErrorMode::strict;
 
   friend bool operator==(const MessageText&, const MessageText&) = default;

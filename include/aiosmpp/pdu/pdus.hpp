@@ -48,8 +48,8 @@ struct PduHeader {
 /** @brief The application's handle on a message, never encoded; the ESME copies it onto the
  *  responses and receipts that correlate. */
 struct Tracking {
-  std::string log_id;
-  std::string extra_data;
+  std::string log_id;      ///< the application's identifier for the message (aiosmpplib's log_id)
+  std::string extra_data;  ///< any string the application wants back with the outcome
 
   friend bool operator==(const Tracking&, const Tracking&) = default;
 };
@@ -85,22 +85,24 @@ inline std::optional<std::string_view> scan_c_string(std::span<const std::uint8_
  *  distribution list name (dest_flag 2). The member the flag does not select must stay empty. */
 template <class Str>
 struct BasicSubmitMultiDest {
-  DestFlag dest_flag = DestFlag::sme_address;
+  DestFlag dest_flag = DestFlag::sme_address;  ///< which of address and dl_name is used
   BasicPhoneNumber<Str> address;  ///< dest_addr_ton, dest_addr_npi, destination_addr (C 21)
   Str dl_name{};                  ///< C 21
 
   friend bool operator==(const BasicSubmitMultiDest&, const BasicSubmitMultiDest&) = default;
 };
+/** @brief One submit_multi destination (owning). */
 using SubmitMultiDest = BasicSubmitMultiDest<std::string>;
 
 /** @brief One failed destination in a submit_multi_resp (§3.8). */
 template <class Str>
 struct BasicUnsuccessSme {
   BasicPhoneNumber<Str> address;  ///< dest_addr_ton, dest_addr_npi, destination_addr (C 21)
-  CommandStatus error_status_code = CommandStatus::ok;
+  CommandStatus error_status_code = CommandStatus::ok;  ///< why this destination failed
 
   friend bool operator==(const BasicUnsuccessSme&, const BasicUnsuccessSme&) = default;
 };
+/** @brief One failed submit_multi destination (owning). */
 using UnsuccessSme = BasicUnsuccessSme<std::string>;
 
 namespace detail {
@@ -271,10 +273,14 @@ using UnsuccessList =
  *  cancel_sm_resp, replace_sm_resp. */
 template <CommandId Id, class Str>
 struct BasicHeaderOnly {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
   static constexpr CommandId command_id = Id;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
   [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
 
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
   template <class V, class... S>
   static void fields(V&, S&...) {}
   friend bool operator==(const BasicHeaderOnly&, const BasicHeaderOnly&) = default;
@@ -283,16 +289,30 @@ struct BasicHeaderOnly {
 /** @brief bind_transmitter, bind_receiver, bind_transceiver (§3.1). */
 template <CommandId Id, class Str, class TlvSeq>
 struct BasicBind {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
   static constexpr CommandId command_id = Id;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
   [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
+  /** @brief Identifies the ESME or the SMSC (C 16). */
   Str system_id{};
+  /** @brief The ESME's password (C 9); never logged. */
   Str password{};
+  /** @brief The kind of ESME (C 13); often empty. */
   Str system_type{};
+  /** @brief 0x34: SMPP 3.4. */
   InterfaceVersion interface_version = InterfaceVersion::smpp_3_4;
   BasicPhoneNumber<Str> address_range;  ///< addr_ton, addr_npi, address_range (C 41)
+  /** @brief Optional parameters (§5) in wire order; unknown tags kept. */
   TlvSeq tlvs{};
+  ///@}
 
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v.c_string("system_id", 16, CommandStatus::invalid_system_id, s.system_id...);
@@ -310,13 +330,24 @@ struct BasicBind {
  *  requires system_id and tlvs to be empty. */
 template <CommandId Id, class Str, class TlvSeq>
 struct BasicBindResp {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
   static constexpr CommandId command_id = Id;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
   [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
+  /** @brief False: header only (3.4's error form); the decoder sets it. */
   bool has_body = true;
+  /** @brief Identifies the ESME or the SMSC (C 16). */
   Str system_id{};
   TlvSeq tlvs{};  ///< sc_interface_version
+  ///@}
 
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v.optional_body(s.has_body...);
@@ -329,13 +360,25 @@ struct BasicBindResp {
 /** @brief outbind (§3.3). */
 template <class Str, class TlvSeq>
 struct BasicOutbind {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
   static constexpr CommandId command_id = CommandId::outbind;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
   [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
+  /** @brief Identifies the ESME or the SMSC (C 16). */
   Str system_id{};
+  /** @brief The ESME's password (C 9); never logged. */
   Str password{};
+  /** @brief Optional parameters (§5) in wire order; unknown tags kept. */
   TlvSeq tlvs{};
+  ///@}
 
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v.c_string("system_id", 16, CommandStatus::invalid_system_id, s.system_id...);
@@ -352,26 +395,45 @@ struct BasicOutbind {
  *  receipt_always for submit_sm (as aiosmpplib's SubmitSm) and none for deliver_sm. */
 template <CommandId Id, class Str, class TlvSeq>
 struct BasicSm {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
   static constexpr CommandId command_id = Id;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
   [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
+  /** @brief SMS application service (C 6); empty: the SMSC default. */
   Str service_type{};
   BasicPhoneNumber<Str> source;       ///< source_addr_ton, source_addr_npi, source_addr (C 21)
   BasicPhoneNumber<Str> destination;  ///< dest_addr_ton, dest_addr_npi, destination_addr (C 21)
+  /** @brief Messaging mode, message type (receipt, ...), UDHI. */
   EsmClass esm_class = EsmClass::default_mode;
+  /** @brief GSM TP-Protocol-Identifier; normally 0. */
   std::uint8_t protocol_id = 0;
   std::uint8_t priority_flag = 0;  ///< 0-3
   Str schedule_delivery_time{};    ///< empty or 16 characters (§7)
   Str validity_period{};           ///< empty or 16 characters (§7)
+  /** @brief Which delivery receipts and acknowledgements are asked for. */
   RegisteredDelivery registered_delivery =
       Id == CommandId::submit_sm ? RegisteredDelivery::receipt_always : RegisteredDelivery::none;
   std::uint8_t replace_if_present_flag = 0;  ///< 0 or 1
+  /** @brief The wire byte: how the user data is encoded. */
   DataCoding data_coding = DataCoding::smsc_default;
+  /** @brief One of the SMSC's canned messages; 0 for none. */
   std::uint8_t sm_default_msg_id = 0;
   Str short_message{};  ///< octets; sm_length on the wire
+  /** @brief Optional parameters (§5) in wire order; unknown tags kept. */
   TlvSeq tlvs{};
+  /** @brief UTF-8 text to send instead of short_message (owning types only): the message layer
+   *  (text::render, which the Esme applies) sets data_coding and the user data from it; the codec
+   *  never reads it. */
   [[no_unique_address]] detail::OwningOnly<Str, std::optional<MessageText>> text{};
+  ///@}
 
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v.c_string("service_type", 6, CommandStatus::invalid_service_type, s.service_type...);
@@ -399,13 +461,25 @@ struct BasicSm {
  *  SMSCs send a NULL message_id, which is has_body = true with an empty message_id). */
 template <CommandId Id, class Str, class TlvSeq>
 struct BasicMessageIdResp {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
   static constexpr CommandId command_id = Id;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
   [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
+  /** @brief False: header only (3.4's error form); the decoder sets it. */
   bool has_body = true;
+  /** @brief The SMSC's identifier of the message (C 65). */
   Str message_id{};
+  /** @brief Optional parameters (§5) in wire order; unknown tags kept. */
   TlvSeq tlvs{};
+  ///@}
 
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v.optional_body(s.has_body...);
@@ -418,25 +492,50 @@ struct BasicMessageIdResp {
 /** @brief submit_multi (§3.7): 1-254 destinations. */
 template <class Str, class TlvSeq>
 struct BasicSubmitMulti {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
   static constexpr CommandId command_id = CommandId::submit_multi;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
   [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
+  /** @brief SMS application service (C 6); empty: the SMSC default. */
   Str service_type{};
+  /** @brief Source_addr_ton, source_addr_npi, source_addr (C 21). */
   BasicPhoneNumber<Str> source;
   detail::DestList<Str> dest_addresses{};  ///< number_of_dests is implied
+  /** @brief Messaging mode, message type (receipt, ...), UDHI. */
   EsmClass esm_class = EsmClass::default_mode;
+  /** @brief GSM TP-Protocol-Identifier; normally 0. */
   std::uint8_t protocol_id = 0;
+  /** @brief 0 (lowest) to 3. */
   std::uint8_t priority_flag = 0;
+  /** @brief Empty (now) or 16 characters, absolute or relative (§7). */
   Str schedule_delivery_time{};
+  /** @brief Empty (SMSC default) or 16 characters, absolute or relative (§7). */
   Str validity_period{};
+  /** @brief Which delivery receipts and acknowledgements are asked for. */
   RegisteredDelivery registered_delivery = RegisteredDelivery::receipt_always;
+  /** @brief 1: replace a pending message from the same source. */
   std::uint8_t replace_if_present_flag = 0;
+  /** @brief The wire byte: how the user data is encoded. */
   DataCoding data_coding = DataCoding::smsc_default;
+  /** @brief One of the SMSC's canned messages; 0 for none. */
   std::uint8_t sm_default_msg_id = 0;
+  /** @brief User data, at most 254 octets; empty when message_payload is used. */
   Str short_message{};
+  /** @brief Optional parameters (§5) in wire order; unknown tags kept. */
   TlvSeq tlvs{};
+  /** @brief UTF-8 text to send instead of short_message (owning types only): the message layer
+   *  (text::render, which the Esme applies) sets data_coding and the user data from it; the codec
+   *  never reads it. */
   [[no_unique_address]] detail::OwningOnly<Str, std::optional<MessageText>> text{};
+  ///@}
 
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v.c_string("service_type", 6, CommandStatus::invalid_service_type, s.service_type...);
@@ -462,14 +561,26 @@ struct BasicSubmitMulti {
 /** @brief submit_multi_resp (§3.8): message_id and the destinations that failed (0-255). */
 template <class Str, class TlvSeq>
 struct BasicSubmitMultiResp {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
   static constexpr CommandId command_id = CommandId::submit_multi_resp;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
   [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
+  /** @brief False: header only (3.4's error form); the decoder sets it. */
   bool has_body = true;
+  /** @brief The SMSC's identifier of the message (C 65). */
   Str message_id{};
   detail::UnsuccessList<Str> unsuccess_smes{};  ///< no_unsuccess is implied
+  /** @brief Optional parameters (§5) in wire order; unknown tags kept. */
   TlvSeq tlvs{};
+  ///@}
 
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v.optional_body(s.has_body...);
@@ -483,18 +594,35 @@ struct BasicSubmitMultiResp {
 /** @brief data_sm (§3.11): addresses up to 64 characters; user data in message_payload. */
 template <class Str, class TlvSeq>
 struct BasicDataSm {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
   static constexpr CommandId command_id = CommandId::data_sm;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
   [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
+  /** @brief SMS application service (C 6); empty: the SMSC default. */
   Str service_type{};
   BasicPhoneNumber<Str> source;       ///< C 65
   BasicPhoneNumber<Str> destination;  ///< C 65
+  /** @brief Messaging mode, message type (receipt, ...), UDHI. */
   EsmClass esm_class = EsmClass::default_mode;
+  /** @brief Which delivery receipts and acknowledgements are asked for. */
   RegisteredDelivery registered_delivery = RegisteredDelivery::none;
+  /** @brief The wire byte: how the user data is encoded. */
   DataCoding data_coding = DataCoding::smsc_default;
+  /** @brief Optional parameters (§5) in wire order; unknown tags kept. */
   TlvSeq tlvs{};
+  /** @brief UTF-8 text to send instead of short_message (owning types only): the message layer
+   *  (text::render, which the Esme applies) sets data_coding and the user data from it; the codec
+   *  never reads it. */
   [[no_unique_address]] detail::OwningOnly<Str, std::optional<MessageText>> text{};
+  ///@}
 
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v.c_string("service_type", 6, CommandStatus::invalid_service_type, s.service_type...);
@@ -512,13 +640,25 @@ struct BasicDataSm {
 /** @brief query_sm (§3.13). */
 template <class Str, class TlvSeq>
 struct BasicQuerySm {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
   static constexpr CommandId command_id = CommandId::query_sm;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
   [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
+  /** @brief The SMSC's identifier of the message (C 65). */
   Str message_id{};
+  /** @brief Source_addr_ton, source_addr_npi, source_addr (C 21). */
   BasicPhoneNumber<Str> source;
+  /** @brief Optional parameters (§5) in wire order; unknown tags kept. */
   TlvSeq tlvs{};
+  ///@}
 
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v.c_string("message_id", 65, CommandStatus::invalid_message_id, s.message_id...);
@@ -531,16 +671,30 @@ struct BasicQuerySm {
 /** @brief query_sm_resp (§3.13). */
 template <class Str, class TlvSeq>
 struct BasicQuerySmResp {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
   static constexpr CommandId command_id = CommandId::query_sm_resp;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
   [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
+  /** @brief False: header only (3.4's error form); the decoder sets it. */
   bool has_body = true;
+  /** @brief The SMSC's identifier of the message (C 65). */
   Str message_id{};
   Str final_date{};  ///< empty or 16 characters (§7)
+  /** @brief The message's state (§5.2.28). */
   MessageState message_state = MessageState::enroute;
+  /** @brief Network error of a failed delivery; 0 when none. */
   std::uint8_t error_code = 0;
+  /** @brief Optional parameters (§5) in wire order; unknown tags kept. */
   TlvSeq tlvs{};
+  ///@}
 
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v.optional_body(s.has_body...);
@@ -556,15 +710,29 @@ struct BasicQuerySmResp {
 /** @brief cancel_sm (§3.14). */
 template <class Str, class TlvSeq>
 struct BasicCancelSm {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
   static constexpr CommandId command_id = CommandId::cancel_sm;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
   [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
+  /** @brief SMS application service (C 6); empty: the SMSC default. */
   Str service_type{};
+  /** @brief The SMSC's identifier of the message (C 65). */
   Str message_id{};
+  /** @brief Source_addr_ton, source_addr_npi, source_addr (C 21). */
   BasicPhoneNumber<Str> source;
+  /** @brief Dest_addr_ton, dest_addr_npi, destination_addr (C 21). */
   BasicPhoneNumber<Str> destination;
+  /** @brief Optional parameters (§5) in wire order; unknown tags kept. */
   TlvSeq tlvs{};
+  ///@}
 
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v.c_string("service_type", 6, CommandStatus::invalid_service_type, s.service_type...);
@@ -579,19 +747,39 @@ struct BasicCancelSm {
 /** @brief replace_sm (§3.15): no service_type, esm_class or data_coding. */
 template <class Str, class TlvSeq>
 struct BasicReplaceSm {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
   static constexpr CommandId command_id = CommandId::replace_sm;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
   [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
+  /** @brief The SMSC's identifier of the message (C 65). */
   Str message_id{};
+  /** @brief Source_addr_ton, source_addr_npi, source_addr (C 21). */
   BasicPhoneNumber<Str> source;
+  /** @brief Empty (now) or 16 characters, absolute or relative (§7). */
   Str schedule_delivery_time{};
+  /** @brief Empty (SMSC default) or 16 characters, absolute or relative (§7). */
   Str validity_period{};
+  /** @brief Which delivery receipts and acknowledgements are asked for. */
   RegisteredDelivery registered_delivery = RegisteredDelivery::none;
+  /** @brief One of the SMSC's canned messages; 0 for none. */
   std::uint8_t sm_default_msg_id = 0;
+  /** @brief User data, at most 254 octets; empty when message_payload is used. */
   Str short_message{};
+  /** @brief Optional parameters (§5) in wire order; unknown tags kept. */
   TlvSeq tlvs{};
+  /** @brief UTF-8 text to send instead of short_message (owning types only): the message layer
+   *  (text::render, which the Esme applies) sets data_coding and the user data from it; the codec
+   *  never reads it. */
   [[no_unique_address]] detail::OwningOnly<Str, std::optional<MessageText>> text{};
+  ///@}
 
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v.c_string("message_id", 65, CommandStatus::invalid_message_id, s.message_id...);
@@ -610,13 +798,22 @@ struct BasicReplaceSm {
 /** @brief alert_notification (§3.16). */
 template <class Str, class TlvSeq>
 struct BasicAlertNotification {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
   static constexpr CommandId command_id = CommandId::alert_notification;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
   [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
   BasicPhoneNumber<Str> source;     ///< C 65
   BasicPhoneNumber<Str> esme_addr;  ///< C 65
   TlvSeq tlvs{};                    ///< ms_availability_status
+  ///@}
 
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
   template <class V, class... S>
   static void fields(V& v, S&... s) {
     v.address("source_addr", 65, CommandStatus::invalid_source_address, s.source...);
@@ -626,13 +823,16 @@ struct BasicAlertNotification {
   friend bool operator==(const BasicAlertNotification&, const BasicAlertNotification&) = default;
 };
 
-// Contract-friendly template names.
+/** @brief submit_sm's template by name (SubmitSm and SubmitSmView instantiate it). */
 template <class Str, class TlvSeq>
 using BasicSubmitSm = BasicSm<CommandId::submit_sm, Str, TlvSeq>;
+/** @brief deliver_sm's template by name (DeliverSm and DeliverSmView instantiate it). */
 template <class Str, class TlvSeq>
 using BasicDeliverSm = BasicSm<CommandId::deliver_sm, Str, TlvSeq>;
 
-// X(Owning, View, owning instantiation, view instantiation)
+/** @brief Calls `X(Owning, View, (owning instantiation), (view instantiation))` once per SMPP 3.4
+ *  PDU, in Pdu's order: an X-macro for code that must cover every PDU type (the codec and the JSON
+ *  layer declare their overloads with it). */
 #define AIOSMPP_PDU_LIST(X)                                                                       \
   X(BindTransmitter, BindTransmitterView,                                                         \
     (BasicBind<CommandId::bind_transmitter, std::string, Tlvs>),                                  \
@@ -733,6 +933,7 @@ template <class... Ts>
 PduHeader& header_of(std::variant<Ts...>& pdu) noexcept {
   return std::visit([](auto& p) -> PduHeader& { return p.header; }, pdu);
 }
+/** @brief The header of the PDU held (read only). */
 template <class... Ts>
 const PduHeader& header_of(const std::variant<Ts...>& pdu) noexcept {
   return std::visit([](const auto& p) -> const PduHeader& { return p.header; }, pdu);

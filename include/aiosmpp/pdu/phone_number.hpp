@@ -17,8 +17,11 @@ namespace aiosmpp {
  *  std::string_view (a view into a receive buffer). */
 template <class Str>
 struct BasicPhoneNumber {
+  /** @brief The address digits or alphanumeric sender id (C 21 in most PDUs, C 65 in data_sm). */
   Str number{};
+  /** @brief Type of number (international, national, alphanumeric, ...). */
   Ton ton = Ton::unknown;
+  /** @brief Numbering plan (isdn for E.164 MSISDNs, ...). */
   Npi npi = Npi::unknown;
 
   BasicPhoneNumber() = default;
@@ -27,6 +30,7 @@ struct BasicPhoneNumber {
    *  sender id. */
   BasicPhoneNumber(Str number_, Ton ton_ = Ton::unknown, Npi npi_ = Npi::unknown)  // NOLINT
       : number(std::move(number_)), ton(ton_), npi(npi_) {}
+  /** @brief The same from a C string, so `PhoneNumber("254722111111")` works. */
   BasicPhoneNumber(const char* number_, Ton ton_ = Ton::unknown,  // NOLINT
                    Npi npi_ = Npi::unknown)
       : number(number_), ton(ton_), npi(npi_) {}
@@ -34,7 +38,9 @@ struct BasicPhoneNumber {
   friend bool operator==(const BasicPhoneNumber&, const BasicPhoneNumber&) = default;
 };
 
+/** @brief An address that owns its number. */
 using PhoneNumber = BasicPhoneNumber<std::string>;
+/** @brief An address pointing into a receive buffer. */
 using PhoneNumberView = BasicPhoneNumber<std::string_view>;
 
 /** @brief Checks `number` against a C-octet-string field of `field_size` octets (the size

@@ -51,15 +51,23 @@ enum class CodecProblem : std::uint8_t {
  *
  *  `field` points at a string literal (or is empty for header problems); copying is cheap. */
 struct CodecError {
+  /** @brief The library error (errc::malformed_pdu, errc::invalid_field, ...). */
   errc error = errc::malformed_pdu;
+  /** @brief The command_status the peer must be answered with (decode) or the one that describes
+   *  the field (encode). */
   CommandStatus status = CommandStatus::unknown_error;
+  /** @brief What exactly was wrong. */
   CodecProblem problem = CodecProblem::truncated;
   CommandId command_id = CommandId::generic_nack;  ///< as read or as encoded
   bool sequence_known = false;                     ///< false when the header was unreadable
+  /** @brief The PDU's sequence_number, when sequence_known. */
   std::uint32_t sequence_number = 0;
   std::uint16_t tag = 0;  ///< the TLV tag for tlv_* problems
+  /** @brief The spec name of the field ("destination_addr"), or empty for header problems. */
   std::string_view field;
+  /** @brief The size found, in octets (or the value found, for range problems). */
   std::size_t size = 0;
+  /** @brief The limit it broke, in the same unit as size. */
   std::size_t limit = 0;
 
   /** @brief The library error code (errc category). */
@@ -75,32 +83,45 @@ struct CodecError {
 template <class T>
 class [[nodiscard]] Result {
  public:
+  /** @brief A success holding `value` (implicit, so a function can `return value;`). */
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  Result(CodecError error) : v_(std::in_place_index<1>, error) {}    // NOLINT
+  /** @brief A failure (implicit, so a function can `return error;`). */
+  Result(CodecError error) : v_(std::in_place_index<1>, error) {}  // NOLINT
   /** @brief Constructs the value in place. */
   template <class... Args>
   explicit Result(std::in_place_t, Args&&... args)
       : v_(std::in_place_index<0>, std::forward<Args>(args)...) {}
 
+  /** @brief True on success. */
   bool has_value() const noexcept { return v_.index() == 0; }
+  /** @brief has_value(). */
   explicit operator bool() const noexcept { return has_value(); }
 
+  /** @brief The value. @throws SmppError (command and status of the error) when this holds an
+   *  error. */
   T& value() & {
     check();
     return *std::get_if<0>(&v_);
   }
+  /** @brief The value. @throws SmppError when this holds an error. */
   const T& value() const& {
     check();
     return *std::get_if<0>(&v_);
   }
+  /** @brief The value, moved out. @throws SmppError when this holds an error. */
   T&& value() && {
     check();
     return std::move(*std::get_if<0>(&v_));
   }
+  /** @brief value(). */
   T& operator*() & { return value(); }
+  /** @brief value(). */
   const T& operator*() const& { return value(); }
+  /** @brief value(), moved out. */
   T&& operator*() && { return std::move(*this).value(); }
+  /** @brief &value(). */
   T* operator->() { return &value(); }
+  /** @brief &value(). */
   const T* operator->() const { return &value(); }
 
   /** @brief The error; only meaningful when !has_value(). */
@@ -121,13 +142,19 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
+  /** @brief A failure (implicit, so a function can `return error;`); a default-constructed
+   *  Result is a success. */
   Result(CodecError error) : error_(error), failed_(true) {}  // NOLINT: implicit by design
 
+  /** @brief True on success. */
   bool has_value() const noexcept { return !failed_; }
+  /** @brief has_value(). */
   explicit operator bool() const noexcept { return !failed_; }
+  /** @brief Does nothing on success. @throws SmppError when this holds an error. */
   void value() const {
     if (failed_) throw SmppError(error_.command_id, error_.status, error_.message());
   }
+  /** @brief The error; only meaningful when !has_value(). */
   const CodecError& error() const noexcept { return error_; }
 
  private:
@@ -140,6 +167,7 @@ class [[nodiscard]] Result<void> {
 /** @brief Prints the message, the command_status and the sequence number when known. */
 template <>
 struct fmt::formatter<aiosmpp::CodecError> : fmt::formatter<std::string_view> {
+  /** @brief Writes the formatted value to the context (see the specialisation). */
   auto format(const aiosmpp::CodecError& e, fmt::format_context& ctx) const -> decltype(ctx.out()) {
     if (e.sequence_known) {
       return fmt::format_to(ctx.out(), "{} [{}, sequence_number {}]", e.message(), e.status,

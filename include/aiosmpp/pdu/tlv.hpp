@@ -34,17 +34,23 @@ enum class Kind : std::uint8_t {
 
 /** @brief What the codec knows about a 3.4 TLV. */
 struct Info {
+  /** @brief The tag. */
   std::uint16_t tag;
+  /** @brief The spec name ("sar_msg_ref_num"). */
   std::string_view name;
+  /** @brief How the value is typed. */
   Kind kind;
+  /** @brief Shortest valid value, in octets. */
   std::uint16_t min_length;
+  /** @brief Longest valid value, in octets. */
   std::uint16_t max_length;
   std::uint8_t index;  ///< 0..43, the bit in the allow-list masks
 };
 
-// X(Type, name, tag, kind, min_length, max_length, value_type); value_type is the integer type for
-// Kind::integer and unused otherwise. Lengths follow reference §5.2 and §11 (source_telematics_id
-// 1 octet, 2 accepted; alert_on_message_delivery 0, 1 accepted).
+/** @brief Calls X(Type, name, tag, kind, min_length, max_length, value_type) once per SMPP 3.4
+ *  TLV; value_type is the integer type for Kind::integer and unused otherwise. Lengths follow
+ *  reference §5.2 and §11 (source_telematics_id 1 octet, 2 accepted; alert_on_message_delivery 0,
+ *  1 accepted). */
 #define AIOSMPP_TLV_LIST(X)                                                                \
   X(DestAddrSubunit, dest_addr_subunit, 0x0005, integer, 1, 1, std::uint8_t)               \
   X(DestNetworkType, dest_network_type, 0x0006, integer, 1, 1, std::uint8_t)               \
@@ -143,7 +149,9 @@ concept Definition = requires {
 
 /** @brief One TLV as stored: tag and raw value octets (length is value.size()). */
 struct Tlv {
+  /** @brief The tag (any 16-bit value; unknown tags are kept). */
   std::uint16_t tag = 0;
+  /** @brief The value octets. */
   std::vector<std::uint8_t> value;
 
   friend bool operator==(const Tlv&, const Tlv&) = default;
@@ -151,7 +159,9 @@ struct Tlv {
 
 /** @brief One TLV inside a receive buffer. */
 struct TlvView {
+  /** @brief The tag. */
   std::uint16_t tag = 0;
+  /** @brief The value octets, in the receive buffer. */
   std::span<const std::uint8_t> value;
 };
 
@@ -198,22 +208,33 @@ auto tlv_typed_value(std::span<const std::uint8_t> v) {
  *  the decoder rejects such a TLV anyway, and the encoder refuses to write one. */
 class Tlvs {
  public:
+  /** @brief The element type. */
   using value_type = Tlv;
+  /** @brief Iterates in wire order. */
   using const_iterator = std::vector<Tlv>::const_iterator;
 
   Tlvs() = default;
+  /** @brief The given TLVs, in order. */
   Tlvs(std::initializer_list<Tlv> items) : items_(items) {}
 
+  /** @brief First TLV. */
   const_iterator begin() const noexcept { return items_.begin(); }
+  /** @brief Past the last TLV. */
   const_iterator end() const noexcept { return items_.end(); }
+  /** @brief Number of TLVs (repeats counted). */
   std::size_t size() const noexcept { return items_.size(); }
+  /** @brief True when there are none. */
   bool empty() const noexcept { return items_.empty(); }
+  /** @brief The i-th TLV in wire order (i < size()). */
   const Tlv& operator[](std::size_t i) const { return items_[i]; }
+  /** @brief Removes all. */
   void clear() noexcept { items_.clear(); }
+  /** @brief Reserves room for n TLVs. */
   void reserve(std::size_t n) { items_.reserve(n); }
 
   /** @brief Appends a TLV as is (no check here; the encoder checks known tags). */
   void push_back(Tlv tlv) { items_.push_back(std::move(tlv)); }
+  /** @brief Appends a TLV with a copy of `value` (no check here). */
   void add(std::uint16_t tag, std::span<const std::uint8_t> value) {
     items_.push_back(Tlv{tag, std::vector<std::uint8_t>(value.begin(), value.end())});
   }
@@ -225,11 +246,14 @@ class Tlvs {
     }
     return nullptr;
   }
+  /** @brief Whether a TLV with `tag` is present. */
   bool contains(std::uint16_t tag) const noexcept { return find(tag) != nullptr; }
   /** @brief Removes every TLV with `tag`; returns how many. */
   std::size_t erase(std::uint16_t tag);
 
   template <tlv::Definition Def>
+  /** @brief The typed value of TLV `Def` (see the class description), or empty / false when
+   *  absent or of a wrong length. */
   auto get() const {
     const Tlv* t = find(Def::tag);
     using R = decltype(detail::tlv_typed_value<Def>({}));
@@ -243,6 +267,7 @@ class Tlvs {
     return detail::tlv_typed_value<Def>(t->value);
   }
   template <tlv::Definition Def>
+  /** @brief Whether TLV `Def` is present. */
   bool contains() const noexcept {
     return contains(Def::tag);
   }
@@ -287,6 +312,7 @@ class Tlvs {
     return {};
   }
   template <tlv::Definition Def>
+  /** @brief Removes every TLV `Def`; returns how many. */
   std::size_t erase() {
     return erase(Def::tag);
   }
@@ -308,22 +334,32 @@ class Tlvs {
  *  first incomplete TLV, so it never reads outside the octets it was given. */
 class TlvsView {
  public:
+  /** @brief Forward iterator over the TLVs (by value, TlvView). */
   class const_iterator {
    public:
+    /** @brief Iterator traits. */
     using iterator_category = std::forward_iterator_tag;
+    /** @brief Iterator traits. */
     using value_type = TlvView;
+    /** @brief Iterator traits. */
     using difference_type = std::ptrdiff_t;
+    /** @brief Iterator traits. */
     using pointer = const TlvView*;
+    /** @brief Iterator traits. */
     using reference = TlvView;
 
     const_iterator() = default;
+    /** @brief The current TLV. */
     TlvView operator*() const noexcept { return current_; }
+    /** @brief The current TLV. */
     const TlvView* operator->() const noexcept { return &current_; }
+    /** @brief Moves to the next TLV (or end() at the first incomplete one). */
     const_iterator& operator++() noexcept {
       rest_ = rest_.subspan(4 + current_.value.size());
       load();
       return *this;
     }
+    /** @brief Moves to the next TLV; returns the previous position. */
     const_iterator operator++(int) noexcept {
       auto copy = *this;
       ++*this;
@@ -352,6 +388,7 @@ class TlvsView {
     std::span<const std::uint8_t> rest_;
     TlvView current_{};
   };
+  /** @brief The element type. */
   using value_type = TlvView;
 
   TlvsView() = default;
@@ -359,9 +396,13 @@ class TlvsView {
    *  fields. */
   explicit TlvsView(std::span<const std::uint8_t> bytes) noexcept : bytes_(bytes) {}
 
+  /** @brief First TLV. */
   const_iterator begin() const noexcept { return const_iterator(bytes_); }
+  /** @brief Past the last complete TLV. */
   const_iterator end() const noexcept { return const_iterator(bytes_.subspan(bytes_.size())); }
+  /** @brief True when there is no complete TLV. */
   bool empty() const noexcept { return begin() == end(); }
+  /** @brief Number of complete TLVs (walks them: O(n)). */
   std::size_t size() const noexcept {
     std::size_t n = 0;
     for (auto it = begin(); it != end(); ++it)
@@ -371,15 +412,18 @@ class TlvsView {
   /** @brief The raw TLV octets. */
   std::span<const std::uint8_t> bytes() const noexcept { return bytes_; }
 
+  /** @brief The first TLV with `tag`, or nullopt. */
   std::optional<TlvView> find(std::uint16_t tag) const noexcept {
     for (auto t : *this) {
       if (t.tag == tag) return t;
     }
     return std::nullopt;
   }
+  /** @brief Whether a TLV with `tag` is present. */
   bool contains(std::uint16_t tag) const noexcept { return find(tag).has_value(); }
 
   template <tlv::Definition Def>
+  /** @brief As Tlvs::get(). */
   auto get() const {
     auto t = find(Def::tag);
     using R = decltype(detail::tlv_typed_value<Def>({}));
@@ -393,6 +437,7 @@ class TlvsView {
     return detail::tlv_typed_value<Def>(t->value);
   }
   template <tlv::Definition Def>
+  /** @brief Whether TLV `Def` is present. */
   bool contains() const noexcept {
     return contains(Def::tag);
   }

@@ -21,12 +21,19 @@ class Session;
 /** @brief A bind request as the authenticator sees it. The strings point into the receive buffer
  *  and are valid only during the call. */
 struct BindRequest {
+  /** @brief Transmitter, receiver or transceiver. */
   BindType type = BindType::transceiver;
+  /** @brief The ESME's login (at most 15 characters). */
   std::string_view system_id;
+  /** @brief Its password (at most 8 characters); never log it. */
   std::string_view password;
+  /** @brief The kind of ESME (at most 12 characters), often empty. */
   std::string_view system_type;
+  /** @brief The SMPP version the ESME speaks (0x34 for 3.4). */
   InterfaceVersion interface_version = InterfaceVersion::smpp_3_4;
+  /** @brief The addresses the ESME serves (receiver binds); often empty. */
   PhoneNumberView address_range;
+  /** @brief Where the connection comes from. */
   asio::ip::tcp::endpoint remote;
 };
 
@@ -61,11 +68,17 @@ struct Handlers {
   /** @brief Decides a bind: ESME_ROK accepts it; anything else is sent back in the bind_*_resp
    *  (ESME_RINVSYSID, ESME_RINVPASWD, ESME_RBINDFAIL, ...). Empty: every bind is accepted. */
   std::function<CommandStatus(Session&, const BindRequest&)> bind;
+  /** @brief Answers submit_sm (fill message_id); empty: ESME_RSUBMITFAIL. */
   std::function<Reply(Session&, const SubmitSmView&, SubmitSmResp&)> submit_sm;
+  /** @brief Answers submit_multi; empty: ESME_RSUBMITFAIL. */
   std::function<Reply(Session&, const SubmitMultiView&, SubmitMultiResp&)> submit_multi;
+  /** @brief Answers data_sm; empty: ESME_RSUBMITFAIL. */
   std::function<Reply(Session&, const DataSmView&, DataSmResp&)> data_sm;
+  /** @brief Answers query_sm; empty: ESME_RQUERYFAIL. */
   std::function<Reply(Session&, const QuerySmView&, QuerySmResp&)> query_sm;
+  /** @brief Answers cancel_sm; empty: ESME_RCANCELFAIL. */
   std::function<Reply(Session&, const CancelSmView&, CancelSmResp&)> cancel_sm;
+  /** @brief Answers replace_sm; empty: ESME_RREPLACEFAIL. */
   std::function<Reply(Session&, const ReplaceSmView&, ReplaceSmResp&)> replace_sm;
 
   /** @brief Sees every PDU that decoded, before the session acts on it; returning false ends

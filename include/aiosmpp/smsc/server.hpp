@@ -58,20 +58,28 @@ struct ServerConfig {
 
 /** @brief Counters over the server's life. */
 struct ServerStats {
+  /** @brief TCP connections accepted. */
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_refused = 0;  ///< over max_connections
+  /** @brief Binds answered ESME_ROK. */
   std::uint64_t binds_accepted = 0;
+  /** @brief Binds refused (by Handlers::bind or max_sessions). */
   std::uint64_t binds_rejected = 0;
+  /** @brief PDUs read, valid or not. */
   std::uint64_t pdus_received = 0;
+  /** @brief generic_nack answers (broken header or length, unknown command). */
   std::uint64_t generic_nacks_sent = 0;
   std::uint64_t state_errors = 0;  ///< ESME_RINVBNDSTS / ESME_RALYBND answers
+  /** @brief PDUs that did not decode. */
   std::uint64_t decode_errors = 0;
 };
 
 /** @brief Credentials for outbind (the SMSC asks an ESME listening on a port to bind). */
 struct OutbindRequest {
+  /** @brief Where the ESME listens. */
   asio::ip::tcp::endpoint endpoint;
   std::string system_id;  ///< sent in outbind; ServerConfig::system_id when empty
+  /** @brief Sent in outbind (at most 8 characters). */
   std::string password;
 };
 
@@ -88,6 +96,8 @@ struct OutbindRequest {
  *  Keep the Server alive until run() has completed. */
 class Server {
  public:
+  /** @brief A server on `executor` (call listen() and run() next). @throws std::invalid_argument
+   *  naming a ServerConfig field out of range. */
   Server(asio::any_io_executor executor, ServerConfig config, Handlers handlers);
   ~Server();
   Server(const Server&) = delete;
@@ -112,10 +122,15 @@ class Server {
 
   /** @brief The live sessions. */
   std::vector<std::shared_ptr<Session>> sessions() const;
+  /** @brief Live sessions (bound or not). */
   std::size_t session_count() const noexcept;
+  /** @brief Bound sessions. */
   std::size_t bound_count() const noexcept;
+  /** @brief Counters since construction. */
   const ServerStats& stats() const noexcept;
+  /** @brief The configuration in use. */
   const ServerConfig& config() const noexcept;
+  /** @brief The executor everything runs on. */
   asio::any_io_executor get_executor() const noexcept;
 
  private:

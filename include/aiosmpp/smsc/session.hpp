@@ -40,6 +40,7 @@ struct ServerCore;
  * encoded into the session's write buffer, which one writer coroutine sends in batches. */
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  /** @brief The clock of last_read_time(). */
   using Clock = std::chrono::steady_clock;
 
   /** @brief Used by Server; applications get sessions from handlers and Server::sessions(). */
@@ -51,11 +52,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   /** @brief A number unique within the server (1, 2, ...). */
   std::uint64_t id() const noexcept { return id_; }
+  /** @brief Where the session is (open, bound_tx/rx/trx, unbinding, closed). */
   SessionState state() const noexcept { return state_; }
   /** @brief How the ESME bound; meaningful once bound. */
   BindType bind_type() const noexcept { return bind_type_; }
   /** @brief The system_id of the successful bind (empty before). */
   const std::string& system_id() const noexcept { return system_id_; }
+  /** @brief The ESME's address. */
   const asio::ip::tcp::endpoint& remote_endpoint() const noexcept { return remote_; }
   /** @brief True in bound_rx and bound_trx: deliver_sm may be sent. */
   bool can_receive() const noexcept {
@@ -79,6 +82,7 @@ class Session : public std::enable_shared_from_this<Session> {
    *  transceiver, ...), errc::stopped when the session is closing.
    *  @throws SmppError when the PDU is invalid. */
   std::error_code send(const DeliverSm& request, ResponseHandler on_response);
+  /** @brief The same for data_sm. */
   std::error_code send(const DataSm& request, ResponseHandler on_response);
   /** @brief alert_notification has no response. */
   std::error_code send(const AlertNotification& request);
@@ -103,6 +107,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   /** @brief An application slot (the simulator keeps its per-session state here). */
   void set_context(std::shared_ptr<void> context) { context_ = std::move(context); }
+  /** @brief The slot set by set_context(), or nullptr. */
   void* context() const noexcept { return context_.get(); }
 
   /** @brief Runs the session until it ends (Server spawns it). Never throws. */

@@ -33,8 +33,11 @@ namespace aiosmpp::smsc {
 
 /** @brief A delay drawn uniformly from [min, max]; fixed when min == max. */
 struct DelayRange {
+  /** @brief Shortest delay. */
   std::chrono::milliseconds min{0};
+  /** @brief Longest delay (>= min). */
   std::chrono::milliseconds max{0};
+  /** @brief True when min == max. */
   bool fixed() const noexcept { return min == max; }
   friend bool operator==(const DelayRange&, const DelayRange&) = default;
 };
@@ -48,17 +51,24 @@ enum class ReceiptStyle : std::uint8_t {
 
 /** @brief One accepted login. */
 struct Credential {
+  /** @brief The login. */
   std::string system_id;
+  /** @brief Its password. */
   std::string password;
   friend bool operator==(const Credential&, const Credential&) = default;
 };
 
 /** @brief A mobile-originated message to inject. */
 struct MoMessage {
+  /** @brief The sender (source_addr). */
   std::string from = "447700900001";
+  /** @brief The recipient (destination_addr), e.g. a short code. */
   std::string to = "1234";
+  /** @brief The text, UTF-8. */
   std::string text = "Hello from aiosmpp-smsc-sim";
+  /** @brief How to encode it. */
   text::Encoding encoding = text::Encoding::automatic;
+  /** @brief How to send it when it needs several parts. */
   text::LongMessage long_message = text::LongMessage::udh8;
   friend bool operator==(const MoMessage&, const MoMessage&) = default;
 };
@@ -67,21 +77,30 @@ struct MoMessage {
  *  every submit_sm accepted with a unique message_id and a DELIVRD receipt 100 ms later, no MO,
  *  no trouble, a statistics line every 10 s. */
 struct SimConfig {
+  /** @brief Address to listen on. */
   std::string host = "127.0.0.1";
+  /** @brief Port to listen on (0: any free port). */
   std::uint16_t port = 2775;
+  /** @brief system_id sent in bind responses. */
   std::string system_id = "aiosmpp-sim";
   std::vector<Credential> credentials;        ///< empty: accept any system_id and password
   std::optional<CommandStatus> refuse_binds;  ///< answer every bind with this status
+  /** @brief Bound sessions at once; more binds get ESME_RBINDFAIL. */
   std::size_t max_sessions = 100;
   std::size_t window = 100;  ///< deliver_sm in flight per session
+  /** @brief Idle time after which the simulator sends enquire_link. */
   std::chrono::milliseconds enquire_link_interval{std::chrono::seconds(30)};
+  /** @brief How long a deliver_sm waits for its response. */
   std::chrono::milliseconds response_timeout{std::chrono::seconds(10)};
 
+  /** @brief Send delivery receipts (when the submit asked for one). */
   bool receipts = true;
+  /** @brief Delay between submit_sm_resp and the receipt. */
   DelayRange receipt_delay{std::chrono::milliseconds(100), std::chrono::milliseconds(100)};
   /** @brief Final states and their weights (DELIVRD 1 by default). */
   std::vector<std::pair<text::DeliveryState, double>> receipt_states{
       {text::DeliveryState::delivered, 1.0}};
+  /** @brief Text, TLVs or both. */
   ReceiptStyle receipt_style = ReceiptStyle::both;
 
   double mo_rate = 0;          ///< MO messages per second over all receivers; 0: none
@@ -90,6 +109,7 @@ struct SimConfig {
   MoMessage mo;                ///< what to send when no file is given
 
   double error_rate = 0;  ///< share of submit_sm answered with an error status
+  /** @brief Error statuses and their weights, used for error_rate. */
   std::vector<std::pair<CommandStatus, double>> error_statuses{{CommandStatus::throttled, 1.0}};
   DelayRange response_delay;     ///< delay before each submit_sm_resp
   double withhold_rate = 0;      ///< share of submit_sm never answered
@@ -97,6 +117,7 @@ struct SimConfig {
   double max_submit_rate = 0;    ///< submit_sm per second per session; above: ESME_RTHROTTLED
 
   std::chrono::milliseconds stats_interval{std::chrono::seconds(10)};  ///< 0: only at exit
+  /** @brief Threshold of the simulator's log. */
   LogLevel log_level = LogLevel::info;
   std::uint64_t seed = 0;  ///< 0: random
 };
@@ -138,8 +159,11 @@ std::chrono::milliseconds pick_delay(const DelayRange& range, double u) noexcept
 
 /** @brief What to do with one submit_sm. */
 struct SubmitDecision {
-  enum class Action : std::uint8_t { respond, withhold } action = Action::respond;
+  /** @brief Answer (after delay) or never answer. */
+  enum class Action : std::uint8_t { respond, withhold } action = Action::respond;  ///< the choice
+  /** @brief The status to answer with. */
   CommandStatus status = CommandStatus::ok;
+  /** @brief How long to wait before answering. */
   std::chrono::milliseconds delay{0};
   friend bool operator==(const SubmitDecision&, const SubmitDecision&) = default;
 };
@@ -158,8 +182,11 @@ bool receipt_wanted(RegisteredDelivery requested, text::DeliveryState final_stat
  *  times it is given (no clock of its own). rate 0 allows everything. */
 class SubmitRateLimiter {
  public:
+  /** @brief The clock of the times passed in. */
   using Clock = std::chrono::steady_clock;
+  /** @brief `rate`: submit_sm per second; 0: no limit. */
   explicit SubmitRateLimiter(double rate = 0) noexcept;
+  /** @brief Takes one token at `now`; false when over the rate. */
   bool try_acquire(Clock::time_point now) noexcept;
 
  private:
@@ -172,10 +199,13 @@ class SubmitRateLimiter {
 
 /** @brief What a receipt reports about one message. */
 struct ReceiptInfo {
+  /** @brief The message_id given in submit_sm_resp. */
   std::string message_id;
   PhoneNumber source;       ///< of the original submit_sm (the receipt's destination)
   PhoneNumber destination;  ///< of the original submit_sm (the receipt's source)
+  /** @brief When the submit_sm was accepted. */
   std::chrono::system_clock::time_point submitted;
+  /** @brief The final state to report. */
   text::DeliveryState state = text::DeliveryState::delivered;
   std::string text;  ///< the start of the original text (printable ASCII, at most 20)
 };
@@ -197,21 +227,33 @@ std::vector<MoMessage> load_mo_file(const std::string& path, const MoMessage& de
 
 /** @brief Counters the statistics line reports. */
 struct SimStats {
+  /** @brief Binds accepted. */
   std::uint64_t binds = 0;
+  /** @brief Binds refused. */
   std::uint64_t bind_failures = 0;
+  /** @brief submit_sm received. */
   std::uint64_t submits = 0;
   std::uint64_t submit_errors = 0;  ///< answered with a non-zero status (trouble or rate)
   std::uint64_t throttled = 0;      ///< of which over max_submit_rate
+  /** @brief submit_sm never answered (withhold_rate). */
   std::uint64_t withheld = 0;
+  /** @brief Receipts sent. */
   std::uint64_t receipts_sent = 0;
+  /** @brief Receipts answered ESME_ROK. */
   std::uint64_t receipts_acked = 0;
+  /** @brief Receipts answered with an error, timed out or lost to a drop. */
   std::uint64_t receipts_failed = 0;
   std::uint64_t receipts_waiting = 0;  ///< due but no receiver bound yet, or scheduled
+  /** @brief MO deliver_sm sent. */
   std::uint64_t mo_sent = 0;
+  /** @brief MO deliver_sm answered ESME_ROK. */
   std::uint64_t mo_acked = 0;
+  /** @brief MO deliver_sm that failed. */
   std::uint64_t mo_failed = 0;
   std::uint64_t drops = 0;  ///< connections closed on purpose (drop_every)
+  /** @brief generic_nack sent. */
   std::uint64_t generic_nacks = 0;
+  /** @brief Sessions open now. */
   std::uint64_t sessions = 0;
   std::uint64_t window = 0;   ///< deliver_sm in flight over all sessions
   std::uint64_t backlog = 0;  ///< deliver_sm waiting for a window slot
@@ -244,8 +286,11 @@ class Simulator {
   /** @brief Called with each periodic statistics line (config.stats_interval). */
   void on_stats(std::function<void(const std::string&)> callback);
 
+  /** @brief The counters now. */
   SimStats stats() const;
+  /** @brief The configuration in use. */
   const SimConfig& config() const noexcept;
+  /** @brief The underlying Server. */
   Server& server() noexcept;
 
  private:

@@ -20,11 +20,17 @@ namespace aiosmpp::text {
 
 /** @brief data_coding values of SMPP 3.4 §5.2.19 that the built-in codecs use. */
 namespace data_coding {
+/** @brief SMSC default alphabet (GSM 03.38 unless configured otherwise). */
 inline constexpr std::uint8_t smsc_default = 0x00;
+/** @brief IA5 (ASCII). */
 inline constexpr std::uint8_t ia5 = 0x01;
+/** @brief 8-bit binary. */
 inline constexpr std::uint8_t binary_2 = 0x02;
+/** @brief ISO-8859-1. */
 inline constexpr std::uint8_t latin1 = 0x03;
+/** @brief 8-bit binary. */
 inline constexpr std::uint8_t binary = 0x04;
+/** @brief UCS2 (UTF-16BE here, surrogate pairs included). */
 inline constexpr std::uint8_t ucs2 = 0x08;
 }  // namespace data_coding
 
@@ -69,12 +75,16 @@ class Codec {
 /** @brief GSM 03.38 with a pair of national tables, unpacked (SMPP's usual form) or packed. */
 class Gsm7Codec final : public Codec {
  public:
+  /** @brief `packed`: septets packed 8 into 7 octets (else one septet per octet); `tables`:
+   *  national locking and single shift tables (none: the default alphabet). */
   explicit Gsm7Codec(bool packed = false, gsm7::Tables tables = {}) noexcept
       : packed_(packed), tables_(tables) {}
   std::string_view name() const noexcept override { return packed_ ? "gsm0338_packed" : "gsm0338"; }
   /** @brief Septets. For the packed form the splitter works on septets and packs each segment. */
   Unit unit() const noexcept override { return Unit::septet; }
+  /** @brief Whether septets are packed. */
   bool packed() const noexcept { return packed_; }
+  /** @brief The national tables in use. */
   gsm7::Tables tables() const noexcept { return tables_; }
   Result<void> encode(std::string_view utf8, ErrorMode mode,
                       std::vector<std::uint8_t>& out) const override;

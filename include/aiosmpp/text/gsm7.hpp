@@ -44,7 +44,9 @@ inline constexpr std::uint8_t escape = 0x1B;
 /** @brief The pair of tables a text is encoded with: the locking shift table replaces the basic
  *  alphabet, the single shift table replaces the extension table. */
 struct Tables {
+  /** @brief Replaces the basic alphabet; none: the default alphabet. */
   Language locking = Language::none;
+  /** @brief Replaces the extension table (after an escape); none: the default extension table. */
   Language single_shift = Language::none;
   friend bool operator==(const Tables&, const Tables&) = default;
 };

@@ -35,6 +35,7 @@ std::string normalize_message_id(std::string_view id, IdForm form, const Message
 /** @brief Applies a `MessageIdRule` to both sides of a correlation. */
 class MessageIdNormalizer {
  public:
+  /** @brief Normalises with `rule` (default: the forms most SMSCs use). */
   explicit MessageIdNormalizer(MessageIdRule rule = {}) : rule_(rule) {}
   /** @brief Key of an id from submit_sm_resp / data_sm_resp. */
   std::string response_key(std::string_view id) const {
@@ -44,6 +45,7 @@ class MessageIdNormalizer {
   std::string receipt_key(std::string_view id) const {
     return normalize_message_id(id, rule_.receipt, rule_);
   }
+  /** @brief The rule in use. */
   const MessageIdRule& rule() const noexcept { return rule_; }
 
  private:

@@ -19,9 +19,13 @@ namespace aiosmpp::text {
 
 /** @brief What identifies one concatenated message. */
 struct ConcatKey {
+  /** @brief source_addr of the parts. */
   std::string source;
+  /** @brief destination_addr of the parts. */
   std::string destination;
+  /** @brief The concatenation reference (8 or 16 bits, or sar_msg_ref_num). */
   std::uint16_t reference = 0;
+  /** @brief Number of parts. */
   std::uint8_t total = 0;
   friend auto operator<=>(const ConcatKey&, const ConcatKey&) = default;
   friend bool operator==(const ConcatKey&, const ConcatKey&) = default;
@@ -35,9 +39,12 @@ struct ConcatKey {
 template <class Part>
 class Reassembler {
  public:
+  /** @brief The clock of the times passed in. */
   using Clock = std::chrono::steady_clock;
+  /** @brief A receive time. */
   using TimePoint = Clock::time_point;
 
+  /** @brief Limits: how long to wait and how many partial messages to hold. */
   struct Config {
     /** @brief How long after its first part a partial message is given up. */
     std::chrono::milliseconds timeout = std::chrono::minutes(5);
@@ -47,21 +54,29 @@ class Reassembler {
 
   /** @brief A complete message: every part, in sequence order. */
   struct Complete {
+    /** @brief Which message. */
     ConcatKey key;
+    /** @brief Every part, in sequence order. */
     std::vector<Part> parts;
   };
 
   /** @brief A message given up: the parts that came (in sequence order) and what is missing. */
   struct Incomplete {
+    /** @brief expired: timed out; evicted: dropped to respect max_pending. */
     enum class Reason : std::uint8_t { expired, evicted };
+    /** @brief Which message. */
     ConcatKey key;
+    /** @brief The parts that came, in sequence order. */
     std::vector<Part> parts;
     std::vector<std::uint8_t> received;  ///< sequence numbers of `parts`
     std::vector<std::uint8_t> missing;   ///< sequence numbers never received
+    /** @brief When its first part arrived. */
     TimePoint first_seen;
+    /** @brief Why it was given up. */
     Reason reason = Reason::expired;
   };
 
+  /** @brief What add() did with a part. */
   enum class Outcome : std::uint8_t {
     complete,   ///< this part completed the message (see `AddResult::message`)
     pending,    ///< stored; more parts are due
@@ -69,11 +84,15 @@ class Reassembler {
     invalid     ///< total 0, or seqnum 0 or above total: ignored
   };
 
+  /** @brief add()'s result. */
   struct AddResult {
+    /** @brief What happened to the part. */
     Outcome outcome = Outcome::pending;
+    /** @brief The whole message when outcome is complete. */
     std::optional<Complete> message;
   };
 
+  /** @brief An empty reassembler with `config`'s limits. */
   explicit Reassembler(Config config = {}) : config_(config) {}
 
   /** @brief Adds part `seqnum` (1-based) of the message `key`, received at `now`. */

@@ -56,8 +56,11 @@ std::string_view stat_word(DeliveryState state) noexcept;
  *  the SMPP form, whose offset is in `utc_offset_quarter_hours`); an all-zero or impossible date
  *  leaves it empty. */
 struct ReceiptDate {
+  /** @brief The date as sent. */
   std::string raw;
+  /** @brief Its value (SMSC local time), when it could be read. */
   std::optional<std::chrono::local_seconds> time;
+  /** @brief UTC offset in quarter hours, only for the SMPP time form. */
   std::optional<int> utc_offset_quarter_hours;
   friend bool operator==(const ReceiptDate&, const ReceiptDate&) = default;
 };
@@ -85,7 +88,9 @@ struct Receipt {
 
 /** @brief What the PDU carries besides the text. */
 struct ReceiptTlvs {
+  /** @brief The receipted_message_id TLV, when present. */
   std::optional<std::string> receipted_message_id;
+  /** @brief The message_state TLV, when present. */
   std::optional<std::uint8_t> message_state;
 };
 

@@ -31,6 +31,7 @@ inline bool is_receipt(const DataSm& pdu) noexcept {
 inline bool is_receipt(const DeliverSmView& pdu) noexcept {
   return is_receipt(static_cast<std::uint8_t>(pdu.esm_class));
 }
+/** @brief The same for a data_sm view. */
 inline bool is_receipt(const DataSmView& pdu) noexcept {
   return is_receipt(static_cast<std::uint8_t>(pdu.esm_class));
 }
@@ -38,16 +39,22 @@ inline bool is_receipt(const DataSmView& pdu) noexcept {
 /** @brief The user data: short_message when it has octets, else the message_payload TLV. For
  *  views, it points into the receive buffer. */
 std::span<const std::uint8_t> user_data(const DeliverSm& pdu) noexcept;
+/** @brief The same for data_sm (message_payload). */
 std::span<const std::uint8_t> user_data(const DataSm& pdu) noexcept;
+/** @brief The same for a deliver_sm view. */
 std::span<const std::uint8_t> user_data(const DeliverSmView& pdu) noexcept;
+/** @brief The same for a data_sm view. */
 std::span<const std::uint8_t> user_data(const DataSmView& pdu) noexcept;
 
 /** @brief The text of a received message: data_coding applied, UDH stripped (national language
  *  IEs honoured). */
 Result<DecodedUserData> decode_text(const DeliverSm& pdu, const TextDecodeOptions& options = {});
+/** @brief The same for data_sm. */
 Result<DecodedUserData> decode_text(const DataSm& pdu, const TextDecodeOptions& options = {});
+/** @brief The same for a deliver_sm view. */
 Result<DecodedUserData> decode_text(const DeliverSmView& pdu,
                                     const TextDecodeOptions& options = {});
+/** @brief The same for a data_sm view. */
 Result<DecodedUserData> decode_text(const DataSmView& pdu, const TextDecodeOptions& options = {});
 
 /** @brief The receipt a deliver_sm / data_sm carries: its text parsed, with the
@@ -55,17 +62,23 @@ Result<DecodedUserData> decode_text(const DataSmView& pdu, const TextDecodeOptio
  *  as ASCII/Latin-1 (what SMSCs write receipts in), other codings by their codec. Does not check
  *  `is_receipt` (some SMSCs mark receipts wrongly); call it when you expect one. */
 Result<Receipt> parse_receipt(const DeliverSm& pdu, const TextDecodeOptions& options = {});
+/** @brief The same for data_sm. */
 Result<Receipt> parse_receipt(const DataSm& pdu, const TextDecodeOptions& options = {});
+/** @brief The same for a deliver_sm view. */
 Result<Receipt> parse_receipt(const DeliverSmView& pdu, const TextDecodeOptions& options = {});
+/** @brief The same for a data_sm view. */
 Result<Receipt> parse_receipt(const DataSmView& pdu, const TextDecodeOptions& options = {});
 
 /** @brief Where a deliver_sm sits in a concatenated message: from its UDH (IE 0x00 or 0x08,
  *  wherever it is in the header) or, failing that, from the three SAR TLVs. nullopt when it is
  *  not a part, or when its UDH is malformed. */
 struct PartInfo {
+  /** @brief Which message this part belongs to. */
   ConcatKey key;
+  /** @brief This part's number, 1-based. */
   std::uint8_t seqnum = 0;
 };
+/** @brief See PartInfo. */
 std::optional<PartInfo> part_info(const DeliverSm& pdu);
 
 /** @brief A whole received message. */
@@ -80,6 +93,7 @@ struct ReassembledDeliverSm {
 
 /** @brief A message given up before all its parts came. */
 struct PartialDeliverSm {
+  /** @brief Which message. */
   ConcatKey key;
   std::vector<DeliverSm> parts;        ///< the parts that came, in sequence order
   std::vector<std::uint8_t> received;  ///< their sequence numbers
@@ -92,9 +106,13 @@ struct PartialDeliverSm {
  *  Not thread-safe; no timers: pass the receive time to `add` and call `expire` periodically. */
 class DeliverSmReassembler {
  public:
+  /** @brief The generic reassembler it wraps. */
   using Inner = Reassembler<DeliverSm>;
+  /** @brief A receive time (steady clock). */
   using TimePoint = Inner::TimePoint;
 
+  /** @brief `config`: timeout (default 5 minutes) and max_pending (10,000); `decode`: how
+   *  completed messages are decoded. */
   explicit DeliverSmReassembler(Inner::Config config = {}, TextDecodeOptions decode = {})
       : inner_(config), decode_(decode) {}
 
@@ -106,6 +124,7 @@ class DeliverSmReassembler {
   /** @brief Partial messages that timed out (or were evicted) by `now`. */
   std::vector<PartialDeliverSm> expire(TimePoint now);
 
+  /** @brief Partial messages held now. */
   std::size_t pending() const noexcept { return inner_.pending(); }
 
  private:

@@ -20,6 +20,7 @@ struct RenderOptions {
   ReferenceGenerator reference_generator;
   /** @brief With automatic encoding, try TS 23.038 national tables (see SplitOptions). */
   bool national_languages = true;
+  /** @brief Languages to try (empty: all 13). */
   std::vector<gsm7::Language> languages;
 };
 

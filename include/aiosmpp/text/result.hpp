@@ -39,18 +39,25 @@ enum class TextErrc : std::uint8_t {
  *  the UTF-8 input, or unit index in encoded input), `byte_offset` its byte offset and `code_point`
  *  its Unicode value (or the offending septet/unit). */
 struct TextError {
+  /** @brief What kind of failure. */
   TextErrc code = TextErrc::invalid_argument;
+  /** @brief A sentence naming the field, character or limit. */
   std::string message;
+  /** @brief Index of the offending character or unit. */
   std::size_t position = 0;
+  /** @brief Byte offset of the offending character. */
   std::size_t byte_offset = 0;
+  /** @brief The offending code point (or septet/unit). */
   char32_t code_point = 0;
 };
 
 /** @brief Thrown only by `Result::value()` on an error result. */
 class TextException : public std::runtime_error {
  public:
+  /** @brief Carries `error`; what() is its message. */
   explicit TextException(TextError error)
       : std::runtime_error(error.message), error_(std::move(error)) {}
+  /** @brief The error. */
   const TextError& error() const noexcept { return error_; }
 
  private:
@@ -61,10 +68,14 @@ class TextException : public std::runtime_error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}          // NOLINT: implicit
+  /** @brief A success (implicit, so a function can `return value;`). */
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  /** @brief A failure (implicit). */
   Result(TextError error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
+  /** @brief True on success. */
   bool has_value() const noexcept { return state_.index() == 0; }
+  /** @brief has_value(). */
   explicit operator bool() const noexcept { return has_value(); }
 
   /** @brief The value; throws `TextException` if this holds an error. */
@@ -72,17 +83,23 @@ class [[nodiscard]] Result {
     check();
     return std::get<0>(state_);
   }
+  /** @brief The value; throws TextException on an error. */
   const T& value() const& {
     check();
     return std::get<0>(state_);
   }
+  /** @brief The value, moved out; throws TextException on an error. */
   T&& value() && {
     check();
     return std::get<0>(std::move(state_));
   }
+  /** @brief value(). */
   T& operator*() & { return value(); }
+  /** @brief value(). */
   const T& operator*() const& { return value(); }
+  /** @brief &value(). */
   T* operator->() { return &value(); }
+  /** @brief &value(). */
   const T* operator->() const { return &value(); }
 
   /** @brief The error; only valid when `!has_value()`. */
@@ -100,12 +117,17 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
+  /** @brief A failure (implicit); a default-constructed Result is a success. */
   Result(TextError error) : error_(std::move(error)), failed_(true) {}  // NOLINT: implicit
+  /** @brief True on success. */
   bool has_value() const noexcept { return !failed_; }
+  /** @brief has_value(). */
   explicit operator bool() const noexcept { return !failed_; }
+  /** @brief Does nothing on success; throws TextException on an error. */
   void value() const {
     if (failed_) throw TextException(error_);
   }
+  /** @brief The error; only valid when `!has_value()`. */
   const TextError& error() const { return error_; }
 
  private:

@@ -19,11 +19,17 @@ using SmppTimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
 
 /** @brief The fields of a relative time as on the wire: an interval the SMSC adds to its clock. */
 struct RelativeTime {
+  /** @brief Years, 0-99. */
   int years = 0;
+  /** @brief Months, 0-12 on the wire. */
   int months = 0;
+  /** @brief Days, 0-31 on the wire. */
   int days = 0;
+  /** @brief Hours, 0-23. */
   int hours = 0;
+  /** @brief Minutes, 0-59. */
   int minutes = 0;
+  /** @brief Seconds, 0-59. */
   int seconds = 0;
   friend bool operator==(const RelativeTime&, const RelativeTime&) = default;
 };
@@ -53,6 +59,7 @@ class SmppTime {
   /** @brief Like `parse`, but an empty string (the NULL time) gives nullopt. */
   static Result<std::optional<SmppTime>> parse_optional(std::string_view text);
 
+  /** @brief True for a relative time (an interval the SMSC adds to its clock). */
   bool is_relative() const noexcept { return relative_; }
 
   /** @brief The instant (absolute times; epoch for relative ones). */

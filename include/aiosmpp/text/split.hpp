@@ -67,9 +67,12 @@ std::uint16_t next_reference() noexcept;
 
 /** @brief What to encode with and how to send a long text. */
 struct SplitOptions {
+  /** @brief The encoding; automatic: the default alphabet if the text fits, else UCS2. */
   Encoding encoding = Encoding::automatic;
   std::uint8_t custom_data_coding = 0;  ///< for Encoding::custom
+  /** @brief How to send a text over one segment. */
   LongMessage long_message = LongMessage::message_payload;
+  /** @brief Unencodable characters: fail (strict) or `?` (replace). */
   ErrorMode errors = ErrorMode::strict;
   /** @brief National language tables for explicit gsm7/gsm7_packed (signalled in the UDH). */
   gsm7::Tables tables{};
@@ -80,6 +83,7 @@ struct SplitOptions {
   std::vector<gsm7::Language> languages;
   /** @brief A fixed reference number (else `reference_generator`, else `next_reference`). */
   std::optional<std::uint16_t> reference;
+  /** @brief Supplies references when `reference` is empty; empty: next_reference. */
   ReferenceGenerator reference_generator;
   /** @brief The codec registry (custom codecs, meaning of data_coding 0); nullptr: built-ins. */
   const CodecRegistry* registry = nullptr;
@@ -87,8 +91,11 @@ struct SplitOptions {
 
 /** @brief SAR TLV values of one segment. */
 struct SarValues {
+  /** @brief sar_msg_ref_num. */
   std::uint16_t reference = 0;
+  /** @brief sar_total_segments. */
   std::uint8_t total = 0;
+  /** @brief sar_segment_seqnum, 1-based. */
   std::uint8_t seqnum = 0;
   friend bool operator==(const SarValues&, const SarValues&) = default;
 };
@@ -106,14 +113,19 @@ struct Segment {
 struct SplitResult {
   Encoding encoding = Encoding::gsm7;  ///< resolved (never automatic or smsc_default unless the
                                        ///< default alphabet is a custom codec)
+  /** @brief The data_coding to send. */
   std::uint8_t data_coding = 0;
+  /** @brief The codec's name ("gsm0338", "ucs2", ...). */
   std::string_view codec_name;
   gsm7::Tables tables{};  ///< national tables in use (GSM 03.38 only)
+  /** @brief What a text unit is for this encoding. */
   Unit unit = Unit::septet;
+  /** @brief How the text was sent. */
   LongMessage long_message = LongMessage::message_payload;
   bool message_payload = false;  ///< the single segment goes in the message_payload TLV
   bool udhi = false;             ///< set esm_class UDHI (0x40): the segments start with a UDH
   std::size_t total_units = 0;   ///< text units of the whole message
+  /** @brief One per PDU, in order. */
   std::vector<Segment> segments;
 };
 
@@ -129,8 +141,11 @@ Result<SplitResult> split(std::string_view utf8, const SplitOptions& options = {
 /** @brief What a sending UI shows for a text. */
 struct SegmentCount {
   Encoding encoding = Encoding::gsm7;  ///< as `SplitResult::encoding`
+  /** @brief The data_coding it would be sent with. */
   std::uint8_t data_coding = 0;
+  /** @brief National tables in use (GSM 03.38 only). */
   gsm7::Tables tables{};
+  /** @brief What a text unit is for this encoding. */
   Unit unit = Unit::septet;
   std::size_t units = 0;        ///< text units of the whole message
   std::size_t segments = 0;     ///< SMS parts the handset receives (and the operator bills)

@@ -18,16 +18,23 @@ namespace aiosmpp::text {
 
 /** @brief Information element identifiers used here. */
 namespace iei {
+/** @brief Concatenated message, 8-bit reference. */
 inline constexpr std::uint8_t concat_8bit = 0x00;
+/** @brief Concatenated message, 16-bit reference. */
 inline constexpr std::uint8_t concat_16bit = 0x08;
+/** @brief National language single shift table. */
 inline constexpr std::uint8_t single_shift = 0x24;
+/** @brief National language locking shift table. */
 inline constexpr std::uint8_t locking_shift = 0x25;
 }  // namespace iei
 
 /** @brief One concatenated-message IE: all parts share reference and total; seqnum is 1-based. */
 struct Concatenation {
+  /** @brief Shared by all parts (8 bits unless sixteen_bit). */
   std::uint16_t reference = 0;
+  /** @brief Number of parts, 1-255. */
   std::uint8_t total = 0;
+  /** @brief This part, 1-based. */
   std::uint8_t seqnum = 0;
   bool sixteen_bit = false;  ///< IE 0x08 (2-octet reference) rather than 0x00
   friend bool operator==(const Concatenation&, const Concatenation&) = default;
@@ -35,7 +42,9 @@ struct Concatenation {
 
 /** @brief One information element, as found on the wire. */
 struct InformationElement {
+  /** @brief The IE identifier (see iei). */
   std::uint8_t id = 0;
+  /** @brief The IE's data octets. */
   std::vector<std::uint8_t> data;
   friend bool operator==(const InformationElement&, const InformationElement&) = default;
 };

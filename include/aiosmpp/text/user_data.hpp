@@ -26,6 +26,7 @@ struct TextDecodeOptions {
 struct DecodedUserData {
   std::string text;                   ///< UTF-8 (for binary codecs: the octets as they are)
   std::optional<UserDataHeader> udh;  ///< when UDHI was set
+  /** @brief The codec that decoded it ("gsm0338", "ucs2", ...). */
   std::string_view codec_name;
 };
 
