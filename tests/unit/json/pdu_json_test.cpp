@@ -12,6 +12,7 @@
 #include "aiosmpp/json.hpp"
 #include "aiosmpp/pdu/pdu.hpp"
 #include "support/catch.hpp"
+#include "support/random_pdu.hpp"
 #include "support/test_support.hpp"
 
 using namespace aiosmpp;
@@ -255,138 +256,11 @@ TEST_CASE("the small types convert on their own") {
 
 namespace {
 
-/** Fills a PDU through its field list with random valid values, choosing strings that exercise
- *  each JSON form: ASCII, UTF-8, and octets that are not UTF-8. */
-class Filler {
- public:
-  Filler(std::mt19937_64& rng, CommandId id) : rng_(rng), id_(id) {}
-
-  void optional_body(bool& has_body) {
-    has_body = pick(8) != 0;
-    skip_ = !has_body;
-  }
-  void c_string(std::string_view, std::size_t max, CommandStatus, std::string& s) {
-    if (!skip_) s = text(max - 1);
-  }
-  void time(std::string_view, CommandStatus, std::string& s) {
-    if (skip_ || pick(2) == 0) return;
-    s.clear();
-    for (int i = 0; i < 15; ++i)
-      s += static_cast<char>('0' + pick(10));
-    s += "+-R"[pick(3)];
-  }
-  void address(std::string_view, std::size_t max, CommandStatus, PhoneNumber& a) {
-    if (!skip_)
-      a = PhoneNumber(text(max - 1), static_cast<Ton>(pick(256)), static_cast<Npi>(pick(256)));
-  }
-  template <class T>
-  void octet(std::string_view, T& v) {
-    if (!skip_) v = static_cast<T>(pick(256));
-  }
-  template <class T>
-  void octet_max(std::string_view, unsigned max, CommandStatus, T& v) {
-    if (!skip_) v = static_cast<T>(pick(max + 1));
-  }
-  template <class T>
-  void octet_mask(std::string_view, unsigned mask, CommandStatus, T& v) {
-    if (!skip_) v = static_cast<T>(pick(256) & mask);
-  }
-  void short_message(std::string& s) {
-    if (skip_) return;
-    const std::size_t n = pick(3) == 0 ? 0 : pick(255);
-    s.clear();
-    for (std::size_t i = 0; i < n; ++i)
-      s += static_cast<char>(pick(256));
-    sm_length_ = n;
-  }
-  void dest_addresses(std::vector<SubmitMultiDest>& list) {
-    const std::size_t n = 1 + pick(5);
-    for (std::size_t i = 0; i < n; ++i) {
-      SubmitMultiDest d;
-      if (pick(3) == 0) {
-        d.dest_flag = DestFlag::distribution_list;
-        d.dl_name = text(20);
-      } else {
-        d.address = PhoneNumber(text(20), static_cast<Ton>(pick(256)), static_cast<Npi>(pick(256)));
-      }
-      list.push_back(std::move(d));
-    }
-  }
-  void unsuccess_smes(std::vector<UnsuccessSme>& list) {
-    if (skip_) return;
-    const std::size_t n = pick(4);
-    for (std::size_t i = 0; i < n; ++i) {
-      list.push_back(UnsuccessSme{PhoneNumber(text(20), static_cast<Ton>(pick(256))),
-                                  static_cast<CommandStatus>(pick(2) == 0 ? pick(0x120) : rng_())});
-    }
-  }
-  void tlvs(Tlvs& t) {
-    if (skip_) return;
-    const bool request = !is_response(id_);
-    const std::uint64_t mask = tlv::allowed_mask(id_);
-    const std::size_t n = pick(6);
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto all = tlv::all();
-      const auto& info = all[pick(all.size())];
-      if (request && (mask & (std::uint64_t{1} << info.index)) == 0) continue;
-      if (info.tag == tlv::MessagePayload::tag && sm_length_ != 0) continue;
-      const std::size_t hi = std::min<std::size_t>(info.max_length, 200);
-      const std::size_t len = info.min_length + pick(hi - info.min_length + 1);
-      std::vector<std::uint8_t> v(len);
-      for (auto& b : v)
-        b = static_cast<std::uint8_t>(pick(4) == 0 ? 0 : pick(256));  // small integers too
-      if (info.kind == tlv::Kind::c_string) {
-        for (auto& b : v)
-          b = static_cast<std::uint8_t>(1 + pick(255));
-        v.back() = 0;
-      }
-      t.push_back(Tlv{info.tag, std::move(v)});
-    }
-    if (pick(3) == 0) {
-      std::vector<std::uint8_t> v(pick(30));
-      for (auto& b : v)
-        b = static_cast<std::uint8_t>(pick(256));
-      t.push_back(Tlv{static_cast<std::uint16_t>(0x1400 + pick(0x2c00)), std::move(v)});
-    }
-  }
-
-  std::string text(std::size_t max) {
-    const std::size_t n = pick(4) == 0 ? max : pick(max + 1);
-    std::string s;
-    switch (pick(3)) {
-      case 0:  // ASCII
-        while (s.size() < n)
-          s += static_cast<char>(' ' + pick(95));
-        break;
-      case 1:  // UTF-8, two-octet characters, whole characters only
-        while (s.size() + 2 <= n) {
-          s += '\xd0';
-          s += static_cast<char>(0x90 + pick(32));
-        }
-        break;
-      default:  // any octet but NUL
-        while (s.size() < n)
-          s += static_cast<char>(1 + pick(255));
-        break;
-    }
-    return s;
-  }
-  std::size_t pick(std::size_t n) { return static_cast<std::size_t>(rng_() % n); }
-
- private:
-  std::mt19937_64& rng_;
-  CommandId id_;
-  bool skip_ = false;
-  std::size_t sm_length_ = 0;
-};
-
+/** A random PDU (support/random_pdu.hpp) plus what only JSON carries: tracking and text. */
 template <class P>
-P random_pdu(std::mt19937_64& rng) {
-  P p;
-  p.header.command_status = static_cast<CommandStatus>(rng() % 3 == 0 ? rng() % 0x500 : 0);
-  p.header.sequence_number = static_cast<std::uint32_t>(rng());
-  Filler f(rng, P::command_id);
-  P::fields(f, p);
+P random_pdu_with_extras(std::mt19937_64& rng) {
+  P p = aiosmpp::test::random_pdu<P>(rng);
+  aiosmpp::test::RandomPduFiller f(rng, P::command_id);
   if (f.pick(3) == 0) p.tracking = Tracking{f.text(30), f.text(60)};
   if constexpr (requires { p.text; }) {
     if (f.pick(3) == 0) {
@@ -403,7 +277,7 @@ void round_trip_all(std::mt19937_64& rng, int cases, std::size_t& checked) {
   if constexpr (I < std::variant_size_v<Pdu>) {
     using P = std::variant_alternative_t<I, Pdu>;
     for (int c = 0; c < cases; ++c) {
-      const P original = random_pdu<P>(rng);
+      const P original = random_pdu_with_extras<P>(rng);
       std::vector<std::uint8_t> bytes;
       auto encoded = encode(original, bytes);
       INFO(command_name(P::command_id) << " case " << c);
