@@ -219,6 +219,9 @@ struct Esme::Impl {
   asio::awaitable<std::error_code> sweeper();
   asio::awaitable<std::error_code> drain_and_unbind();
   std::vector<std::pair<Pdu, SendError>> prepare_batch();
+  bool try_rate(std::size_t n) noexcept;
+  asio::awaitable<std::optional<SendError>> acquire_rate(std::size_t n);
+  asio::awaitable<std::pair<std::error_code, std::string>> guarded_limit(std::size_t n);
   asio::awaitable<void> unit_failed(const Pdu& message,
                                     const std::shared_ptr<detail::SegmentGroup>& group,
                                     const SendError& error);
@@ -987,18 +990,20 @@ asio::awaitable<std::error_code> Esme::Impl::pump() {
       for (auto& [m, e] : rejected)
         co_await report_error(m, std::move(e));
 
-      if (rate_limiter_ && batch_.size() > 0) {
-        auto delay = rate_limiter_->try_acquire(batch_.size(), Clock::now());
-        if (delay == RateLimiter::defer) {
-          co_await rate_limiter_->limit(batch_.size());
-        } else {
-          while (delay > Clock::duration::zero() && !session_ending_ && !stopping_) {
-            pump_waiting_ = true;
-            co_await sleep_for(pump_cv_, delay);
-            pump_waiting_ = false;
-            delay = rate_limiter_->try_acquire(batch_.size(), Clock::now());
-            if (delay == RateLimiter::defer) delay = Clock::duration::zero();
-          }
+      if (rate_limiter_ && !batch_.empty() && !try_rate(batch_.size())) {
+        std::optional<SendError> refused = co_await acquire_rate(batch_.size());
+        if (refused) {
+          // The limiter failed (not our stop): nothing of the batch goes out, and each message
+          // gets its not_sent now, so fail_all cannot report it a second time.
+          std::vector<Pdu> units = std::move(batch_);
+          std::vector<std::shared_ptr<detail::SegmentGroup>> groups = std::move(batch_groups_);
+          batch_.clear();
+          batch_groups_.clear();
+          batch_pos_ = 0;
+          AIOSMPP_LOG(log_, LogLevel::error, "rate_limiter_failed", {"count", units.size()},
+                      {"error", refused->code.message()}, {"detail", refused->detail});
+          for (std::size_t i = 0; i < units.size(); ++i)
+            co_await unit_failed(units[i], groups[i], *refused);
         }
       }
       // Taken but not yet registered: fail_all reports what is left in batch_ as not sent.
@@ -1106,6 +1111,78 @@ bool has_text(const T& pdu) {
 }
 
 }  // namespace
+
+// The limiter's sans-io answer, without a coroutine frame: true when it granted `n` at once. A
+// refusal, a deferral or an exception is left to acquire_rate(), which asks again.
+bool Esme::Impl::try_rate(std::size_t n) noexcept {
+  try {
+    return rate_limiter_->try_acquire(n, Clock::now()) <= Clock::duration::zero();
+  } catch (...) {
+    return false;
+  }
+}
+
+asio::awaitable<std::pair<std::error_code, std::string>> Esme::Impl::guarded_limit(std::size_t n) {
+  try {
+    const std::error_code ec = co_await rate_limiter_->limit(n);
+    co_return std::pair{ec, ec.message()};
+  } catch (const std::system_error& e) {
+    co_return std::pair{e.code(), std::string(e.what())};
+  } catch (const std::exception& e) {
+    co_return std::pair{std::make_error_code(std::errc::io_error), std::string(e.what())};
+  }
+}
+
+// Waits until the rate limiter grants `n` permits. nullopt: granted, or stop() / the end of the
+// session interrupted the wait (the batch then stays in batch_ and fail_all reports it not_sent,
+// as everything taken and unwritten at a stop). A SendError: the limiter itself failed (an error
+// from limit(), or an exception), so the batch must not be sent.
+asio::awaitable<std::optional<SendError>> Esme::Impl::acquire_rate(std::size_t n) {
+  using namespace detail::awaitable_operators;
+  auto failed = [&](std::error_code ec, std::string what) {
+    return SendError{SendError::Kind::not_sent, ec,
+                     fmt::format("rate limiter failed, nothing sent: {}", what)};
+  };
+  for (;;) {
+    if (session_ending_ || stopping_) co_return std::nullopt;
+    Clock::duration delay{};
+    try {
+      delay = rate_limiter_->try_acquire(n, Clock::now());
+    } catch (const std::system_error& e) {
+      co_return failed(e.code(), e.what());
+    } catch (const std::exception& e) {
+      co_return failed(std::make_error_code(std::errc::io_error), e.what());
+    }
+    if (delay <= Clock::duration::zero()) co_return std::nullopt;
+    if (delay != RateLimiter::defer) {
+      pump_waiting_ = true;
+      co_await sleep_for(pump_cv_, delay);
+      pump_waiting_ = false;
+      continue;
+    }
+    // pump_waiting_ stays false, so responses do not interrupt limit(); stop() and end_session()
+    // cancel pump_cv_ unconditionally, which cancels limit() (it then returns
+    // operation_aborted and has taken nothing).
+    pump_cv_.expires_at(Clock::time_point::max());
+    // limit() runs inside a wrapper that turns an exception into a result: `||` waits for the
+    // first branch that *succeeds*, so a throwing limit() would leave it waiting on pump_cv_.
+    auto r = co_await (guarded_limit(n) || pump_cv_.async_wait(use_nothrow_awaitable));
+    const bool woken = r.index() == 1;
+    std::error_code ec;
+    std::string what;
+    if (!woken) std::tie(ec, what) = std::move(std::get<0>(r));
+    // Our own stop, the end of the session or a hard cancellation of start(): the batch stays
+    // and fail_all gives it its outcome.
+    if (session_ending_ || stopping_) co_return std::nullopt;
+    if ((co_await asio::this_coro::cancellation_state).cancelled() !=
+        asio::cancellation_type::none) {
+      co_return std::nullopt;
+    }
+    if (woken) continue;
+    if (!ec) co_return std::nullopt;
+    co_return failed(ec, what);
+  }
+}
 
 // Checks what the application enqueued and renders text into wire PDUs, in place in batch_:
 // a message that renders to several segments becomes several entries sharing one SegmentGroup,

@@ -24,7 +24,20 @@ namespace aiosmpp {
  *
  *  A synchronous implementation overrides try_acquire() only; the default limit() retries it on a
  *  steady_timer. An asynchronous implementation (a limiter shared through Redis, say) returns
- *  @ref defer from try_acquire() and overrides limit(). */
+ *  @ref defer from try_acquire() and overrides limit().
+ *
+ *  What the Esme does with the answer (the batch's messages are taken from the broker, not yet
+ *  written):
+ *  - granted (zero from try_acquire(), an empty error_code from limit()): the batch is sent;
+ *  - stop(), the end of the connection, or the hard stop (cancelling start()) while the Esme waits:
+ *    limit() is cancelled (per-operation cancellation; it should return operation_aborted and take
+ *    nothing), nothing of the batch is sent, and each message gets one Hook::send_error of kind
+ *    `not_sent` (errc::stopped on stop(), the connection's error otherwise), like every message
+ *    taken and not written when a session ends;
+ *  - failure (limit() returns an error, or try_acquire()/limit() throws): nothing of the batch is
+ *    sent; each message gets one Hook::send_error of kind `not_sent` carrying that error (or
+ *    std::errc::io_error for an exception other than std::system_error, its what() in the
+ *    detail). The session goes on with the next batch: the limiter is asked again. */
 class RateLimiter {
  public:
   /** @brief The clock of the times passed in. */
