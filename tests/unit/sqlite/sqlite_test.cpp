@@ -1,0 +1,470 @@
+// aiosmpp::sqlite: the database file, the durable broker's life of a message (take, finish,
+// unfinished after a "crash", requeue, forget), the correlator with its cache and TTL, and the
+// hook that ties them to the application's hook.
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+
+#include "aiosmpp/detail/asio_compat.hpp"
+#include "aiosmpp/sqlite/sqlite.hpp"
+#include "support/catch.hpp"
+#include "support/run_coro.hpp"
+
+using namespace aiosmpp;
+using aiosmpp::test::run_coro;
+
+namespace {
+
+// A database path unique to this process and test, removed (with its WAL files) afterwards.
+class TempDb {
+ public:
+  TempDb() {
+    static std::atomic<int> counter{0};
+    path_ = (std::filesystem::temp_directory_path() /
+             ("aiosmpp_sqlite_test_" + std::to_string(::getpid()) + "_" +
+              std::to_string(counter++) + ".db"))
+                .string();
+    remove();
+  }
+  ~TempDb() { remove(); }
+  TempDb(const TempDb&) = delete;
+  TempDb& operator=(const TempDb&) = delete;
+  const std::string& path() const { return path_; }
+  std::shared_ptr<SqliteDatabase> open(SqliteSync sync = SqliteSync::normal) const {
+    SqliteDatabaseOptions o;
+    o.path = path_;
+    o.sync = sync;
+    return std::make_shared<SqliteDatabase>(o);
+  }
+
+ private:
+  void remove() {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path_ + suffix, ec);
+  }
+  std::string path_;
+};
+
+Pdu submit(const std::string& log_id, const std::string& extra = {}) {
+  SubmitSm m;
+  m.source = PhoneNumber("254722111111");
+  m.destination = PhoneNumber("254722999999");
+  m.text = MessageText{"hello " + log_id};
+  m.tracking.log_id = log_id;
+  m.tracking.extra_data = extra;
+  return m;
+}
+
+const Tracking& tracking(const Pdu& p) {
+  return std::visit([](const auto& m) -> const Tracking& { return m.tracking; }, p);
+}
+
+std::vector<std::string> log_ids(const std::vector<Pdu>& v) {
+  std::vector<std::string> out;
+  for (const auto& p : v) {
+    Tracking t = tracking(p);
+    SqliteBroker::strip_id(t);
+    out.push_back(t.log_id);
+  }
+  return out;
+}
+
+// Reads one integer with a separate connection, as an inspecting tool would.
+std::int64_t query_int(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK);
+  std::int64_t v = -1;
+  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+// An application hook that records what it saw.
+class RecordingHook final : public Hook {
+ public:
+  asio::awaitable<void> sending(const Pdu& m, std::span<const std::uint8_t>,
+                                std::string_view) override {
+    sent.push_back(tracking(m).log_id);
+    co_return;
+  }
+  asio::awaitable<void> received(const Pdu* m, std::span<const std::uint8_t>,
+                                 std::string_view) override {
+    if (m != nullptr) received_ids.push_back(tracking(*m).log_id);
+    if (throw_on_received) throw std::runtime_error("hook failed on purpose");
+    co_return;
+  }
+  asio::awaitable<void> send_error(const Pdu& m, const SendError&, std::string_view) override {
+    errors.push_back(tracking(m).log_id);
+    co_return;
+  }
+  std::vector<std::string> sent, received_ids, errors;
+  bool throw_on_received = false;
+};
+
+}  // namespace
+
+TEST_CASE("SqliteDatabase creates the versioned schema in WAL mode and counts runs") {
+  TempDb tmp;
+  {
+    auto db = tmp.open();
+    CHECK(db->run() == 1);
+    CHECK(db->path() == tmp.path());
+  }
+  {
+    auto db = tmp.open();
+    CHECK(db->run() == 2);
+  }
+  CHECK(query_int(tmp.path(), "PRAGMA user_version") == SqliteDatabase::schema_version);
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(tmp.path().c_str(), &raw) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &st, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "wal");
+  sqlite3_finalize(st);
+  // A file written by a newer library is refused, not misread.
+  REQUIRE(sqlite3_exec(raw, "PRAGMA user_version = 7", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(raw);
+  CHECK_THROWS_AS(tmp.open(), SqliteError);
+}
+
+TEST_CASE("SqliteDatabase refuses bad options and unusable files, naming the problem") {
+  SqliteDatabaseOptions o;
+  CHECK_THROWS_AS(SqliteDatabase(o), std::invalid_argument);
+  o.path = "x.db";
+  o.max_batch = 0;
+  CHECK_THROWS_AS(SqliteDatabase(o), std::invalid_argument);
+  o.max_batch = 10;
+  o.busy_timeout = std::chrono::milliseconds(-1);
+  CHECK_THROWS_AS(SqliteDatabase(o), std::invalid_argument);
+  SqliteDatabaseOptions bad;
+  bad.path = "/nonexistent-dir-aiosmpp/sub/x.db";
+  try {
+    SqliteDatabase db(bad);
+    FAIL("opened a file in a missing directory");
+  } catch (const SqliteError& e) {
+    CHECK(std::string(e.what()).find("/nonexistent-dir-aiosmpp/sub/x.db") != std::string::npos);
+  }
+}
+
+TEST_CASE("SqliteBroker: FIFO, tracking kept, a message leaves only when finished") {
+  TempDb tmp;
+  asio::io_context io;
+  auto db = tmp.open();
+  auto broker = std::make_shared<SqliteBroker>(io.get_executor(), db);
+  run_coro(io, [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 5; ++i) {
+      Pdu m = submit("m" + std::to_string(i), "x" + std::to_string(i));
+      co_await broker->enqueue(std::move(m));
+    }
+  }());
+  // enqueue() returned, so the rows are committed: another connection sees them.
+  CHECK(query_int(tmp.path(), "SELECT count(*) FROM aiosmpp_queue") == 5);
+
+  std::vector<Pdu> got;
+  const auto n = run_coro(io, broker->dequeue_batch(got, 3));
+  REQUIRE(n == 3);
+  CHECK(log_ids(got) == std::vector<std::string>{"m0", "m1", "m2"});
+  CHECK(tracking(got[1]).extra_data == "x1");
+  REQUIRE(SqliteBroker::id_of(tracking(got[0])));
+  CHECK(std::get<SubmitSm>(got[0]).text->utf8 == "hello m0");
+
+  auto c = run_coro(io, broker->counts());
+  CHECK(c.ready == 2);
+  CHECK(c.in_progress == 3);
+  CHECK(c.unfinished == 0);
+
+  broker->finish(got[0]);
+  broker->finish(got[2]);
+  Pdu plain = submit("not-taken");
+  broker->finish(plain);  // no id: ignored
+  run_coro(io, db->flush());
+  c = run_coro(io, broker->counts());
+  CHECK(c.ready == 2);
+  CHECK(c.in_progress == 1);
+
+  Pdu next = run_coro(io, broker->dequeue());
+  CHECK(log_ids({next}) == std::vector<std::string>{"m3"});
+}
+
+TEST_CASE(
+    "SqliteBroker: after a restart, taken but unfinished messages are listed, requeued first or "
+    "forgotten") {
+  TempDb tmp;
+  std::vector<std::int64_t> ids;
+  {
+    asio::io_context io;
+    auto db = tmp.open();
+    auto broker = std::make_shared<SqliteBroker>(io.get_executor(), db);
+    std::vector<Pdu> batch;
+    for (int i = 0; i < 6; ++i)
+      batch.push_back(submit("m" + std::to_string(i)));
+    run_coro(io, broker->enqueue_batch(std::move(batch)));
+    std::vector<Pdu> got;
+    REQUIRE(run_coro(io, broker->dequeue_batch(got, 4)) == 4);
+    for (const auto& p : got)
+      ids.push_back(*SqliteBroker::id_of(tracking(p)));
+    broker->finish(got[1]);  // m1's outcome is known; m0, m2, m3 are in flight at the "crash"
+    run_coro(io, db->flush());
+  }
+  asio::io_context io;
+  auto db = tmp.open();
+  auto broker = std::make_shared<SqliteBroker>(io.get_executor(), db);
+  auto c = run_coro(io, broker->counts());
+  CHECK(c.ready == 2);
+  CHECK(c.in_progress == 0);
+  CHECK(c.unfinished == 3);
+
+  auto unfinished = run_coro(io, broker->unfinished());
+  REQUIRE(unfinished.size() == 3);
+  CHECK(tracking(unfinished[0].message).log_id == "m0");  // as enqueued: no id prefix
+  CHECK(tracking(unfinished[2].message).log_id == "m3");
+  CHECK(unfinished[0].run == db->run() - 1);
+  CHECK(unfinished[0].id == ids[0]);
+  CHECK(unfinished[0].taken_at.time_since_epoch().count() > 0);
+
+  // The application requeues m0 and m3 (accepting a possible duplicate) and reports m2.
+  std::vector<std::int64_t> again{ids[0], ids[3], 999999};
+  CHECK(run_coro(io, broker->requeue(again)) == 2);
+  std::vector<std::int64_t> drop{ids[2], ids[1]};
+  CHECK(run_coro(io, broker->forget(drop)) == 1);  // ids[1] is gone already
+
+  std::vector<Pdu> got;
+  REQUIRE(run_coro(io, broker->dequeue_batch(got, 10)) == 4);
+  CHECK(log_ids(got) == std::vector<std::string>{"m0", "m3", "m4", "m5"});
+  // Messages this run took are not "unfinished" for it.
+  CHECK(run_coro(io, broker->unfinished()).empty());
+  std::vector<std::int64_t> mine{*SqliteBroker::id_of(tracking(got[0]))};
+  CHECK(run_coro(io, broker->requeue(mine)) == 0);
+}
+
+TEST_CASE("SqliteBroker: a waiting dequeue wakes on enqueue, and a cancelled one takes nothing") {
+  TempDb tmp;
+  asio::io_context io;
+  auto db = tmp.open();
+  auto broker = std::make_shared<SqliteBroker>(io.get_executor(), db);
+  std::vector<Pdu> got;
+  run_coro(io, [&]() -> asio::awaitable<void> {
+    using namespace aiosmpp::detail::awaitable_operators;
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    // Nothing queued: the dequeue waits, and the timer wins the race (cancelling it).
+    t.expires_after(std::chrono::milliseconds(50));
+    auto r = co_await (broker->dequeue_batch(got, 5) || t.async_wait(asio::use_awaitable));
+    CHECK(r.index() == 1);
+    CHECK(got.empty());
+    // A producer on the same executor enqueues while the consumer waits.
+    asio::co_spawn(
+        co_await asio::this_coro::executor,
+        [&]() -> asio::awaitable<void> {
+          asio::steady_timer d(co_await asio::this_coro::executor);
+          d.expires_after(std::chrono::milliseconds(20));
+          co_await d.async_wait(asio::use_awaitable);
+          Pdu m = submit("late");
+          co_await broker->enqueue(std::move(m));
+        },
+        asio::detached);
+    const auto start = std::chrono::steady_clock::now();
+    const std::size_t n = co_await broker->dequeue_batch(got, 5);
+    CHECK(n == 1);
+    // Woken by the enqueue, not by the 1 s poll.
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(800));
+  }());
+  CHECK(log_ids(got) == std::vector<std::string>{"late"});
+  auto c = run_coro(io, broker->counts());
+  CHECK(c.in_progress == 1);
+  CHECK(c.ready == 0);
+}
+
+TEST_CASE("SqliteBroker: enqueues from other threads are committed in shared transactions") {
+  TempDb tmp;
+  asio::io_context io;
+  auto db = tmp.open(SqliteSync::full);
+  auto broker = std::make_shared<SqliteBroker>(io.get_executor(), db);
+  constexpr int producers = 4, each = 200;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int p = 0; p < producers; ++p) {
+    threads.emplace_back([&, p] {
+      asio::io_context own;
+      for (int i = 0; i < each; ++i) {
+        // Several enqueues in flight per thread, so batches can form.
+        asio::co_spawn(
+            own,
+            [&, p, i]() -> asio::awaitable<void> {
+              Pdu m = submit(std::to_string(p) + "-" + std::to_string(i));
+              co_await broker->enqueue(std::move(m));
+            },
+            [&](std::exception_ptr e) {
+              if (e) ++failures;
+            });
+      }
+      own.run();
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  CHECK(failures == 0);
+  const auto stats = db->stats();
+  CHECK(query_int(tmp.path(), "SELECT count(*) FROM aiosmpp_queue") == producers * each);
+  CHECK(stats.operations >= static_cast<std::uint64_t>(producers * each));
+  CHECK(stats.transactions < stats.operations);  // group commit happened
+  CHECK(stats.failures == 0);
+  // Each producer's messages stay in its own order.
+  std::vector<Pdu> all;
+  while (all.size() < static_cast<std::size_t>(producers * each)) {
+    run_coro(io, broker->dequeue_batch(all, 1000));
+  }
+  std::vector<int> last(producers, -1);
+  for (const auto& id : log_ids(all)) {
+    const auto dash = id.find('-');
+    const int p = std::stoi(id.substr(0, dash));
+    const int i = std::stoi(id.substr(dash + 1));
+    CHECK(i == last[static_cast<std::size_t>(p)] + 1);
+    last[static_cast<std::size_t>(p)] = i;
+  }
+}
+
+TEST_CASE("SqliteCorrelator: put, get, final removes, TTL expires, survives a restart") {
+  TempDb tmp;
+  auto now = std::chrono::system_clock::time_point(std::chrono::hours(1000));
+  SqliteCorrelatorOptions o;
+  o.delivery_ttl = std::chrono::hours(1);
+  o.clock = [&] { return now; };
+  {
+    asio::io_context io;
+    auto db = tmp.open();
+    SqliteCorrelator corr(db, o);
+    run_coro(io, [&]() -> asio::awaitable<void> {
+      // A taken message's id prefix is stripped: the file stores the application's log_id.
+      Tracking t{std::string("\x1bq42\x1b") + "order-1", "{\"c\":1}"};
+      std::string key = "abc";
+      co_await corr.put_delivery(std::move(key), std::move(t));
+      Tracking t2{"order-2", ""};
+      std::string key2 = "def";
+      co_await corr.put_delivery(std::move(key2), std::move(t2));
+      auto a = co_await corr.get_delivery("abc", false);  // enroute: kept
+      REQUIRE(a);
+      CHECK(a->log_id == "order-1");
+      CHECK(a->extra_data == "{\"c\":1}");
+      auto b = co_await corr.get_delivery("abc", true);  // delivered: taken
+      REQUIRE(b);
+      auto c = co_await corr.get_delivery("abc", true);
+      CHECK(!c);
+      auto u = co_await corr.get_delivery("nope", false);
+      CHECK(!u);
+      co_await db->flush();
+    }());
+    CHECK(query_int(tmp.path(),
+                    "SELECT queue_id FROM aiosmpp_delivery WHERE smsc_message_id = 'def'") == 0);
+  }
+  // A new process: "def" comes from the file (no cache), with its TTL still counted.
+  asio::io_context io;
+  auto db = tmp.open();
+  SqliteCorrelator corr(db, o);
+  CHECK(run_coro(io, corr.size()) == 1);
+  auto d = run_coro(io, corr.get_delivery("def", false));
+  REQUIRE(d);
+  CHECK(d->log_id == "order-2");
+  now += std::chrono::minutes(61);
+  CHECK(!run_coro(io, corr.get_delivery("def", true)));
+  SqliteCorrelator sweeper(db, o);  // construction sweeps expired rows
+  run_coro(io, db->flush());
+  CHECK(run_coro(io, corr.size()) == 0);
+}
+
+TEST_CASE(
+    "SqliteCorrelator: a small cache falls back to the file; deferred release keeps a final entry "
+    "until released") {
+  TempDb tmp;
+  asio::io_context io;
+  auto db = tmp.open();
+  SqliteCorrelatorOptions o;
+  o.cache_entries = 2;
+  SqliteCorrelator corr(db, o);
+  corr.defer_final_release(true);
+  run_coro(io, [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 10; ++i) {
+      Tracking t{"l" + std::to_string(i), ""};
+      std::string key = "k" + std::to_string(i);
+      co_await corr.put_delivery(std::move(key), std::move(t));
+    }
+    for (int i = 0; i < 10; ++i) {
+      auto t = co_await corr.get_delivery("k" + std::to_string(i), true);
+      REQUIRE(t);
+      CHECK(t->log_id == "l" + std::to_string(i));
+    }
+    co_await db->flush();
+    CHECK(co_await corr.size() == 10);  // not released yet: a re-offered receipt still matches
+    auto again = co_await corr.get_delivery("k3", false);
+    CHECK(again);
+    corr.release_final_receipts();
+    co_await db->flush();
+    CHECK(co_await corr.size() == 0);
+  }());
+}
+
+TEST_CASE("SqliteHook: the application sees its own log_id, then the message leaves the queue") {
+  TempDb tmp;
+  asio::io_context io;
+  auto db = tmp.open();
+  auto broker = std::make_shared<SqliteBroker>(io.get_executor(), db);
+  auto corr = std::make_shared<SqliteCorrelator>(db);
+  auto app = std::make_shared<RecordingHook>();
+  SqliteHook hook(app, broker, corr);
+  CHECK(hook.interests() == HookInterest::all);
+  CHECK_THROWS_AS(SqliteHook(app, nullptr, nullptr), std::invalid_argument);
+
+  run_coro(io, [&]() -> asio::awaitable<void> {
+    std::vector<Pdu> batch{submit("a"), submit("b"), submit("c")};
+    co_await broker->enqueue_batch(std::move(batch));
+    std::vector<Pdu> got;
+    co_await broker->dequeue_batch(got, 3);
+    co_await hook.sending(got[0], {}, "client");
+    // A response carries the request's tracking (the Esme copies it).
+    SubmitSmResp resp;
+    resp.message_id = "smsc-1";
+    resp.tracking = tracking(got[0]);
+    Pdu r = resp;
+    co_await hook.received(&r, {}, "client");
+    SendError e;
+    e.kind = SendError::Kind::not_sent;
+    co_await hook.send_error(got[1], e, "client");
+    // The application's hook throws: the outcome still counts, the message still leaves.
+    app->throw_on_received = true;
+    SubmitSmResp resp2;
+    resp2.tracking = tracking(got[2]);
+    Pdu r2 = resp2;
+    bool threw = false;
+    try {
+      co_await hook.received(&r2, {}, "client");
+    } catch (const std::runtime_error&) {
+      threw = true;
+    }
+    CHECK(threw);
+    co_await db->flush();
+    auto c = co_await broker->counts();
+    CHECK(c.in_progress == 0);
+    CHECK(c.ready == 0);
+  }());
+  CHECK(app->sent == std::vector<std::string>{"a"});
+  CHECK(app->received_ids == std::vector<std::string>{"a", "c"});
+  CHECK(app->errors == std::vector<std::string>{"b"});
+}
