@@ -198,6 +198,16 @@ TEST_CASE(
         co_await esme.broker().enqueue(std::move(p));
         co_await peer.wait([] { return false; }, 100ms);
       }
+      if (m.mode == BindMode::transmitter) {
+        // §2.3: a transmitter cannot be delivered to; the Esme says so instead of dropping it.
+        peer.command({{"op", "deliver"},
+                      {"params",
+                       {{"source_addr", "254700000001"},
+                        {"destination_addr", "4040"},
+                        {"short_message", {{"hex", hex("to a transmitter")}}}}}});
+        const bool answered = co_await peer.wait_received("deliver_sm_resp", 1);
+        CHECK(answered);
+      }
     });
 
     const auto binds = peer.received(m.command);
@@ -215,6 +225,12 @@ TEST_CASE(
     CHECK(b.at("command_length") == 16 + m.system_id.size() + 1 + 8 + 4 + 1 + 2 + 13);
     CHECK(esme.stats().connects == 1);
     CHECK(peer.received("submit_sm").empty());
+    if (m.mode == BindMode::transmitter) {
+      const auto resps = peer.received("deliver_sm_resp");
+      REQUIRE(resps.size() == 1);
+      CHECK(resps[0].at("pdu").at("command_status") == 0x04);  // ESME_RINVBNDSTS
+      CHECK(hook->requests.empty());
+    }
     if (m.mode == BindMode::receiver) {
       CHECK(esme.stats().taken == 0);
       std::vector<Pdu> left;
@@ -561,6 +577,7 @@ TEST_CASE(
     int ref;
     bool reverse;
     std::size_t pdus;
+    bool utf16_units = false;  // split by UTF-16 code unit: 👋 spans parts 1 and 2
   };
   const std::vector<Mo> mos{
       {"Hello from node £1 @home", "gsm", "none", 0, 0, false, 1},
@@ -569,6 +586,7 @@ TEST_CASE(
       {ucs2_long, "ucs2", "udh16", 12, 0x1234, false, 4},
       {gsm_long, "gsm", "sar", 40, 0x0bad, true, 3},
       {ucs2_long, "ucs2", "payload", 0, 0, false, 1},
+      {ucs2_long, "ucs2", "udh8", 8, 0x42, false, 6, true},
   };
   std::size_t total_pdus = 0;
   for (const auto& m : mos)
@@ -585,6 +603,7 @@ TEST_CASE(
                     {"chunk", m.chunk},
                     {"ref", m.ref},
                     {"reverse", m.reverse},
+                    {"units", m.utf16_units ? "utf16" : "codepoint"},
                     {"source", fmt::format("25470000000{}", i)},
                     {"destination", "4040"}});
       // One message at a time, so the hook sees them in this order.
@@ -719,10 +738,10 @@ TEST_CASE(
     "node-smpp drops the connection: every message gets exactly one outcome and the Esme "
     "reconnects",
     "[interop][esme]") {
-  // withhold: the first session answers 3 submit_sm, holds the rest, and the test drops it with
-  // the window full. drop_after: the first session drops the connection itself when the 4th
-  // submit_sm arrives, answering none.
-  for (const std::string scenario : {"withhold", "drop_after"}) {
+  // drop: the first session answers 3 submit_sm, holds the rest, and the test drops it with the
+  // window full. unbind: the same, but node-smpp unbinds instead. drop_after: the first session
+  // drops the connection itself when the 4th submit_sm arrives, answering none.
+  for (const std::string scenario : {"drop", "unbind", "drop_after"}) {
     INFO(scenario);
     NodePeer peer = start_peer();
     asio::io_context io;
@@ -731,7 +750,7 @@ TEST_CASE(
     cfg.window = 8;
     Esme esme(io.get_executor(), cfg, {.hook = hook, .retry_timer = fast_retry()});
     constexpr int count = 20;
-    if (scenario == "withhold") {
+    if (scenario != "drop_after") {
       peer.command({{"op", "set"}, {"withhold_after", 3}});
     } else {
       peer.command({{"op", "set"}, {"withhold_after", 0}, {"drop_after", 4}});
@@ -744,14 +763,14 @@ TEST_CASE(
                             TextEncoding::gsm7);
         co_await esme.broker().enqueue(std::move(p));
       }
-      if (scenario == "withhold") {
+      if (scenario != "drop_after") {
         // 3 answered, then the window (8) fills with unanswered requests.
         ok = co_await peer.wait(
             [&] { return hook->responses.size() == 3 && peer.received("submit_sm").size() == 11; });
         REQUIRE(ok);
         // Later sessions answer everything.
         peer.command({{"op", "set"}, {"withhold_after", -1}});
-        peer.command({{"op", "drop"}});
+        peer.command({{"op", scenario}});
       } else {
         ok = co_await peer.wait_received("submit_sm", 4);
         REQUIRE(ok);
@@ -783,9 +802,13 @@ TEST_CASE(
 
     // Each response carries the message_id node-smpp answered that very message with.
     std::map<std::string, std::string> answered;  // short_message hex -> message_id
+    std::set<std::string> unanswered;             // what session 1 read and never answered
     std::size_t session1 = 0;
     for (const auto& e : peer.received("submit_sm")) {
       if (e.at("session") == 1) ++session1;
+      if (e.at("session") == 1 && e.value("action", "") != "answered") {
+        unanswered.insert(e.at("pdu").at("short_message").get<std::string>());
+      }
       if (e.value("action", "") == "answered") {
         answered[e.at("pdu").at("short_message").get<std::string>()] =
             e.at("message_id").get<std::string>();
@@ -800,20 +823,38 @@ TEST_CASE(
       CHECK(s->message_id == it->second);
     }
     CHECK(hook->responses.size() == answered.size());
-    // What node-smpp received and never answered ended as outcome_unknown; nothing was answered
-    // twice or lost.
+    // What node-smpp read and never answered ended as outcome_unknown; what ended as not_sent
+    // never reached it.
+    std::set<std::string> unknown_messages;
     for (const auto& e : hook->errors) {
-      INFO(tracking_of(e.message).log_id << ": " << fmt::format("{}", e.error));
+      const auto& log_id = tracking_of(e.message).log_id;
+      INFO(log_id << ": " << fmt::format("{}", e.error));
+      const auto text = hex(fmt::format("message {}", log_id.substr(1)));
       CHECK(e.error.kind != SendError::Kind::invalid_message);
+      if (e.error.kind == SendError::Kind::outcome_unknown) unknown_messages.insert(text);
+      if (e.error.kind == SendError::Kind::not_sent) {
+        CHECK(unanswered.count(text) == 0);
+        CHECK(answered.count(text) == 0);
+      }
+    }
+    for (const auto& text : unanswered) {
+      INFO(text);
+      CHECK(unknown_messages.count(text) == 1);
     }
     std::size_t unknown = 0;
     for (const auto& e : hook->errors)
       unknown += e.error.kind == SendError::Kind::outcome_unknown ? 1U : 0U;
-    if (scenario == "withhold") {
+    if (scenario != "drop_after") {
       CHECK(session1 == 11);
       CHECK(unknown == 8);
       CHECK(hook->errors.size() == 8);
       CHECK(hook->responses.size() == count - 8);
+      if (scenario == "unbind") {
+        const auto resps = peer.received("unbind_resp");
+        REQUIRE(resps.size() == 1);
+        CHECK(resps[0].at("session") == 1);
+        CHECK(resps[0].at("pdu").at("command_status") == 0);
+      }
     } else {
       // Everything the first session received went unanswered; at least those 4 are unknown.
       CHECK(session1 >= 4);

@@ -30,8 +30,9 @@
 //   {"op":"deliver","params":{...}}                       a deliver_sm with these fields
 //                                                         (octet strings as {"hex":"..."})
 //   {"op":"mo","text":"...","coding":"gsm|ucs2","split":"none|payload|udh8|udh16|sar",
-//    "chunk":N,"ref":R,"reverse":bool,"source":"...","destination":"..."}
-//       an MO message encoded by node-smpp, split into parts of `chunk` characters
+//    "chunk":N,"units":"utf16","ref":R,"reverse":bool,"source":"...","destination":"..."}
+//       an MO message encoded by node-smpp, split into parts of `chunk` characters (code points;
+//       UTF-16 code units with "units":"utf16")
 //   {"op":"receipt","message_id":"...","stat":"DELIVRD","tlvs":bool}
 //       a text delivery receipt (Appendix B) for a submit_sm this server answered; with "tlvs"
 //       also receipted_message_id and message_state
@@ -279,11 +280,16 @@ const messageStates = { ENROUTE: 1, DELIVRD: 2, EXPIRED: 3, DELETED: 4, UNDELIV:
                         UNKNOWN: 7, REJECTD: 8 };
 
 function moParts(cmd) {
-  const chars = Array.from(cmd.text);  // by code point: a part never splits a surrogate pair
   const split = cmd.split || 'none';
-  if (split === 'none' || split === 'payload') return [chars.join('')];
+  if (split === 'none' || split === 'payload') return [cmd.text];
   const chunk = cmd.chunk || 10;
   const parts = [];
+  if (cmd.units === 'utf16') {
+    // By UTF-16 code unit, as some handsets split UCS2: a surrogate pair may span two parts.
+    for (let i = 0; i < cmd.text.length; i += chunk) parts.push(cmd.text.slice(i, i + chunk));
+    return parts;
+  }
+  const chars = Array.from(cmd.text);  // by code point: a part never splits a surrogate pair
   for (let i = 0; i < chars.length; i += chunk) parts.push(chars.slice(i, i + chunk).join(''));
   return parts;
 }
