@@ -232,10 +232,19 @@ class FileBroker final : public aiosmpp::Broker {
   void append(const std::string& json) {
     std::string line = json;
     line += '\n';
-    write_all(messages_.fd(), line, messages_path().string());
-    // Durable before enqueue() returns: a caller that was told "queued" must find it after a
-    // crash. (An fsync per message costs a disk flush; a busy producer would batch them.)
-    sync(messages_.fd(), messages_path().string());
+    try {
+      write_all(messages_.fd(), line, messages_path().string());
+      // Durable before enqueue() returns: a caller that was told "queued" must find it after a
+      // crash. (An fsync per message costs a disk flush; a busy producer would batch them.)
+      sync(messages_.fd(), messages_path().string());
+    } catch (...) {
+      // Disk full, say: cut off the partial line, or the next append would be glued to it.
+      if (::ftruncate(messages_.fd(), static_cast<off_t>(size_)) != 0) {
+        fmt::print(stderr, "{}: cannot cut a partial line at {}\n", messages_path().string(),
+                   size_);
+      }
+      throw;
+    }
     size_ += line.size();
     ++unacknowledged_;
     wake(consumer_waiting_, data_ready_);
@@ -280,7 +289,7 @@ class FileBroker final : public aiosmpp::Broker {
       auto line = lines_.find(start);
       if (line == lines_.end()) {
         const std::uint64_t end = find_line_end(start);
-        if (end == 0) break;  // cannot happen: append() writes whole lines
+        if (end == 0) break;  // not reached: recover() and append() leave only whole lines
         line = lines_.emplace(start, Line{end, false}).first;
       }
       read_pos_ = line->second.end;

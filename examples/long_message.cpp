@@ -113,6 +113,7 @@ class LongMessageHook final : public aiosmpp::Hook {
 
   std::size_t outcomes() const noexcept { return outcomes_.size(); }
   std::size_t receipts() const noexcept { return receipts_; }
+  bool duplicate() const noexcept { return duplicate_; }
   bool accepted(const std::string& log_id) const {
     const auto it = outcomes_.find(log_id);
     return it != outcomes_.end() && it->second;
@@ -133,9 +134,6 @@ class LongMessageHook final : public aiosmpp::Hook {
   std::size_t receipts_ = 0;
   bool duplicate_ = false;
   const std::string unknown_ = "(unknown)";
-
- public:
-  bool duplicate() const noexcept { return duplicate_; }
 };
 
 }  // namespace

@@ -127,6 +127,16 @@ int main(int argc, char** argv) {
     config.log_level = aiosmpp::LogLevel::warning;
 
     examples::Condition progress(io.get_executor());
+    // SIGINT/SIGTERM end the wait below; the Esme then unbinds properly instead of dying
+    // mid-PDU. Installed first, so that a signal during the bind is not the default death.
+    int signal_number = 0;
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const std::error_code& ec, int number) {
+      if (ec) return;  // cancelled at the end of the run
+      signal_number = number;
+      progress.notify();
+    });
+
     auto hook = std::make_shared<MoPrinter>(progress);
     aiosmpp::Esme esme(io.get_executor(), config, {.hook = hook});
 
@@ -139,15 +149,6 @@ int main(int argc, char** argv) {
     asio::co_spawn(io, esme.start(), [&](std::exception_ptr e) {
       run_error = e;
       finished = true;
-      progress.notify();
-    });
-
-    // SIGINT/SIGTERM end the wait; the Esme then unbinds properly instead of dying mid-PDU.
-    int signal_number = 0;
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const std::error_code& ec, int number) {
-      if (ec) return;  // cancelled below, at the end of the run
-      signal_number = number;
       progress.notify();
     });
 

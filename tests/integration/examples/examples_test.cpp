@@ -1,0 +1,395 @@
+// Every example run as a user runs it: the real aiosmpp-smsc-sim started on a free port (--port 0,
+// its "listening" line read back), the example's binary run with --port, its exit code and output
+// checked line by line, and the simulator's final statistics checked against what the example
+// claims. Each process is stopped by its process id, also when a check fails.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "process.hpp"
+#include "support/catch.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using examples_test::Process;
+
+namespace {
+
+// Debug builds under ASan start slowly on a loaded 2-core machine: generous limits that a
+// healthy run stays far below (each example needs well under a second of its own).
+constexpr auto start_limit = 20s;
+constexpr auto run_limit = 30s;
+
+fs::path work_dir(std::string_view name) {
+  // One folder per test case, emptied first: kept after the run for a look at what failed.
+  auto dir = fs::path(AIOSMPP_EXAMPLES_WORK_DIR) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto nl = text.find('\n', start);
+    const auto end = nl == std::string::npos ? text.size() : nl;
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::size_t count_matching(const std::vector<std::string>& lines, const std::string& pattern) {
+  const std::regex re(pattern);
+  std::size_t n = 0;
+  for (const auto& l : lines) {
+    if (std::regex_search(l, re)) ++n;
+  }
+  return n;
+}
+
+bool has_line(const std::vector<std::string>& lines, const std::string& line) {
+  return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
+// The counters of the last "stats ..." line.
+std::map<std::string, std::uint64_t> stats_of(const std::string& out) {
+  std::map<std::string, std::uint64_t> stats;
+  for (const auto& line : lines_of(out)) {
+    if (line.rfind("stats ", 0) != 0) continue;
+    stats.clear();
+    const std::regex field(R"((\w+)=(\d+))");
+    for (auto it = std::sregex_iterator(line.begin(), line.end(), field);
+         it != std::sregex_iterator(); ++it) {
+      stats[(*it)[1].str()] = std::stoull((*it)[2].str());
+    }
+  }
+  return stats;
+}
+
+// aiosmpp-smsc-sim on 127.0.0.1, a port the system picks.
+class Simulator {
+ public:
+  Simulator(const fs::path& dir, std::vector<std::string> options)
+      : process_(arguments(std::move(options)), dir / "sim.out", dir / "sim.err") {
+    const auto deadline = Process::Clock::now() + start_limit;
+    const std::regex listening(R"(listening 127\.0\.0\.1:(\d+)\n)");
+    for (;;) {
+      std::smatch m;
+      const auto out = process_.out();
+      if (std::regex_search(out, m, listening)) {
+        port_ = m[1].str();
+        break;
+      }
+      if (process_.poll()) FAIL("aiosmpp-smsc-sim exited at start: " << process_.err());
+      if (Process::Clock::now() >= deadline) FAIL("aiosmpp-smsc-sim: no listening line");
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+
+  const std::string& port() const noexcept { return port_; }
+
+  /** Stops it with SIGTERM (what it documents as the clean shutdown) and returns the counters of
+   *  its final statistics line. */
+  std::map<std::string, std::uint64_t> stop() {
+    const int code = process_.stop(10s);
+    INFO("simulator stderr: " << process_.err());
+    CHECK(code == 0);
+    return stats_of(process_.out());
+  }
+
+ private:
+  static std::vector<std::string> arguments(std::vector<std::string> options) {
+    std::vector<std::string> argv{AIOSMPP_SMSC_SIM, "--port", "0", "--stats-interval", "0",
+                                  "--log-level",    "warning"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    return argv;
+  }
+
+  Process process_;
+  std::string port_;
+};
+
+struct Run {
+  int code = -1;
+  std::string out;
+  std::string err;
+  std::vector<std::string> lines;
+};
+
+// Runs an example to its end (killed, and the test failed, when it overruns run_limit).
+Run run_example(const fs::path& dir, std::string_view tag, std::vector<std::string> argv) {
+  Process p(std::move(argv), dir / fmt::format("{}.out", tag), dir / fmt::format("{}.err", tag));
+  const auto status = p.wait_for(run_limit);
+  Run r;
+  r.out = p.out();
+  r.err = p.err();
+  r.lines = lines_of(r.out);
+  if (!status) {
+    p.stop(1s);
+    FAIL(tag << " did not finish within " << run_limit.count() << " s\nstdout:\n"
+             << r.out << "\nstderr:\n"
+             << r.err);
+  }
+  r.code = *status;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("quickstart: five messages, five outcomes, five receipts") {
+  const auto dir = work_dir("quickstart");
+  Simulator sim(dir, {});
+  const auto r = run_example(dir, "quickstart", {AIOSMPP_EXAMPLE_QUICKSTART, "--port", sim.port()});
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 0);
+  CHECK(count_matching(r.lines, R"(^id-[0-4]: ESME_ROK .* message_id=\d+$)") == 5);
+  CHECK(count_matching(r.lines,
+                       R"(^id-[0-4]: receipt "id:\d+ sub:001 dlvrd:001 .* stat:DELIVRD err:000 )"
+                       R"(text:Test message [0-4]"$)") == 5);
+  CHECK(has_line(r.lines, "5 outcomes, 5 receipts"));
+  const auto stats = sim.stop();
+  CHECK(stats.at("submits") == 5);
+  CHECK(stats.at("receipts_acked") == 5);
+  CHECK(stats.at("receipts_failed") == 0);
+}
+
+TEST_CASE("hook: the response and the receipt carry the message's log_id and extra_data") {
+  const auto dir = work_dir("hook");
+  Simulator sim(dir, {});
+  const auto r = run_example(dir, "hook", {AIOSMPP_EXAMPLE_HOOK, "--port", sim.port()});
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 0);
+  CHECK(count_matching(r.lines, R"(^\[hook-example\] sending submit_sm log_id=hook-1 \(\d+ )"
+                                R"(octets\)$)") == 1);
+  CHECK(count_matching(r.lines, R"(^\[hook-example\] received submit_sm_resp status=ESME_ROK.* )"
+                                R"(log_id=hook-1 extra_data=any string the application wants )"
+                                R"(back$)") == 1);
+  CHECK(count_matching(r.lines, R"(^\[hook-example\] received deliver_sm status=ESME_ROK.* )"
+                                R"(log_id=hook-1 extra_data=any string the application wants )"
+                                R"(back$)") == 1);
+  CHECK(count_matching(r.lines, "send_error") == 0);
+  const auto stats = sim.stop();
+  CHECK(stats.at("submits") == 1);
+  CHECK(stats.at("receipts_acked") == 1);
+}
+
+TEST_CASE("receiver: MO messages printed once each, long ones reassembled") {
+  const auto dir = work_dir("receiver");
+  // A short message, a long GSM text in UDH segments, a long UCS2 text with an emoji in SAR
+  // segments, and a long text in message_payload.
+  const std::string long_gsm =
+      "A long mobile-originated message in the GSM 03.38 default alphabet, with extension "
+      "characters such as {braces} [brackets] and the euro sign €, which take two septets "
+      "each, split into several segments by the simulator.";
+  const std::string long_ucs2 =
+      "Длинное входящее сообщение 😀 в UCS2, разбитое на сегменты SAR: 中文 и ελληνικά, "
+      "чтобы проверить сборку частей.";
+  const std::string long_payload =
+      "This one travels whole in the message_payload TLV, however long it is: no segments, "
+      "no reassembly, one deliver_sm with more octets than a short_message can hold, "
+      "which is two hundred and fifty-four octets at most, so it goes on a little longer.";
+  {
+    std::ofstream mo(dir / "mo.txt");
+    mo << "Short hello\n";
+    mo << R"({"from": "447700900555", "to": "5555", "text": ")" << long_gsm
+       << R"(", "long": "udh8"})"
+       << "\n";
+    mo << R"({"text": ")" << long_ucs2 << R"(", "encoding": "ucs2", "long": "sar"})"
+       << "\n";
+    mo << R"({"text": ")" << long_payload << R"(", "long": "payload"})"
+       << "\n";
+  }
+  Simulator sim(dir, {"--mo-file", (dir / "mo.txt").string(), "--mo-rate", "50"});
+  const auto r = run_example(
+      dir, "receiver",
+      {AIOSMPP_EXAMPLE_RECEIVER, "--port", sim.port(), "--count", "4", "--seconds", "20"});
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 0);
+  CHECK(count_matching(r.lines, "^MO ") == 4);
+  CHECK(has_line(
+      r.lines,
+      R"(MO from=447700900001 to=1234 encoding=gsm0338 data_coding=0x00 text="Short hello")"));
+  CHECK(
+      has_line(r.lines, R"(MO from=447700900555 to=5555 encoding=gsm0338 data_coding=0x00 text=")" +
+                            long_gsm + "\""));
+  CHECK(has_line(r.lines, R"(MO from=447700900001 to=1234 encoding=ucs2 data_coding=0x08 text=")" +
+                              long_ucs2 + "\""));
+  CHECK(
+      has_line(r.lines, R"(MO from=447700900001 to=1234 encoding=gsm0338 data_coding=0x00 text=")" +
+                            long_payload + "\""));
+  CHECK(has_line(r.lines, "4 messages, 0 receipts"));
+  const auto stats = sim.stop();
+  CHECK(stats.at("mo_sent") > 4);  // the long ones went in several deliver_sm
+  CHECK(stats.at("mo_acked") == stats.at("mo_sent"));
+  CHECK(stats.at("mo_failed") == 0);
+}
+
+TEST_CASE("receiver: --seconds ends a quiet run cleanly, --count unmet is an error") {
+  const auto dir = work_dir("receiver-quiet");
+  Simulator sim(dir, {});
+  const auto quiet =
+      run_example(dir, "quiet", {AIOSMPP_EXAMPLE_RECEIVER, "--port", sim.port(), "--seconds", "1"});
+  INFO("stdout:\n" << quiet.out << "\nstderr:\n" << quiet.err);
+  CHECK(quiet.code == 0);
+  CHECK(has_line(quiet.lines, "0 messages, 0 receipts"));
+  const auto unmet = run_example(
+      dir, "unmet",
+      {AIOSMPP_EXAMPLE_RECEIVER, "--port", sim.port(), "--count", "1", "--seconds", "1"});
+  INFO("stdout:\n" << unmet.out << "\nstderr:\n" << unmet.err);
+  CHECK(unmet.code == 1);
+  CHECK(unmet.err.find("error: 0 of 1 messages within 1 s") != std::string::npos);
+  const auto stats = sim.stop();
+  CHECK(stats.at("binds") == 2);
+}
+
+TEST_CASE("receiver: SIGTERM stops it cleanly (unbind, exit 0)") {
+  const auto dir = work_dir("receiver-signal");
+  Simulator sim(dir, {});
+  Process p({AIOSMPP_EXAMPLE_RECEIVER, "--port", sim.port()}, dir / "receiver.out",
+            dir / "receiver.err");
+  const auto deadline = Process::Clock::now() + start_limit;
+  while (p.err().find("bound as receiver") == std::string::npos) {
+    if (p.poll() || Process::Clock::now() >= deadline) FAIL("receiver did not bind: " << p.err());
+    std::this_thread::sleep_for(5ms);
+  }
+  const int code = p.stop(10s);
+  INFO("stdout:\n" << p.out() << "\nstderr:\n" << p.err());
+  CHECK(code == 0);
+  CHECK(p.out() == "0 messages, 0 receipts\n");
+  CHECK(p.err().find("stopped by signal 15") != std::string::npos);
+  const auto stats = sim.stop();
+  CHECK(stats.at("binds") == 1);
+  CHECK(stats.at("sessions") == 0);
+}
+
+TEST_CASE("long_message: one outcome per original message, a receipt per segment") {
+  const auto dir = work_dir("long_message");
+  Simulator sim(dir, {});
+  const auto r =
+      run_example(dir, "long_message", {AIOSMPP_EXAMPLE_LONG_MESSAGE, "--port", sim.port()});
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 0);
+
+  // plan NAME: N submit_sm, ...
+  std::map<std::string, std::size_t> segments;
+  const std::regex plan(R"(^plan (\S+): (\d+) submit_sm, data_coding=0x(\d\d), )");
+  for (const auto& line : r.lines) {
+    std::smatch m;
+    if (std::regex_search(line, m, plan)) segments[m[1].str()] = std::stoul(m[2].str());
+  }
+  REQUIRE(segments.size() == 6);
+  // Split modes need several segments; message_payload sends each text in one submit_sm.
+  CHECK(segments.at("gsm/udh") >= 3);
+  CHECK(segments.at("gsm/sar") >= 3);
+  CHECK(segments.at("gsm/udh") >= segments.at("gsm/sar"));  // the UDH takes room in each
+  CHECK(segments.at("ucs2/udh") >= 3);
+  CHECK(segments.at("ucs2/sar") >= 3);
+  CHECK(segments.at("gsm/payload") == 1);
+  CHECK(segments.at("ucs2/payload") == 1);
+
+  std::size_t total = 0;
+  for (const auto& [name, n] : segments) {
+    INFO(name);
+    CHECK(count_matching(r.lines, "^outcome " + name + ": accepted ESME_ROK") == 1);
+    CHECK(count_matching(r.lines, "^receipt " + name + R"( #\d+: id=\d+ stat=DELIVRD$)") == n);
+    total += n;
+  }
+  CHECK(count_matching(r.lines, "^outcome ") == 6);
+  CHECK(has_line(
+      r.lines, fmt::format("6 outcomes for 6 messages, {} receipts of {} expected", total, total)));
+  const auto stats = sim.stop();
+  CHECK(stats.at("submits") == total);
+  CHECK(stats.at("submit_errors") == 0);
+  CHECK(stats.at("receipts_acked") == total);
+}
+
+TEST_CASE("custom_broker: queued messages survive a restart and are sent exactly once") {
+  const auto dir = work_dir("custom_broker");
+  const auto queue = (dir / "queue").string();
+
+  // 1. A producer alone: three messages wait on disk.
+  const auto produce = run_example(
+      dir, "produce",
+      {AIOSMPP_EXAMPLE_CUSTOM_BROKER, "--dir", queue, "--enqueue-only", "--enqueue", "3"});
+  INFO("produce stdout:\n" << produce.out << "\nstderr:\n" << produce.err);
+  CHECK(produce.code == 0);
+  CHECK(has_line(produce.lines, "queue " + queue + ": 0 messages from a previous run"));
+  CHECK(has_line(produce.lines, "queued 3; 3 waiting to be sent"));
+
+  Simulator sim(dir, {});
+  // 2. The next run sends those three and four new ones; capacity 2 makes the producer wait for
+  //    outcomes (back-pressure) and still lose nothing.
+  const auto send = run_example(dir, "send",
+                                {AIOSMPP_EXAMPLE_CUSTOM_BROKER, "--dir", queue, "--enqueue", "4",
+                                 "--capacity", "2", "--port", sim.port()});
+  INFO("send stdout:\n" << send.out << "\nstderr:\n" << send.err);
+  CHECK(send.code == 0);
+  CHECK(has_line(send.lines, "queue " + queue + ": 3 messages from a previous run"));
+  CHECK(count_matching(send.lines, "^outcome ") == 7);
+  CHECK(count_matching(send.lines, R"(^outcome msg-\d+-\d: accepted ESME_ROK .*message_id=\d+$)") ==
+        7);
+  CHECK(has_line(send.lines, "7 outcomes; 0 messages left in the queue"));
+
+  // 3. Nothing is left, so a restart sends nothing again.
+  const auto again = run_example(
+      dir, "again",
+      {AIOSMPP_EXAMPLE_CUSTOM_BROKER, "--dir", queue, "--enqueue", "0", "--port", sim.port()});
+  INFO("again stdout:\n" << again.out << "\nstderr:\n" << again.err);
+  CHECK(again.code == 0);
+  CHECK(has_line(again.lines, "queue " + queue + ": 0 messages from a previous run"));
+  CHECK(has_line(again.lines, "0 outcomes; 0 messages left in the queue"));
+  CHECK(fs::file_size(fs::path(queue) / "messages.jsonl") == 0);  // compacted
+
+  const auto stats = sim.stop();
+  CHECK(stats.at("submits") == 7);
+}
+
+TEST_CASE("custom_broker: recovery skips acknowledged lines and a torn last line") {
+  const auto dir = work_dir("custom_broker_recovery");
+  const auto queue = dir / "queue";
+  fs::create_directories(queue);
+  // What a crashed run leaves: three whole lines, the second acknowledged out of order (its
+  // offset in "acked"), and half a line whose append never completed.
+  const auto line = [](std::string_view log_id) {
+    return fmt::format(R"({{"type":"submit_sm","source":{{"number":"254722111111"}},)"
+                       R"("destination":{{"number":"254722999999"}},"registered_delivery":0,)"
+                       R"("short_message":"6869","tracking":{{"log_id":"{}"}}}})",
+                       log_id) +
+           "\n";
+  };
+  const std::string first = line("pre-1");
+  const std::string second = line("pre-2");
+  {
+    std::ofstream m(queue / "messages.jsonl", std::ios::binary);
+    m << first << second << line("pre-3") << R"({"type":"submit_sm","sour)";
+    std::ofstream a(queue / "messages.ack", std::ios::binary);
+    a << fmt::format(R"({{"committed":0,"acked":[{}]}})", first.size()) << "\n";
+  }
+  Simulator sim(dir, {});
+  const auto r = run_example(dir, "recover",
+                             {AIOSMPP_EXAMPLE_CUSTOM_BROKER, "--dir", queue.string(), "--enqueue",
+                              "0", "--port", sim.port()});
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 0);
+  CHECK(has_line(r.lines, "queue " + queue.string() + ": 2 messages from a previous run"));
+  CHECK(count_matching(r.lines, R"(^outcome pre-1: accepted ESME_ROK)") == 1);
+  CHECK(count_matching(r.lines, R"(^outcome pre-2:)") == 0);
+  CHECK(count_matching(r.lines, R"(^outcome pre-3: accepted ESME_ROK)") == 1);
+  CHECK(has_line(r.lines, "2 outcomes; 0 messages left in the queue"));
+  const auto stats = sim.stop();
+  CHECK(stats.at("submits") == 2);
+}
