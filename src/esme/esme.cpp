@@ -217,6 +217,8 @@ struct Esme::Impl {
   asio::awaitable<std::error_code> pump();
   asio::awaitable<std::error_code> keepalive();
   asio::awaitable<std::error_code> sweeper();
+  asio::awaitable<std::error_code> reassembly_sweeper();
+  asio::awaitable<void> expire_partials(Clock::time_point now);
   asio::awaitable<std::error_code> drain_and_unbind();
   std::vector<std::pair<Pdu, SendError>> prepare_batch();
   bool try_rate(std::size_t n) noexcept;
@@ -286,12 +288,14 @@ struct Esme::Impl {
   asio::steady_timer writer_cv_;
   asio::steady_timer pump_cv_;
   asio::steady_timer sweep_cv_;
+  asio::steady_timer reassembly_cv_;
   asio::steady_timer keepalive_timer_;
   asio::steady_timer stop_cv_;  // cancelled by stop(): ends back-off and connect waits
   asio::steady_timer done_cv_;  // cancelled when start() returns: wakes stop()
   bool writer_waiting_ = false;
   bool pump_waiting_ = false;
   bool sweep_idle_ = false;
+  bool reassembly_idle_ = false;
 
   bool session_ending_ = false;
   std::error_code session_error_;
@@ -333,6 +337,7 @@ Esme::Impl::Impl(asio::any_io_executor executor, EsmeConfig config, Components c
       writer_cv_(ex_),
       pump_cv_(ex_),
       sweep_cv_(ex_),
+      reassembly_cv_(ex_),
       keepalive_timer_(ex_),
       stop_cv_(ex_),
       done_cv_(ex_) {
@@ -342,7 +347,13 @@ Esme::Impl::Impl(asio::any_io_executor executor, EsmeConfig config, Components c
                    : cfg_.client_id;
   log_ = make_logger(cfg_, c.logger, client_id_);
   broker_ = c.broker ? std::move(c.broker) : std::make_shared<SimpleBroker>(ex_);
-  correlator_ = c.correlator ? std::move(c.correlator) : std::make_shared<SimpleCorrelator>();
+  if (c.correlator) {
+    correlator_ = std::move(c.correlator);
+  } else {
+    SimpleCorrelator::Options correlator_options;
+    correlator_options.executor = ex_;  // receipts' TTL expires on a timer, not only on access
+    correlator_ = std::make_shared<SimpleCorrelator>(std::move(correlator_options));
+  }
   hook_ = c.hook ? std::move(c.hook) : std::make_shared<SimpleHook>(log_);
   rate_limiter_ = std::move(c.rate_limiter);
   throttle_ = c.throttle_handler
@@ -407,8 +418,9 @@ void Esme::Impl::end_session(std::error_code ec) {
   writer_cv_.cancel();
   pump_cv_.cancel();
   sweep_cv_.cancel();
+  reassembly_cv_.cancel();
   keepalive_timer_.cancel();
-  writer_waiting_ = pump_waiting_ = sweep_idle_ = false;
+  writer_waiting_ = pump_waiting_ = sweep_idle_ = reassembly_idle_ = false;
 }
 
 asio::awaitable<void> Esme::Impl::report_error(const Pdu& message, SendError error) {
@@ -591,7 +603,7 @@ asio::awaitable<std::error_code> Esme::Impl::run_session() {
   writing_.clear();
   queued_total_ = written_total_ = 0;
   last_read_ = Clock::now();
-  co_await (reader() && writer() && pump() && keepalive() && sweeper());
+  co_await (reader() && writer() && pump() && keepalive() && sweeper() && reassembly_sweeper());
   co_return session_error_;
 }
 
@@ -860,15 +872,10 @@ asio::awaitable<void> Esme::Impl::handle_request(const PduView& view,
             Pdu complete = std::move((*whole)->message);
             co_await report_received(&complete, bytes);
           }
-          // Parts of messages given up are not lost: the hook gets them one by one.
-          for (auto& partial : reassembler_.expire(now)) {
-            AIOSMPP_LOG(log_, LogLevel::warning, "reassembly_timeout",
-                        {"parts_received", partial.parts.size()},
-                        {"parts_missing", partial.missing.size()});
-            for (auto& part : partial.parts) {
-              Pdu one = std::move(part);
-              co_await report_received(&one, {});
-            }
+          // Partial messages expire on reassembly_sweeper's timer, not on later arrivals.
+          if (reassembly_idle_ && reassembler_.pending() > 0) {
+            reassembly_idle_ = false;
+            reassembly_cv_.cancel();
           }
         } else {
           // Answered only after the hook has it, so a hook that stores it loses nothing.
@@ -1402,6 +1409,39 @@ asio::awaitable<std::error_code> Esme::Impl::sweeper() {
   }
 }
 
+// Gives up partial incoming messages whose reassembly_timeout has passed (or that were evicted to
+// keep at most 10000), even when no further part arrives. Their parts are not lost: the hook gets
+// them one by one (they were answered with deliver_sm_resp when they came).
+asio::awaitable<std::error_code> Esme::Impl::reassembly_sweeper() {
+  // Checked at this period, so a partial message goes at most a period after its timeout.
+  const Clock::duration period = std::clamp<Clock::duration>(
+      cfg_.reassembly_timeout / 8, std::chrono::milliseconds(1), std::chrono::seconds(1));
+  for (;;) {
+    if (session_ending_) co_return std::error_code{};
+    if (reassembler_.pending() == 0) {
+      reassembly_idle_ = true;
+      co_await wait_cv(reassembly_cv_);
+      reassembly_idle_ = false;
+      continue;
+    }
+    co_await expire_partials(Clock::now());
+    if (session_ending_) co_return std::error_code{};
+    co_await sleep_for(reassembly_cv_, period);
+  }
+}
+
+asio::awaitable<void> Esme::Impl::expire_partials(Clock::time_point now) {
+  for (auto& partial : reassembler_.expire(now)) {
+    AIOSMPP_LOG(
+        log_, LogLevel::warning, partial.evicted ? "reassembly_evicted" : "reassembly_timeout",
+        {"parts_received", partial.parts.size()}, {"parts_missing", partial.missing.size()});
+    for (auto& part : partial.parts) {
+      Pdu one = std::move(part);
+      co_await report_received(&one, {});
+    }
+  }
+}
+
 // Every message taken from the broker and still without an outcome gets one now.
 asio::awaitable<void> Esme::Impl::fail_all(std::error_code ec) {
   if (!ec) ec = errc::connection_closed;
@@ -1491,6 +1531,7 @@ asio::awaitable<void> Esme::Impl::start() {
       co_await asio::this_coro::reset_cancellation_state();
       end_session(errc::cancelled);
       co_await fail_all(errc::cancelled);
+      co_await expire_partials(Clock::now() + cfg_.reassembly_timeout);
       if (hard_stop) std::rethrow_exception(hard_stop);
       throw std::system_error(asio::error::operation_aborted, "Esme::start cancelled");
     }
@@ -1505,6 +1546,8 @@ asio::awaitable<void> Esme::Impl::start() {
                 {"error", ec.message()});
     co_await (retry_->wait() || stop_cv_.async_wait(use_nothrow_awaitable));
   }
+  // Nobody will complete them now: the parts of partial messages go to the hook as they are.
+  co_await expire_partials(Clock::now() + cfg_.reassembly_timeout);
   AIOSMPP_LOG(log_, LogLevel::info, "stopped");
 }
 

@@ -81,7 +81,10 @@ struct EsmeConfig {
    *  data_coding 0 itself means, and custom codecs, come from Components::codecs. */
   TextEncoding default_encoding = TextEncoding::automatic;
   /** @brief How long the parts of a segmented incoming deliver_sm are kept waiting for the rest;
-   *  then the parts that came are given to the hook one by one. > 0. Default 5 minutes. */
+   *  then the parts that came are given to the hook one by one, on a timer (checked every
+   *  timeout / 8, between 1 ms and 1 s) even when no further part arrives; when the Esme stops,
+   *  every partial message is given that way. At most 10000 partial messages are held (the
+   *  oldest is given up beyond). > 0. Default 5 minutes. */
   std::chrono::milliseconds reassembly_timeout{300'000};
 
   /** @brief Threshold of the Esme's own Logger (used when no Logger is given in Components). */

@@ -168,10 +168,12 @@ TEST_CASE("a segmented incoming message reaches the hook reassembled, each part 
           co_await wait_until([&] { return esme.session_state() == SessionState::bound; });
       CHECK(ok);
     }
-    // Out of order, with a duplicate.
+    // Out of order, with a duplicate while the message is incomplete. (A duplicate arriving
+    // after its message completed would start a new partial message, given to the hook part by
+    // part on timeout or at stop(): the reassembler does not remember completed messages.)
+    smsc.send(parts.back());
     for (auto it = parts.rbegin(); it != parts.rend(); ++it)
       smsc.send(*it);
-    smsc.send(parts.back());
     const bool ok = co_await wait_until([&] { return smsc.deliver_sm_resps == parts.size() + 1; });
     CHECK(ok);
     co_await sleep_ms(20);
@@ -181,4 +183,84 @@ TEST_CASE("a segmented incoming message reaches the hook reassembled, each part 
   auto decoded = text::decode_text(whole);
   REQUIRE(decoded);
   CHECK(decoded->text == long_text());
+}
+
+namespace {
+
+std::vector<DeliverSm> mo_parts() {
+  DeliverSm mo;
+  mo.source = PhoneNumber("254700000001");
+  mo.destination = PhoneNumber("1234");
+  mo.text = MessageText{long_text() + long_text(), TextEncoding::automatic, 0,
+                        LongMessageMode::udh8, ErrorMode::strict};
+  return text::render(mo).value();
+}
+
+}  // namespace
+
+TEST_CASE("a partial incoming message is given up on a timer, with no further part arriving",
+          "[esme][text][reassembly]") {
+  asio::io_context io;
+  FakeSmsc smsc(io, {});
+  auto hook = std::make_shared<RecordingHook>();
+  auto cfg = test_config(smsc.port());
+  cfg.reassembly_timeout = 80ms;
+  Esme esme(io.get_executor(), cfg, {.hook = hook});
+  const auto parts = mo_parts();
+  REQUIRE(parts.size() >= 3);
+  std::chrono::steady_clock::duration waited{};
+  run_esme(io, esme, [&]() -> asio::awaitable<void> {
+    {
+      const bool ok =
+          co_await wait_until([&] { return esme.session_state() == SessionState::bound; });
+      CHECK(ok);
+    }
+    // Two parts of one message, then nothing: no later arrival can trigger the expiry.
+    const auto t0 = std::chrono::steady_clock::now();
+    smsc.send(parts[0]);
+    smsc.send(parts[2]);
+    {
+      const bool ok = co_await wait_until([&] { return smsc.deliver_sm_resps == 2; });
+      CHECK(ok);
+    }
+    CHECK(hook->requests.empty());  // held while the rest may still come
+    const bool expired = co_await wait_until([&] { return hook->requests.size() == 2; }, 2000ms);
+    waited = std::chrono::steady_clock::now() - t0;
+    CHECK(expired);
+  });
+  CHECK(waited >= 80ms);
+  REQUIRE(hook->requests.size() == 2);
+  // The parts as received, in sequence order, each still carrying its UDH.
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& part = std::get<DeliverSm>(hook->requests[i]);
+    CHECK((static_cast<std::uint8_t>(part.esm_class) & 0x40) != 0);
+    CHECK(part.short_message == parts[i == 0 ? 0 : 2].short_message);
+  }
+  CHECK(smsc.deliver_sm_resps == 2);
+}
+
+TEST_CASE("stop() gives the parts of partial incoming messages to the hook",
+          "[esme][text][reassembly]") {
+  asio::io_context io;
+  FakeSmsc smsc(io, {});
+  auto hook = std::make_shared<RecordingHook>();
+  auto cfg = test_config(smsc.port());
+  cfg.reassembly_timeout = 60'000ms;
+  Esme esme(io.get_executor(), cfg, {.hook = hook});
+  const auto parts = mo_parts();
+  REQUIRE(parts.size() >= 2);
+  run_esme(io, esme, [&]() -> asio::awaitable<void> {
+    {
+      const bool ok =
+          co_await wait_until([&] { return esme.session_state() == SessionState::bound; });
+      CHECK(ok);
+    }
+    smsc.send(parts[1]);
+    const bool ok = co_await wait_until([&] { return smsc.deliver_sm_resps == 1; });
+    CHECK(ok);
+    co_await sleep_ms(20);
+    CHECK(hook->requests.empty());
+  });
+  REQUIRE(hook->requests.size() == 1);
+  CHECK(std::get<DeliverSm>(hook->requests[0]).short_message == parts[1].short_message);
 }
