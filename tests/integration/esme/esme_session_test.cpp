@@ -2,7 +2,6 @@
 // reconnects and stop(), against the scripted fake SMSC.
 
 #include <sstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -695,42 +694,6 @@ TEST_CASE("a receiver-mode ESME does not take messages from the broker", "[esme]
   CHECK(broker->size() == 1);
   CHECK(esme.stats().taken == 0);
   CHECK(smsc.requests == 0);
-}
-
-TEST_CASE("other threads hand messages over with try_enqueue", "[esme][threads]") {
-  asio::io_context io;
-  FakeSmsc smsc(io, {});
-  auto hook = std::make_shared<RecordingHook>();
-  auto broker = std::make_shared<SimpleBroker>(io.get_executor(), 100000);
-  Esme esme(io.get_executor(), test_config(smsc.port()), {.broker = broker, .hook = hook});
-  constexpr int per_thread = 500;
-  run_esme(io, esme, [&]() -> asio::awaitable<void> {
-    {
-      const bool ok =
-          co_await wait_until([&] { return esme.session_state() == SessionState::bound; });
-      CHECK(ok);
-    }
-    std::thread a([&] {
-      for (int i = 0; i < per_thread; ++i) {
-        Pdu m = make_submit(i);
-        while (!broker->try_enqueue(m))
-          std::this_thread::yield();
-      }
-    });
-    std::thread b([&] {
-      for (int i = per_thread; i < 2 * per_thread; ++i) {
-        Pdu m = make_submit(i);
-        while (!broker->try_enqueue(m))
-          std::this_thread::yield();
-      }
-    });
-    const bool done = co_await wait_until([&] { return hook->outcomes() == 2 * per_thread; });
-    a.join();
-    b.join();
-    CHECK(done);
-  });
-  CHECK(hook->responses.size() == 2 * per_thread);
-  CHECK(hook->no_duplicates());
 }
 
 TEST_CASE("JSON log lines parse, carry the metadata, and never contain the password",

@@ -1,7 +1,5 @@
 #include "aiosmpp/esme/broker.hpp"
 
-#include <thread>
-
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
@@ -88,41 +86,6 @@ TEST_CASE("SimpleBroker: enqueue waits while full, dequeue waits while empty", "
     CHECK(std::chrono::steady_clock::now() - t0 >= 15ms);
   }());
   CHECK(order.size() == 4);
-}
-
-TEST_CASE("SimpleBroker: try_enqueue from other threads wakes the consumer", "[esme][broker]") {
-  asio::io_context io;
-  SimpleBroker b(io.get_executor(), 64);
-  constexpr int per_thread = 2000;
-  std::size_t got = 0;
-  test::run_coro(
-      io,
-      [&]() -> asio::awaitable<void> {
-        std::thread t1([&] {
-          for (int i = 0; i < per_thread; ++i) {
-            Pdu m = numbered(i);
-            while (!b.try_enqueue(m))
-              std::this_thread::yield();
-          }
-        });
-        std::thread t2([&] {
-          for (int i = 0; i < per_thread; ++i) {
-            Pdu m = numbered(i);
-            while (!b.try_enqueue(m))
-              std::this_thread::yield();
-          }
-        });
-        std::vector<Pdu> out;
-        while (got < 2 * per_thread) {
-          out.clear();
-          got += co_await b.dequeue_batch(out, 100);
-        }
-        t1.join();
-        t2.join();
-      }(),
-      20s);
-  CHECK(got == 2 * per_thread);
-  CHECK(b.size() == 0);
 }
 
 TEST_CASE("SimpleBroker: a full broker refuses try_enqueue and keeps the message",
