@@ -16,6 +16,8 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 
@@ -97,27 +99,49 @@ std::shared_ptr<RetryTimer> fast_retry() {
   return std::make_shared<ExponentialBackoff>(o);
 }
 
-// Starts `esme`, runs `body`, stops the Esme gracefully and waits for start() to return.
+// Starts `esme`, runs `body`, stops the Esme gracefully and waits for start() to return. When
+// the body fails (a REQUIRE) or hangs, the Esme is still stopped, by cancelling start() if need
+// be, so it never outlives the test case with coroutines pending on the io_context.
 void run_esme(asio::io_context& io, Esme& esme, std::function<asio::awaitable<void>()> body,
               std::chrono::seconds timeout = 20s) {
   auto done = std::make_shared<std::pair<bool, std::exception_ptr>>(false, nullptr);
-  run_coro(
-      io,
-      [&]() -> asio::awaitable<void> {
-        asio::co_spawn(co_await asio::this_coro::executor, esme.start(),
-                       [done](std::exception_ptr e) {
-                         done->first = true;
-                         done->second = e;
-                       });
-        co_await body();
-        co_await esme.stop();
-        asio::steady_timer t(co_await asio::this_coro::executor);
-        while (!done->first) {
-          t.expires_after(2ms);
-          co_await t.async_wait(::aiosmpp::detail::use_nothrow_awaitable);
-        }
-      }(),
-      timeout);
+  asio::cancellation_signal hard_stop;
+  asio::co_spawn(io, esme.start(),
+                 asio::bind_cancellation_slot(hard_stop.slot(), [done](std::exception_ptr e) {
+                   done->first = true;
+                   done->second = e;
+                 }));
+  std::exception_ptr failed;
+  try {
+    run_coro(
+        io,
+        [&]() -> asio::awaitable<void> {
+          std::exception_ptr body_failed;
+          try {
+            co_await body();
+          } catch (...) {
+            body_failed = std::current_exception();
+          }
+          co_await esme.stop();
+          asio::steady_timer t(co_await asio::this_coro::executor);
+          while (!done->first) {
+            t.expires_after(2ms);
+            co_await t.async_wait(::aiosmpp::detail::use_nothrow_awaitable);
+          }
+          if (body_failed) std::rethrow_exception(body_failed);
+        }(),
+        timeout);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  if (!done->first) {
+    hard_stop.emit(asio::cancellation_type::terminal);
+    const auto deadline = std::chrono::steady_clock::now() + 2s;
+    if (io.stopped()) io.restart();
+    while (!done->first && std::chrono::steady_clock::now() < deadline)
+      io.run_one_for(10ms);
+  }
+  if (failed) std::rethrow_exception(failed);
   REQUIRE(done->first);
   if (done->second) std::rethrow_exception(done->second);
 }
@@ -495,58 +519,82 @@ TEST_CASE(
   asio::io_context io;
   auto hook = std::make_shared<RecordingHook>();
   Esme esme(io.get_executor(), config_for(peer.port()), {.hook = hook});
+  std::string long_text;  // 450 characters: 3 UDH segments, each with its own receipt
+  for (int i = 0; i < 60; ++i)
+    long_text += fmt::format("part{} ", i);
+  struct Expected {
+    std::string log_id;
+    std::string stat;
+    std::string message_id;
+  };
+  std::vector<Expected> expected;
   run_esme(io, esme, [&]() -> asio::awaitable<void> {
-    for (int i = 1; i <= 3; ++i) {
+    for (int i = 1; i <= 4; ++i) {
       SubmitSm m = text_submit(fmt::format("dlr-{}", i), fmt::format("Receipt me {}", i),
                                TextEncoding::gsm7);
       m.registered_delivery = RegisteredDelivery::receipt_always;
       Pdu p = std::move(m);
       co_await esme.broker().enqueue(std::move(p));
     }
-    bool ok = co_await peer.wait([&] { return hook->responses.size() == 3; });
+    SubmitSm m = text_submit("dlr-long", long_text, TextEncoding::gsm7, LongMessageMode::udh8);
+    m.registered_delivery = RegisteredDelivery::receipt_always;
+    Pdu p = std::move(m);
+    co_await esme.broker().enqueue(std::move(p));
+    bool ok = co_await peer.wait([&] { return hook->responses.size() == 5; });
     REQUIRE(ok);
-    const auto* r1 = response_for(*hook, "dlr-1");
-    const auto* r2 = response_for(*hook, "dlr-2");
-    const auto* r3 = response_for(*hook, "dlr-3");
-    REQUIRE((r1 && r2 && r3));
-    // Text only (the id comes from "id:"), then with receipted_message_id and message_state; an
-    // intermediate ENROUTE then the final state for the third.
-    peer.command({{"op", "receipt"}, {"message_id", r1->message_id}, {"stat", "DELIVRD"}});
-    peer.command(
-        {{"op", "receipt"}, {"message_id", r2->message_id}, {"stat", "UNDELIV"}, {"tlvs", true}});
-    peer.command({{"op", "receipt"}, {"message_id", r3->message_id}, {"stat", "ENROUTE"}});
-    peer.command({{"op", "receipt"}, {"message_id", r3->message_id}, {"stat", "DELIVRD"}});
+    auto id_of = [&](const char* log_id) { return response_for(*hook, log_id)->message_id; };
+    // Text only (the id comes from "id:"); with receipted_message_id and message_state; an
+    // intermediate ENROUTE then the final state; the text in message_payload; one receipt per
+    // segment of the long message.
+    expected = {{"dlr-1", "DELIVRD", id_of("dlr-1")},
+                {"dlr-2", "UNDELIV", id_of("dlr-2")},
+                {"dlr-3", "ENROUTE", id_of("dlr-3")},
+                {"dlr-3", "DELIVRD", id_of("dlr-3")},
+                {"dlr-4", "EXPIRED", id_of("dlr-4")}};
+    const auto whole = messages(peer);
+    REQUIRE(whole.size() == 5);
+    REQUIRE(whole.back().at("total") == 3);
+    for (const auto& id : whole.back().at("message_ids"))
+      expected.push_back({"dlr-long", "DELIVRD", id.get<std::string>()});
+    for (const auto& e : expected) {
+      json c{{"op", "receipt"}, {"message_id", e.message_id}, {"stat", e.stat}};
+      if (e.log_id == "dlr-2") c["tlvs"] = true;
+      if (e.log_id == "dlr-4") c["payload"] = true;
+      peer.command(c);
+    }
     ok = co_await peer.settle();
     CHECK(ok);
-    ok = co_await peer.wait_received("deliver_sm_resp", 4);
+    ok = co_await peer.wait_received("deliver_sm_resp", expected.size());
     CHECK(ok);
   });
 
-  REQUIRE(hook->requests.size() == 4);
-  const std::vector<std::pair<std::string, std::string>> expected{
-      {"dlr-1", "DELIVRD"}, {"dlr-2", "UNDELIV"}, {"dlr-3", "ENROUTE"}, {"dlr-3", "DELIVRD"}};
+  REQUIRE(hook->requests.size() == expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
-    INFO("receipt " << i);
+    INFO("receipt " << i << " for " << expected[i].log_id);
     const auto* d = std::get_if<DeliverSm>(&hook->requests[i]);
     REQUIRE(d != nullptr);
     CHECK(text::is_receipt(*d));
-    CHECK(d->tracking.log_id == expected[i].first);
-    CHECK(d->tracking.extra_data == "extra-" + expected[i].first);
+    CHECK(d->tracking.log_id == expected[i].log_id);
+    CHECK(d->tracking.extra_data == "extra-" + expected[i].log_id);
     // Addresses swapped from the submit, as the SMSC writes them.
     CHECK(d->source == PhoneNumber("254733000002", Ton::international, Npi::isdn));
     CHECK(d->destination == PhoneNumber("254722000001", Ton::international, Npi::isdn));
     auto receipt = text::parse_receipt(*d);
     REQUIRE(receipt.has_value());
-    CHECK(receipt->stat == expected[i].second);
-    CHECK(receipt->id == response_for(*hook, expected[i].first)->message_id);
-    CHECK(receipt->text == fmt::format("Receipt me {}", expected[i].first.back()));
+    CHECK(receipt->stat == expected[i].stat);
+    CHECK(receipt->id == expected[i].message_id);
+    if (expected[i].log_id != "dlr-long") {
+      CHECK(receipt->text == fmt::format("Receipt me {}", expected[i].log_id.back()));
+    }
   }
   CHECK(std::get<DeliverSm>(hook->requests[1]).tlvs.get<tlv::MessageState>() == 5);
+  CHECK(std::get<DeliverSm>(hook->requests[4]).short_message.empty());
+  CHECK(std::get<DeliverSm>(hook->requests[4]).tlvs.contains<tlv::MessagePayload>());
   // node-smpp got a deliver_sm_resp for each, matching its sequence numbers, with status 0.
   const auto sent = peer.select([](const json& e) { return e.value("event", "") == "sent"; });
   const auto resps = peer.received("deliver_sm_resp");
-  REQUIRE(resps.size() == 4);
-  for (std::size_t i = 0; i < 4; ++i) {
+  REQUIRE(resps.size() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
     CHECK(resps[i].at("pdu").at("command_status") == 0);
     CHECK(resps[i].at("pdu").at("sequence_number") == sent[i].at("sequence_number"));
     CHECK(resps[i].at("pdu").at("command_length") == 17);

@@ -33,9 +33,10 @@
 //    "chunk":N,"units":"utf16","ref":R,"reverse":bool,"source":"...","destination":"..."}
 //       an MO message encoded by node-smpp, split into parts of `chunk` characters (code points;
 //       UTF-16 code units with "units":"utf16")
-//   {"op":"receipt","message_id":"...","stat":"DELIVRD","tlvs":bool}
+//   {"op":"receipt","message_id":"...","stat":"DELIVRD","tlvs":bool,"payload":bool}
 //       a text delivery receipt (Appendix B) for a submit_sm this server answered; with "tlvs"
-//       also receipted_message_id and message_state
+//       also receipted_message_id and message_state; with "payload" the text goes in
+//       message_payload
 //   {"op":"exit"}
 'use strict';
 const readline = require('readline');
@@ -372,6 +373,10 @@ function handle(cmd) {
                        source_addr: p.destination_addr, dest_addr_ton: p.source_addr_ton,
                        dest_addr_npi: p.source_addr_npi, destination_addr: p.source_addr,
                        esm_class: 0x04, data_coding: 0, short_message: Buffer.from(text, 'ascii') };
+      if (cmd.payload) {
+        params.message_payload = params.short_message;
+        params.short_message = Buffer.alloc(0);
+      }
       if (cmd.tlvs) {
         params.receipted_message_id = cmd.message_id;
         params.message_state = messageStates[stat] || 7;
