@@ -83,8 +83,9 @@ inline Options parse_options(int argc, char** argv, std::initializer_list<Flag> 
     }
     std::fprintf(to, "\n  --host H, --port P  the SMSC (default 127.0.0.1:2775)\n");
     for (const auto& f : flags) {
-      std::fprintf(to, "  %.*s  %.*s\n", static_cast<int>(f.name.size()), f.name.data(),
-                   static_cast<int>(f.help.size()), f.help.data());
+      std::fprintf(to, "  %.*s%s%.*s  %.*s\n", static_cast<int>(f.name.size()), f.name.data(),
+                   f.value_name.empty() ? "" : " ", static_cast<int>(f.value_name.size()),
+                   f.value_name.data(), static_cast<int>(f.help.size()), f.help.data());
     }
   };
   const auto fail = [&](const std::string& message) {

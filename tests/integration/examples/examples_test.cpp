@@ -393,3 +393,31 @@ TEST_CASE("custom_broker: recovery skips acknowledged lines and a torn last line
   const auto stats = sim.stop();
   CHECK(stats.at("submits") == 2);
 }
+
+TEST_CASE("examples: a refused bind fails early with the SMSC's status, bad flags with usage") {
+  const auto dir = work_dir("refused");
+  Simulator sim(dir, {"--refuse-binds", "ESME_RBINDFAIL"});
+  const std::vector<std::pair<std::string, std::vector<std::string>>> runs{
+      {"error: bind_receiver: ESME_RBINDFAIL", {AIOSMPP_EXAMPLE_RECEIVER, "--count", "1"}},
+      {"error: bind_transceiver: ESME_RBINDFAIL", {AIOSMPP_EXAMPLE_LONG_MESSAGE}},
+      {"error: bind_transceiver: ESME_RBINDFAIL",
+       {AIOSMPP_EXAMPLE_CUSTOM_BROKER, "--dir", (dir / "queue").string()}},
+  };
+  int i = 0;
+  for (auto [expected, argv] : runs) {
+    argv.insert(argv.end(), {"--port", sim.port()});
+    const auto r = run_example(dir, fmt::format("run{}", i++), argv);
+    INFO(argv[0] << " stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    CHECK(r.code == 1);
+    CHECK(r.err.find(expected) != std::string::npos);
+  }
+  const auto stats = sim.stop();
+  CHECK(stats.at("bind_failures") == 3);
+  CHECK(stats.at("submits") == 0);
+
+  const auto bad = run_example(dir, "bad", {AIOSMPP_EXAMPLE_RECEIVER, "--count", "-1"});
+  INFO("stderr:\n" << bad.err);
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("--count must be a whole number 0..1000000000, got \"-1\"") !=
+        std::string::npos);
+}
