@@ -511,6 +511,66 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("node-smpp error responses, header only, reach the hook with their command_status",
+          "[interop][esme]") {
+  NodePeer peer = start_peer();
+  // In order: a single message, the three segments of a long one (the second refused), a
+  // throttled one, then one accepted.
+  peer.command({{"op", "set"}, {"submit_statuses", {0x0B, 0, 0x45, 0, 0x58}}});
+  asio::io_context io;
+  auto hook = std::make_shared<RecordingHook>();
+  Esme esme(io.get_executor(), config_for(peer.port()), {.hook = hook});
+  std::string long_text;
+  for (int i = 0; i < 60; ++i)
+    long_text += fmt::format("part{} ", i);
+  const std::vector<SubmitSm> sends{
+      text_submit("bad-dest", "to nowhere", TextEncoding::gsm7),
+      text_submit("long", long_text, TextEncoding::gsm7, LongMessageMode::udh8),
+      text_submit("throttled", "too fast", TextEncoding::gsm7),
+      text_submit("accepted", "at last", TextEncoding::gsm7),
+  };
+  run_esme(io, esme, [&]() -> asio::awaitable<void> {
+    bool ok = co_await peer.settle();
+    REQUIRE(ok);
+    for (const auto& m : sends) {
+      const auto want = hook->outcomes() + 1;
+      Pdu p = m;
+      co_await esme.broker().enqueue(std::move(p));
+      ok = co_await peer.wait([&] { return hook->outcomes() == want; });
+      REQUIRE(ok);
+    }
+  });
+
+  CHECK(hook->errors.empty());
+  REQUIRE(hook->responses.size() == 4);
+  const std::vector<std::pair<std::string, CommandStatus>> expected{
+      {"bad-dest", CommandStatus::invalid_dest_address},
+      {"long", CommandStatus::submit_failed},
+      {"throttled", CommandStatus::throttled},
+      {"accepted", CommandStatus::ok}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    INFO(expected[i].first);
+    const auto* r = std::get_if<SubmitSmResp>(&hook->responses[i]);
+    REQUIRE(r != nullptr);
+    CHECK(r->tracking.log_id == expected[i].first);
+    CHECK(r->header.command_status == expected[i].second);
+    if (expected[i].second != CommandStatus::ok) {
+      CHECK(!r->has_body);  // node-smpp writes no body on an error response
+      CHECK(r->message_id.empty());
+    } else {
+      CHECK(r->has_body);
+      CHECK(r->message_id == peer.received("submit_sm").back().at("message_id"));
+    }
+  }
+  const auto submits = peer.received("submit_sm");
+  REQUIRE(submits.size() == 6);
+  const std::vector<std::string> actions{"rejected", "answered", "rejected",
+                                         "answered", "rejected", "answered"};
+  for (std::size_t i = 0; i < submits.size(); ++i)
+    CHECK(submits[i].at("action") == actions[i]);
+  CHECK(submits[4].at("command_status") == 0x58);
+}
+
 TEST_CASE(
     "delivery receipts from node-smpp reach the hook with the submit's log_id and "
     "extra_data",

@@ -21,8 +21,10 @@
 //
 // stdin commands (each may carry "id", echoed in "done"/"error"; "session" defaults to the
 // newest open session):
-//   {"op":"set", "bind_status":N, "withhold_after":N, "drop_after":N}
-//       bind_status: command_status for binds (0: accept). Per session, reset on each connect:
+//   {"op":"set", "bind_status":N, "submit_statuses":[N...], "withhold_after":N, "drop_after":N}
+//       bind_status: command_status for binds (0: accept). submit_statuses: command_status for
+//       the next submit_sm, one each, in order (0: answer; others: a header-only error
+//       response); once used up, submits are answered. Per session, reset on each connect:
 //       withhold_after: answer only the first N submit_sm, leave the rest unanswered;
 //       drop_after: destroy the connection when the Nth submit_sm arrives (not answered).
 //   {"op":"enquire_link"} / {"op":"unbind"} (closes the session once unbind_resp comes)
@@ -129,6 +131,7 @@ const sessions = new Map();  // id -> {session, state}
 const answered = new Map();  // message_id -> the submit_sm it answered
 const pending = new Map();   // "session/kind/ref" -> {parts: Map(seq -> part), ...}
 let bindStatus = 0;
+let submitStatuses = [];  // command_status for the next submit_sm, in order (0: answer)
 let sessionDefaults = { withholdAfter: -1, dropAfter: -1 };
 
 function newestSession() {
@@ -148,6 +151,14 @@ function onSubmit(s, pdu, event) {
   if (s.withholdAfter >= 0 && s.submits > s.withholdAfter) {
     event.action = 'withheld';
     emit(event);
+    return;
+  }
+  const status = submitStatuses.length ? submitStatuses.shift() : 0;
+  if (status) {
+    event.action = 'rejected';
+    event.command_status = status;
+    emit(event);
+    s.session.send(pdu.response({ command_status: status }));  // header only, as 3.4 says
     return;
   }
   const messageId = `nid-${nextMessageId++}`;
@@ -303,6 +314,7 @@ function handle(cmd) {
   }
   if (cmd.op === 'set') {
     if (cmd.bind_status !== undefined) bindStatus = cmd.bind_status;
+    if (cmd.submit_statuses !== undefined) submitStatuses = cmd.submit_statuses.slice();
     if (cmd.withhold_after !== undefined) sessionDefaults.withholdAfter = cmd.withhold_after;
     if (cmd.drop_after !== undefined) sessionDefaults.dropAfter = cmd.drop_after;
     const id = newestSession();
