@@ -754,6 +754,73 @@ TEST_CASE(
   CHECK(esme.stats().received == total_pdus);
 }
 
+TEST_CASE("data_sm and alert_notification from node-smpp reach the hook, and data_sm is answered",
+          "[interop][esme]") {
+  NodePeer peer = start_peer();
+  asio::io_context io;
+  auto hook = std::make_shared<RecordingHook>();
+  Esme esme(io.get_executor(), config_for(peer.port()), {.hook = hook});
+  const std::string text = "data sm from node-smpp";  // ASCII letters: the same octets in GSM 03.38
+  run_esme(io, esme, [&]() -> asio::awaitable<void> {
+    bool ok = co_await bound(peer, esme);
+    REQUIRE(ok);
+    peer.command({{"op", "deliver"},
+                  {"command", "data_sm"},
+                  {"params",
+                   {{"service_type", "WAP"},
+                    {"source_addr_ton", 1},
+                    {"source_addr_npi", 1},
+                    {"source_addr", "254711000001"},
+                    {"dest_addr_npi", 1},
+                    {"destination_addr", "4040"},
+                    {"registered_delivery", 0},
+                    {"data_coding", 0},
+                    {"message_payload", {{"hex", hex(text)}}},
+                    {"source_port", 9200}}}});
+    // No response exists for alert_notification: the data_sm_resp and the hook tell it arrived.
+    peer.command({{"op", "deliver"},
+                  {"command", "alert_notification"},
+                  {"params",
+                   {{"source_addr_ton", 1},
+                    {"source_addr_npi", 1},
+                    {"source_addr", "254711000002"},
+                    {"esme_addr_npi", 1},
+                    {"esme_addr", "4040"},
+                    {"ms_availability_status", 0}}}});
+    ok = co_await peer.settle();
+    CHECK(ok);
+    ok = co_await peer.wait([&] { return hook->requests.size() == 2; });
+    CHECK(ok);
+    ok = co_await peer.wait_received("data_sm_resp", 1);
+    CHECK(ok);
+  });
+
+  REQUIRE(hook->requests.size() == 2);
+  const auto* d = std::get_if<DataSm>(&hook->requests[0]);
+  REQUIRE(d != nullptr);
+  CHECK(d->service_type == "WAP");
+  CHECK(d->source == PhoneNumber("254711000001", Ton::international, Npi::isdn));
+  CHECK(d->destination == PhoneNumber("4040", Ton::unknown, Npi::isdn));
+  CHECK(d->tlvs.get<tlv::SourcePort>() == 9200);
+  auto decoded = text::decode_text(*d);
+  REQUIRE(decoded.has_value());
+  CHECK(decoded->text == text);
+  const auto* a = std::get_if<AlertNotification>(&hook->requests[1]);
+  REQUIRE(a != nullptr);
+  CHECK(a->source == PhoneNumber("254711000002", Ton::international, Npi::isdn));
+  CHECK(a->esme_addr == PhoneNumber("4040", Ton::unknown, Npi::isdn));
+  CHECK(a->tlvs.get<tlv::MsAvailabilityStatus>() == 0);
+
+  const auto sent = peer.select([](const json& e) { return e.value("event", "") == "sent"; });
+  const auto resps = peer.received("data_sm_resp");
+  REQUIRE(sent.size() == 2);
+  REQUIRE(resps.size() == 1);
+  CHECK(resps[0].at("pdu").at("sequence_number") == sent[0].at("sequence_number"));
+  CHECK(resps[0].at("pdu").at("command_status") == 0);
+  CHECK(resps[0].at("pdu").at("message_id") == "");
+  CHECK(esme.stats().received == 2);
+}
+
 TEST_CASE("enquire_link both ways between the Esme and node-smpp", "[interop][esme]") {
   NodePeer peer = start_peer();
   asio::io_context io;

@@ -29,7 +29,9 @@
 //       drop_after: destroy the connection when the Nth submit_sm arrives (not answered).
 //   {"op":"enquire_link"} / {"op":"unbind"} (closes the session once unbind_resp comes)
 //   {"op":"drop"}                                         destroys the connection at once
-//   {"op":"deliver","params":{...}}                       a deliver_sm with these fields
+//   {"op":"deliver","params":{...},"command":"..."}       a deliver_sm (or the request named
+//                                                         by "command": data_sm,
+//                                                         alert_notification) with these fields
 //                                                         (octet strings as {"hex":"..."})
 //   {"op":"mo","text":"...","coding":"gsm|ucs2","split":"none|payload|udh8|udh16|sar",
 //    "chunk":N,"units":"utf16","ref":R,"reverse":bool,"source":"...","destination":"..."}
@@ -338,7 +340,7 @@ function handle(cmd) {
       s.unbinding = sendRequest(s, 'unbind', {}).sequence_number;
       return;
     case 'deliver':
-      sendRequest(s, 'deliver_sm', fromPlain(cmd.params || {}));
+      sendRequest(s, cmd.command || 'deliver_sm', fromPlain(cmd.params || {}));
       return;
     case 'mo': {
       const parts = moParts(cmd);
