@@ -12,40 +12,18 @@ SimpleCorrelator::SimpleCorrelator(Options options) : options_(std::move(options
   if (options_.max_entries == 0) {
     throw std::invalid_argument("SimpleCorrelator max_entries: 0, must be >= 1");
   }
-  if (options_.executor) {
-    timer_.emplace(options_.executor);
-    alive_ = std::make_shared<bool>(true);
-  }
 }
 
-SimpleCorrelator::~SimpleCorrelator() {
-  // The timer's destructor cancels its wait, but the handler still runs later: it must find
-  // `alive_` false and leave `this` alone.
-  if (alive_) *alive_ = false;
+std::optional<std::chrono::steady_clock::time_point> SimpleCorrelator::next_expiry() const {
+  if (queue_.empty()) return std::nullopt;
+  if (!options_.clock) return queue_.front().expires;
+  // An injected clock: what remains of the TTL, from the steady clock's now, so a clock that
+  // stands still can never make the caller's timer spin.
+  return Clock::now() + std::max(queue_.front().expires - now(), Clock::duration::zero());
 }
 
-void SimpleCorrelator::arm_timer(Clock::time_point t) {
-  if (!timer_ || queue_.empty()) return;
-  // One timer for the whole queue, set for its front. Expiries that fall close together share a
-  // wake-up: under a steady stream of receipts the timer fires at most every `slack`. The wait is
-  // computed from the TTL clock's time `t` but set on the steady clock, so an injected clock can
-  // never make the timer spin.
-  const Clock::duration slack =
-      std::min<Clock::duration>(options_.delivery_ttl / 100, std::chrono::seconds(1));
-  const Clock::duration remaining = std::max(queue_.front().expires - t, Clock::duration::zero());
-  const Clock::time_point at = (options_.clock ? Clock::now() : t) + remaining + slack;
-  if (timer_armed_ && timer_at_ <= at) return;
-  timer_armed_ = true;
-  timer_at_ = at;
-  timer_->expires_at(at);
-  timer_->async_wait([this, alive = alive_](const std::error_code& ec) {
-    // Aborted: destroyed (alive false) or re-armed earlier (a newer wait owns the timer).
-    if (!*alive || ec == asio::error::operation_aborted) return;
-    timer_armed_ = false;
-    const auto fired_at = now();
-    expire(fired_at);
-    arm_timer(fired_at);
-  });
+void SimpleCorrelator::expire_due() {
+  expire(now());
 }
 
 void SimpleCorrelator::expire(Clock::time_point now) {
@@ -70,7 +48,6 @@ void SimpleCorrelator::put(std::string smsc_message_id, Tracking tracking) {
   }
   queue_.push_back(QueueRecord{t + options_.delivery_ttl, std::move(smsc_message_id), generation});
   expire(t);
-  arm_timer(t);
 }
 
 std::optional<Tracking> SimpleCorrelator::get(std::string_view smsc_message_id, bool final_state) {

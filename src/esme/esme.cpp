@@ -217,7 +217,8 @@ struct Esme::Impl {
   asio::awaitable<std::error_code> pump();
   asio::awaitable<std::error_code> keepalive();
   asio::awaitable<std::error_code> sweeper();
-  asio::awaitable<std::error_code> reassembly_sweeper();
+  asio::awaitable<std::error_code> housekeeper();
+  void wake_housekeeper(Clock::time_point due);
   asio::awaitable<void> expire_partials(Clock::time_point now);
   asio::awaitable<std::error_code> drain_and_unbind();
   std::vector<std::pair<Pdu, SendError>> prepare_batch();
@@ -288,14 +289,15 @@ struct Esme::Impl {
   asio::steady_timer writer_cv_;
   asio::steady_timer pump_cv_;
   asio::steady_timer sweep_cv_;
-  asio::steady_timer reassembly_cv_;
+  asio::steady_timer housekeeping_cv_;
   asio::steady_timer keepalive_timer_;
   asio::steady_timer stop_cv_;  // cancelled by stop(): ends back-off and connect waits
   asio::steady_timer done_cv_;  // cancelled when start() returns: wakes stop()
   bool writer_waiting_ = false;
   bool pump_waiting_ = false;
   bool sweep_idle_ = false;
-  bool reassembly_idle_ = false;
+  bool housekeeper_waiting_ = false;
+  Clock::time_point housekeeping_at_{};  // when the waiting housekeeper wakes (max: nothing due)
 
   bool session_ending_ = false;
   std::error_code session_error_;
@@ -337,7 +339,7 @@ Esme::Impl::Impl(asio::any_io_executor executor, EsmeConfig config, Components c
       writer_cv_(ex_),
       pump_cv_(ex_),
       sweep_cv_(ex_),
-      reassembly_cv_(ex_),
+      housekeeping_cv_(ex_),
       keepalive_timer_(ex_),
       stop_cv_(ex_),
       done_cv_(ex_) {
@@ -347,13 +349,7 @@ Esme::Impl::Impl(asio::any_io_executor executor, EsmeConfig config, Components c
                    : cfg_.client_id;
   log_ = make_logger(cfg_, c.logger, client_id_);
   broker_ = c.broker ? std::move(c.broker) : std::make_shared<SimpleBroker>(ex_);
-  if (c.correlator) {
-    correlator_ = std::move(c.correlator);
-  } else {
-    SimpleCorrelator::Options correlator_options;
-    correlator_options.executor = ex_;  // receipts' TTL expires on a timer, not only on access
-    correlator_ = std::make_shared<SimpleCorrelator>(std::move(correlator_options));
-  }
+  correlator_ = c.correlator ? std::move(c.correlator) : std::make_shared<SimpleCorrelator>();
   hook_ = c.hook ? std::move(c.hook) : std::make_shared<SimpleHook>(log_);
   rate_limiter_ = std::move(c.rate_limiter);
   throttle_ = c.throttle_handler
@@ -418,9 +414,9 @@ void Esme::Impl::end_session(std::error_code ec) {
   writer_cv_.cancel();
   pump_cv_.cancel();
   sweep_cv_.cancel();
-  reassembly_cv_.cancel();
+  housekeeping_cv_.cancel();
   keepalive_timer_.cancel();
-  writer_waiting_ = pump_waiting_ = sweep_idle_ = reassembly_idle_ = false;
+  writer_waiting_ = pump_waiting_ = sweep_idle_ = housekeeper_waiting_ = false;
 }
 
 asio::awaitable<void> Esme::Impl::report_error(const Pdu& message, SendError error) {
@@ -603,7 +599,7 @@ asio::awaitable<std::error_code> Esme::Impl::run_session() {
   writing_.clear();
   queued_total_ = written_total_ = 0;
   last_read_ = Clock::now();
-  co_await (reader() && writer() && pump() && keepalive() && sweeper() && reassembly_sweeper());
+  co_await (reader() && writer() && pump() && keepalive() && sweeper() && housekeeper());
   co_return session_error_;
 }
 
@@ -797,6 +793,7 @@ asio::awaitable<void> Esme::Impl::handle_response(const PduView& view,
         std::string key(message_id);
         Tracking tracking = tracking_of(request);
         co_await correlator_->put_delivery(std::move(key), std::move(tracking));
+        wake_housekeeper(Clock::time_point::max());  // if idle: this entry is now due some day
       } catch (const std::exception& e) {
         AIOSMPP_LOG(log_, LogLevel::error, "correlator_failed", {"method", "put_delivery"},
                     {"error", e.what()});
@@ -872,11 +869,8 @@ asio::awaitable<void> Esme::Impl::handle_request(const PduView& view,
             Pdu complete = std::move((*whole)->message);
             co_await report_received(&complete, bytes);
           }
-          // Partial messages expire on reassembly_sweeper's timer, not on later arrivals.
-          if (reassembly_idle_ && reassembler_.pending() > 0) {
-            reassembly_idle_ = false;
-            reassembly_cv_.cancel();
-          }
+          // Partial messages expire on the housekeeper's timer, not on later arrivals.
+          if (reassembler_.pending() > 0) wake_housekeeper(now + cfg_.reassembly_timeout);
         } else {
           // Answered only after the hook has it, so a hook that stores it loses nothing.
           co_await report_received(&message, bytes);
@@ -1409,24 +1403,54 @@ asio::awaitable<std::error_code> Esme::Impl::sweeper() {
   }
 }
 
-// Gives up partial incoming messages whose reassembly_timeout has passed (or that were evicted to
-// keep at most 10000), even when no further part arrives. Their parts are not lost: the hook gets
-// them one by one (they were answered with deliver_sm_resp when they came).
-asio::awaitable<std::error_code> Esme::Impl::reassembly_sweeper() {
-  // Checked at this period, so a partial message goes at most a period after its timeout.
-  const Clock::duration period = std::clamp<Clock::duration>(
+// Timer-driven expiry of what the Esme holds besides requests in flight, while a session runs:
+// partial incoming messages whose reassembly_timeout has passed (or that were evicted to keep at
+// most 10000) are given up even when no further part arrives, and the correlator drops receipt
+// entries whose TTL passed. Nothing stays armed once the session ends.
+asio::awaitable<std::error_code> Esme::Impl::housekeeper() {
+  // Partial messages are checked at this period, so one goes at most a period after its timeout.
+  const Clock::duration reassembly_period = std::clamp<Clock::duration>(
       cfg_.reassembly_timeout / 8, std::chrono::milliseconds(1), std::chrono::seconds(1));
+  // Correlator expiries this close together share a wake-up.
+  constexpr Clock::duration correlator_slack = std::chrono::milliseconds(50);
   for (;;) {
     if (session_ending_) co_return std::error_code{};
-    if (reassembler_.pending() == 0) {
-      reassembly_idle_ = true;
-      co_await wait_cv(reassembly_cv_);
-      reassembly_idle_ = false;
-      continue;
+    auto now = Clock::now();
+    Clock::time_point wake = Clock::time_point::max();
+    if (reassembler_.pending() > 0) {
+      co_await expire_partials(now);
+      if (session_ending_) co_return std::error_code{};
+      if (reassembler_.pending() > 0) wake = now + reassembly_period;
     }
-    co_await expire_partials(Clock::now());
-    if (session_ending_) co_return std::error_code{};
-    co_await sleep_for(reassembly_cv_, period);
+    try {
+      auto next = correlator_->next_expiry();
+      if (next && *next <= now) {
+        correlator_->expire_due();
+        next = correlator_->next_expiry();
+      }
+      // At least a millisecond ahead: a correlator that keeps answering "due" cannot spin us.
+      if (next) {
+        wake =
+            std::min(wake, std::max(*next + correlator_slack, now + std::chrono::milliseconds(1)));
+      }
+    } catch (const std::exception& e) {
+      AIOSMPP_LOG(log_, LogLevel::error, "correlator_failed", {"method", "expire_due"},
+                  {"error", e.what()});
+      wake = std::min(wake, now + std::chrono::seconds(1));
+    }
+    housekeeper_waiting_ = true;
+    housekeeping_at_ = wake;
+    housekeeping_cv_.expires_at(wake);
+    co_await housekeeping_cv_.async_wait(use_nothrow_awaitable);
+    housekeeper_waiting_ = false;
+  }
+}
+
+// Something new is due at `due`: wake the housekeeper if it sleeps past that, so it reschedules.
+void Esme::Impl::wake_housekeeper(Clock::time_point due) {
+  if (housekeeper_waiting_ && housekeeping_at_ >= due) {
+    housekeeper_waiting_ = false;
+    housekeeping_cv_.cancel();
   }
 }
 

@@ -17,15 +17,12 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
-#include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
-#include <asio/steady_timer.hpp>
 
 #include "aiosmpp/pdu/pdus.hpp"
 
@@ -50,6 +47,22 @@ class Correlator {
    *  (enroute, accepted) leave it for the next one. */
   virtual asio::awaitable<std::optional<Tracking>> get_delivery(std::string_view smsc_message_id,
                                                                 bool final_state) = 0;
+
+  /** @brief When the next entry expires, on steady_clock, for an implementation that expires
+   *  entries itself in memory; nullopt when nothing is due (the default: stores with their own
+   *  expiry, such as Redis TTLs, need nothing from the Esme).
+   *
+   *  While a session runs, the Esme's timer calls expire_due() at that time (grouping expiries
+   *  up to 50 ms apart) and asks again; it asks again after a put_delivery() when nothing was
+   *  scheduled. The timer lives only while the Esme runs, so a stopped Esme leaves no pending
+   *  wait behind (an io_context's run() returns). Called on the Esme's executor; must not
+   *  block; an exception is logged and the timer retries after a second. */
+  virtual std::optional<std::chrono::steady_clock::time_point> next_expiry() const {
+    return std::nullopt;
+  }
+
+  /** @brief Drops the entries whose TTL has passed (see next_expiry()). Default: nothing. */
+  virtual void expire_due() {}
 };
 
 /** @brief In-memory Correlator with a time to live (aiosmpplib's SimpleCorrelator, whose default
@@ -57,10 +70,10 @@ class Correlator {
  *
  *  Every operation is O(1) amortised: entries sit in a hash map and in an insertion-ordered queue;
  *  because the TTL is the same for all, the oldest entry is always the next to expire, so expiry
- *  pops from the front of the queue instead of scanning. Expired entries are dropped by a timer
- *  (Options::executor; the Esme's default correlator has one) and by every put() and get(). When
- *  `max_entries` is reached the oldest entry is dropped early. Not
- *  thread-safe (use it from the Esme's executor). */
+ *  pops from the front of the queue instead of scanning. Expired entries are dropped on time by
+ *  the Esme's timer while it runs (next_expiry() / expire_due()), and by every put() and get().
+ *  When `max_entries` is reached the oldest entry is dropped early. Not thread-safe (use it from
+ *  the Esme's executor). */
 class SimpleCorrelator final : public Correlator {
  public:
   /** @brief The clock the TTL is measured on. */
@@ -74,20 +87,11 @@ class SimpleCorrelator final : public Correlator {
     std::size_t max_entries = 1'000'000;
     /** @brief Time source; empty for Clock::now (tests inject their own). */
     std::function<Clock::time_point()> clock;
-    /** @brief When set, a steady_timer on this executor drops entries as their TTL passes, even
-     *  when no put or get comes (the Esme's default correlator runs on the Esme's executor). It
-     *  must be the executor (or strand) every other call is made on. Empty: expiry happens in
-     *  put() and get() only. The timer waits in steady_clock time whatever `clock` says, and
-     *  groups expiries that fall within min(delivery_ttl / 100, 1 s) of each other. */
-    asio::any_io_executor executor;
   };
 
   /** @throws std::invalid_argument naming the field and the limit. */
   explicit SimpleCorrelator(Options options);
   SimpleCorrelator() : SimpleCorrelator(Options{}) {}
-  ~SimpleCorrelator() override;
-  SimpleCorrelator(const SimpleCorrelator&) = delete;
-  SimpleCorrelator& operator=(const SimpleCorrelator&) = delete;
 
   asio::awaitable<void> put_delivery(std::string smsc_message_id, Tracking tracking) override;
   asio::awaitable<std::optional<Tracking>> get_delivery(std::string_view smsc_message_id,
@@ -98,7 +102,13 @@ class SimpleCorrelator final : public Correlator {
   /** @brief As get_delivery(), synchronously. */
   std::optional<Tracking> get(std::string_view smsc_message_id, bool final_state);
 
-  /** @brief Entries held (expired ones included until the next put, get or expiry timer). */
+  /** @brief The oldest entry's expiry (its TTL measured on `Options::clock`, mapped onto
+   *  steady_clock), or nullopt when empty. */
+  std::optional<std::chrono::steady_clock::time_point> next_expiry() const override;
+  /** @brief Drops the entries whose TTL has passed. */
+  void expire_due() override;
+
+  /** @brief Entries held (expired ones included until the next put, get or expire_due()). */
   std::size_t size() const noexcept { return map_.size(); }
 
  private:
@@ -119,16 +129,11 @@ class SimpleCorrelator final : public Correlator {
   };
   Clock::time_point now() const { return options_.clock ? options_.clock() : Clock::now(); }
   void expire(Clock::time_point now);
-  void arm_timer(Clock::time_point t);
 
   Options options_;
   std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>> map_;
   std::deque<QueueRecord> queue_;
   std::uint64_t next_generation_ = 0;
-  std::optional<asio::steady_timer> timer_;  // only with Options::executor
-  std::shared_ptr<bool> alive_;              // false once destroyed: a late handler does nothing
-  bool timer_armed_ = false;
-  Clock::time_point timer_at_{};
 };
 
 }  // namespace aiosmpp

@@ -94,63 +94,46 @@ TEST_CASE("SimpleCorrelator validates its options and works through the awaitabl
   CHECK(got->log_id == "l");
 }
 
-TEST_CASE("SimpleCorrelator with an executor expires entries on a timer, without any access",
+TEST_CASE("SimpleCorrelator tells when its next entry expires and drops it when asked",
           "[esme][correlator]") {
-  asio::io_context io;
-  SimpleCorrelator::Options o;
-  o.delivery_ttl = 200ms;
-  o.executor = io.get_executor();
-  SimpleCorrelator c(o);
-  c.put("m1", {"log-1", {}});
-  c.put("m2", {"log-2", {}});
-  io.run_for(100ms);
-  CHECK(c.size() == 2);  // not yet due
-  c.put("m3", {"log-3", {}});
-  // m1 and m2 go when their TTL passes, with no put or get in between; m3 is 100 ms younger.
-  const auto deadline = std::chrono::steady_clock::now() + 2s;
-  while (c.size() == 3 && std::chrono::steady_clock::now() < deadline)
-    io.run_for(2ms);
-  CHECK(c.size() == 1);
-  while (c.size() == 1 && std::chrono::steady_clock::now() < deadline)
-    io.run_for(2ms);
-  CHECK(c.size() == 0);
-  // Nothing left to expire: the timer is not re-armed, so the io_context runs out of work.
-  io.restart();
-  CHECK(io.run_for(50ms) == 0);
-}
-
-TEST_CASE("SimpleCorrelator destroyed with its expiry timer pending leaves nothing behind",
-          "[esme][correlator]") {
-  asio::io_context io;
-  {
-    SimpleCorrelator::Options o;
-    o.delivery_ttl = 10ms;
-    o.executor = io.get_executor();
-    SimpleCorrelator c(o);
-    c.put("m1", {"log-1", {}});
-  }
-  // The cancelled wait still completes here; its handler must not touch the dead correlator
-  // (ASan checks it).
-  io.run_for(30ms);
-  SUCCEED();
-}
-
-TEST_CASE("SimpleCorrelator's timer follows an injected clock without spinning",
-          "[esme][correlator]") {
-  asio::io_context io;
   FakeClock clock;
-  SimpleCorrelator::Options o;
-  o.delivery_ttl = 20ms;
-  o.clock = [&clock] { return clock.now; };
-  o.executor = io.get_executor();
-  SimpleCorrelator c(o);
+  auto c = make(clock, 1h);
+  CHECK(!c.next_expiry());
   c.put("m1", {"log-1", {}});
-  // The injected clock stands still: the entry never expires, and the timer fires about once
-  // per TTL (not in a loop) while it waits.
-  const auto handlers = io.run_for(100ms);
+  clock.now += 10min;
+  c.put("m2", {"log-2", {}});
+  // On the steady clock: what remains of m1's TTL from now (the injected clock maps onto it).
+  const auto t0 = std::chrono::steady_clock::now();
+  auto next = c.next_expiry();
+  REQUIRE(next);
+  CHECK(*next >= t0 + 50min);
+  CHECK(*next <= std::chrono::steady_clock::now() + 50min);
+  c.expire_due();
+  CHECK(c.size() == 2);  // nothing due yet
+  clock.now += 51min;    // m1 is past its TTL, m2 is not
+  c.expire_due();
   CHECK(c.size() == 1);
-  CHECK(handlers <= 10);
-  clock.now += 21ms;
-  io.run_for(50ms);
+  CHECK(!c.get("m1", true));
+  next = c.next_expiry();
+  REQUIRE(next);
+  CHECK(*next <= std::chrono::steady_clock::now() + 10min);
+  clock.now += 10min;
+  c.expire_due();
   CHECK(c.size() == 0);
+  CHECK(!c.next_expiry());
+}
+
+TEST_CASE("SimpleCorrelator's next_expiry on a standing clock never says 'due' in a loop",
+          "[esme][correlator]") {
+  FakeClock clock;
+  auto c = make(clock, 1h);
+  c.put("m1", {"log-1", {}});
+  // The clock does not move: however late the steady clock is, the entry stays an hour away.
+  for (int i = 0; i < 3; ++i) {
+    const auto next = c.next_expiry();
+    REQUIRE(next);
+    CHECK(*next > std::chrono::steady_clock::now() + 59min);
+    c.expire_due();
+    CHECK(c.size() == 1);
+  }
 }
