@@ -474,6 +474,9 @@ TEST_CASE(
   }
   CHECK(hook->responses.size() == cases.size());
   CHECK(hook->errors.empty());
+  // Two long messages in a row to the same handset need different references, or it would join
+  // them into one.
+  CHECK(whole[2].at("ref") != whole[3].at("ref"));
 
   // Segment by segment, what each mode puts on the wire.
   const auto submits = peer.received("submit_sm");
