@@ -10,7 +10,8 @@
 //
 // and exits 1 on any violation (2 on bad arguments). See bench/soak.hpp for what is checked.
 //
-//   soak [--count N] [--window W] [--drop-every N] [--seed S] [--progress]
+//   soak [--count N] [--window W] [--drop-every N] [--seed S] [--correlator-max-entries N]
+//        [--progress]
 
 #include <cstdio>
 #include <cstdlib>
@@ -24,7 +25,7 @@ namespace {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "soak: %s\nusage: soak [--count N] [--window W] [--drop-every N] [--seed S] "
-               "[--progress]\n",
+               "[--correlator-max-entries N] [--progress]\n",
                why);
   std::exit(2);
 }
@@ -58,6 +59,8 @@ int main(int argc, char** argv) {
       o.window = number(value, "--window", 1, 65536);
     } else if (arg == "--drop-every") {
       o.drop_every = number(value, "--drop-every", 0, 1'000'000'000);
+    } else if (arg == "--correlator-max-entries") {
+      o.correlator_max_entries = number(value, "--correlator-max-entries", 1, 100'000'000);
     } else if (arg == "--seed") {
       o.seed = number(value, "--seed", 1, UINT64_MAX);
     } else {
