@@ -9,6 +9,17 @@ install(TARGETS aiosmpp EXPORT aiosmppTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The optional durable component goes into the same export set, so that aiosmpp::sqlite comes with
+# the package when it was built; the config then finds SQLite3 for it.
+set(AIOSMPP_PACKAGE_HAS_SQLITE OFF)
+if(TARGET aiosmpp_sqlite)
+  install(TARGETS aiosmpp_sqlite EXPORT aiosmppTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+          INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  set(AIOSMPP_PACKAGE_HAS_SQLITE ON)
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/aiosmpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.hpp")
 install(EXPORT aiosmppTargets NAMESPACE aiosmpp:: DESTINATION ${AIOSMPP_INSTALL_CMAKEDIR})

@@ -5,6 +5,16 @@
 
 #include <asio/io_context.hpp>
 
+#ifdef CONSUMER_HAS_SQLITE
+#include <aiosmpp/sqlite/sqlite.hpp>
+
+#include <asio/co_spawn.hpp>
+
+#include <unistd.h>
+#include <filesystem>
+#include <string>
+#endif
+
 #include <cstdio>
 #include <variant>
 #include <vector>
@@ -52,6 +62,41 @@ int main() {
     std::printf("unexpected session state\n");
     return 1;
   }
+
+#ifdef CONSUMER_HAS_SQLITE
+  {
+    // The durable broker: one message committed to a fresh file, then counted back.
+    const std::string path = (std::filesystem::temp_directory_path() /
+                              ("aiosmpp_consumer_" + std::to_string(::getpid()) + ".db"))
+                                 .string();
+    std::uint64_t ready = 0;
+    {
+      aiosmpp::SqliteDatabaseOptions options;
+      options.path = path;
+      auto db = std::make_shared<aiosmpp::SqliteDatabase>(options);
+      auto broker = std::make_shared<aiosmpp::SqliteBroker>(io.get_executor(), db);
+      asio::co_spawn(
+          io,
+          [&]() -> asio::awaitable<void> {
+            aiosmpp::Pdu m = msg;
+            co_await broker->enqueue(std::move(m));
+            const auto counts = co_await broker->counts();
+            ready = counts.ready;
+          },
+          [](std::exception_ptr e) {
+            if (e) std::rethrow_exception(e);
+          });
+      io.run();
+    }
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path + suffix);
+    if (ready != 1) {
+      std::printf("sqlite broker failed\n");
+      return 1;
+    }
+    std::printf("sqlite ok, ");
+  }
+#endif
 
   std::printf("aiosmpp ok %.*s (%zu-octet submit_sm)\n",
               static_cast<int>(aiosmpp::version().size()), aiosmpp::version().data(), bytes.size());

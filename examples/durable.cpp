@@ -1,0 +1,167 @@
+// A sender that survives restarts (docs/durable.md): messages live in a SQLite file from the moment
+// enqueue() returns until the application has seen their outcome, and receipt correlation lives
+// there too, so a receipt arriving after a restart still finds its log_id. Kill it at any moment
+// (kill -9 included) and start it again: it first lists the messages whose outcome is unknown and
+// decides about them (--unknown requeue: send again, accepting a possible duplicate; --unknown
+// report: give them up and say so), then carries on.
+//
+//   durable [--host 127.0.0.1] [--port 2775] [--db durable.db] [--count 10]
+//           [--unknown requeue|report] [--seconds 10]      (try it with aiosmpp-smsc-sim)
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+#include <asio/co_spawn.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+
+#include "aiosmpp/esme/esme.hpp"
+#include "aiosmpp/sqlite/sqlite.hpp"
+#include "common/options.hpp"
+
+namespace {
+
+const aiosmpp::Tracking& tracking_of(const aiosmpp::Pdu& p) {
+  return std::visit([](const auto& m) -> const aiosmpp::Tracking& { return m.tracking; }, p);
+}
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_after(d);
+  co_await t.async_wait(asio::use_awaitable);
+}
+
+// The application's hook. SqliteHook calls it first and only then lets the message leave the
+// database, so whatever this hook records is never lost (a crash right after it may show the
+// same outcome once more, as "unknown", on the next start).
+class AppHook final : public aiosmpp::Hook {
+ public:
+  explicit AppHook(std::shared_ptr<aiosmpp::SqliteBroker> broker) : broker_(std::move(broker)) {}
+
+  aiosmpp::HookInterest interests() const noexcept override {
+    return aiosmpp::HookInterest::received | aiosmpp::HookInterest::send_error;
+  }
+  asio::awaitable<void> sending(const aiosmpp::Pdu&, std::span<const std::uint8_t>,
+                                std::string_view) override {
+    co_return;
+  }
+  asio::awaitable<void> received(const aiosmpp::Pdu* m, std::span<const std::uint8_t>,
+                                 std::string_view) override {
+    if (m == nullptr) co_return;
+    const auto& t = tracking_of(*m);
+    if (const auto* r = std::get_if<aiosmpp::SubmitSmResp>(m)) {
+      fmt::print("{}: {} message_id={}\n", t.log_id, r->header.command_status, r->message_id);
+      ++outcomes;
+    } else if (std::holds_alternative<aiosmpp::DeliverSm>(*m)) {
+      fmt::print("receipt for {}\n", t.log_id.empty() ? "an unknown message" : t.log_id);
+      ++receipts;
+    }
+    co_return;
+  }
+  asio::awaitable<void> send_error(const aiosmpp::Pdu& m, const aiosmpp::SendError& e,
+                                   std::string_view) override {
+    fmt::print("{}: {}\n", tracking_of(m).log_id, e);
+    ++outcomes;
+    if (e.kind == aiosmpp::SendError::Kind::not_sent ||
+        e.kind == aiosmpp::SendError::Kind::outcome_unknown) {
+      // Retry: safe for not_sent; for outcome_unknown a duplicate is possible (docs/durable.md).
+      aiosmpp::Pdu again = m;
+      co_await broker_->enqueue(std::move(again));
+    }
+  }
+
+  int outcomes = 0;
+  int receipts = 0;
+
+ private:
+  std::shared_ptr<aiosmpp::SqliteBroker> broker_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string db_path = "durable.db";
+  std::string unknown = "requeue";
+  std::uint64_t count = 10;
+  std::uint64_t seconds = 10;
+  const auto options = examples::parse_options(
+      argc, argv,
+      {examples::string_flag("--db", "FILE", "the SQLite file (created on first use)", db_path),
+       examples::uint_flag("--count", "N", "new messages to send this time", count, 0, 1'000'000),
+       examples::string_flag("--unknown", "requeue|report",
+                             "what to do with messages of unknown outcome", unknown),
+       examples::uint_flag("--seconds", "S", "how long to run at most", seconds, 1, 86'400)});
+  if (unknown != "requeue" && unknown != "report") {
+    std::fprintf(stderr, "--unknown: expected requeue or report, got %s\n", unknown.c_str());
+    return 2;
+  }
+  return examples::run([&](asio::io_context& io) -> asio::awaitable<void> {
+    aiosmpp::SqliteDatabaseOptions dbo;
+    dbo.path = db_path;
+    auto db = std::make_shared<aiosmpp::SqliteDatabase>(dbo);
+    auto broker = std::make_shared<aiosmpp::SqliteBroker>(io.get_executor(), db);
+    auto correlator = std::make_shared<aiosmpp::SqliteCorrelator>(db);
+    fmt::print("run {} on {}\n", db->run(), db->path());
+
+    // Recovery: what an earlier run took and never finished may or may not have reached the SMSC.
+    const auto unfinished = co_await broker->unfinished();
+    std::vector<std::int64_t> ids;
+    for (const auto& u : unfinished) {
+      fmt::print("{}: outcome unknown (taken by run {}), {}\n", tracking_of(u.message).log_id,
+                 u.run, unknown == "requeue" ? "sending again" : "reported as failed");
+      ids.push_back(u.id);
+    }
+    if (unknown == "requeue") {
+      co_await broker->requeue(ids);
+    } else {
+      co_await broker->forget(ids);
+    }
+
+    std::vector<aiosmpp::Pdu> batch;
+    for (std::uint64_t i = 0; i < count; ++i) {
+      aiosmpp::SubmitSm msg;
+      msg.source = aiosmpp::PhoneNumber("254722111111");
+      msg.destination = aiosmpp::PhoneNumber("254722999999");
+      msg.text = aiosmpp::MessageText{fmt::format("Durable message {} of run {}", i, db->run())};
+      msg.tracking.log_id = fmt::format("run{}-{}", db->run(), i);
+      batch.push_back(std::move(msg));
+    }
+    co_await broker->enqueue_batch(std::move(batch));  // committed: safe from here on
+    const auto queued = co_await broker->counts();
+    fmt::print("{} messages waiting\n", queued.ready);
+
+    aiosmpp::EsmeConfig config;
+    config.smsc_host = options.host;
+    config.smsc_port = options.port;
+    config.system_id = "durable";
+    config.password = "password";
+    config.log_level = aiosmpp::LogLevel::warning;
+    auto app = std::make_shared<AppHook>(broker);
+    aiosmpp::Components parts;
+    parts.broker = broker;
+    parts.correlator = correlator;
+    parts.hook = std::make_shared<aiosmpp::SqliteHook>(app, broker, correlator);
+    aiosmpp::Esme esme(io.get_executor(), config, parts);
+
+    auto finished = std::make_shared<bool>(false);
+    asio::co_spawn(io, esme.start(), [finished](std::exception_ptr e) {
+      *finished = true;
+      if (e) std::rethrow_exception(e);
+    });
+    // Until every message has its outcome and every receipt came, or the time is up.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      co_await sleep_for(std::chrono::milliseconds(100));
+      const auto c = co_await broker->counts();
+      if (c.ready == 0 && c.in_progress == 0 && co_await correlator->size() == 0) break;
+    }
+    co_await esme.stop();
+    while (!*finished)
+      co_await sleep_for(std::chrono::milliseconds(1));
+    co_await db->flush();
+    fmt::print("{} outcomes, {} receipts this run\n", app->outcomes, app->receipts);
+  });
+}
