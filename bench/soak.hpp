@@ -504,8 +504,10 @@ inline Report run_soak(const Options& o) {
   SimpleThrottleHandler::Options th;
   // The throttling share (2/5 + 1/5 of error_rate, about 1.2%) sits just under the denial
   // threshold, so the handler denies on the bursts above it; short periods make each denial cost
-  // milliseconds, not the 3 s default.
-  th.sampling_period = std::chrono::milliseconds(50);
+  // milliseconds, not the 3 s default. 200 responses a sample, or a single throttled response
+  // among the first 50 would deny, and a slow (Debug, sanitizer) run would crawl.
+  th.sampling_period = std::chrono::milliseconds(100);
+  th.sample_size = 200;
   th.deny_request_at = 1.5;
   th.throttle_wait = std::chrono::milliseconds(5);
   ExponentialBackoff::Options backoff;
