@@ -26,6 +26,8 @@ namespace aiosmpp {
 
 /** @brief Settings of a SqliteCorrelator (SimpleCorrelator's TTL). */
 struct SqliteCorrelatorOptions {
+  /** @brief Wall clock: expiry times are stored in the file and must mean the same after a
+   *  restart. */
   using Clock = std::chrono::system_clock;
   /** @brief How long a message_id is remembered; > 0. Default 3 days (aiosmpplib's). Wall-clock
    *  time, so it runs on across restarts. */
