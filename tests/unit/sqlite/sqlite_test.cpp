@@ -391,7 +391,7 @@ TEST_CASE("SqliteCorrelator: put, get, final removes, TTL expires, survives a re
 }
 
 TEST_CASE(
-    "SqliteCorrelator: a small cache falls back to the file; deferred release keeps a final entry "
+    "SqliteCorrelator: a small cache falls back to the file, and deferred release keeps a final entry "
     "until released") {
   TempDb tmp;
   asio::io_context io;
