@@ -606,21 +606,23 @@ inline Report run_soak(const Options& o) {
       const auto deadline = std::chrono::steady_clock::now() + limit;
       while (!(flag1 && flag2) && std::chrono::steady_clock::now() < deadline)
         co_await detail::sleep_for(std::chrono::milliseconds(2));
-      co_return flag1&& flag2;
+      const bool both = flag1 && flag2;
+      co_return both;
     };
     const bool stopped = co_await wait_for(stop_done, started_done, o.stop_limit);
     if (!stopped) {
-      ledger.violation(
-          fmt::format("Esme::stop() did not return within {} s (session {}, in "
-                      "flight {}, connects {}, stop() {}, start() {})",
-                      o.stop_limit.count(), to_string(esme.session_state()), esme.stats().in_flight,
-                      esme.stats().connects, stop_done ? "returned" : "pending",
-                      started_done ? "returned" : "pending"));
+      std::string why = fmt::format(
+          "Esme::stop() did not return within {} s (session {}, in "
+          "flight {}, connects {}, stop() {}, start() {})",
+          o.stop_limit.count(), to_string(esme.session_state()), esme.stats().in_flight,
+          esme.stats().connects, stop_done ? "returned" : "pending",
+          started_done ? "returned" : "pending");
+      ledger.violation(why);
       start_cancel.emit(asio::cancellation_type::terminal);
       const bool cancelled = co_await wait_for(started_done, started_done, std::chrono::seconds(5));
       if (!cancelled || !stop_done) {
         std::fprintf(stderr, "soak: the Esme could not be stopped, exiting without cleanup\n%s\n",
-                     ledger.first_violations().back().c_str());
+                     why.c_str());
         std::fflush(stderr);
         std::_Exit(3);
       }
