@@ -1,18 +1,24 @@
 // The seed README's MyHook ported: a Hook that sees every PDU going out, every PDU coming in
 // (responses with the original message's log_id and extra_data attached, receipts correlated,
-// MO messages) and every failure, and shows how an application retries.
+// MO messages) and every failure, saves each outcome under its log_id as the seed's
+// `_save_result` does, and shows how an application retries.
 //
 //   hook [--host 127.0.0.1] [--port 2775]     (try it with aiosmpp-smsc-sim)
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <asio/steady_timer.hpp>
 
 #include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/esme/esme.hpp"
+#include "aiosmpp/text/received.hpp"
 #include "common/options.hpp"
 
 namespace {
@@ -21,6 +27,8 @@ const aiosmpp::Tracking& tracking_of(const aiosmpp::Pdu& p) {
   return std::visit([](const auto& m) -> const aiosmpp::Tracking& { return m.tracking; }, p);
 }
 
+// The seed's MyHook: every outcome is saved under the message's log_id (here in a map; in a
+// service, a database row), with the same wording the seed uses.
 class MyHook final : public aiosmpp::Hook {
  public:
   explicit MyHook(aiosmpp::Broker& broker) : broker_(broker) {}
@@ -43,12 +51,30 @@ class MyHook final : public aiosmpp::Hook {
                aiosmpp::command_id_of(*message), aiosmpp::header_of(*message).command_status,
                t.log_id, t.extra_data);
     ++received_;
+    if (std::holds_alternative<aiosmpp::GenericNack>(*message)) {
+      save_result("Sending failed", t);  // the SMSC could not parse the request: requeue if desired
+    } else if (const auto* r = std::get_if<aiosmpp::SubmitSmResp>(message)) {
+      save_result(r->header.command_status == aiosmpp::CommandStatus::ok ? "Message sent"
+                                                                         : "Sending failed",
+                  t);
+    } else if (const auto* d = std::get_if<aiosmpp::DeliverSm>(message)) {
+      if (aiosmpp::text::is_receipt(*d)) {
+        const auto receipt = aiosmpp::text::parse_receipt(*d);
+        save_result(receipt ? receipt_wording(receipt->stat) : "Unknown status", t);
+      } else {
+        // A mobile-originated message: the application's business, not an outcome.
+        const auto text = aiosmpp::text::decode_text(*d);
+        fmt::print("[{}] MO from {}: {}\n", client_id, d->source.number,
+                   text ? text->text : std::string("(undecodable)"));
+      }
+    }
     co_return;
   }
 
   asio::awaitable<void> send_error(const aiosmpp::Pdu& message, const aiosmpp::SendError& error,
                                    std::string_view client_id) override {
     fmt::print("[{}] send_error log_id={}: {}\n", client_id, tracking_of(message).log_id, error);
+    save_result(fmt::format("Sending failed: {}", error), tracking_of(message));
     // Nothing is retried automatically. A message that never reached the SMSC is safe to send
     // again; one of unknown outcome may have been accepted (re-sending risks a duplicate).
     if (error.kind == aiosmpp::SendError::Kind::not_sent && retries_ < 3) {
@@ -61,8 +87,27 @@ class MyHook final : public aiosmpp::Hook {
 
   int received() const { return received_; }
 
+  /** Every outcome seen, in order, per log_id: what the seed's `_save_result` writes away. */
+  const std::map<std::string, std::vector<std::string>>& results() const { return results_; }
+
  private:
+  void save_result(std::string what, const aiosmpp::Tracking& t) {
+    results_[t.log_id].push_back(std::move(what));
+  }
+
+  // The seed's wording for each final state a receipt's `stat:` can carry.
+  static std::string receipt_wording(std::string_view stat) {
+    if (stat == "DELIVRD") return "Delivered to handset";
+    if (stat == "EXPIRED") return "Message expired";
+    if (stat == "DELETED") return "Message deleted by SC";
+    if (stat == "UNDELIV") return "Message undeliverable";
+    if (stat == "ACCEPTD") return "Message accepted";
+    if (stat == "REJECTD") return "Message rejected";
+    return "Unknown status";
+  }
+
   aiosmpp::Broker& broker_;
+  std::map<std::string, std::vector<std::string>> results_;
   int received_ = 0;
   int retries_ = 0;
 };
@@ -109,5 +154,10 @@ int main(int argc, char** argv) {
     co_await esme.stop();
     while (!finished)
       co_await sleep_for(std::chrono::milliseconds(1));
+
+    fmt::print("results:\n");
+    for (const auto& [log_id, outcomes] : hook->results()) {
+      fmt::print("  {}: {}\n", log_id, fmt::join(outcomes, "; "));
+    }
   });
 }
