@@ -27,26 +27,28 @@ void SimpleCorrelator::expire_due() {
 }
 
 void SimpleCorrelator::expire(Clock::time_point now) {
-  // One TTL for all: the queue is in expiry order, so only its front can be due. Records whose
-  // entry was already taken (or replaced) are skipped as they come to the front.
-  while (!queue_.empty() &&
-         (queue_.front().expires <= now || queue_.size() > options_.max_entries)) {
-    auto it = map_.find(queue_.front().key);
-    if (it != map_.end() && it->second.generation == queue_.front().generation) map_.erase(it);
+  // One TTL for all: the list is in expiry order, so only its front can be due. Every record
+  // belongs to a live entry (taking or replacing an entry unlinks its record).
+  while (!queue_.empty() && (queue_.front().expires <= now || map_.size() > options_.max_entries)) {
+    const auto it = map_.find(*queue_.front().key);
     queue_.pop_front();
+    map_.erase(it);
   }
 }
 
 void SimpleCorrelator::put(std::string smsc_message_id, Tracking tracking) {
   const auto t = now();
   expire(t);
-  const std::uint64_t generation = next_generation_++;
-  if (auto it = map_.find(smsc_message_id); it != map_.end()) {
-    it->second = Entry{std::move(tracking), generation};
+  auto it = map_.find(smsc_message_id);
+  if (it != map_.end()) {
+    // The same id again (an SMSC reusing ids): the new message's tracking, and a fresh TTL.
+    queue_.erase(it->second.record);
+    it->second.tracking = std::move(tracking);
   } else {
-    map_.emplace(smsc_message_id, Entry{std::move(tracking), generation});
+    it = map_.emplace(std::move(smsc_message_id), Entry{std::move(tracking), {}}).first;
   }
-  queue_.push_back(QueueRecord{t + options_.delivery_ttl, std::move(smsc_message_id), generation});
+  it->second.record =
+      queue_.insert(queue_.end(), QueueRecord{t + options_.delivery_ttl, &it->first});
   expire(t);
 }
 
@@ -56,6 +58,7 @@ std::optional<Tracking> SimpleCorrelator::get(std::string_view smsc_message_id, 
   if (it == map_.end()) return std::nullopt;
   if (!final_state) return it->second.tracking;
   Tracking t = std::move(it->second.tracking);
+  queue_.erase(it->second.record);
   map_.erase(it);
   return t;
 }

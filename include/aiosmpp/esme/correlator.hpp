@@ -15,8 +15,8 @@
 
 #include <chrono>
 #include <cstddef>
-#include <deque>
 #include <functional>
+#include <list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,12 +68,13 @@ class Correlator {
 /** @brief In-memory Correlator with a time to live (aiosmpplib's SimpleCorrelator, whose default
  *  TTL for receipts is 3 days) and bounded size.
  *
- *  Every operation is O(1) amortised: entries sit in a hash map and in an insertion-ordered queue;
- *  because the TTL is the same for all, the oldest entry is always the next to expire, so expiry
- *  pops from the front of the queue instead of scanning. Expired entries are dropped on time by
- *  the Esme's timer while it runs (next_expiry() / expire_due()), and by every put() and get().
- *  When `max_entries` is reached the oldest entry is dropped early. Not thread-safe (use it from
- *  the Esme's executor). */
+ *  Every operation is O(1): entries sit in a hash map and in an insertion-ordered list; because
+ *  the TTL is the same for all, the oldest entry is always the next to expire, so expiry pops
+ *  from the front of the list instead of scanning. Taking an entry (a final receipt) unlinks it
+ *  from the list too, so memory follows the entries held, not the messages ever sent. Expired
+ * entries are dropped on time by the Esme's timer while it runs (next_expiry() / expire_due()), and
+ * by every put() and get(). When `max_entries` is reached the oldest entry is dropped early. Not
+ * thread-safe (use it from the Esme's executor). */
 class SimpleCorrelator final : public Correlator {
  public:
   /** @brief The clock the TTL is measured on. */
@@ -112,14 +113,13 @@ class SimpleCorrelator final : public Correlator {
   std::size_t size() const noexcept { return map_.size(); }
 
  private:
-  struct Entry {
-    Tracking tracking;
-    std::uint64_t generation;  // matches the queue record that will expire it
-  };
   struct QueueRecord {
     Clock::time_point expires;
-    std::string key;
-    std::uint64_t generation;
+    const std::string* key;  // the map's own key: stable, as unordered_map never moves nodes
+  };
+  struct Entry {
+    Tracking tracking;
+    std::list<QueueRecord>::iterator record;  // its place in expiry order
   };
   struct KeyHash {
     using is_transparent = void;
@@ -132,8 +132,7 @@ class SimpleCorrelator final : public Correlator {
 
   Options options_;
   std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>> map_;
-  std::deque<QueueRecord> queue_;
-  std::uint64_t next_generation_ = 0;
+  std::list<QueueRecord> queue_;
 };
 
 }  // namespace aiosmpp
