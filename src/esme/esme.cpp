@@ -300,6 +300,9 @@ struct Esme::Impl {
   Clock::time_point housekeeping_at_{};  // when the waiting housekeeper wakes (max: nothing due)
 
   bool session_ending_ = false;
+  // An enquire_link awaits its answer: the reader wakes keepalive() on the next read, so that
+  // the next one is due a full interval after that read, whatever socket_timeout is.
+  bool enquire_pending_ = false;
   std::error_code session_error_;
   bool peer_unbound_ = false;
   bool unbind_done_ = false;
@@ -599,6 +602,7 @@ asio::awaitable<std::error_code> Esme::Impl::run_session() {
   writing_.clear();
   queued_total_ = written_total_ = 0;
   last_read_ = Clock::now();
+  enquire_pending_ = false;
   co_await (reader() && writer() && pump() && keepalive() && sweeper() && housekeeper());
   co_return session_error_;
 }
@@ -636,6 +640,10 @@ asio::awaitable<std::error_code> Esme::Impl::reader() {
     }
     framer_.commit(n);
     last_read_ = Clock::now();
+    if (enquire_pending_) {
+      enquire_pending_ = false;
+      keepalive_timer_.cancel();
+    }
   }
 }
 
@@ -1349,14 +1357,21 @@ asio::awaitable<std::error_code> Esme::Impl::keepalive() {
     queued_total_ += 16;
     wake_writer();
     AIOSMPP_LOG(log_, LogLevel::debug, "enquire_link_sent", {"sequence_number", seq});
-    co_await sleep_for(keepalive_timer_, cfg_.socket_timeout);
-    if (session_ending_) co_return std::error_code{};
-    if (last_read_ < sent_at) {
-      AIOSMPP_LOG(log_, LogLevel::warning, "enquire_link_timeout",
-                  {"timeout_ms", cfg_.socket_timeout.count()});
-      end_session(errc::enquire_link_timeout);
-      co_return make_error_code(errc::enquire_link_timeout);
+    // Anything read from now on proves the link alive; the reader cancels the wait when it is.
+    enquire_pending_ = true;
+    keepalive_timer_.expires_at(sent_at + cfg_.socket_timeout);
+    while (last_read_ < sent_at) {
+      co_await keepalive_timer_.async_wait(use_nothrow_awaitable);
+      if (session_ending_) co_return std::error_code{};
+      if (last_read_ < sent_at && Clock::now() >= sent_at + cfg_.socket_timeout) {
+        enquire_pending_ = false;
+        AIOSMPP_LOG(log_, LogLevel::warning, "enquire_link_timeout",
+                    {"timeout_ms", cfg_.socket_timeout.count()});
+        end_session(errc::enquire_link_timeout);
+        co_return make_error_code(errc::enquire_link_timeout);
+      }
     }
+    enquire_pending_ = false;
   }
 }
 

@@ -464,6 +464,23 @@ TEST_CASE("enquire_link is sent after silence, no answer is a dead link and reco
     });
     CHECK(smsc.connections == 1);
   }
+  SECTION("answered, with socket_timeout far longer than the interval: the interval is kept") {
+    // The next enquire_link is due an interval after the answer, not after socket_timeout: at
+    // 40 ms intervals, six take about 240 ms; waiting out a 3 s timeout each would take 15 s.
+    FakeSmsc smsc(io, {});
+    auto cfg = test_config(smsc.port());
+    cfg.enquire_link_interval = 40ms;
+    cfg.socket_timeout = 3s;
+    Esme esme(io.get_executor(), cfg);
+    run_esme(io, esme, [&]() -> asio::awaitable<void> {
+      {
+        const bool ok =
+            co_await wait_until([&] { return smsc.enquire_links >= 6; }, std::chrono::seconds(2));
+        CHECK(ok);
+      }
+    });
+    CHECK(smsc.connections == 1);
+  }
   SECTION("not answered: dead link after socket_timeout, then a new connection") {
     FakeSmsc smsc(io, {.answer_enquire_link = false});
     auto cfg = test_config(smsc.port());
