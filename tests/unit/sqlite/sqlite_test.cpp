@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -296,14 +297,21 @@ TEST_CASE("SqliteBroker: a waiting dequeue wakes on enqueue, and a cancelled one
 TEST_CASE("SqliteBroker: enqueues from other threads are committed in shared transactions") {
   TempDb tmp;
   asio::io_context io;
+  constexpr int producers = 4, each = 200;
+  // Each producer's io_context outlives the database: the database thread may still be inside
+  // post() (signalling the context's condition variable) when the last completion has already
+  // run and the producer's run() returned. Declared before `db`, they are destroyed after it,
+  // that is after the database thread is joined.
+  std::vector<std::unique_ptr<asio::io_context>> owns;
+  for (int p = 0; p < producers; ++p)
+    owns.push_back(std::make_unique<asio::io_context>());
   auto db = tmp.open(SqliteSync::full);
   auto broker = std::make_shared<SqliteBroker>(io.get_executor(), db);
-  constexpr int producers = 4, each = 200;
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int p = 0; p < producers; ++p) {
     threads.emplace_back([&, p] {
-      asio::io_context own;
+      asio::io_context& own = *owns[static_cast<std::size_t>(p)];
       for (int i = 0; i < each; ++i) {
         // Several enqueues in flight per thread, so batches can form.
         asio::co_spawn(
@@ -391,7 +399,8 @@ TEST_CASE("SqliteCorrelator: put, get, final removes, TTL expires, survives a re
 }
 
 TEST_CASE(
-    "SqliteCorrelator: a small cache falls back to the file, and deferred release keeps a final entry "
+    "SqliteCorrelator: a small cache falls back to the file, and deferred release keeps a final "
+    "entry "
     "until released") {
   TempDb tmp;
   asio::io_context io;
