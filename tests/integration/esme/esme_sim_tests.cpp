@@ -31,14 +31,15 @@ smsc::SimConfig sim_config() {
   return c;
 }
 
-/** Runs the simulator for the duration of `body`; stops it and lets it finish afterwards. */
+/** Runs the simulator for the duration of `body` (which may read its stats); stops it and lets
+ *  it finish afterwards. */
 void with_simulator(asio::io_context& io, smsc::SimConfig cfg,
-                    const std::function<void(std::uint16_t port)>& body) {
+                    const std::function<void(smsc::Simulator& sim, std::uint16_t port)>& body) {
   smsc::Simulator sim(io.get_executor(), std::move(cfg));
   const auto port = sim.listen().port();
   bool done = false;
   asio::co_spawn(io, sim.run(), [&](std::exception_ptr) { done = true; });
-  body(port);
+  body(sim, port);
   sim.stop();
   run_coro(io, [&]() -> asio::awaitable<void> {
     const bool ok = co_await wait_until([&] { return done; });
@@ -123,7 +124,7 @@ TEST_CASE("simulator: every submit answered, every receipt correlated to its log
   auto cfg = sim_config();
   cfg.receipts = true;
   cfg.receipt_delay = {5ms, 20ms};
-  with_simulator(io, cfg, [&](std::uint16_t port) {
+  with_simulator(io, cfg, [&](smsc::Simulator&, std::uint16_t port) {
     auto hook = std::make_shared<RecordingHook>();
     auto ecfg = test_config(port);
     ecfg.window = 50;
@@ -160,7 +161,7 @@ TEST_CASE("simulator trouble: errors, withheld responses and drops, every messag
   cfg.error_statuses = {{CommandStatus::submit_failed, 1.0}};
   cfg.withhold_rate = 0.02;
   cfg.drop_every = 97;
-  with_simulator(io, cfg, [&](std::uint16_t port) {
+  with_simulator(io, cfg, [&](smsc::Simulator&, std::uint16_t port) {
     auto hook = std::make_shared<RecordingHook>();
     auto ecfg = test_config(port);
     ecfg.response_timeout = 150ms;
@@ -195,7 +196,7 @@ TEST_CASE("simulator: segmented MO messages arrive reassembled", "[esme][sim]") 
   cfg.mo_count = 3;
   cfg.mo.text = std::string(400, 'x');
   cfg.mo.long_message = text::LongMessage::udh8;
-  with_simulator(io, cfg, [&](std::uint16_t port) {
+  with_simulator(io, cfg, [&](smsc::Simulator&, std::uint16_t port) {
     auto hook = std::make_shared<RecordingHook>();
     Esme esme(io.get_executor(), test_config(port), {.hook = hook});
     run_esme(io, esme, [&]() -> asio::awaitable<void> {
@@ -220,7 +221,7 @@ TEST_CASE("simulator ESME_RTHROTTLED and ESME_RMSGQFUL: the throttle handler hol
     auto cfg = sim_config();
     cfg.error_rate = 0.3;
     cfg.error_statuses = {{status, 1.0}};
-    with_simulator(io, cfg, [&](std::uint16_t port) {
+    with_simulator(io, cfg, [&](smsc::Simulator&, std::uint16_t port) {
       auto hook = std::make_shared<RecordingHook>();
       auto throttle = quick_throttle();
       auto ecfg = test_config(port);
@@ -255,7 +256,7 @@ TEST_CASE("simulator other error status: a response like any other, no throttlin
   cfg.error_rate = 0.25;
   cfg.error_statuses = {{CommandStatus::invalid_dest_address, 1.0},
                         {CommandStatus::system_error, 1.0}};
-  with_simulator(io, cfg, [&](std::uint16_t port) {
+  with_simulator(io, cfg, [&](smsc::Simulator&, std::uint16_t port) {
     auto hook = std::make_shared<RecordingHook>();
     auto throttle = quick_throttle();
     auto ecfg = test_config(port);
@@ -285,7 +286,7 @@ TEST_CASE("simulator response delay beyond response_timeout: outcome_unknown, la
   asio::io_context io;
   auto cfg = sim_config();
   cfg.response_delay = {120ms, 120ms};
-  with_simulator(io, cfg, [&](std::uint16_t port) {
+  with_simulator(io, cfg, [&](smsc::Simulator&, std::uint16_t port) {
     auto hook = std::make_shared<RecordingHook>();
     auto ecfg = test_config(port);
     ecfg.window = 10;
@@ -313,7 +314,7 @@ TEST_CASE("simulator response delay within response_timeout: every message its r
   asio::io_context io;
   auto cfg = sim_config();
   cfg.response_delay = {5ms, 40ms};
-  with_simulator(io, cfg, [&](std::uint16_t port) {
+  with_simulator(io, cfg, [&](smsc::Simulator&, std::uint16_t port) {
     auto hook = std::make_shared<RecordingHook>();
     auto ecfg = test_config(port);
     ecfg.window = esme_window;
@@ -333,31 +334,24 @@ TEST_CASE("simulator withheld responses: exactly those end outcome_unknown after
   asio::io_context io;
   auto cfg = sim_config();
   cfg.withhold_rate = 0.1;
-  smsc::Simulator sim(io.get_executor(), cfg);
-  const auto port = sim.listen().port();
-  bool sim_done = false;
-  asio::co_spawn(io, sim.run(), [&](std::exception_ptr) { sim_done = true; });
-  auto hook = std::make_shared<RecordingHook>();
-  auto ecfg = test_config(port);
-  ecfg.window = esme_window;
-  ecfg.response_timeout = 100ms;
-  Esme esme(io.get_executor(), ecfg, {.hook = hook});
-  constexpr int n = 300;
-  run_esme(io, esme, [&]() -> asio::awaitable<void> { co_await send_all(esme, *hook, n); });
-  check_conservation(esme, *hook, n);
-  const auto withheld = sim.stats().withheld;
-  CHECK(withheld > 0);
-  CHECK(hook->errors.size() == withheld);
-  CHECK(hook->count_errors(SendError::Kind::outcome_unknown) == withheld);
-  for (const auto& e : hook->errors)
-    CHECK(e.error.code == errc::response_timeout);
-  CHECK(hook->responses.size() == n - withheld);
-  CHECK(esme.stats().connects == 1);
-  sim.stop();
-  run_coro(io, [&]() -> asio::awaitable<void> {
-    const bool ok = co_await wait_until([&] { return sim_done; });
-    CHECK(ok);
-  }());
+  with_simulator(io, cfg, [&](smsc::Simulator& sim, std::uint16_t port) {
+    auto hook = std::make_shared<RecordingHook>();
+    auto ecfg = test_config(port);
+    ecfg.window = esme_window;
+    ecfg.response_timeout = 100ms;
+    Esme esme(io.get_executor(), ecfg, {.hook = hook});
+    constexpr int n = 300;
+    run_esme(io, esme, [&]() -> asio::awaitable<void> { co_await send_all(esme, *hook, n); });
+    check_conservation(esme, *hook, n);
+    const auto withheld = sim.stats().withheld;
+    CHECK(withheld > 0);
+    CHECK(hook->errors.size() == withheld);
+    CHECK(hook->count_errors(SendError::Kind::outcome_unknown) == withheld);
+    for (const auto& e : hook->errors)
+      CHECK(e.error.code == errc::response_timeout);
+    CHECK(hook->responses.size() == n - withheld);
+    CHECK(esme.stats().connects == 1);
+  });
 }
 
 TEST_CASE("simulator drops the connection every N PDUs: reconnect, every message one outcome",
@@ -365,36 +359,29 @@ TEST_CASE("simulator drops the connection every N PDUs: reconnect, every message
   asio::io_context io;
   auto cfg = sim_config();
   cfg.drop_every = 37;
-  smsc::Simulator sim(io.get_executor(), cfg);
-  const auto port = sim.listen().port();
-  bool sim_done = false;
-  asio::co_spawn(io, sim.run(), [&](std::exception_ptr) { sim_done = true; });
-  auto hook = std::make_shared<RecordingHook>();
-  auto ecfg = test_config(port);
-  ecfg.window = esme_window;
-  Esme esme(io.get_executor(), ecfg, {.hook = hook, .retry_timer = fast_retry(5ms)});
-  constexpr int n = 400;
-  run_esme(io, esme, [&]() -> asio::awaitable<void> { co_await send_all(esme, *hook, n); });
-  check_conservation(esme, *hook, n);
-  const auto drops = sim.stats().drops;
-  CHECK(drops >= 2);
-  CHECK(esme.stats().connects >= drops);
-  // What the drops cut off: reported at once, as not_sent (never written) or outcome_unknown
-  // (written, unanswered), never as a timeout, and at most a window's worth per drop.
-  CHECK(!hook->errors.empty());
-  CHECK(hook->errors.size() <= drops * esme_window);
-  for (const auto& e : hook->errors) {
-    CHECK((e.error.kind == SendError::Kind::not_sent ||
-           e.error.kind == SendError::Kind::outcome_unknown));
-    CHECK(e.error.code != errc::response_timeout);
-  }
-  // The SMSC answered exactly the responses the hook saw, and saw at least those submits.
-  CHECK(sim.stats().submits >= hook->responses.size());
-  sim.stop();
-  run_coro(io, [&]() -> asio::awaitable<void> {
-    const bool ok = co_await wait_until([&] { return sim_done; });
-    CHECK(ok);
-  }());
+  with_simulator(io, cfg, [&](smsc::Simulator& sim, std::uint16_t port) {
+    auto hook = std::make_shared<RecordingHook>();
+    auto ecfg = test_config(port);
+    ecfg.window = esme_window;
+    Esme esme(io.get_executor(), ecfg, {.hook = hook, .retry_timer = fast_retry(5ms)});
+    constexpr int n = 400;
+    run_esme(io, esme, [&]() -> asio::awaitable<void> { co_await send_all(esme, *hook, n); });
+    check_conservation(esme, *hook, n);
+    const auto drops = sim.stats().drops;
+    CHECK(drops >= 2);
+    CHECK(esme.stats().connects >= drops);
+    // What the drops cut off: reported at once, as not_sent (never written) or outcome_unknown
+    // (written, unanswered), never as a timeout, and at most a window's worth per drop.
+    CHECK(!hook->errors.empty());
+    CHECK(hook->errors.size() <= drops * esme_window);
+    for (const auto& e : hook->errors) {
+      CHECK((e.error.kind == SendError::Kind::not_sent ||
+             e.error.kind == SendError::Kind::outcome_unknown));
+      CHECK(e.error.code != errc::response_timeout);
+    }
+    // The SMSC answered exactly the responses the hook saw, and saw at least those submits.
+    CHECK(sim.stats().submits >= hook->responses.size());
+  });
 }
 
 TEST_CASE("simulator maximum submit rate: excess throttled, the Esme backs off or keeps under it",
@@ -405,62 +392,48 @@ TEST_CASE("simulator maximum submit rate: excess throttled, the Esme backs off o
     asio::io_context io;
     auto cfg = sim_config();
     cfg.max_submit_rate = max_rate;
-    smsc::Simulator sim(io.get_executor(), cfg);
-    const auto port = sim.listen().port();
-    bool sim_done = false;
-    asio::co_spawn(io, sim.run(), [&](std::exception_ptr) { sim_done = true; });
-    auto hook = std::make_shared<RecordingHook>();
-    auto throttle = quick_throttle();
-    auto ecfg = test_config(port);
-    ecfg.window = esme_window;
-    Esme esme(io.get_executor(), ecfg, {.hook = hook, .throttle_handler = throttle});
-    const auto t0 = std::chrono::steady_clock::now();
-    run_esme(io, esme, [&]() -> asio::awaitable<void> { co_await send_all(esme, *hook, n); });
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    check_conservation(esme, *hook, n);
-    std::size_t ok = 0;
-    std::size_t throttled = 0;
-    for (const auto& r : hook->responses) {
-      ok += r.status == CommandStatus::ok ? 1U : 0U;
-      throttled += r.status == CommandStatus::throttled ? 1U : 0U;
-    }
-    CHECK(ok + throttled == n);
-    CHECK(throttled > 0);
-    CHECK(throttled == sim.stats().throttled);
-    // The SMSC's limit held: accepted no faster than its rate plus its burst.
-    CHECK(double(ok) <= max_rate * seconds + max_rate / 10 + 1);
-    CHECK(throttle->denials > 0);
-    sim.stop();
-    run_coro(io, [&]() -> asio::awaitable<void> {
-      const bool done = co_await wait_until([&] { return sim_done; });
-      CHECK(done);
-    }());
+    with_simulator(io, cfg, [&](smsc::Simulator& sim, std::uint16_t port) {
+      auto hook = std::make_shared<RecordingHook>();
+      auto throttle = quick_throttle();
+      auto ecfg = test_config(port);
+      ecfg.window = esme_window;
+      Esme esme(io.get_executor(), ecfg, {.hook = hook, .throttle_handler = throttle});
+      const auto t0 = std::chrono::steady_clock::now();
+      run_esme(io, esme, [&]() -> asio::awaitable<void> { co_await send_all(esme, *hook, n); });
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      check_conservation(esme, *hook, n);
+      std::size_t ok = 0;
+      std::size_t throttled = 0;
+      for (const auto& r : hook->responses) {
+        ok += r.status == CommandStatus::ok ? 1U : 0U;
+        throttled += r.status == CommandStatus::throttled ? 1U : 0U;
+      }
+      CHECK(ok + throttled == n);
+      CHECK(throttled > 0);
+      CHECK(throttled == sim.stats().throttled);
+      // The SMSC's limit held: accepted no faster than its rate plus its burst.
+      CHECK(double(ok) <= max_rate * seconds + max_rate / 10 + 1);
+      CHECK(throttle->denials > 0);
+    });
   }
   SECTION("a rate limiter below the SMSC's maximum: nothing throttled") {
     asio::io_context io;
     auto cfg = sim_config();
     cfg.max_submit_rate = max_rate;
-    smsc::Simulator sim(io.get_executor(), cfg);
-    const auto port = sim.listen().port();
-    bool sim_done = false;
-    asio::co_spawn(io, sim.run(), [&](std::exception_ptr) { sim_done = true; });
-    auto hook = std::make_shared<RecordingHook>();
-    auto ecfg = test_config(port);
-    ecfg.window = 10;
-    auto limiter = std::make_shared<TokenBucketRateLimiter>(max_rate / 2, 10.0);
-    Esme esme(io.get_executor(), ecfg, {.hook = hook, .rate_limiter = limiter});
-    run_esme(io, esme, [&]() -> asio::awaitable<void> { co_await send_all(esme, *hook, n); });
-    check_conservation(esme, *hook, n);
-    CHECK(hook->errors.empty());
-    for (const auto& r : hook->responses)
-      CHECK(r.status == CommandStatus::ok);
-    CHECK(sim.stats().throttled == 0);
-    sim.stop();
-    run_coro(io, [&]() -> asio::awaitable<void> {
-      const bool done = co_await wait_until([&] { return sim_done; });
-      CHECK(done);
-    }());
+    with_simulator(io, cfg, [&](smsc::Simulator& sim, std::uint16_t port) {
+      auto hook = std::make_shared<RecordingHook>();
+      auto ecfg = test_config(port);
+      ecfg.window = 10;
+      auto limiter = std::make_shared<TokenBucketRateLimiter>(max_rate / 2, 10.0);
+      Esme esme(io.get_executor(), ecfg, {.hook = hook, .rate_limiter = limiter});
+      run_esme(io, esme, [&]() -> asio::awaitable<void> { co_await send_all(esme, *hook, n); });
+      check_conservation(esme, *hook, n);
+      CHECK(hook->errors.empty());
+      for (const auto& r : hook->responses)
+        CHECK(r.status == CommandStatus::ok);
+      CHECK(sim.stats().throttled == 0);
+    });
   }
 }
 
@@ -553,7 +526,7 @@ TEST_CASE("simulator receipts: a mix of final states, text and TLV style, each c
                           {text::DeliveryState::undeliverable, 1.0},
                           {text::DeliveryState::expired, 1.0},
                           {text::DeliveryState::rejected, 1.0}};
-    with_simulator(io, cfg, [&](std::uint16_t port) {
+    with_simulator(io, cfg, [&](smsc::Simulator&, std::uint16_t port) {
       auto hook = std::make_shared<RecordingHook>();
       auto ecfg = test_config(port);
       ecfg.window = esme_window;
@@ -620,7 +593,7 @@ TEST_CASE("simulator MO injection: UCS2, UDH and SAR long messages arrive reasse
   auto cfg = sim_config();
   cfg.mo_rate = 200;
   cfg.mo_file = path.string();
-  with_simulator(io, cfg, [&](std::uint16_t port) {
+  with_simulator(io, cfg, [&](smsc::Simulator&, std::uint16_t port) {
     auto hook = std::make_shared<RecordingHook>();
     Esme esme(io.get_executor(), test_config(port), {.hook = hook});
     run_esme(io, esme, [&]() -> asio::awaitable<void> {
