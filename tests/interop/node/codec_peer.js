@@ -8,6 +8,7 @@
 'use strict';
 const readline = require('readline');
 const { PDU } = require('smpp');
+const { fromPlain } = require('./plain');
 
 // node-smpp normally runs "filters" that turn short_message and some TLVs into text and back.
 // This peer compares bytes, so it keeps every field as node-smpp's wire reader/writer sees it.
@@ -24,18 +25,6 @@ function toPlain(value) {
   return value;
 }
 
-function fromPlain(value) {
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    if (Object.keys(value).length === 1 && typeof value.hex === 'string') {
-      return Buffer.from(value.hex, 'hex');
-    }
-    const out = {};
-    for (const [k, v] of Object.entries(value)) out[k] = fromPlain(v);
-    return out;
-  }
-  if (Array.isArray(value)) return value.map(fromPlain);
-  return value;
-}
 
 function handle(request) {
   if (request.op === 'decode') {

@@ -45,6 +45,7 @@
 'use strict';
 const readline = require('readline');
 const smpp = require('smpp');
+const { fromPlain } = require('./plain');
 
 // Keep every field as the wire reader/writer sees it: this peer compares bytes and decodes text
 // itself with node-smpp's encodings.
@@ -67,18 +68,6 @@ function plain(value) {
   return value;
 }
 
-function fromPlain(value) {
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    if (Object.keys(value).length === 1 && typeof value.hex === 'string') {
-      return Buffer.from(value.hex, 'hex');
-    }
-    const out = {};
-    for (const [k, v] of Object.entries(value)) out[k] = fromPlain(v);
-    return out;
-  }
-  if (Array.isArray(value)) return value.map(fromPlain);
-  return value;
-}
 
 function fieldsOf(pdu) {
   const out = {};
