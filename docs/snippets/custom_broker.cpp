@@ -21,6 +21,7 @@
 
 #include "aiosmpp/esme/broker.hpp"
 #include "aiosmpp/json.hpp"
+#include "snippet_main.hpp"
 
 namespace {
 
@@ -139,16 +140,5 @@ asio::awaitable<void> demo(std::shared_ptr<Outbox> outbox) {
 
 int main() {
   asio::io_context io;
-  int status = 0;
-  asio::co_spawn(io, demo(std::make_shared<MemoryOutbox>()), [&](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      std::fprintf(stderr, "error: %s\n", x.what());
-      status = 1;
-    }
-  });
-  io.run();
-  return status;
+  return docs::run_main(io, demo(std::make_shared<MemoryOutbox>()));
 }

@@ -18,6 +18,7 @@
 #include "aiosmpp/esme/correlator.hpp"
 #include "aiosmpp/json.hpp"
 #include "aiosmpp/text/message_id.hpp"
+#include "snippet_main.hpp"
 
 namespace {
 
@@ -113,16 +114,5 @@ asio::awaitable<void> demo() {
 
 int main() {
   asio::io_context io;
-  int status = 0;
-  asio::co_spawn(io, demo(), [&](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      std::fprintf(stderr, "error: %s\n", x.what());
-      status = 1;
-    }
-  });
-  io.run();
-  return status;
+  return docs::run_main(io, demo());
 }

@@ -16,6 +16,7 @@
 #include "aiosmpp/esme/hook.hpp"
 #include "aiosmpp/smsc/simulator.hpp"
 #include "aiosmpp/text/text.hpp"
+#include "snippet_main.hpp"
 
 namespace {
 
@@ -90,16 +91,5 @@ asio::awaitable<void> demo() {
 
 int main() {
   asio::io_context io;
-  int status = 0;
-  asio::co_spawn(io, demo(), [&](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      std::fprintf(stderr, "error: %s\n", x.what());
-      status = 1;
-    }
-  });
-  io.run();
-  return status;
+  return docs::run_main(io, demo());
 }

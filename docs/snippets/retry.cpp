@@ -15,6 +15,7 @@
 #include <asio/io_context.hpp>
 
 #include "aiosmpp/esme/esme.hpp"
+#include "snippet_main.hpp"
 
 namespace {
 
@@ -107,16 +108,5 @@ asio::awaitable<void> demo() {
 
 int main() {
   asio::io_context io;
-  int status = 0;
-  asio::co_spawn(io, demo(), [&](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      std::fprintf(stderr, "error: %s\n", x.what());
-      status = 1;
-    }
-  });
-  io.run();
-  return status;
+  return docs::run_main(io, demo());
 }
