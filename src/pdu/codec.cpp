@@ -7,6 +7,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "pdu/wire.hpp"
+
 namespace aiosmpp {
 namespace {
 
@@ -17,22 +19,9 @@ constexpr std::uint8_t to_octet(T v) noexcept {
   return static_cast<std::uint8_t>(v);
 }
 
-inline std::uint32_t load32(const std::uint8_t* p) noexcept {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-         std::uint32_t{p[3]};
-}
-inline std::uint8_t* store32(std::uint8_t* p, std::uint32_t v) noexcept {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
-  return p + 4;
-}
-inline std::uint8_t* store16(std::uint8_t* p, std::size_t v) noexcept {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-  return p + 2;
-}
+using detail::load32;
+using detail::store16;
+using detail::store32;
 
 inline std::string_view as_view(std::string_view s) noexcept {
   return s;
@@ -573,8 +562,8 @@ class Reader : public Walker {
              CodecProblem::tlv_header_truncated, "tlv", left(), 4);
         return;
       }
-      const auto tag = static_cast<std::uint16_t>((p_[0] << 8) | p_[1]);
-      const std::size_t len = (std::size_t{p_[2]} << 8) | p_[3];
+      const std::uint16_t tag = detail::load16(p_);
+      const std::size_t len = detail::load16(p_ + 2);
       if (len > left() - 4) {
         const auto* info = tlv::find(tag);
         fail(errc::malformed_pdu, CommandStatus::invalid_optional_param_stream,

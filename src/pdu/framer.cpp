@@ -3,15 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "pdu/wire.hpp"
+
 namespace aiosmpp {
-namespace {
-
-std::uint32_t load32(const std::uint8_t* p) noexcept {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-         std::uint32_t{p[3]};
-}
-
-}  // namespace
+using detail::load32;
 
 Framer::Framer(std::size_t max_pdu_size, std::size_t read_buffer_size)
     : max_pdu_size_(std::max(max_pdu_size, pdu_header_size)),
