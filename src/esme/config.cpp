@@ -4,18 +4,6 @@
 
 namespace aiosmpp {
 
-std::string_view to_string(BindMode mode) noexcept {
-  switch (mode) {
-    case BindMode::transmitter:
-      return "transmitter";
-    case BindMode::receiver:
-      return "receiver";
-    case BindMode::transceiver:
-      return "transceiver";
-  }
-  return "unknown";
-}
-
 ConfigError::ConfigError(std::string field, const std::string& message)
     : std::invalid_argument(fmt::format("EsmeConfig.{}: {}", field, message)),
       field_(std::move(field)) {}

@@ -5,6 +5,18 @@
 
 namespace aiosmpp {
 
+std::string_view to_string(BindType type) noexcept {
+  switch (type) {
+    case BindType::transmitter:
+      return "transmitter";
+    case BindType::receiver:
+      return "receiver";
+    case BindType::transceiver:
+      return "transceiver";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(Ton v) noexcept {
   switch (v) {
     case Ton::unknown:

@@ -22,18 +22,6 @@ std::string_view to_string(SessionState state) noexcept {
   return "unknown";
 }
 
-std::string_view to_string(BindType type) noexcept {
-  switch (type) {
-    case BindType::transmitter:
-      return "transmitter";
-    case BindType::receiver:
-      return "receiver";
-    case BindType::transceiver:
-      return "transceiver";
-  }
-  return "unknown";
-}
-
 SessionState bound_state(BindType type) noexcept {
   switch (type) {
     case BindType::transmitter:

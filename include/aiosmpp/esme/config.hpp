@@ -18,11 +18,9 @@
 namespace aiosmpp {
 
 /** @brief How the ESME binds (reference §2.2): transmitter sends only, receiver receives only (and
- *  so never takes messages from the broker), transceiver both. */
-enum class BindMode : std::uint8_t { transmitter, receiver, transceiver };
-
-/** @brief "transmitter", "receiver" or "transceiver". */
-std::string_view to_string(BindMode mode) noexcept;
+ *  so never takes messages from the broker), transceiver both. The pdu layer's BindType, under
+ *  the name aiosmpplib's users know. */
+using BindMode = BindType;
 
 /** @brief Thrown by validate() and the Esme constructor for an invalid EsmeConfig. what() names
  *  the field and the limit ("EsmeConfig.system_id: 16 characters, limit 15"); field() gives the

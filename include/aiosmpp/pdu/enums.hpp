@@ -8,10 +8,13 @@
  *  reserves survives decode and encode unchanged. fmt prints each as "name (0xNN)". */
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <fmt/format.h>
+
+#include "aiosmpp/pdu/command_id.hpp"
 
 namespace aiosmpp {
 
@@ -156,6 +159,44 @@ enum class DestFlag : std::uint8_t {
   sme_address = 1,
   distribution_list = 2,
 };
+
+/** @brief How an ESME binds (reference §2.2): a transmitter sends only, a receiver receives only,
+ *  a transceiver both. The one enum for both sides (the Esme's BindMode and the server's
+ *  smsc::BindType are this type). */
+enum class BindType : std::uint8_t { transmitter, receiver, transceiver };
+
+/** @brief bind_transmitter, bind_receiver or bind_transceiver. */
+constexpr CommandId bind_command(BindType type) noexcept {
+  switch (type) {
+    case BindType::transmitter:
+      return CommandId::bind_transmitter;
+    case BindType::receiver:
+      return CommandId::bind_receiver;
+    case BindType::transceiver:
+      break;
+  }
+  return CommandId::bind_transceiver;
+}
+
+/** @brief The bind type a bind request (or its response) asks for; nullopt for other commands. */
+constexpr std::optional<BindType> bind_type_of(CommandId id) noexcept {
+  switch (id) {
+    case CommandId::bind_transmitter:
+    case CommandId::bind_transmitter_resp:
+      return BindType::transmitter;
+    case CommandId::bind_receiver:
+    case CommandId::bind_receiver_resp:
+      return BindType::receiver;
+    case CommandId::bind_transceiver:
+    case CommandId::bind_transceiver_resp:
+      return BindType::transceiver;
+    default:
+      return std::nullopt;
+  }
+}
+
+/** @brief "transmitter", "receiver", "transceiver". */
+std::string_view to_string(BindType type) noexcept;
 
 /** @brief Names for logs ("international"); "reserved" for a value the spec does not define. */
 std::string_view to_string(Ton v) noexcept;

@@ -8,11 +8,12 @@
 
 #include "aiosmpp/pdu/command_id.hpp"
 #include "aiosmpp/pdu/command_status.hpp"
+#include "aiosmpp/pdu/enums.hpp"
 
 namespace aiosmpp::smsc {
 
-/** @brief How the ESME bound. */
-enum class BindType : std::uint8_t { transmitter, receiver, transceiver };
+/** @brief How the ESME bound: the pdu layer's BindType (one enum for both sides). */
+using aiosmpp::BindType;
 
 /** @brief A server session's state (reference §9.1). */
 enum class SessionState : std::uint8_t {
@@ -27,8 +28,7 @@ enum class SessionState : std::uint8_t {
 
 /** @brief "open", "outbound", "bound_tx", "bound_rx", "bound_trx", "unbinding", "closed". */
 std::string_view to_string(SessionState state) noexcept;
-/** @brief "transmitter", "receiver", "transceiver". */
-std::string_view to_string(BindType type) noexcept;
+using aiosmpp::to_string;
 
 /** @brief The bound state a successful bind of `type` leads to. */
 SessionState bound_state(BindType type) noexcept;
