@@ -385,8 +385,7 @@ class LedgerHook final : public Hook {
     co_return;
   }
   asio::awaitable<void> send_error(const Pdu& m, const SendError& e, std::string_view) override {
-    const auto& tracking =
-        std::visit([](const auto& p) -> const Tracking& { return p.tracking; }, m);
+    const auto& tracking = tracking_of(m);
     ledger_.on_send_error(tracking.log_id, e.kind);
     co_return;
   }

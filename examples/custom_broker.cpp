@@ -206,10 +206,6 @@ class FileBroker final : public aiosmpp::Broker {
     bool acked = false;
   };
 
-  static aiosmpp::Tracking& tracking_of(aiosmpp::Pdu& p) {
-    return std::visit([](auto& m) -> aiosmpp::Tracking& { return m.tracking; }, p);
-  }
-
   static void throw_if_cancelled(const asio::cancellation_state& state, const char* what) {
     // A wake-up and a cancellation both complete the wait with operation_aborted; only a
     // cancellation is visible in the coroutine's cancellation state.

@@ -24,10 +24,6 @@
 
 namespace {
 
-const aiosmpp::Tracking& tracking_of(const aiosmpp::Pdu& p) {
-  return std::visit([](const auto& m) -> const aiosmpp::Tracking& { return m.tracking; }, p);
-}
-
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor);
   t.expires_after(d);

@@ -23,10 +23,6 @@
 
 namespace {
 
-const aiosmpp::Tracking& tracking_of(const aiosmpp::Pdu& p) {
-  return std::visit([](const auto& m) -> const aiosmpp::Tracking& { return m.tracking; }, p);
-}
-
 // The seed's MyHook: every outcome is saved under the message's log_id (here in a map; in a
 // service, a database row), with the same wording the seed uses.
 class MyHook final : public aiosmpp::Hook {

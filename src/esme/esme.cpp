@@ -87,13 +87,6 @@ bool is_sendable_request(CommandId id) noexcept {
   }
 }
 
-const Tracking& tracking_of(const Pdu& pdu) noexcept {
-  return std::visit([](const auto& p) -> const Tracking& { return p.tracking; }, pdu);
-}
-Tracking& tracking_of(Pdu& pdu) noexcept {
-  return std::visit([](auto& p) -> Tracking& { return p.tracking; }, pdu);
-}
-
 // Whether a successful response to `request` should be remembered for its delivery receipt: the
 // request asked for one and carries a handle worth correlating (without one the receipt reaches
 // the hook all the same, and remembering nothing keeps memory flat).

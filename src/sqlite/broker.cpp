@@ -14,7 +14,6 @@
 #include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/json.hpp"
 #include "sqlite/database_impl.hpp"
-#include "sqlite/tracking.hpp"
 
 namespace aiosmpp {
 
@@ -42,7 +41,7 @@ std::optional<std::pair<std::int64_t, std::size_t>> parse_tag(std::string_view l
 }
 
 std::string encode_for_queue(Pdu& message) {
-  SqliteBroker::strip_id(detail::sqlite_tracking_of(message));
+  SqliteBroker::strip_id(tracking_of(message));
   return json_encode(message);
 }
 
@@ -139,7 +138,7 @@ asio::awaitable<std::size_t> SqliteBroker::dequeue_batch(std::vector<Pdu>& out, 
           ids.push_back(id);
           try {
             Pdu m = json_decode(use->column_text(1));
-            auto& tr = detail::sqlite_tracking_of(m);
+            auto& tr = tracking_of(m);
             tr.log_id = tagged(id, tr.log_id);
             t.messages.push_back(std::move(m));
           } catch (const std::exception& e) {
@@ -172,7 +171,7 @@ asio::awaitable<std::size_t> SqliteBroker::dequeue_batch(std::vector<Pdu>& out, 
 }
 
 void SqliteBroker::finish(const Pdu& message) {
-  if (auto id = id_of(detail::sqlite_tracking_of(message))) finish(*id);
+  if (auto id = id_of(tracking_of(message))) finish(*id);
 }
 
 void SqliteBroker::finish(std::int64_t id) {

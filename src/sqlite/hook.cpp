@@ -2,8 +2,6 @@
 
 #include <stdexcept>
 
-#include "sqlite/tracking.hpp"
-
 namespace aiosmpp {
 
 namespace {
@@ -15,9 +13,9 @@ bool is_incoming_message(const Pdu& m) noexcept {
 // A copy with the broker's id removed, or nullopt when there is none to remove (then the
 // original is passed on as is, without a copy).
 std::optional<Pdu> stripped(const Pdu& m) {
-  if (!SqliteBroker::id_of(detail::sqlite_tracking_of(m))) return std::nullopt;
+  if (!SqliteBroker::id_of(tracking_of(m))) return std::nullopt;
   Pdu copy = m;
-  SqliteBroker::strip_id(detail::sqlite_tracking_of(copy));
+  SqliteBroker::strip_id(tracking_of(copy));
   return copy;
 }
 

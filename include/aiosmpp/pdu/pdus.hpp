@@ -938,5 +938,13 @@ template <class... Ts>
 const PduHeader& header_of(const std::variant<Ts...>& pdu) noexcept {
   return std::visit([](const auto& p) -> const PduHeader& { return p.header; }, pdu);
 }
+/** @brief The application's handle (log_id, extra_data) on the PDU held. */
+inline Tracking& tracking_of(Pdu& pdu) noexcept {
+  return std::visit([](auto& p) -> Tracking& { return p.tracking; }, pdu);
+}
+/** @brief The application's handle on the PDU held (read only). */
+inline const Tracking& tracking_of(const Pdu& pdu) noexcept {
+  return std::visit([](const auto& p) -> const Tracking& { return p.tracking; }, pdu);
+}
 
 }  // namespace aiosmpp

@@ -59,8 +59,7 @@ struct RecordingHook final : Hook {
     }
     const CommandId id = command_id_of(*m);
     if (is_response(id)) {
-      const Tracking& t =
-          std::visit([](const auto& p) -> const Tracking& { return p.tracking; }, *m);
+      const Tracking& t = tracking_of(*m);
       responses.push_back({t.log_id, t.extra_data, id, header_of(*m).command_status});
     } else {
       requests.push_back(*m);
