@@ -150,7 +150,7 @@ namespace text {
 // omitted; `time` is local ISO 8601 ("2026-11-26T07:02:00").
 AIOSMPP_JSON_DECLARE(Receipt)
 AIOSMPP_JSON_DECLARE(ReceiptDate)
-AIOSMPP_JSON_DECLARE(DeliveryState)
+// A receipt state (text::DeliveryState) is an aiosmpp::MessageState: its conversions are above.
 
 /** @brief What `split` produced (write-only, for display): encoding, data_coding, codec, unit,
  *  long_message, udhi, message_payload, total_units, national tables, and per segment its hex,

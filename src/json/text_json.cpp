@@ -253,19 +253,6 @@ void from_json(const nlohmann::ordered_json& j, ReceiptDate& v) {
   v = read_date(j, jio::Path{nullptr, "receipt_date"});
 }
 
-void to_json(nlohmann::json& j, const DeliveryState& v) {
-  j = state_value<nlohmann::json>(v);
-}
-void to_json(nlohmann::ordered_json& j, const DeliveryState& v) {
-  j = state_value<nlohmann::ordered_json>(v);
-}
-void from_json(const nlohmann::json& j, DeliveryState& v) {
-  v = read_state(j, jio::Path{nullptr, "state"});
-}
-void from_json(const nlohmann::ordered_json& j, DeliveryState& v) {
-  v = read_state(j, jio::Path{nullptr, "state"});
-}
-
 void to_json(nlohmann::json& j, const SplitResult& v) {
   j = split_value<nlohmann::json>(v);
 }
