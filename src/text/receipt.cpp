@@ -389,6 +389,7 @@ Result<Receipt> parse_receipt(std::string_view s, const ReceiptTlvs& tlvs) {
   }
 
   if (tlvs.receipted_message_id) r.receipted_message_id = *tlvs.receipted_message_id;
+  r.network_error = tlvs.network_error;
   if (r.id.empty() && !r.receipted_message_id.empty()) {
     r.id = r.receipted_message_id;
     r.id_from_tlv = true;
@@ -404,6 +405,20 @@ Result<Receipt> parse_receipt(std::string_view s, const ReceiptTlvs& tlvs) {
                                  s.size())};
   }
   return r;
+}
+
+std::optional<NetworkError> receipt_error(const Receipt& r, ErrConvention convention) noexcept {
+  if (r.network_error) return r.network_error;
+  if (!r.error_code) return std::nullopt;
+  switch (convention) {
+    case ErrConvention::gsm_map:
+      return NetworkError{NetworkType::gsm, *r.error_code};
+    case ErrConvention::smpp:
+      return NetworkError{NetworkType::smpp, *r.error_code};
+    case ErrConvention::vendor:
+      break;
+  }
+  return NetworkError{NetworkType::mc_specific, *r.error_code};
 }
 
 std::string format_receipt(const Receipt& r, const ReceiptFormat& f) {

@@ -32,6 +32,9 @@ Result<Receipt> receipt_of(const Pdu& pdu, const TextDecodeOptions& options) {
     tlvs.receipted_message_id = std::string(*id);
   }
   tlvs.message_state = pdu.tlvs.template get<tlv::MessageState>();
+  if (auto code = pdu.tlvs.template get<tlv::NetworkErrorCode>()) {
+    tlvs.network_error = parse_network_error_code(*code);
+  }
   // SMSCs write receipt text in ASCII whatever data_coding 0 means on the link (cloudhopper and
   // jsmpp read it as Latin-1 too); decoding it as GSM would turn '@' into '¡' and '$' into '¤'.
   const auto dc = static_cast<std::uint8_t>(pdu.data_coding);

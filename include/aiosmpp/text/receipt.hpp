@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "aiosmpp/pdu/enums.hpp"
+#include "aiosmpp/text/network_error.hpp"
 #include "aiosmpp/text/result.hpp"
 
 namespace aiosmpp::text {
@@ -120,17 +121,18 @@ struct ReceiptDate {
 
 /** @brief A parsed delivery receipt. Absent fields stay empty. */
 struct Receipt {
-  std::string id;                           ///< `id:` (or the TLV when the text has none)
-  std::optional<std::uint32_t> submitted;   ///< `sub:`
-  std::optional<std::uint32_t> delivered;   ///< `dlvrd:`
-  std::optional<ReceiptDate> submit_date;   ///< `submit date:` / `submit_date:`
-  std::optional<ReceiptDate> done_date;     ///< `done date:` / `done_date:`
-  std::string stat;                         ///< `stat:` as sent
-  std::optional<DeliveryState> state;       ///< from `stat:`, else the message_state TLV
-  std::string err;                          ///< `err:` as sent (may be non-numeric)
-  std::optional<std::uint32_t> error_code;  ///< `err:` when it is decimal
-  std::optional<std::string> text;          ///< everything after `text:` (any case)
-  std::string receipted_message_id;         ///< the TLV, when given
+  std::string id;                             ///< `id:` (or the TLV when the text has none)
+  std::optional<std::uint32_t> submitted;     ///< `sub:`
+  std::optional<std::uint32_t> delivered;     ///< `dlvrd:`
+  std::optional<ReceiptDate> submit_date;     ///< `submit date:` / `submit_date:`
+  std::optional<ReceiptDate> done_date;       ///< `done date:` / `done_date:`
+  std::string stat;                           ///< `stat:` as sent
+  std::optional<DeliveryState> state;         ///< from `stat:`, else the message_state TLV
+  std::string err;                            ///< `err:` as sent (may be non-numeric)
+  std::optional<std::uint32_t> error_code;    ///< `err:` when it is decimal
+  std::optional<std::string> text;            ///< everything after `text:` (any case)
+  std::string receipted_message_id;           ///< the TLV, when given
+  std::optional<NetworkError> network_error;  ///< the network_error_code TLV, when given
   /** @brief Other `key:value` fields in order (key lower-cased). Words that follow a field's
    *  value without a key of their own are kept under the empty key. */
   std::vector<std::pair<std::string, std::string>> extras;
@@ -145,6 +147,8 @@ struct ReceiptTlvs {
   std::optional<std::string> receipted_message_id;
   /** @brief The message_state TLV, when present. */
   std::optional<std::uint8_t> message_state;
+  /** @brief The network_error_code TLV, when present (see `parse_network_error_code`). */
+  std::optional<NetworkError> network_error;
 };
 
 /** @brief Parses receipt text, tolerating the variations of real SMSCs: keys in any order and
@@ -153,6 +157,13 @@ struct ReceiptTlvs {
  *  `extras`). The id falls back to receipted_message_id and the state to message_state.
  *  Error (`TextErrc::invalid_receipt`) only when no id can be found. */
 Result<Receipt> parse_receipt(std::string_view text, const ReceiptTlvs& tlvs = {});
+
+/** @brief The error `receipt` reports: its network_error_code TLV when it has one, else its
+ *  `err:` field read as `convention` says (type gsm, smpp or mc_specific). nullopt when it has
+ *  neither, or `err:` is not decimal (`Receipt::err` keeps it as sent). Code 0 is "no error";
+ *  `describe()` gives the meaning of the others. */
+std::optional<NetworkError> receipt_error(
+    const Receipt& receipt, ErrConvention convention = ErrConvention::gsm_map) noexcept;
 
 /** @brief How `format_receipt` writes a receipt. */
 struct ReceiptFormat {

@@ -261,3 +261,94 @@ TEST_CASE("summarize_receipt agrees with parse_receipt on the real-world corpus"
     }
   }
 }
+
+TEST_CASE("network_error_code: typed from the TLV, and the ASCII-digit variant") {
+  const std::uint8_t gsm[] = {0x03, 0x00, 0x1B};
+  CHECK(parse_network_error_code(gsm) == NetworkError{NetworkType::gsm, 27});
+  const std::uint8_t smpp[] = {0x07, 0x01, 0x02};
+  CHECK(parse_network_error_code(smpp) == NetworkError{NetworkType::smpp, 0x102});
+  const std::uint8_t ascii[] = {'0', '3', '4'};
+  CHECK(parse_network_error_code(ascii) == NetworkError{NetworkType::unspecified, 34});
+  const std::uint8_t reserved[] = {0x09, 0x00, 0x01};
+  const auto r = parse_network_error_code(reserved);
+  REQUIRE(r);
+  CHECK(to_string(r->type) == "reserved");
+  const std::uint8_t two[] = {0x03, 0x01};
+  CHECK_FALSE(parse_network_error_code(two));
+  CHECK_FALSE(parse_network_error_code({}));
+  for (auto t : {NetworkType::unspecified, NetworkType::ansi_136, NetworkType::is_95,
+                 NetworkType::gsm, NetworkType::ansi_136_cause, NetworkType::is_95_cause,
+                 NetworkType::ansi_41, NetworkType::smpp, NetworkType::mc_specific}) {
+    CHECK(to_string(t) != "reserved");
+  }
+}
+
+TEST_CASE("GSM MAP error meanings (3GPP TS 29.002 MAP-Errors local values)") {
+  // The codes an SMS delivery ends with, each checked against TS 29.002 §17.6.6.
+  const std::pair<std::uint32_t, const char*> expected[] = {{1, "unknown subscriber"},
+                                                            {5, "unidentified subscriber"},
+                                                            {6, "absent subscriber for SM"},
+                                                            {9, "illegal subscriber"},
+                                                            {11, "teleservice not provisioned"},
+                                                            {12, "illegal equipment"},
+                                                            {13, "call barred"},
+                                                            {21, "facility not supported"},
+                                                            {27, "absent subscriber"},
+                                                            {31, "subscriber busy for MT SMS"},
+                                                            {32, "SM delivery failure"},
+                                                            {33, "message waiting list full"},
+                                                            {34, "system failure"},
+                                                            {35, "data missing"},
+                                                            {36, "unexpected data value"},
+                                                            {44, "number changed"},
+                                                            {72, "USSD busy"}};
+  for (const auto& [code, text] : expected) {
+    INFO(code);
+    CHECK(gsm_map_error_text(code) == text);
+    CHECK(describe({NetworkType::gsm, code}) == text);
+  }
+  for (std::uint32_t unknown : {2u, 4u, 23u, 41u, 99u, 70000u})
+    CHECK(gsm_map_error_text(unknown).empty());
+  CHECK(sm_delivery_failure_cause_text(0) == "memory capacity exceeded");
+  CHECK(sm_delivery_failure_cause_text(1) == "equipment protocol error");
+  CHECK(sm_delivery_failure_cause_text(5) == "invalid SME address");
+  CHECK(sm_delivery_failure_cause_text(7).empty());
+  CHECK(describe({NetworkType::gsm, 0}) == "no error");
+  CHECK(describe({NetworkType::smpp, 0x0B}) ==
+        status_description(CommandStatus::invalid_dest_address));
+  CHECK(describe({NetworkType::mc_specific, 27}).empty());
+  CHECK(describe({NetworkType::ansi_136, 27}).empty());
+}
+
+TEST_CASE("receipt_error: the TLV first, else err: as the SMSC's convention says") {
+  DeliverSm d = receipt_pdu("id:1 stat:UNDELIV err:027 text:x");
+  const auto text_only = parse_receipt(d);
+  REQUIRE(text_only);
+  CHECK_FALSE(text_only->network_error);
+  CHECK(receipt_error(*text_only) == NetworkError{NetworkType::gsm, 27});
+  CHECK(describe(*receipt_error(*text_only)) == "absent subscriber");
+  CHECK(receipt_error(*text_only, ErrConvention::smpp) == NetworkError{NetworkType::smpp, 27});
+  CHECK(receipt_error(*text_only, ErrConvention::vendor) ==
+        NetworkError{NetworkType::mc_specific, 27});
+
+  REQUIRE(d.tlvs.set<tlv::NetworkErrorCode>(std::vector<std::uint8_t>{0x03, 0x00, 0x0D}));
+  const auto with_tlv = parse_receipt(d);
+  REQUIRE(with_tlv);
+  CHECK(with_tlv->network_error == NetworkError{NetworkType::gsm, 13});
+  CHECK(receipt_error(*with_tlv) == NetworkError{NetworkType::gsm, 13});
+  CHECK(describe(*receipt_error(*with_tlv)) == "call barred");
+  // The view reads the same.
+  const auto w = on_the_wire(d);
+  const auto from_view = parse_receipt(w.view);
+  REQUIRE(from_view);
+  CHECK(from_view->network_error == with_tlv->network_error);
+
+  const DeliverSm odd = receipt_pdu("id:1 stat:UNDELIV err:X12");
+  const auto non_decimal = parse_receipt(odd);
+  REQUIRE(non_decimal);
+  CHECK(non_decimal->err == "X12");
+  CHECK_FALSE(receipt_error(*non_decimal));
+  const auto delivered = parse_receipt("id:1 stat:DELIVRD err:000");
+  REQUIRE(delivered);
+  CHECK(describe(*receipt_error(*delivered)) == "no error");
+}
