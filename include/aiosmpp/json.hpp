@@ -146,7 +146,8 @@ namespace text {
 // A delivery receipt:
 // `{"id", "submitted", "delivered", "submit_date": {"raw", "time", "utc_offset_quarter_hours"},
 // "done_date", "stat", "state", "err", "error_code", "text", "receipted_message_id",
-// "extras": [["key", "value"], ...], "id_from_tlv", "state_from_tlv"}`; absent optionals are
+// "network_error": {"type", "code"}, "extras": [["key", "value"], ...], "id_from_tlv",
+// "state_from_tlv"}`; absent optionals are
 // omitted; `time` is local ISO 8601 ("2026-11-26T07:02:00").
 AIOSMPP_JSON_DECLARE(Receipt)
 AIOSMPP_JSON_DECLARE(ReceiptDate)
