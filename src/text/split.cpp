@@ -43,6 +43,8 @@ struct Prepared {
   Unit unit = Unit::septet;
   bool packed = false;
   std::vector<std::uint8_t> buf;  // unpacked septets, octets or UTF-16BE
+  std::string_view text;          // what buf encodes (for codecs that encode each segment)
+  ErrorMode mode = ErrorMode::strict;
 
   std::size_t units() const noexcept { return buf.size() / bytes_per_unit(unit); }
 };
@@ -212,7 +214,9 @@ Result<Prepared> encode_with(std::string_view utf8, const Codec& codec, std::uin
   p.data_coding = dc;
   p.codec = &codec;
   p.unit = codec.unit();
-  auto r = codec.encode(utf8, mode, p.buf);
+  p.text = utf8;
+  p.mode = mode_for(codec, mode);
+  auto r = codec.encode(utf8, p.mode, p.buf);
   if (!r) return r.error();
   if (p.unit == Unit::utf16 && p.buf.size() % 2 != 0) {
     return TextError{TextErrc::invalid_encoding,
@@ -282,8 +286,80 @@ std::size_t wire_size(const Prepared& p, std::size_t units, std::size_t udh_octe
   return udh_octets + body;
 }
 
+TextError too_many_segments(const Prepared& p, std::size_t multi_cap) {
+  return TextError{TextErrc::too_long,
+                   fmt::format("text needs more than {} segments of {} units ({} units in "
+                               "all); sar_total_segments/UDH total is one octet",
+                               kMaxSegments, multi_cap, p.units()),
+                   0, 0, 0};
+}
+
+// For a codec that encodes each segment from its own text (Codec::segments_from_text): each
+// segment is the longest run of characters whose encoding, on its own, fits `limit` octets. An
+// encoding only grows as characters are added, so the run is found by doubling, then halving.
+// p.buf becomes the segments' encodings one after another; returns their end offsets.
+Result<std::vector<std::size_t>> text_boundaries(Prepared& p, std::size_t limit,
+                                                 std::size_t multi_cap) {
+  std::vector<std::size_t> starts;  // byte offset of each character, then the end
+  for (std::size_t i = 0; i < p.text.size(); ++i) {
+    if ((static_cast<unsigned char>(p.text[i]) & 0xC0) != 0x80) starts.push_back(i);
+  }
+  starts.push_back(p.text.size());
+  const std::size_t chars = starts.size() - 1;
+  std::vector<std::uint8_t> all;
+  std::vector<std::uint8_t> trial;
+  std::vector<std::size_t> ends;
+  auto encode_run = [&](std::size_t from, std::size_t to) -> Result<void> {
+    trial.clear();
+    return p.codec->encode(p.text.substr(starts[from], starts[to] - starts[from]), p.mode, trial);
+  };
+  auto fits = [&](std::size_t from, std::size_t to) -> Result<bool> {
+    auto r = encode_run(from, to);
+    if (!r) return r.error();
+    return trial.size() <= limit;
+  };
+  std::size_t first = 0;
+  while (first < chars) {
+    std::size_t good = first;     // [first, good) fits
+    std::size_t bad = chars + 1;  // [first, bad) does not (chars + 1: not known yet)
+    std::size_t probe = std::min(chars, first + std::max<std::size_t>(limit, 1));
+    for (;;) {
+      auto f = fits(first, probe);
+      if (!f) return f.error();
+      if (*f) {
+        good = probe;
+        if (probe == chars) break;
+        probe = std::min(chars, first + 2 * (probe - first));
+      } else {
+        bad = probe;
+        break;
+      }
+    }
+    while (bad <= chars && bad - good > 1) {
+      const std::size_t mid = good + (bad - good) / 2;
+      auto f = fits(first, mid);
+      if (!f) return f.error();
+      (*f ? good : bad) = mid;
+    }
+    if (good == first) {
+      return TextError{TextErrc::invalid_encoding,
+                       fmt::format("codec {}: character {} alone takes more than {} octets",
+                                   p.codec->name(), first, limit)};
+    }
+    auto r = encode_run(first, good);
+    if (!r) return r.error();
+    first = good;
+    if (trial.empty() && !ends.empty()) continue;  // only dropped characters (ignore mode)
+    all.insert(all.end(), trial.begin(), trial.end());
+    ends.push_back(all.size());
+    if (ends.size() > kMaxSegments) return too_many_segments(p, multi_cap);
+  }
+  p.buf = std::move(all);
+  return ends;
+}
+
 // End offsets (octets of p.buf) of each segment for the given capacities.
-Result<std::vector<std::size_t>> boundaries(const Prepared& p, std::size_t single_cap,
+Result<std::vector<std::size_t>> boundaries(Prepared& p, std::size_t single_cap,
                                             std::size_t multi_cap) {
   std::vector<std::size_t> ends;
   if (p.units() <= single_cap) {
@@ -291,6 +367,9 @@ Result<std::vector<std::size_t>> boundaries(const Prepared& p, std::size_t singl
     return ends;
   }
   const std::size_t limit = multi_cap * bytes_per_unit(p.unit);
+  if (p.unit != Unit::septet && p.codec->segments_from_text()) {
+    return text_boundaries(p, limit, multi_cap);
+  }
   std::size_t start = 0;
   while (start < p.buf.size()) {
     const auto rest = std::span<const std::uint8_t>(p.buf).subspan(start);
@@ -303,13 +382,7 @@ Result<std::vector<std::size_t>> boundaries(const Prepared& p, std::size_t singl
     }
     start += n;
     ends.push_back(start);
-    if (ends.size() > kMaxSegments) {
-      return TextError{TextErrc::too_long,
-                       fmt::format("text needs more than {} segments of {} units ({} units in "
-                                   "all); sar_total_segments/UDH total is one octet",
-                                   kMaxSegments, multi_cap, p.units()),
-                       0, 0, 0};
-    }
+    if (ends.size() > kMaxSegments) return too_many_segments(p, multi_cap);
   }
   return ends;
 }
@@ -494,13 +567,15 @@ Result<SplitResult> split(std::string_view utf8, const SplitOptions& o) {
 Result<SegmentCount> count_segments(std::string_view utf8, const SplitOptions& o) {
   auto prepared = prepare(utf8, o);
   if (!prepared) return prepared.error();
-  const Prepared& p = *prepared;
+  Prepared& p = *prepared;
   SegmentCount c;
   c.encoding = p.encoding;
   c.data_coding = p.data_coding;
   c.tables = p.tables;
   c.unit = p.unit;
   c.units = p.units();
+  // Before boundaries(), which may replace buf by separately encoded segments.
+  const std::size_t whole_size = wire_size(p, p.units(), udh_length(std::nullopt, p.tables));
 
   const std::size_t single_cap = single_capacity(p);
   const std::size_t multi_cap = multi_capacity(p, o.long_message);
@@ -513,12 +588,11 @@ Result<SegmentCount> count_segments(std::string_view utf8, const SplitOptions& o
   if (splits_itself(o.long_message)) {
     c.pdus = c.segments;
   } else {
-    const std::size_t size = wire_size(p, p.units(), udh_length(std::nullopt, p.tables));
-    if (o.long_message == LongMessage::none && size > kShortMessageMax) {
+    if (o.long_message == LongMessage::none && whole_size > kShortMessageMax) {
       return TextError{TextErrc::too_long,
                        fmt::format("short_message: {} octets exceed the limit of {} (long message "
                                    "mode none)",
-                                   size, kShortMessageMax)};
+                                   whole_size, kShortMessageMax)};
     }
     c.pdus = 1;
   }

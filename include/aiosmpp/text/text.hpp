@@ -6,6 +6,7 @@
 
 #include "aiosmpp/text/codec.hpp"
 #include "aiosmpp/text/gsm7.hpp"
+#include "aiosmpp/text/iconv_codec.hpp"
 #include "aiosmpp/text/message_id.hpp"
 #include "aiosmpp/text/network_error.hpp"
 #include "aiosmpp/text/reassembly.hpp"
