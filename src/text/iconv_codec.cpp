@@ -280,7 +280,9 @@ class EucKrCodec final : public IconvCodec {
     std::size_t run = 0;  // start of the octets iconv has not seen yet
     std::size_t i = 0;
     while (i < bytes.size()) {
-      if (bytes[i] < 0x80) {
+      // Walk characters as glibc reads them: one octet below 0xA1 (ASCII, and the C1 controls
+      // glibc accepts) and for 0xFF, two from a lead octet 0xA1..0xFE.
+      if (bytes[i] < 0xA1 || bytes[i] == 0xFF) {
         ++i;
         continue;
       }
