@@ -206,6 +206,39 @@ Result<void> IconvCodec::decode_part(std::span<const std::uint8_t> bytes, std::s
 
 namespace {
 
+// ESC (U+001B) starts ISO-2022-JP's escape sequences, and glibc (like Python) writes it through
+// as data, which the receiver then reads as a broken or wrong escape sequence: here it is a
+// character the coding cannot hold.
+class Iso2022JpCodec final : public IconvCodec {
+ public:
+  Iso2022JpCodec() : IconvCodec("ISO-2022-JP", "iso2022_jp") {}
+
+  Result<void> encode(std::string_view utf8, ErrorMode mode,
+                      std::vector<std::uint8_t>& out) const override {
+    const std::size_t esc = utf8.find('\x1B');
+    if (esc == std::string_view::npos) return IconvCodec::encode(utf8, mode, out);
+    if (auto valid = utf8::validate(utf8); !valid) return valid;
+    if (mode == ErrorMode::strict) {
+      const std::size_t index = character_index(utf8, esc);
+      return TextError{TextErrc::unencodable,
+                       fmt::format("character U+001B at position {} cannot be encoded in {} "
+                                   "(ESC begins its escape sequences)",
+                                   index, name()),
+                       index, esc, U'\x1B'};
+    }
+    std::string without;
+    without.reserve(utf8.size());
+    for (const char c : utf8) {
+      if (c != '\x1B') {
+        without.push_back(c);
+      } else if (mode == ErrorMode::replace) {
+        without.push_back('?');
+      }
+    }
+    return IconvCodec::encode(without, mode, out);
+  }
+};
+
 // Python's shift_jis (aiosmpplib's codec for data_coding 9) reads 0x5C and 0x7E as ASCII `\` and
 // `~`; glibc's SHIFT_JIS as JIS X 0201 `¥` and `‾`. Everything else decodes alike (checked over
 // every one- and two-octet sequence), and both encode `\`, `¥` as 0x5C and `~`, `‾` as 0x7E.
@@ -320,7 +353,7 @@ class EucKrCodec final : public IconvCodec {
 }  // namespace
 
 const Codec& iso2022jp_codec() noexcept {
-  static const IconvCodec codec("ISO-2022-JP", "iso2022_jp");
+  static const Iso2022JpCodec codec;
   return codec;
 }
 const Codec& iso8859_5_codec() noexcept {

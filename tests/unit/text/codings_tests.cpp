@@ -102,6 +102,13 @@ TEST_CASE("codings: ISO-2022-JP ends every encoding in ASCII") {
   const auto ascii = encode("abc", iso2022jp_codec());
   REQUIRE(ascii);
   CHECK(to_hex(*ascii) == "616263");
+  // ESC would be read as the start of an escape sequence: it is a character the coding lacks.
+  const auto esc = encode("ab\x1B(Bc", iso2022jp_codec());
+  REQUIRE_FALSE(esc);
+  CHECK(esc.error().code == TextErrc::unencodable);
+  CHECK(esc.error().position == 2);
+  CHECK(to_hex(*encode("日\x1B", iso2022jp_codec(), ErrorMode::replace)) == "1b2442467c1b28423f");
+  CHECK(to_hex(*encode("a\x1B" "b", iso2022jp_codec(), ErrorMode::ignore)) == "6162");
   // Text that does not return to ASCII still decodes (Python reads it too).
   CHECK(*decode(from_hex("1b2442467c4b5c"), iso2022jp_codec()) == "日本");
 }
