@@ -195,6 +195,88 @@ void BM_CountSegments1000(benchmark::State& state) {
 }
 BENCHMARK(BM_CountSegments1000);
 
+// About 1,000 characters of ordinary text in the language of each iconv coding.
+std::string coding_text(std::uint8_t data_coding) {
+  const char* line = "";
+  switch (data_coding) {
+    case 6:
+      line = "Ваш код подтверждения 4821, не сообщайте его никому. ";
+      break;
+    case 7:
+      line = "קוד האימות שלך הוא 4821, אל תמסור אותו לאף אחד. ";
+      break;
+    case 14:
+      line = "인증 코드는 4821입니다. 누구에게도 알려주지 마세요. ";
+      break;
+    default:  // 5, 9, 10, 13: Japanese
+      line = "認証コードは4821です。誰にも教えないでください。";
+      break;
+  }
+  std::string s;
+  std::size_t chars = 0;
+  while (chars < 1000) {
+    s += line;
+    for (const char* p = line; *p != 0; ++p)
+      chars += (static_cast<unsigned char>(*p) & 0xC0) != 0x80 ? 1 : 0;
+  }
+  return s;
+}
+
+const Codec& coding(std::uint8_t data_coding) {
+  return *CodecRegistry::builtin().find(data_coding);
+}
+
+// Arg: the data_coding. Throughput in octets of UTF-8 input.
+void BM_CodingEncode(benchmark::State& state) {
+  const auto dc = static_cast<std::uint8_t>(state.range(0));
+  const std::string text = coding_text(dc);
+  std::vector<std::uint8_t> out;
+  out.reserve(4 * text.size());
+  for (auto _ : state) {
+    out.clear();
+    auto r = coding(dc).encode(text, ErrorMode::strict, out);
+    benchmark::DoNotOptimize(r);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
+  state.SetLabel(std::string(coding(dc).name()));
+}
+BENCHMARK(BM_CodingEncode)->Arg(5)->Arg(6)->Arg(9)->Arg(14);
+
+// Throughput in encoded octets.
+void BM_CodingDecode(benchmark::State& state) {
+  const auto dc = static_cast<std::uint8_t>(state.range(0));
+  std::vector<std::uint8_t> bytes;
+  (void)coding(dc).encode(coding_text(dc), ErrorMode::strict, bytes);
+  std::string out;
+  out.reserve(4 * bytes.size());
+  for (auto _ : state) {
+    out.clear();
+    auto r = coding(dc).decode(bytes, ErrorMode::strict, out);
+    benchmark::DoNotOptimize(r);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes.size()));
+  state.SetLabel(std::string(coding(dc).name()));
+}
+BENCHMARK(BM_CodingDecode)->Arg(5)->Arg(6)->Arg(9)->Arg(14);
+
+// 1,000 characters split into 8-bit UDH parts, each part encoded from its own text.
+void BM_SplitCoding(benchmark::State& state) {
+  const auto dc = static_cast<std::uint8_t>(state.range(0));
+  const std::string text = coding_text(dc);
+  SplitOptions o;
+  o.encoding = Encoding::custom;
+  o.custom_data_coding = dc;
+  o.long_message = LongMessage::udh8;
+  for (auto _ : state) {
+    auto r = split(text, o);
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetLabel(std::string(coding(dc).name()));
+}
+BENCHMARK(BM_SplitCoding)->Arg(6)->Arg(10)->Arg(14);
+
 void BM_ParseReceipt(benchmark::State& state) {
   const std::string text =
       "id:0123456789 sub:001 dlvrd:001 submit date:1005232039 done date:1005242339 "

@@ -251,8 +251,10 @@ class ShiftJisCodec final : public IconvCodec {
     const std::size_t start = out.size();
     auto r = IconvCodec::decode(bytes, mode, out);
     if (!r) return r;
-    std::size_t w = start;
-    for (std::size_t i = start; i < out.size();) {
+    // U+00A5 is C2 A5 and U+203E is E2 80 BE in UTF-8; most text has neither.
+    std::size_t i = out.find_first_of("\xC2\xE2", start);
+    std::size_t w = i;
+    while (i < out.size()) {
       if (out.compare(i, 2, "\xC2\xA5") == 0) {
         out[w++] = '\\';
         i += 2;
@@ -263,7 +265,7 @@ class ShiftJisCodec final : public IconvCodec {
         out[w++] = out[i++];
       }
     }
-    out.resize(w);
+    if (w != std::string::npos) out.resize(w);
     return {};
   }
 };

@@ -296,7 +296,8 @@ TextError too_many_segments(const Prepared& p, std::size_t multi_cap) {
 
 // For a codec that encodes each segment from its own text (Codec::segments_from_text): each
 // segment is the longest run of characters whose encoding, on its own, fits `limit` octets. An
-// encoding only grows as characters are added, so the run is found by doubling, then halving.
+// encoding only grows as characters are added, so the run is found by galloping from an
+// estimate (the whole text's octets per character), then halving; a few encodings per segment.
 // p.buf becomes the segments' encodings one after another; returns their end offsets.
 Result<std::vector<std::size_t>> text_boundaries(Prepared& p, std::size_t limit,
                                                  std::size_t multi_cap) {
@@ -306,38 +307,63 @@ Result<std::vector<std::size_t>> text_boundaries(Prepared& p, std::size_t limit,
   }
   starts.push_back(p.text.size());
   const std::size_t chars = starts.size() - 1;
+  const double per_char = std::max(1.0, static_cast<double>(p.buf.size()) /
+                                            static_cast<double>(std::max<std::size_t>(chars, 1)));
+  const auto estimate =
+      std::max<std::size_t>(1, static_cast<std::size_t>(static_cast<double>(limit) / per_char));
   std::vector<std::uint8_t> all;
   std::vector<std::uint8_t> trial;
+  std::vector<std::uint8_t> best;  // the encoding of the longest run found to fit
+  std::size_t best_to = 0;
   std::vector<std::size_t> ends;
-  auto encode_run = [&](std::size_t from, std::size_t to) -> Result<void> {
-    trial.clear();
-    return p.codec->encode(p.text.substr(starts[from], starts[to] - starts[from]), p.mode, trial);
-  };
   auto fits = [&](std::size_t from, std::size_t to) -> Result<bool> {
-    auto r = encode_run(from, to);
+    trial.clear();
+    auto r = p.codec->encode(p.text.substr(starts[from], starts[to] - starts[from]), p.mode, trial);
     if (!r) return r.error();
-    return trial.size() <= limit;
+    if (trial.size() > limit) return false;
+    if (to > best_to) {
+      best.swap(trial);
+      best_to = to;
+    }
+    return true;
   };
   std::size_t first = 0;
   while (first < chars) {
-    std::size_t good = first;     // [first, good) fits
-    std::size_t bad = chars + 1;  // [first, bad) does not (chars + 1: not known yet)
-    std::size_t probe = std::min(chars, first + std::max<std::size_t>(limit, 1));
-    for (;;) {
-      auto f = fits(first, probe);
-      if (!f) return f.error();
-      if (*f) {
+    best.clear();
+    best_to = first;
+    std::size_t good = first;     // [first, good) fits (the empty run does)
+    std::size_t bad = chars + 1;  // [first, bad) does not (chars + 1: none known)
+    std::size_t probe = std::min(chars, first + estimate);
+    auto f = fits(first, probe);
+    if (!f) return f.error();
+    if (*f) {
+      good = probe;
+      for (std::size_t step = 1; good < chars; step *= 2) {
+        probe = std::min(chars, good + step);
+        f = fits(first, probe);
+        if (!f) return f.error();
+        if (!*f) {
+          bad = probe;
+          break;
+        }
         good = probe;
-        if (probe == chars) break;
-        probe = std::min(chars, first + 2 * (probe - first));
-      } else {
+      }
+    } else {
+      bad = probe;
+      for (std::size_t step = 1; bad - first > step; step *= 2) {
+        probe = bad - step;
+        f = fits(first, probe);
+        if (!f) return f.error();
+        if (*f) {
+          good = probe;
+          break;
+        }
         bad = probe;
-        break;
       }
     }
     while (bad <= chars && bad - good > 1) {
       const std::size_t mid = good + (bad - good) / 2;
-      auto f = fits(first, mid);
+      f = fits(first, mid);
       if (!f) return f.error();
       (*f ? good : bad) = mid;
     }
@@ -346,11 +372,9 @@ Result<std::vector<std::size_t>> text_boundaries(Prepared& p, std::size_t limit,
                        fmt::format("codec {}: character {} alone takes more than {} octets",
                                    p.codec->name(), first, limit)};
     }
-    auto r = encode_run(first, good);
-    if (!r) return r.error();
-    first = good;
-    if (trial.empty() && !ends.empty()) continue;  // only dropped characters (ignore mode)
-    all.insert(all.end(), trial.begin(), trial.end());
+    first = good;                                 // == best_to
+    if (best.empty() && !ends.empty()) continue;  // only dropped characters (ignore mode)
+    all.insert(all.end(), best.begin(), best.end());
     ends.push_back(all.size());
     if (ends.size() > kMaxSegments) return too_many_segments(p, multi_cap);
   }
