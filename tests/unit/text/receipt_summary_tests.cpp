@@ -196,7 +196,8 @@ TEST_CASE("summarize_receipt: only receipts, message_payload, UDH, data_sm, no i
   const std::string text = "ID:abc-1 STAT:rejectd";
   REQUIRE(
       payload.tlvs.set<tlv::MessagePayload>(std::vector<std::uint8_t>(text.begin(), text.end())));
-  const auto p = summarize_receipt(on_the_wire(payload).view);
+  const auto payload_wire = on_the_wire(payload);
+  const auto p = summarize_receipt(payload_wire.view);
   REQUIRE(p);
   CHECK(p->message_id == "abc-1");
   CHECK(p->state == DeliveryState::rejected);
