@@ -108,7 +108,9 @@ TEST_CASE("codings: ISO-2022-JP ends every encoding in ASCII") {
   CHECK(esc.error().code == TextErrc::unencodable);
   CHECK(esc.error().position == 2);
   CHECK(to_hex(*encode("日\x1B", iso2022jp_codec(), ErrorMode::replace)) == "1b2442467c1b28423f");
-  CHECK(to_hex(*encode("a\x1B" "b", iso2022jp_codec(), ErrorMode::ignore)) == "6162");
+  CHECK(to_hex(*encode("a\x1B"
+                       "b",
+                       iso2022jp_codec(), ErrorMode::ignore)) == "6162");
   // Text that does not return to ASCII still decodes (Python reads it too).
   CHECK(*decode(from_hex("1b2442467c4b5c"), iso2022jp_codec()) == "日本");
 }
@@ -359,6 +361,28 @@ TEST_CASE("codings: an IconvCodec for any character set, and one the C library l
   REQUIRE(bytes);
   CHECK(to_hex(*bytes) == "cff0e8e2e5f2");
   CHECK(*decode(*bytes, 0xC9, reg) == "Привет");
+
+  // As the SMSC's default alphabet: automatic encoding uses it when the text fits, split too.
+  CodecRegistry by_default;
+  by_default.set_default_alphabet(cp1251);
+  SplitOptions o;
+  o.registry = &by_default;
+  o.long_message = LongMessage::udh8;
+  const std::string long_text = repeat("Привет, мир! ", 20);
+  const auto parts = split(long_text, o);
+  REQUIRE(parts);
+  CHECK(parts->data_coding == 0);
+  CHECK(parts->codec_name == "cp1251");
+  REQUIRE(parts->segments.size() == 2);
+  std::string joined;
+  for (const auto& seg : parts->segments) {
+    CHECK(seg.bytes.size() <= 140);
+    joined += *decode(std::span<const std::uint8_t>(seg.bytes).subspan(seg.udh_length), *cp1251);
+  }
+  CHECK(joined == long_text);
+  const auto emoji = split("Привет 😀", o);
+  REQUIRE(emoji);
+  CHECK(emoji->data_coding == data_coding::ucs2);
 
   const IconvCodec missing("NO-SUCH-CHARSET-42", "missing");
   CHECK_FALSE(missing.available());
