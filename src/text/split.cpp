@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "aiosmpp/text/utf8.hpp"
+#include "split_text.hpp"
 
 namespace aiosmpp::text {
 namespace {
@@ -294,94 +295,6 @@ TextError too_many_segments(const Prepared& p, std::size_t multi_cap) {
                    0, 0, 0};
 }
 
-// For a codec that encodes each segment from its own text (Codec::segments_from_text): each
-// segment is the longest run of characters whose encoding, on its own, fits `limit` octets. An
-// encoding only grows as characters are added, so the run is found by galloping from an
-// estimate (the whole text's octets per character), then halving; a few encodings per segment.
-// p.buf becomes the segments' encodings one after another; returns their end offsets.
-Result<std::vector<std::size_t>> text_boundaries(Prepared& p, std::size_t limit,
-                                                 std::size_t multi_cap) {
-  std::vector<std::size_t> starts;  // byte offset of each character, then the end
-  for (std::size_t i = 0; i < p.text.size(); ++i) {
-    if ((static_cast<unsigned char>(p.text[i]) & 0xC0) != 0x80) starts.push_back(i);
-  }
-  starts.push_back(p.text.size());
-  const std::size_t chars = starts.size() - 1;
-  const double per_char = std::max(1.0, static_cast<double>(p.buf.size()) /
-                                            static_cast<double>(std::max<std::size_t>(chars, 1)));
-  const auto estimate =
-      std::max<std::size_t>(1, static_cast<std::size_t>(static_cast<double>(limit) / per_char));
-  std::vector<std::uint8_t> all;
-  std::vector<std::uint8_t> trial;
-  std::vector<std::uint8_t> best;  // the encoding of the longest run found to fit
-  std::size_t best_to = 0;
-  std::vector<std::size_t> ends;
-  auto fits = [&](std::size_t from, std::size_t to) -> Result<bool> {
-    trial.clear();
-    auto r = p.codec->encode(p.text.substr(starts[from], starts[to] - starts[from]), p.mode, trial);
-    if (!r) return r.error();
-    if (trial.size() > limit) return false;
-    if (to > best_to) {
-      best.swap(trial);
-      best_to = to;
-    }
-    return true;
-  };
-  std::size_t first = 0;
-  while (first < chars) {
-    best.clear();
-    best_to = first;
-    std::size_t good = first;     // [first, good) fits (the empty run does)
-    std::size_t bad = chars + 1;  // [first, bad) does not (chars + 1: none known)
-    std::size_t probe = std::min(chars, first + estimate);
-    auto f = fits(first, probe);
-    if (!f) return f.error();
-    if (*f) {
-      good = probe;
-      for (std::size_t step = 1; good < chars; step *= 2) {
-        probe = std::min(chars, good + step);
-        f = fits(first, probe);
-        if (!f) return f.error();
-        if (!*f) {
-          bad = probe;
-          break;
-        }
-        good = probe;
-      }
-    } else {
-      bad = probe;
-      for (std::size_t step = 1; bad - first > step; step *= 2) {
-        probe = bad - step;
-        f = fits(first, probe);
-        if (!f) return f.error();
-        if (*f) {
-          good = probe;
-          break;
-        }
-        bad = probe;
-      }
-    }
-    while (bad <= chars && bad - good > 1) {
-      const std::size_t mid = good + (bad - good) / 2;
-      f = fits(first, mid);
-      if (!f) return f.error();
-      (*f ? good : bad) = mid;
-    }
-    if (good == first) {
-      return TextError{TextErrc::invalid_encoding,
-                       fmt::format("codec {}: character {} alone takes more than {} octets",
-                                   p.codec->name(), first, limit)};
-    }
-    first = good;                                 // == best_to
-    if (best.empty() && !ends.empty()) continue;  // only dropped characters (ignore mode)
-    all.insert(all.end(), best.begin(), best.end());
-    ends.push_back(all.size());
-    if (ends.size() > kMaxSegments) return too_many_segments(p, multi_cap);
-  }
-  p.buf = std::move(all);
-  return ends;
-}
-
 // End offsets (octets of p.buf) of each segment for the given capacities.
 Result<std::vector<std::size_t>> boundaries(Prepared& p, std::size_t single_cap,
                                             std::size_t multi_cap) {
@@ -392,7 +305,13 @@ Result<std::vector<std::size_t>> boundaries(Prepared& p, std::size_t single_cap,
   }
   const std::size_t limit = multi_cap * bytes_per_unit(p.unit);
   if (p.unit != Unit::septet && p.codec->segments_from_text()) {
-    return text_boundaries(p, limit, multi_cap);
+    std::vector<std::uint8_t> segments;
+    auto text_ends =
+        detail::segment_text(*p.codec, p.text, p.mode, limit, p.buf.size(), kMaxSegments, segments);
+    if (!text_ends) return text_ends.error();
+    if (text_ends->size() > kMaxSegments) return too_many_segments(p, multi_cap);
+    p.buf = std::move(segments);
+    return text_ends;
   }
   std::size_t start = 0;
   while (start < p.buf.size()) {
