@@ -111,7 +111,7 @@ summary() {
     if ((secs[i] > budgets[i])); then over=" (over budget)"; fi
     printf '%-34s %7d %7d  %s%s\n' "${names[i]}" "${secs[i]}" "${budgets[i]}" "${results[i]}" "$over"
   done
-  printf '%-34s %7d %7d\n' total $((SECONDS - start)) 2700
+  printf '%-34s %7d %7d\n' total $((SECONDS - start)) 2490
   rm -rf "$logs"
   echo
   echo "tests: ${tests_passed} passed, ${tests_failed} failed"
@@ -133,31 +133,31 @@ main=asan-ubsan
 if [[ "${AIOSMPP_SKIP_SANITIZERS:-0}" == 1 ]]; then
   main=dev
 fi
-begin "check ($main): configure, build" 1200
+begin "check ($main): configure, build" 1080
 cmake --preset "$main" >/dev/null
 cmake --build --preset "$main"
 end
-begin "check ($main): every test" 480
+begin "check ($main): every test" 360
 run_ctest ctest --preset "$main"
 end
 
 if [[ "${AIOSMPP_SKIP_FUZZ:-0}" != 1 ]]; then
   fuzz_budget=${AIOSMPP_FUZZ_BUDGET_SECONDS:-120}
-  begin "fuzz: configure, build" 360
+  begin "fuzz: configure, build" 240
   cmake --preset fuzz "-DAIOSMPP_FUZZ_BUDGET_SECONDS=${fuzz_budget}" >/dev/null
   cmake --build --preset fuzz
   end
-  begin "fuzz: corpora, then ${fuzz_budget} s of fuzzing" $((fuzz_budget + 60))
+  begin "fuzz: corpora, then ${fuzz_budget} s of fuzzing" $((fuzz_budget + 30))
   run_ctest ctest --preset fuzz
   end
 fi
 
 if [[ "${AIOSMPP_SKIP_SANITIZERS:-0}" != 1 ]]; then
-  begin "tsan: configure, build" 420
+  begin "tsan: configure, build" 240
   cmake --preset tsan >/dev/null
   cmake --build --preset tsan
   end
-  begin "tsan: tests labelled 'threads'" 180
+  begin "tsan: tests labelled 'threads'" 120
   # ThreadSanitizer's shadow memory needs a predictable address-space layout, which some kernels'
   # mmap randomisation breaks ("unexpected memory mapping"): run without ASLR where that's allowed.
   no_aslr=()
