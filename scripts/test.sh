@@ -104,14 +104,14 @@ summary() {
   count_tests
   echo
   echo "== stage times (s; budgets from docs/testing.md)"
-  printf '%-34s %7s %7s  %s\n' stage seconds budget result
+  printf '%-38s %7s %7s  %s\n' stage seconds budget result
   local i over
   for i in "${!names[@]}"; do
     over=""
     if ((secs[i] > budgets[i])); then over=" (over budget)"; fi
-    printf '%-34s %7d %7d  %s%s\n' "${names[i]}" "${secs[i]}" "${budgets[i]}" "${results[i]}" "$over"
+    printf '%-38s %7d %7d  %s%s\n' "${names[i]}" "${secs[i]}" "${budgets[i]}" "${results[i]}" "$over"
   done
-  printf '%-34s %7d %7d\n' total $((SECONDS - start)) 2490
+  printf '%-38s %7d %7d\n' total $((SECONDS - start)) 2490
   rm -rf "$logs"
   echo
   echo "tests: ${tests_passed} passed, ${tests_failed} failed"
