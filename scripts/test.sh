@@ -22,15 +22,18 @@ usage() {
   sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 }
 
-# ccache when it is installed (setup-deps installs it), never required. Two settings let the
-# package tests' add_subdirectory and FetchContent builds of the library reuse the objects of
-# stage 1 instead of compiling them again: the compile commands are the same, but run from another
-# directory, which ccache hashes for -g builds unless told not to (hash_dir), and which a base_dir
-# would turn into different relative paths. Cache hits only: a cold cache (CI's) just compiles.
+# ccache when it is installed (setup-deps installs it) and no launcher is set, never required.
 use_ccache() {
   if [[ -z "${CMAKE_CXX_COMPILER_LAUNCHER:-}" ]] && command -v ccache >/dev/null 2>&1; then
     export CMAKE_CXX_COMPILER_LAUNCHER=ccache
   fi
+}
+# For the full run, two more settings let the package tests' add_subdirectory and FetchContent
+# builds of the library reuse stage 1's objects instead of compiling them again: the compile
+# commands are the same but run from another directory, which ccache hashes for -g builds unless
+# told not to (hash_dir), and which a base_dir would turn into other relative paths. Only hits
+# come of it: a cold cache (CI's) just compiles.
+share_objects_with_package_tests() {
   if [[ "${CMAKE_CXX_COMPILER_LAUNCHER:-}" == *ccache* ]]; then
     export CCACHE_NOHASHDIR=1 CCACHE_BASEDIR=
   fi
@@ -124,6 +127,7 @@ bash scripts/setup-deps.sh
 end
 
 use_ccache
+share_objects_with_package_tests
 if [[ -n "${CMAKE_CXX_COMPILER_LAUNCHER:-}" ]]; then
   echo "compiler launcher: ${CMAKE_CXX_COMPILER_LAUNCHER}"
 fi
