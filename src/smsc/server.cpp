@@ -9,6 +9,7 @@
 #include <asio/this_coro.hpp>
 
 #include "aiosmpp/detail/asio_compat.hpp"
+#include "aiosmpp/net/transport.hpp"
 #include "smsc/server_core.hpp"
 
 namespace aiosmpp::smsc {
@@ -48,15 +49,13 @@ asio::ip::tcp::endpoint Server::listen(const asio::ip::tcp::endpoint& endpoint) 
   return at;
 }
 
-void Server::start_session(asio::ip::tcp::socket socket, SessionState initial, const Pdu* first,
-                           std::shared_ptr<Session>* out) {
-  std::error_code ignored;
-  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+std::shared_ptr<Session> Server::start_session(std::unique_ptr<Transport> transport,
+                                               const asio::ip::tcp::endpoint& remote,
+                                               SessionState initial, const Pdu* first) {
   const auto id = core_->next_id++;
-  auto session = std::make_shared<Session>(core_, std::move(socket), initial, id);
+  std::shared_ptr<Session> session(new Session(core_, std::move(transport), remote, initial, id));
   if (first != nullptr) session->queue_initial(*first);
   core_->sessions.emplace(id, session);
-  if (out != nullptr) *out = session;
   auto core = core_;
   asio::co_spawn(core_->executor, session->run(), [core, id](std::exception_ptr e) {
     if (e) {
@@ -69,20 +68,43 @@ void Server::start_session(asio::ip::tcp::socket socket, SessionState initial, c
     core->sessions.erase(id);
     core->sessions_changed.cancel();
   });
+  return session;
+}
+
+std::shared_ptr<Session> Server::serve(std::unique_ptr<Transport> transport,
+                                       const asio::ip::tcp::endpoint& remote) {
+  if (core_->stopping) {
+    transport->close();
+    return nullptr;
+  }
+  ++core_->stats.connections_accepted;
+  if (core_->sessions.size() >= core_->config.max_connections) {
+    ++core_->stats.connections_refused;
+    AIOSMPP_LOG(core_->config.logger, LogLevel::warning, "connection_refused",
+                {"reason", "max_connections"}, {"max_connections", core_->config.max_connections});
+    transport->close();
+    return nullptr;
+  }
+  return start_session(std::move(transport), remote, SessionState::open);
 }
 
 asio::awaitable<void> Server::run() {
   auto core = core_;
-  for (;;) {
+  // Cancelled from outside: the hard path, every session closed at once.
+  auto hard_stop = [&core] {
+    core->stopping = true;
+    std::error_code ignored;
+    core->acceptor.close(ignored);
+    for (auto& [id, s] : core->sessions)
+      s->close();
+  };
+  auto cancelled = [](asio::cancellation_state cs) {
+    return cs.cancelled() != asio::cancellation_type::none;
+  };
+  while (core->acceptor.is_open() && !core->stopping) {
     auto [ec, socket] = co_await core->acceptor.async_accept(use_nothrow_awaitable);
-    auto cs = co_await asio::this_coro::cancellation_state;
-    if (cs.cancelled() != asio::cancellation_type::none) {
-      // Cancelled from outside: the hard path.
-      core->stopping = true;
-      std::error_code ignored;
-      core->acceptor.close(ignored);
-      for (auto& [id, s] : core->sessions)
-        s->close();
+    if (cancelled(co_await asio::this_coro::cancellation_state)) {
+      hard_stop();
       co_return;
     }
     if (ec) {
@@ -96,24 +118,24 @@ asio::awaitable<void> Server::run() {
       co_await pause.async_wait(use_nothrow_awaitable);
       continue;
     }
-    ++core->stats.connections_accepted;
-    if (core->sessions.size() >= core->config.max_connections) {
-      ++core->stats.connections_refused;
-      AIOSMPP_LOG(core->config.logger, LogLevel::warning, "connection_refused",
-                  {"reason", "max_connections"}, {"max_connections", core->config.max_connections});
-      std::error_code ignored;
-      socket.close(ignored);
-      continue;
+    std::error_code ignored;
+    const auto remote = socket.remote_endpoint(ignored);
+    serve(std::make_unique<TcpTransport>(std::move(socket)), remote);
+  }
+  // Without a listening socket (sessions come from serve() only) run until stop().
+  while (!core->stopping) {
+    core->sessions_changed.expires_at(asio::steady_timer::time_point::max());
+    co_await core->sessions_changed.async_wait(use_nothrow_awaitable);
+    if (cancelled(co_await asio::this_coro::cancellation_state)) {
+      hard_stop();
+      co_return;
     }
-    start_session(std::move(socket), SessionState::open);
   }
   while (!core->sessions.empty()) {
     core->sessions_changed.expires_at(asio::steady_timer::time_point::max());
     co_await core->sessions_changed.async_wait(use_nothrow_awaitable);
-    auto cs = co_await asio::this_coro::cancellation_state;
-    if (cs.cancelled() != asio::cancellation_type::none) {
-      for (auto& [id, s] : core->sessions)
-        s->close();
+    if (cancelled(co_await asio::this_coro::cancellation_state)) {
+      hard_stop();
       co_return;
     }
   }
@@ -142,9 +164,8 @@ asio::awaitable<std::shared_ptr<Session>> Server::outbind(OutbindRequest request
   pdu.system_id = request.system_id.empty() ? core_->config.system_id : request.system_id;
   pdu.password = request.password;
   Pdu first{std::move(pdu)};
-  std::shared_ptr<Session> session;
-  start_session(std::move(socket), SessionState::outbound, &first, &session);
-  co_return session;
+  co_return start_session(std::make_unique<TcpTransport>(std::move(socket)), request.endpoint,
+                          SessionState::outbound, &first);
 }
 
 std::vector<std::shared_ptr<Session>> Server::sessions() const {

@@ -16,6 +16,7 @@
 #include <asio/ip/tcp.hpp>
 
 #include "aiosmpp/log.hpp"
+#include "aiosmpp/net/transport.hpp"
 #include "aiosmpp/pdu/codec.hpp"
 #include "aiosmpp/smsc/handlers.hpp"
 #include "aiosmpp/smsc/session.hpp"
@@ -107,8 +108,9 @@ class Server {
    *  @return the bound endpoint. @throws std::system_error. */
   asio::ip::tcp::endpoint listen(const asio::ip::tcp::endpoint& endpoint);
 
-  /** @brief Accepts connections until stop(), then waits for every session to end. Cancelling it
-   *  closes every session at once. Never throws on network errors (they are logged). */
+  /** @brief Accepts connections until stop() (without listen(), only serves the sessions given
+   *  to serve() until stop()), then waits for every session to end. Cancelling it closes every
+   *  session at once. Never throws on network errors (they are logged). */
   asio::awaitable<void> run();
 
   /** @brief Graceful shutdown: stops accepting, unbinds bound sessions (each closes when
@@ -119,6 +121,14 @@ class Server {
    *  ESME's bind_receiver (or bind_transceiver) goes through Handlers::bind.
    *  @throws std::system_error when the connection fails. */
   asio::awaitable<std::shared_ptr<Session>> outbind(OutbindRequest request);
+
+  /** @brief Runs a session over a connection accepted elsewhere: a TLS stream, a socket from
+   *  another acceptor, an in-memory pipe in tests. It is admitted like an accepted socket
+   *  (counted in the statistics, refused beyond max_connections) and run() waits for it.
+   *  `remote` is what Session::remote_endpoint() and BindRequest::remote report.
+   *  @return the session, or nullptr when refused (the transport is then closed). */
+  std::shared_ptr<Session> serve(std::unique_ptr<Transport> transport,
+                                 const asio::ip::tcp::endpoint& remote = {});
 
   /** @brief The live sessions. */
   std::vector<std::shared_ptr<Session>> sessions() const;
@@ -134,8 +144,9 @@ class Server {
   asio::any_io_executor get_executor() const noexcept;
 
  private:
-  void start_session(asio::ip::tcp::socket socket, SessionState initial, const Pdu* first = nullptr,
-                     std::shared_ptr<Session>* out = nullptr);
+  std::shared_ptr<Session> start_session(std::unique_ptr<Transport> transport,
+                                         const asio::ip::tcp::endpoint& remote,
+                                         SessionState initial, const Pdu* first = nullptr);
 
   std::shared_ptr<detail::ServerCore> core_;
 };
