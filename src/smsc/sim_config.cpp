@@ -211,9 +211,23 @@ CommandStatus parse_command_status(std::string_view text) {
       text));
 }
 
-void apply_option(SimConfig& c, std::string_view raw_name, std::string_view value) {
+bool sim_option_value_optional(std::string_view name) {
+  return canonical(name) == "refuse-binds";
+}
+
+void apply_sim_config_file(SimConfig& c, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument(fmt::format("--config: cannot read \"{}\"", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  apply_sim_json(c, ss.str());
+}
+
+void apply_sim_option(SimConfig& c, std::string_view raw_name, std::string_view value) {
   const std::string name = canonical(raw_name);
-  if (name == "host") {
+  if (name == "config") {
+    apply_sim_config_file(c, std::string(trim(value)));
+  } else if (name == "host") {
     if (trim(value).empty()) bad(name, value, "an IP address");
     c.host = std::string(trim(value));
   } else if (name == "port") {
@@ -324,7 +338,7 @@ void apply_option(SimConfig& c, std::string_view raw_name, std::string_view valu
   }
 }
 
-void apply_json(SimConfig& c, std::string_view json_text) {
+void apply_sim_json(SimConfig& c, std::string_view json_text) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(json_text);
@@ -335,7 +349,9 @@ void apply_json(SimConfig& c, std::string_view json_text) {
   for (auto& [key, v] : j.items()) {
     const std::string name = canonical(key);
     try {
-      if (name == "credentials" && v.is_array()) {
+      if (name == "config") {
+        throw std::invalid_argument("a config file cannot include another");
+      } else if (name == "credentials" && v.is_array()) {
         std::string joined;
         for (auto& e : v) {
           if (!e.is_object() || !e.contains("system_id") || !e.contains("password")) {
@@ -346,7 +362,7 @@ void apply_json(SimConfig& c, std::string_view json_text) {
           joined +=
               e.at("system_id").get<std::string>() + ":" + e.at("password").get<std::string>();
         }
-        apply_option(c, name, joined);
+        apply_sim_option(c, name, joined);
       } else if ((name == "receipt-states" || name == "error-status" || name == "error-statuses") &&
                  v.is_object()) {
         std::string joined;
@@ -354,12 +370,12 @@ void apply_json(SimConfig& c, std::string_view json_text) {
           if (!joined.empty()) joined += ',';
           joined += k + ":" + json_scalar(w);
         }
-        apply_option(c, name, joined);
+        apply_sim_option(c, name, joined);
       } else if (name == "mo" && v.is_object()) {
         for (auto& [k, w] : v.items())
-          apply_option(c, "mo-" + canonical(k), json_scalar(w));
+          apply_sim_option(c, "mo-" + canonical(k), json_scalar(w));
       } else {
-        apply_option(c, name, json_scalar(v));
+        apply_sim_option(c, name, json_scalar(v));
       }
     } catch (const nlohmann::json::exception& e) {
       throw std::invalid_argument(fmt::format("config: \"{}\": {}", key, e.what()));
@@ -367,99 +383,6 @@ void apply_json(SimConfig& c, std::string_view json_text) {
       throw std::invalid_argument(fmt::format("config: \"{}\": {}", key, e.what()));
     }
   }
-}
-
-std::optional<SimConfig> parse_sim_args(std::span<const std::string_view> args) {
-  SimConfig c;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a == "-h" || a == "--help") return std::nullopt;
-    if (!a.starts_with("--")) {
-      throw std::invalid_argument(fmt::format("unexpected argument \"{}\" (see --help)", a));
-    }
-    a.remove_prefix(2);
-    std::string_view name = a;
-    std::string_view value;
-    bool has_value = false;
-    if (auto eq = a.find('='); eq != std::string_view::npos) {
-      name = a.substr(0, eq);
-      value = a.substr(eq + 1);
-      has_value = true;
-    } else if (canonical(name) == "refuse-binds" &&
-               (i + 1 >= args.size() || args[i + 1].starts_with("--"))) {
-      has_value = true;  // a bare --refuse-binds means ESME_RBINDFAIL
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-      has_value = true;
-    }
-    if (!has_value) throw std::invalid_argument(fmt::format("--{}: missing value", name));
-    if (canonical(name) == "config") {
-      std::ifstream in{std::string(value)};
-      if (!in) throw std::invalid_argument(fmt::format("--config: cannot read \"{}\"", value));
-      std::stringstream ss;
-      ss << in.rdbuf();
-      apply_json(c, ss.str());
-    } else {
-      apply_option(c, name, value);
-    }
-  }
-  return c;
-}
-
-std::string sim_usage() {
-  return R"(aiosmpp-smsc-sim: an SMPP 3.4 SMSC simulator
-
-Usage: aiosmpp-smsc-sim [--option value | --option=value]...
-
-Listening and binds
-  --host ADDR              address to listen on (default 127.0.0.1)
-  --port N                 port (default 2775; 0 picks a free one). The bound address is printed
-                           on stdout as "listening HOST:PORT".
-  --system-id ID           system_id in bind responses (default aiosmpp-sim)
-  --credentials ID:PW,...  accepted logins (default: any). Unknown system_id: ESME_RINVSYSID;
-                           wrong password: ESME_RINVPASWD
-  --refuse-binds [STATUS]  answer every bind with STATUS (default ESME_RBINDFAIL); off to undo
-  --max-sessions N         bound sessions at once (default 100); beyond: ESME_RBINDFAIL
-  --window N               deliver_sm in flight per session (default 100)
-  --enquire-link DURATION  idle time before the simulator sends enquire_link (default 30s; 0: off)
-  --response-timeout DUR   how long a deliver_sm may wait for its response (default 10s)
-  --config FILE            JSON object of these options (keys without dashes, '-' or '_');
-                           flags after it override it
-
-Delivery receipts
-  --receipts on|off        send receipts when registered_delivery asks (default on)
-  --receipt-delay D|MIN-MAX  delay, fixed or uniform in a range (default 100ms)
-  --receipt-states LIST    final states with weights, e.g. DELIVRD:90,UNDELIV:5,EXPIRED:3,REJECTD:2
-                           (default DELIVRD)
-  --receipt-style S        text (Appendix B text), tlv (receipted_message_id + message_state)
-                           or both (default)
-
-Mobile-originated messages (sent to bound receivers and transceivers, round robin)
-  --mo-rate R              messages per second (default 0: none)
-  --mo-count N             stop after N messages (default: no limit; a file is sent once)
-  --mo-file FILE           one message per line: text, or JSON {"from","to","text","encoding","long"}
-  --mo-text TEXT           the text when no file is given
-  --mo-from ADDR / --mo-to ADDR   addresses (default 447700900001 -> 1234)
-  --mo-encoding E          auto|gsm7|ucs2|latin1|ascii (default auto)
-  --mo-long M              how long texts are sent: udh8 (default), udh16, sar, payload
-
-Trouble on purpose
-  --error-rate F           share (0-1) of submit_sm answered with an error status
-  --error-status LIST      which statuses, weighted (default ESME_RTHROTTLED), e.g.
-                           ESME_RTHROTTLED:3,ESME_RMSGQFUL:1,0x45:1
-  --response-delay D|MIN-MAX   delay before each submit_sm_resp
-  --withhold-rate F        share of submit_sm never answered
-  --drop-every N           close the connection on every Nth PDU received from it
-  --max-submit-rate R      submit_sm per second per session; above it ESME_RTHROTTLED
-
-Output
-  --stats-interval DUR     statistics line period (default 10s; 0: only at exit)
-  --log-level L            trace (every PDU) | debug | info (default) | warning | error | off
-  --seed N                 random seed for reproducible runs (default: random)
-  --help                   this text
-
-Durations: 250 (ms), 250ms, 2s, 1.5s, 1m. SIGINT/SIGTERM unbind every session and exit.
-)";
 }
 
 }  // namespace aiosmpp::smsc

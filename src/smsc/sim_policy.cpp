@@ -178,7 +178,7 @@ std::vector<MoMessage> load_mo_file(const std::string& path, const MoMessage& de
       for (auto& [k, v] : j.items()) {
         const std::string key = k == "long" ? "mo-long" : "mo-" + k;
         if (!v.is_string()) throw std::invalid_argument(k + ": expected a string");
-        apply_option(scratch, key, v.get<std::string>());
+        apply_sim_option(scratch, key, v.get<std::string>());
       }
       out.push_back(std::move(scratch.mo));
     } catch (const std::exception& e) {

@@ -122,23 +122,26 @@ struct SimConfig {
   std::uint64_t seed = 0;  ///< 0: random
 };
 
-/** @brief Sets one option by its flag name without dashes ("receipt-delay", "port"; '_' is
- *  accepted for '-'). @throws std::invalid_argument naming the option, the value and what is
- *  allowed. */
-void apply_option(SimConfig& config, std::string_view name, std::string_view value);
+/** @brief Sets one simulator option by its name: the one setter behind aiosmpp-smsc-sim's flags,
+ *  the keys of its JSON config file and the keys of JSON lines in an MO file, so all three accept
+ *  the same values. `name` is the flag without its dashes ("receipt-delay", "port"; '_' may
+ *  stand for '-'); "config" applies a JSON config file (apply_sim_config_file()).
+ *  @throws std::invalid_argument naming the option, the value and what is allowed. */
+void apply_sim_option(SimConfig& config, std::string_view name, std::string_view value);
 
-/** @brief Applies a JSON object of options (keys as in apply_option; values strings, numbers,
- *  booleans; "credentials" also as [{"system_id":..,"password":..}], "receipt_states" and
- *  "error_statuses" also as {"DELIVRD": 90, ...}). @throws std::invalid_argument. */
-void apply_json(SimConfig& config, std::string_view json_text);
+/** @brief True for the options whose value may be left out on a command line ("refuse-binds"
+ *  alone means ESME_RBINDFAIL); apply_sim_option() then takes an empty value. */
+bool sim_option_value_optional(std::string_view name);
 
-/** @brief Parses command-line arguments (argv[0] excluded): `--name value`, `--name=value`,
- *  `--config file.json` (applied where it appears, so later flags override it), `--help`.
- *  @return nullopt when --help was given. @throws std::invalid_argument. */
-std::optional<SimConfig> parse_sim_args(std::span<const std::string_view> args);
+/** @brief Applies a JSON object of options (keys as in apply_sim_option(); values strings,
+ *  numbers, booleans; "credentials" also as [{"system_id":..,"password":..}], "receipt_states"
+ *  and "error_statuses" also as {"DELIVRD": 90, ...}, "mo" as an object of the mo-* options).
+ *  @throws std::invalid_argument naming the key. */
+void apply_sim_json(SimConfig& config, std::string_view json_text);
 
-/** @brief The option reference printed by --help. */
-std::string sim_usage();
+/** @brief Reads the JSON config file at `path` and applies it (apply_sim_json()).
+ *  @throws std::invalid_argument when it cannot be read or is invalid. */
+void apply_sim_config_file(SimConfig& config, const std::string& path);
 
 /** @brief A command_status by name ("ESME_RTHROTTLED", "throttled") or number ("0x58", "88").
  *  @throws std::invalid_argument. */

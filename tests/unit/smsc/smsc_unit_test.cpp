@@ -255,50 +255,50 @@ TEST_CASE("make_mo: one PDU when it fits, UDH or SAR segments when long, UCS2 wh
 
 TEST_CASE("options: flags, values and errors that name the option") {
   SimConfig c;
-  apply_option(c, "port", "0");
+  apply_sim_option(c, "port", "0");
   CHECK(c.port == 0);
-  apply_option(c, "receipt-delay", "50-250ms");
+  apply_sim_option(c, "receipt-delay", "50-250ms");
   CHECK(c.receipt_delay == DelayRange{50ms, 250ms});
-  apply_option(c, "receipt_delay", "2s");
+  apply_sim_option(c, "receipt_delay", "2s");
   CHECK(c.receipt_delay == DelayRange{2000ms, 2000ms});
-  apply_option(c, "receipt-states", "DELIVRD:90,UNDELIV:5,EXPIRED:5");
+  apply_sim_option(c, "receipt-states", "DELIVRD:90,UNDELIV:5,EXPIRED:5");
   REQUIRE(c.receipt_states.size() == 3);
   CHECK(c.receipt_states[1].first == text::DeliveryState::undeliverable);
   CHECK(c.receipt_states[2].second == 5);
-  apply_option(c, "error-status", "ESME_RTHROTTLED:3,ESME_RMSGQFUL:1,0x45");
+  apply_sim_option(c, "error-status", "ESME_RTHROTTLED:3,ESME_RMSGQFUL:1,0x45");
   REQUIRE(c.error_statuses.size() == 3);
   CHECK(c.error_statuses[1].first == CommandStatus::message_queue_full);
   CHECK(c.error_statuses[2].first == CommandStatus::submit_failed);
-  apply_option(c, "credentials", "alice:secret,bob:pw");
+  apply_sim_option(c, "credentials", "alice:secret,bob:pw");
   CHECK(c.credentials == std::vector<Credential>{{"alice", "secret"}, {"bob", "pw"}});
-  apply_option(c, "refuse-binds", "ESME_RINVSYSID");
+  apply_sim_option(c, "refuse-binds", "ESME_RINVSYSID");
   CHECK(c.refuse_binds == CommandStatus::invalid_system_id);
-  apply_option(c, "refuse-binds", "off");
+  apply_sim_option(c, "refuse-binds", "off");
   CHECK_FALSE(c.refuse_binds);
-  apply_option(c, "mo-long", "sar");
+  apply_sim_option(c, "mo-long", "sar");
   CHECK(c.mo.long_message == text::LongMessage::sar);
-  apply_option(c, "log-level", "trace");
+  apply_sim_option(c, "log-level", "trace");
   CHECK(c.log_level == LogLevel::trace);
 
   try {
-    apply_option(c, "error-rate", "1.5");
+    apply_sim_option(c, "error-rate", "1.5");
     FAIL("no exception");
   } catch (const std::invalid_argument& e) {
     CHECK(message_of(e).find("--error-rate") != std::string::npos);
     CHECK(message_of(e).find("0 to 1") != std::string::npos);
   }
   try {
-    apply_option(c, "port", "70000");
+    apply_sim_option(c, "port", "70000");
     FAIL("no exception");
   } catch (const std::invalid_argument& e) {
     CHECK(message_of(e).find("--port") != std::string::npos);
     CHECK(message_of(e).find("65535") != std::string::npos);
   }
-  CHECK_THROWS_AS(apply_option(c, "receipt-states", "DELIVRD:0"), std::invalid_argument);
-  CHECK_THROWS_AS(apply_option(c, "receipt-delay", "300-100"), std::invalid_argument);
-  CHECK_THROWS_AS(apply_option(c, "error-status", "ESME_ROK"), std::invalid_argument);
-  CHECK_THROWS_AS(apply_option(c, "no-such-option", "1"), std::invalid_argument);
-  CHECK_THROWS_AS(apply_option(c, "system-id", "sixteen-chars-xx"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_option(c, "receipt-states", "DELIVRD:0"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_option(c, "receipt-delay", "300-100"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_option(c, "error-status", "ESME_ROK"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_option(c, "no-such-option", "1"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_option(c, "system-id", "sixteen-chars-xx"), std::invalid_argument);
 }
 
 TEST_CASE("parse_command_status takes names, short names and numbers") {
@@ -309,9 +309,9 @@ TEST_CASE("parse_command_status takes names, short names and numbers") {
   CHECK_THROWS_AS(parse_command_status("ESME_RNOSUCH"), std::invalid_argument);
 }
 
-TEST_CASE("JSON config and command line: later flags override the file") {
+TEST_CASE("JSON config: keys as the flags, list and object forms, errors naming the key") {
   SimConfig c;
-  apply_json(c, R"({"port": 2800, "receipts": false, "error_rate": 0.25,
+  apply_sim_json(c, R"({"port": 2800, "receipts": false, "error_rate": 0.25,
                     "error_status": {"ESME_RMSGQFUL": 2},
                     "credentials": [{"system_id": "a", "password": "b"}],
                     "receipt_states": {"DELIVRD": 1, "EXPIRED": 1},
@@ -324,36 +324,28 @@ TEST_CASE("JSON config and command line: later flags override the file") {
   CHECK(c.receipt_states.size() == 2);
   CHECK(c.mo_rate == 5);
   CHECK(c.mo.text == "hi");
-  CHECK_THROWS_AS(apply_json(c, "[1]"), std::invalid_argument);
-  CHECK_THROWS_AS(apply_json(c, "{not json"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_json(c, "[1]"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_json(c, "{not json"), std::invalid_argument);
   try {
-    apply_json(c, R"({"withhold_rate": "lots"})");
+    apply_sim_json(c, R"({"withhold_rate": "lots"})");
     FAIL("no exception");
   } catch (const std::invalid_argument& e) {
     CHECK(message_of(e).find("withhold_rate") != std::string::npos);
   }
+
+  CHECK_THROWS_AS(apply_sim_json(c, R"({"config": "other.json"})"), std::invalid_argument);
 
   const std::string path = std::string(AIOSMPP_TEST_BINARY_DIR) + "/smsc_unit_config.json";
   {
     std::ofstream out(path);
     out << R"({"port": 3000, "stats_interval": "1s"})";
   }
-  std::vector<std::string_view> args{"--config",       path,     "--port=0",
-                                     "--refuse-binds", "--host", "0.0.0.0"};
-  auto parsed = parse_sim_args(args);
+  SimConfig from_file;
+  apply_sim_option(from_file, "config", path);
   std::remove(path.c_str());
-  REQUIRE(parsed);
-  CHECK(parsed->port == 0);
-  CHECK(parsed->stats_interval == 1000ms);
-  CHECK(parsed->refuse_binds == CommandStatus::bind_failed);
-  CHECK(parsed->host == "0.0.0.0");
-  std::vector<std::string_view> help{"--port", "1", "--help"};
-  CHECK_FALSE(parse_sim_args(help));
-  std::vector<std::string_view> missing{"--port"};
-  CHECK_THROWS_AS(parse_sim_args(missing), std::invalid_argument);
-  std::vector<std::string_view> stray{"port"};
-  CHECK_THROWS_AS(parse_sim_args(stray), std::invalid_argument);
-  CHECK(sim_usage().find("--max-submit-rate") != std::string::npos);
+  CHECK(from_file.port == 3000);
+  CHECK(from_file.stats_interval == 1000ms);
+  CHECK_THROWS_AS(apply_sim_config_file(from_file, path), std::invalid_argument);
 }
 
 TEST_CASE("load_mo_file reads text lines and JSON lines") {
