@@ -27,6 +27,12 @@ Server::Server(asio::any_io_executor executor, ServerConfig config, Handlers han
   if (core_->config.window == 0) {
     throw std::invalid_argument("ServerConfig::window: 0, must be at least 1");
   }
+  if (core_->config.max_write_buffer < core_->config.write_high_water) {
+    throw std::invalid_argument(
+        "ServerConfig::max_write_buffer: " + std::to_string(core_->config.max_write_buffer) +
+        ", must be at least write_high_water (" + std::to_string(core_->config.write_high_water) +
+        ")");
+  }
 }
 
 Server::~Server() {
@@ -56,18 +62,30 @@ std::shared_ptr<Session> Server::start_session(std::unique_ptr<Transport> transp
   std::shared_ptr<Session> session(new Session(core_, std::move(transport), remote, initial, id));
   if (first != nullptr) session->queue_initial(*first);
   core_->sessions.emplace(id, session);
+  // Only accepted connections count per address (an outbind is ours, a pipe has none).
+  const bool counted = initial == SessionState::open && !remote.address().is_unspecified();
+  if (counted) ++core_->per_address[remote.address()];
   auto core = core_;
-  asio::co_spawn(core_->executor, session->run(), [core, id](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        AIOSMPP_LOG(core->config.logger, LogLevel::error, "session_failed", {"error", ex.what()});
-      }
-    }
-    core->sessions.erase(id);
-    core->sessions_changed.cancel();
-  });
+  auto address = remote.address();
+  asio::co_spawn(core_->executor, session->run(),
+                 [core, id, counted, address](std::exception_ptr e) {
+                   if (e) {
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       ++core->stats.sessions_failed;
+                       AIOSMPP_LOG(core->config.logger, LogLevel::error, "session_failed",
+                                   {"error", ex.what()});
+                     }
+                   }
+                   if (counted) {
+                     auto it = core->per_address.find(address);
+                     if (it != core->per_address.end() && --it->second == 0)
+                       core->per_address.erase(it);
+                   }
+                   core->sessions.erase(id);
+                   core->sessions_changed.cancel();
+                 });
   return session;
 }
 
@@ -78,12 +96,22 @@ std::shared_ptr<Session> Server::serve(std::unique_ptr<Transport> transport,
     return nullptr;
   }
   ++core_->stats.connections_accepted;
-  if (core_->sessions.size() >= core_->config.max_connections) {
+  auto refuse = [&](std::string_view reason, std::size_t limit) {
     ++core_->stats.connections_refused;
-    AIOSMPP_LOG(core_->config.logger, LogLevel::warning, "connection_refused",
-                {"reason", "max_connections"}, {"max_connections", core_->config.max_connections});
+    AIOSMPP_LOG(core_->config.logger, LogLevel::warning, "connection_refused", {"reason", reason},
+                {"limit", limit}, {"remote", remote.address().to_string()});
     transport->close();
     return nullptr;
+  };
+  const auto& cfg = core_->config;
+  if (core_->sessions.size() >= cfg.max_connections) {
+    return refuse("max_connections", cfg.max_connections);
+  }
+  if (cfg.max_connections_per_address != 0 && !remote.address().is_unspecified()) {
+    auto it = core_->per_address.find(remote.address());
+    if (it != core_->per_address.end() && it->second >= cfg.max_connections_per_address) {
+      return refuse("max_connections_per_address", cfg.max_connections_per_address);
+    }
   }
   return start_session(std::move(transport), remote, SessionState::open);
 }
@@ -131,12 +159,26 @@ asio::awaitable<void> Server::run() {
       co_return;
     }
   }
+  // Graceful: each session ends by its own deadlines (unbind_timeout, close_timeout); the
+  // shutdown deadline bounds the whole, whatever a peer does.
+  const auto limit = core->config.shutdown_timeout;
+  const auto deadline =
+      limit.count() > 0 ? core->stop_time + limit : asio::steady_timer::time_point::max();
+  bool forced = false;
   while (!core->sessions.empty()) {
-    core->sessions_changed.expires_at(asio::steady_timer::time_point::max());
-    co_await core->sessions_changed.async_wait(use_nothrow_awaitable);
+    core->sessions_changed.expires_at(forced ? asio::steady_timer::time_point::max() : deadline);
+    auto [ec] = co_await core->sessions_changed.async_wait(use_nothrow_awaitable);
     if (cancelled(co_await asio::this_coro::cancellation_state)) {
       hard_stop();
       co_return;
+    }
+    if (!ec && !forced) {
+      forced = true;
+      core->stats.shutdown_closes += core->sessions.size();
+      AIOSMPP_LOG(core->config.logger, LogLevel::warning, "shutdown_timeout",
+                  {"timeout_ms", limit.count()}, {"sessions", core->sessions.size()});
+      for (auto& [id, s] : core->sessions)
+        s->close();
     }
   }
   AIOSMPP_LOG(core->config.logger, LogLevel::info, "stopped");
@@ -145,6 +187,7 @@ asio::awaitable<void> Server::run() {
 void Server::stop() {
   if (core_->stopping) return;
   core_->stopping = true;
+  core_->stop_time = asio::steady_timer::clock_type::now();
   std::error_code ignored;
   core_->acceptor.close(ignored);
   // Copy: unbind() may end a session synchronously-later, but never erases from the map here.
@@ -153,7 +196,7 @@ void Server::stop() {
   for (auto& [id, s] : core_->sessions)
     all.push_back(s);
   for (auto& s : all)
-    s->unbind();
+    s->unbind();  // unbound ones end once their output is written (close_after_flush)
   core_->sessions_changed.cancel();
 }
 

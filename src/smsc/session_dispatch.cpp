@@ -124,6 +124,11 @@ std::error_code Session::Impl::send(const Req& request, ResponseHandler handler,
     wake_writer();
     return {};
   }
+  const auto max_backlog = core_->config.max_backlog;
+  if (max_backlog != 0 && backlog_.size() >= max_backlog) {
+    ++core_->stats.backlog_full;
+    return errc::window_full;
+  }
   Waiting w{id, {}, std::move(handler)};
   auto r = encode(request, w.bytes);
   if (!r) throw SmppError(id, r.error().status, r.error().message());
@@ -228,9 +233,13 @@ void Session::Impl::on_bind(const View& bind, BindType type) {
   }
   if (status != CommandStatus::ok) {
     ++core.stats.binds_rejected;
+    ++bind_failures_;
     AIOSMPP_LOG(logger_, LogLevel::info, "bind_rejected", {"system_id", bind.system_id},
-                {"bind_type", to_string(type)}, {"command_status", status_name(status)});
-    queue_header_only(Resp::command_id, status, seq);
+                {"bind_type", to_string(type)}, {"command_status", status_name(status)},
+                {"failures", bind_failures_});
+    failed_bind_ = FailedBind{true, Resp::command_id, status, seq};
+    // The reader holds the response back for bind_failure_delay (and reads nothing else).
+    if (core.config.bind_failure_delay.count() <= 0) finish_failed_bind();
     return;
   }
   ++core.stats.binds_accepted;
@@ -239,6 +248,7 @@ void Session::Impl::on_bind(const View& bind, BindType type) {
   state_ = bound_state(type);
   bind_type_ = type;
   system_id_.assign(bind.system_id);
+  grow_buffers();
   Resp resp;
   resp.header = {CommandStatus::ok, seq};
   resp.system_id = core.config.system_id;
@@ -249,11 +259,27 @@ void Session::Impl::on_bind(const View& bind, BindType type) {
   if (core.handlers.on_bound) core.handlers.on_bound(self_);
 }
 
+void Session::Impl::finish_failed_bind() {
+  if (!failed_bind_.pending) return;
+  failed_bind_.pending = false;
+  queue_header_only(failed_bind_.response, failed_bind_.status, failed_bind_.sequence);
+  wake_writer();
+  const auto limit = core_->config.max_bind_failures;
+  if (limit != 0 && bind_failures_ >= limit && !closing_) {
+    ++core_->stats.bind_failure_closes;
+    AIOSMPP_LOG(logger_, LogLevel::warning, "bind_failures", {"failures", bind_failures_},
+                {"max_bind_failures", limit});
+    end_reason_ = errc::bind_failed;
+    close_after_flush();
+  }
+}
+
 template <class Resp, class View, class Fn>
 void Session::Impl::on_request(const View& request, const Fn& handler, CommandStatus missing) {
   const std::uint32_t seq = request.header.sequence_number;
   const auto max_pending = core_->config.max_pending_requests;
   if (max_pending != 0 && pending_requests_ >= max_pending) {
+    ++core_->stats.pending_throttled;
     queue_header_only(Resp::command_id, CommandStatus::throttled, seq);
     return;
   }
@@ -262,11 +288,16 @@ void Session::Impl::on_request(const View& request, const Fn& handler, CommandSt
     return;
   }
   auto answer = [&](Resp& resp) {
-    if (handler(self_, request, resp) == Reply::later) {
-      ++pending_requests_;
-      return;
+    switch (handler(self_, request, resp)) {
+      case Reply::now:
+        encode_response(resp);
+        break;
+      case Reply::later:
+        ++pending_requests_;
+        break;
+      case Reply::never:
+        break;
     }
-    encode_response(resp);
   };
   if constexpr (std::is_same_v<Resp, SubmitSmResp> || std::is_same_v<Resp, DataSmResp>) {
     Resp& resp = [this]() -> Resp& {
@@ -302,14 +333,7 @@ void Session::Impl::dispatch(const PduView& pdu) {
           AIOSMPP_LOG(logger_, LogLevel::warning, "dropped_pdu", {"command", command_name(id)},
                       {"sequence_number", seq});
         } else {
-          const CommandStatus allowed = check_request(state_, id);
-          if (allowed != CommandStatus::ok) {
-            ++core.stats.state_errors;
-            AIOSMPP_LOG(logger_, LogLevel::debug, "wrong_state", {"command", command_name(id)},
-                        {"state", to_string(state_)}, {"command_status", status_name(allowed)});
-            queue_header_only(response_id(id), allowed, seq);
-            return;
-          }
+          // handle() has checked the state already (reject_by_state).
           if constexpr (id == CommandId::bind_transmitter) {
             on_bind(p, BindType::transmitter);
           } else if constexpr (id == CommandId::bind_receiver) {
@@ -345,15 +369,20 @@ void Session::Impl::dispatch(const PduView& pdu) {
       pdu);
 }
 
+void Session::Impl::queue_error_response(const CodecError& error) {
+  // What to answer (if anything) is the codec's decision; every such answer is header-only.
+  if (auto answer = error_response(error)) {
+    const auto& h = header_of(*answer);
+    queue_header_only(command_id_of(*answer), h.command_status, h.sequence_number);
+  }
+}
+
 void Session::Impl::handle_framing_error(const CodecError& error) {
   // The stream has lost its framing (command_length < 16 or above the limit): answer what we can
   // and close, without buffering the announced body (reference §1.1).
   ++core_->stats.decode_errors;
   AIOSMPP_LOG(logger_, LogLevel::warning, "framing_error", {"error", error.message()});
-  if (auto answer = error_response(error)) {
-    const auto& h = header_of(*answer);
-    queue_header_only(command_id_of(*answer), h.command_status, h.sequence_number);
-  }
+  queue_error_response(error);
   end_reason_ = errc::malformed_pdu;
   close_after_flush();
 }
@@ -368,15 +397,31 @@ void Session::Impl::handle_decode_error(const CodecError& error) {
     // A response we cannot read still ends the request it answers.
     finish_request(seq, errc::malformed_pdu, nullptr);
   }
-  // What to answer (if anything) is the codec's decision; every answer is header-only.
-  if (auto answer = error_response(error)) {
-    const auto& h = header_of(*answer);
-    queue_header_only(command_id_of(*answer), h.command_status, h.sequence_number);
+  queue_error_response(error);
+}
+
+bool Session::Impl::reject_by_state(std::span<const std::uint8_t> bytes) {
+  // The state decides before the body is decoded: a request that is not allowed now gets
+  // ESME_RINVBNDSTS (or ESME_RALYBND) whatever its body holds, so an unbound peer learns
+  // nothing from field errors and costs no decoding.
+  const auto id = static_cast<CommandId>(aiosmpp::detail::load32(bytes.data() + 4));
+  if (is_response(id) || !is_known(id) || response_id(id) == CommandId::generic_nack) {
+    return false;  // responses, unknown ids (generic_nack), outbind and alert_notification
   }
+  const CommandStatus allowed = check_request(state_, id);
+  if (allowed == CommandStatus::ok) return false;
+  const std::uint32_t seq = aiosmpp::detail::load32(bytes.data() + 12);
+  ++core_->stats.state_errors;
+  AIOSMPP_LOG(logger_, LogLevel::debug, "wrong_state", {"command", command_name(id)},
+              {"state", to_string(state_)}, {"command_status", status_name(allowed)},
+              {"sequence_number", seq});
+  queue_header_only(response_id(id), allowed, seq);
+  return true;
 }
 
 void Session::Impl::handle(std::span<const std::uint8_t> bytes) {
   ++core_->stats.pdus_received;
+  if (reject_by_state(bytes)) return;
   auto decoded = decode_view(bytes, decode_options_);
   if (!decoded) {
     handle_decode_error(decoded.error());

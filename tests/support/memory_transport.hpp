@@ -160,13 +160,20 @@ class MemoryTransport final : public Transport {
   bool closed_ = false;
 };
 
+/** Two connected ends; `a` to `b` buffers at most `a_to_b` octets, `b` to `a` at most `b_to_a`
+ *  (so a test can let one side write freely while the other side's writes block). */
+inline std::pair<std::unique_ptr<MemoryTransport>, std::unique_ptr<MemoryTransport>>
+memory_transport_pair(asio::any_io_executor ex, std::size_t a_to_b, std::size_t b_to_a) {
+  auto ab = std::make_shared<detail::Pipe>(ex, a_to_b);
+  auto ba = std::make_shared<detail::Pipe>(ex, b_to_a);
+  return {std::make_unique<MemoryTransport>(ex, ba, ab, "memory:a"),
+          std::make_unique<MemoryTransport>(ex, ab, ba, "memory:b")};
+}
+
 /** Two connected ends; each direction buffers at most `capacity` octets. */
 inline std::pair<std::unique_ptr<MemoryTransport>, std::unique_ptr<MemoryTransport>>
 memory_transport_pair(asio::any_io_executor ex, std::size_t capacity = 64 * 1024) {
-  auto a_to_b = std::make_shared<detail::Pipe>(ex, capacity);
-  auto b_to_a = std::make_shared<detail::Pipe>(ex, capacity);
-  return {std::make_unique<MemoryTransport>(ex, b_to_a, a_to_b, "memory:a"),
-          std::make_unique<MemoryTransport>(ex, a_to_b, b_to_a, "memory:b")};
+  return memory_transport_pair(ex, capacity, capacity);
 }
 
 }  // namespace aiosmpp::test
