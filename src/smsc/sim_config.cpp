@@ -265,6 +265,51 @@ void apply_sim_option(SimConfig& c, std::string_view raw_name, std::string_view 
     c.enquire_link_interval = duration(name, value);
   } else if (name == "response-timeout") {
     c.response_timeout = duration(name, value);
+  } else if (name == "max-connections") {
+    c.max_connections = static_cast<std::size_t>(count(name, value, 1000000));
+    if (c.max_connections == 0) bad(name, value, "at least 1");
+  } else if (name == "max-connections-per-address") {
+    c.max_connections_per_address = static_cast<std::size_t>(count(name, value, 1000000));
+  } else if (name == "max-bind-failures") {
+    c.max_bind_failures = static_cast<std::size_t>(count(name, value, 1000000));
+  } else if (name == "bind-failure-delay") {
+    c.bind_failure_delay = duration(name, value);
+  } else if (name == "session-init-timeout") {
+    c.session_init_timeout = duration(name, value);
+  } else if (name == "inactivity-timeout") {
+    c.inactivity_timeout = duration(name, value);
+  } else if (name == "pdu-timeout") {
+    c.pdu_timeout = duration(name, value);
+  } else if (name == "unbind-timeout") {
+    c.unbind_timeout = duration(name, value);
+  } else if (name == "close-timeout") {
+    c.close_timeout = duration(name, value);
+  } else if (name == "shutdown-timeout") {
+    c.shutdown_timeout = duration(name, value);
+  } else if (name == "max-pdu-size") {
+    c.max_pdu_size = static_cast<std::size_t>(count(name, value, 16 * 1024 * 1024));
+    if (c.max_pdu_size < 16) bad(name, value, "at least 16 (the header)");
+  } else if (name == "max-pending-requests") {
+    c.max_pending_requests = static_cast<std::size_t>(count(name, value, 100000000));
+  } else if (name == "max-backlog") {
+    c.max_backlog = static_cast<std::size_t>(count(name, value, 100000000));
+  } else if (name == "write-high-water") {
+    c.write_high_water = static_cast<std::size_t>(count(name, value, 1ULL << 32));
+    if (c.write_high_water == 0) bad(name, value, "at least 1");
+  } else if (name == "max-write-buffer") {
+    c.max_write_buffer = static_cast<std::size_t>(count(name, value, 1ULL << 34));
+    if (c.max_write_buffer == 0) bad(name, value, "at least 1");
+  } else if (name == "max-receipts-per-session") {
+    c.max_receipts_per_session = static_cast<std::size_t>(count(name, value, 1000000000));
+  } else if (name == "max-receipts") {
+    c.max_receipts = static_cast<std::size_t>(count(name, value, 1000000000));
+  } else if (name == "max-mo-per-session") {
+    c.max_mo_per_session = static_cast<std::size_t>(count(name, value, 1000000000));
+  } else if (name == "max-mo") {
+    c.max_mo = static_cast<std::size_t>(count(name, value, 1000000000));
+  } else if (name == "receipt-retry") {
+    c.receipt_retry = delay_range(name, value);
+    if (c.receipt_retry.min.count() <= 0) bad(name, value, "a first delay above 0, e.g. 1s-60s");
   } else if (name == "receipts") {
     c.receipts = parse_bool(name, value);
   } else if (name == "receipt-delay") {

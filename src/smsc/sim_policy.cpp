@@ -190,12 +190,16 @@ std::vector<MoMessage> load_mo_file(const std::string& path, const MoMessage& de
 
 std::string format_stats(const SimStats& s) {
   return fmt::format(
-      "stats sessions={} binds={} bind_failures={} submits={} submit_errors={} throttled={} "
-      "withheld={} receipts_sent={} receipts_acked={} receipts_failed={} receipts_waiting={} "
-      "mo_sent={} mo_acked={} mo_failed={} drops={} generic_nacks={} window={} backlog={}",
-      s.sessions, s.binds, s.bind_failures, s.submits, s.submit_errors, s.throttled, s.withheld,
-      s.receipts_sent, s.receipts_acked, s.receipts_failed, s.receipts_waiting, s.mo_sent,
-      s.mo_acked, s.mo_failed, s.drops, s.generic_nacks, s.window, s.backlog);
+      "stats sessions={} binds={} bind_failures={} submits={} accepted={} submit_errors={} "
+      "throttled={} queue_full={} withheld={} delayed={} pending_throttled={} receipts_sent={} "
+      "receipts_acked={} receipts_failed={} receipts_retried={} receipts_dropped={} "
+      "receipts_waiting={} mo_sent={} mo_acked={} mo_failed={} drops={} generic_nacks={} "
+      "timeouts={} refused={} window={} backlog={}",
+      s.sessions, s.binds, s.bind_failures, s.submits, s.accepted, s.submit_errors, s.throttled,
+      s.queue_full, s.withheld, s.delayed, s.pending_throttled, s.receipts_sent, s.receipts_acked,
+      s.receipts_failed, s.receipts_retried, s.receipts_dropped, s.receipts_waiting, s.mo_sent,
+      s.mo_acked, s.mo_failed, s.drops, s.generic_nacks, s.timeouts, s.refused, s.window,
+      s.backlog);
 }
 
 }  // namespace aiosmpp::smsc

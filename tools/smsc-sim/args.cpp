@@ -53,9 +53,36 @@ Listening and binds
   --max-sessions N         bound sessions at once (default 100); beyond: ESME_RBINDFAIL
   --window N               deliver_sm in flight per session (default 100)
   --enquire-link DURATION  idle time before the simulator sends enquire_link (default 30s; 0: off)
-  --response-timeout DUR   how long a deliver_sm may wait for its response (default 10s)
+  --response-timeout DUR   how long a deliver_sm may wait for its response (default 10s; then
+                           the receipt is offered again, see --receipt-retry)
   --config FILE            JSON object of these options (keys without dashes, '-' or '_');
                            flags after it override it
+
+Limits (docs/simulator.md lists what happens at each)
+  --max-connections N      connections at once (default 1024); more are closed on accept
+  --max-connections-per-address N   per source address (default 0: only the total)
+  --max-bind-failures N    failed binds before the connection is closed (default 3; 0: no limit)
+  --bind-failure-delay D   a failed bind's response is held back this long (default 1s)
+  --session-init-timeout D close a connection not bound within D (default 30s)
+  --inactivity-timeout D   close a session without a whole PDU for D (default 120s; 0: off)
+  --pdu-timeout D          the rest of a started PDU must arrive within D (default 10s)
+  --unbind-timeout D       wait for unbind_resp to our unbind (default 2s)
+  --close-timeout D        an ending session may take D to write what is queued (default 2s)
+  --shutdown-timeout D     SIGTERM: sessions still open after D are closed hard (default 5s)
+  --max-pdu-size N         largest command_length accepted (default 65552)
+  --max-pending-requests N delayed responses owed per session (default 10000); beyond:
+                           ESME_RTHROTTLED
+  --max-backlog N          deliver_sm waiting for a window slot per session (default 10000)
+  --write-high-water N     octets queued for a session at which it stops reading (default 1 MiB)
+  --max-write-buffer N     octets queued for a session at which it is closed (default 16 MiB)
+  --max-receipts-per-session N  receipts owed for one session's messages (default 100000);
+                           beyond: submit_sm asking for a receipt gets ESME_RMSGQFUL
+  --max-receipts N         receipts owed in total (default 1000000); beyond: ESME_RMSGQFUL
+  --max-mo-per-session N   MO deliver_sm outstanding per session (default 1000); a full receiver
+                           is skipped
+  --max-mo N               MO deliver_sm outstanding in total (default 10000); MO then waits
+  --receipt-retry MIN-MAX  a receipt not taken is offered again after MIN, doubling up to MAX
+                           (default 1s-60s)
 
 Delivery receipts
   --receipts on|off        send receipts when registered_delivery asks (default on)

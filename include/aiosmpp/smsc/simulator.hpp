@@ -93,6 +93,51 @@ struct SimConfig {
   /** @brief How long a deliver_sm waits for its response. */
   std::chrono::milliseconds response_timeout{std::chrono::seconds(10)};
 
+  // Limits (docs/simulator.md, "Limits"): the server's (ServerConfig) and the simulator's own.
+  /** @brief Connections at once; one beyond it is closed on accept. */
+  std::size_t max_connections = 1024;
+  /** @brief Connections at once from one address (0: only max_connections). */
+  std::size_t max_connections_per_address = 0;
+  /** @brief Failed binds after which a connection is closed (0: no limit). */
+  std::size_t max_bind_failures = 3;
+  /** @brief A failed bind's response is held back this long. */
+  std::chrono::milliseconds bind_failure_delay{std::chrono::seconds(1)};
+  /** @brief A connection that has not bound is closed after this. */
+  std::chrono::milliseconds session_init_timeout{std::chrono::seconds(30)};
+  /** @brief A session without a whole PDU from the ESME for this long is closed (0: off). */
+  std::chrono::milliseconds inactivity_timeout{std::chrono::seconds(120)};
+  /** @brief The rest of a PDU must arrive within this once it has started. */
+  std::chrono::milliseconds pdu_timeout{std::chrono::seconds(10)};
+  /** @brief How long the simulator's unbind waits for unbind_resp. */
+  std::chrono::milliseconds unbind_timeout{std::chrono::seconds(2)};
+  /** @brief How long an ending session may take to write what is queued. */
+  std::chrono::milliseconds close_timeout{std::chrono::seconds(2)};
+  /** @brief After SIGTERM / stop(), sessions still open after this are closed hard. */
+  std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(5)};
+  /** @brief Largest command_length accepted. */
+  std::size_t max_pdu_size = default_max_pdu_size;
+  /** @brief Delayed responses owed per session; more submit_sm get ESME_RTHROTTLED. */
+  std::size_t max_pending_requests = 10000;
+  /** @brief deliver_sm (MO) waiting for a window slot per session. */
+  std::size_t max_backlog = 10000;
+  /** @brief Octets queued for one session at which it stops reading. */
+  std::size_t write_high_water = 1024 * 1024;
+  /** @brief Octets queued for one session at which it is closed. */
+  std::size_t max_write_buffer = 16 * 1024 * 1024;
+  /** @brief Receipts owed for the submit_sm of one session (scheduled, queued or in flight);
+   *  beyond it submit_sm asking for a receipt get ESME_RMSGQFUL. */
+  std::size_t max_receipts_per_session = 100000;
+  /** @brief The same over the whole simulator, receipts waiting for a receiver included. */
+  std::size_t max_receipts = 1000000;
+  /** @brief MO deliver_sm outstanding (queued or in flight) per session; a receiver at it is
+   *  skipped and MO waits. */
+  std::size_t max_mo_per_session = 1000;
+  /** @brief The same over the whole simulator. */
+  std::size_t max_mo = 10000;
+  /** @brief A receipt the ESME did not take is offered again after `min`, doubling per attempt up
+   *  to `max`. */
+  DelayRange receipt_retry{std::chrono::seconds(1), std::chrono::seconds(60)};
+
   /** @brief Send delivery receipts (when the submit asked for one). */
   bool receipts = true;
   /** @brief Delay between submit_sm_resp and the receipt. */
@@ -228,25 +273,41 @@ std::vector<DeliverSm> make_mo(const MoMessage& message);
  *  @throws std::invalid_argument naming the line. */
 std::vector<MoMessage> load_mo_file(const std::string& path, const MoMessage& defaults);
 
-/** @brief Counters the statistics line reports. */
+/** @brief Counters the statistics line reports. Every submit_sm that reaches the simulator's
+ *  handlers is counted once in submits and once in accepted, submit_errors or withheld. */
 struct SimStats {
   /** @brief Binds accepted. */
   std::uint64_t binds = 0;
   /** @brief Binds refused. */
   std::uint64_t bind_failures = 0;
-  /** @brief submit_sm received. */
+  /** @brief submit_sm (and data_sm, submit_multi) received. */
   std::uint64_t submits = 0;
-  std::uint64_t submit_errors = 0;  ///< answered with a non-zero status (trouble or rate)
-  std::uint64_t throttled = 0;      ///< of which over max_submit_rate
-  /** @brief submit_sm never answered (withhold_rate). */
+  /** @brief Answered ESME_ROK (a message_id given). */
+  std::uint64_t accepted = 0;
+  /** @brief Answered with a non-zero status the simulator chose: error_rate, the rate limit,
+   *  a receipt bound. */
+  std::uint64_t submit_errors = 0;
+  std::uint64_t throttled = 0;   ///< of which ESME_RTHROTTLED over max_submit_rate
+  std::uint64_t queue_full = 0;  ///< of which ESME_RMSGQFUL at a receipt bound
+  /** @brief Never answered (withhold_rate). */
   std::uint64_t withheld = 0;
-  /** @brief Receipts sent. */
+  /** @brief Answered after response_delay (of the above). */
+  std::uint64_t delayed = 0;
+  /** @brief Requests the session answered ESME_RTHROTTLED because max_pending_requests delayed
+   *  responses were owed (these never reach the simulator's handlers). */
+  std::uint64_t pending_throttled = 0;
+  /** @brief Receipts sent (each attempt). */
   std::uint64_t receipts_sent = 0;
   /** @brief Receipts answered ESME_ROK. */
   std::uint64_t receipts_acked = 0;
-  /** @brief Receipts answered with an error, timed out or lost to a drop. */
+  /** @brief Receipts answered with an error that is not "later": given up. */
   std::uint64_t receipts_failed = 0;
-  std::uint64_t receipts_waiting = 0;  ///< due but no receiver bound yet, or scheduled
+  /** @brief Receipts offered again (timed out, "later" errors, lost to a drop). */
+  std::uint64_t receipts_retried = 0;
+  /** @brief Receipts that could not be built for the ESME (an address too long for deliver_sm,
+   *  say): logged and dropped. */
+  std::uint64_t receipts_dropped = 0;
+  std::uint64_t receipts_waiting = 0;  ///< scheduled, queued behind a window, or no receiver bound
   /** @brief MO deliver_sm sent. */
   std::uint64_t mo_sent = 0;
   /** @brief MO deliver_sm answered ESME_ROK. */
@@ -256,6 +317,10 @@ struct SimStats {
   std::uint64_t drops = 0;  ///< connections closed on purpose (drop_every)
   /** @brief generic_nack sent. */
   std::uint64_t generic_nacks = 0;
+  /** @brief Sessions closed by a deadline (bind, inactivity, PDU, unbind, close, enquire_link). */
+  std::uint64_t timeouts = 0;
+  /** @brief Connections refused (max_connections, max_connections_per_address). */
+  std::uint64_t refused = 0;
   /** @brief Sessions open now. */
   std::uint64_t sessions = 0;
   std::uint64_t window = 0;   ///< deliver_sm in flight over all sessions
