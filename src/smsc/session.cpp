@@ -372,6 +372,9 @@ std::error_code Session::respond(const Pdu& response) {
 std::error_code Session::send(const DeliverSm& request, ResponseHandler on_response) {
   return impl_->send(request, std::move(on_response), true);
 }
+std::error_code Session::send(const DeliverSmView& request, ResponseHandler on_response) {
+  return impl_->send(request, std::move(on_response), true);
+}
 std::error_code Session::send(const DataSm& request, ResponseHandler on_response) {
   return impl_->send(request, std::move(on_response), true);
 }

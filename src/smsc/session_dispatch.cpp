@@ -137,6 +137,7 @@ std::error_code Session::Impl::send(const Req& request, ResponseHandler handler,
 }
 
 template std::error_code Session::Impl::send(const DeliverSm&, ResponseHandler, bool);
+template std::error_code Session::Impl::send(const DeliverSmView&, ResponseHandler, bool);
 template std::error_code Session::Impl::send(const DataSm&, ResponseHandler, bool);
 template std::error_code Session::Impl::send(const AlertNotification&, ResponseHandler, bool);
 

@@ -331,6 +331,36 @@ void apply_sim_option(SimConfig& c, std::string_view raw_name, std::string_view 
     } else {
       bad(name, value, "text|tlv|both");
     }
+  } else if (name == "receipt-first-rate") {
+    c.receipt_first_rate = share(name, value);
+  } else if (name == "receipt-first-every") {
+    c.receipt_first_every = count(name, value, UINT64_MAX);
+  } else if (name == "intermediate-receipts") {
+    const auto v = lower(trim(value));
+    if (v == "off" || v == "none" || v == "0" || v == "false") {
+      c.intermediate_receipt = IntermediateReceipt::off;
+    } else if (v == "enroute") {
+      c.intermediate_receipt = IntermediateReceipt::enroute;
+    } else if (v == "buffred" || v == "buffered") {
+      c.intermediate_receipt = IntermediateReceipt::buffered;
+    } else {
+      bad(name, value, "off|ENROUTE|BUFFRED");
+    }
+  } else if (name == "intermediate-rate") {
+    c.intermediate_rate = share(name, value);
+  } else if (name == "message-ids") {
+    const auto v = lower(trim(value));
+    if (v == "decimal") {
+      c.message_ids = MessageIdFormat::decimal;
+    } else if (v == "hex") {
+      c.message_ids = MessageIdFormat::hex;
+    } else if (v == "hex-response" || v == "hex_response") {
+      c.message_ids = MessageIdFormat::hex_in_response;
+    } else if (v == "hex-receipt" || v == "hex_receipt") {
+      c.message_ids = MessageIdFormat::hex_in_receipt;
+    } else {
+      bad(name, value, "decimal|hex|hex-response|hex-receipt");
+    }
   } else if (name == "mo-rate") {
     c.mo_rate = rate(name, value);
   } else if (name == "mo-count") {
@@ -364,11 +394,33 @@ void apply_sim_option(SimConfig& c, std::string_view raw_name, std::string_view 
     }
   } else if (name == "response-delay") {
     c.response_delay = delay_range(name, value);
+  } else if (name == "response-delay-rate") {
+    c.response_delay_rate = share(name, value);
+  } else if (name == "throttle-every") {
+    c.throttle_every = count(name, value, UINT64_MAX);
+  } else if (name == "throttle-rate") {
+    c.throttle_rate = share(name, value);
+  } else if (name == "queue-full-above") {
+    c.queue_full_above = rate(name, value);
+  } else if (name == "queue-full-every") {
+    c.queue_full_every = count(name, value, UINT64_MAX);
+  } else if (name == "queue-full-rate") {
+    c.queue_full_rate = share(name, value);
+  } else if (name == "account-rate") {
+    c.account_rate = rate(name, value);
+    if (c.account_rate > 10000000) bad(name, value, "at most 10000000 per second");
+  } else if (name == "max-binds-per-account") {
+    c.max_binds_per_account = static_cast<std::size_t>(count(name, value, 1000000));
+  } else if (name == "unbind-after") {
+    c.unbind_after = count(name, value, UINT64_MAX);
+  } else if (name == "unbind-owed") {
+    c.unbind_owed = count(name, value, 1000000);
+    if (c.unbind_owed == 0) bad(name, value, "at least 1");
   } else if (name == "withhold-rate") {
     c.withhold_rate = share(name, value);
   } else if (name == "drop-every") {
     c.drop_every = count(name, value, UINT64_MAX);
-  } else if (name == "max-submit-rate") {
+  } else if (name == "max-submit-rate" || name == "throttle-above") {
     c.max_submit_rate = rate(name, value);
   } else if (name == "stats-interval") {
     c.stats_interval = duration(name, value);

@@ -49,6 +49,8 @@ std::shared_ptr<Session> Simulator::Impl::receiver_for(const std::string& system
 void Simulator::Impl::on_bound(Session& s) {
   auto& ctx = context(s);
   ctx.system_id = s.system_id();
+  ctx.account = &accounts.try_emplace(ctx.system_id, config.account_rate).first->second;
+  ++ctx.account->bound;
   if (!s.can_receive()) return;
   receivers.push_back(s.weak_from_this());
   // Receipts that found no receiver for this system_id go out now.
@@ -57,8 +59,8 @@ void Simulator::Impl::on_bound(Session& s) {
   auto held = std::move(it->second);
   waiting.erase(it);
   waiting_count -= held.size();
-  for (auto& p : held)
-    route(std::move(p));
+  while (!held.empty())
+    route(held.pop_front());
 }
 
 void Simulator::Impl::on_closed(Session& s) {
@@ -69,6 +71,11 @@ void Simulator::Impl::on_closed(Session& s) {
   if (s.context() == nullptr) return;
   auto& ctx = context(s);
   ctx.closed = true;
+  if (ctx.account != nullptr) {
+    --ctx.account->bound;
+    ctx.account = nullptr;
+  }
+  ctx.unbind_held.clear();
   requeue_from(ctx);
 }
 
@@ -76,26 +83,45 @@ void Simulator::Impl::requeue_from(SimSession& ctx) {
   auto held = std::move(ctx.queued);
   ctx.queued.clear();
   queued_receipts -= std::min(queued_receipts, held.size());
-  for (auto& p : held)
-    route(std::move(p));
+  while (!held.empty())
+    route(held.pop_front());
 }
 
 void Simulator::Impl::settle(PendingReceipt& p) {
+  release_response(p, false);
   if (receipts_outstanding > 0) --receipts_outstanding;
   if (p.owner && p.owner->receipts_owed > 0) --p.owner->receipts_owed;
   p.owner.reset();
 }
 
+void Simulator::Impl::drop(PendingReceipt& p, std::string_view why) {
+  ++stats.receipts_dropped;
+  AIOSMPP_LOG(logger, LogLevel::warning, "receipt_dropped", {"message_id", p.id}, {"error", why});
+  settle(p);
+}
+
+void Simulator::Impl::release_response(PendingReceipt& p, bool after_receipt) {
+  // Receipt first: the submit_sm_resp held until its receipt went out (or could not).
+  if (!p.holds_response) return;
+  p.holds_response = false;
+  auto session = p.owner ? p.owner->session.lock() : nullptr;
+  if (!session) return;
+  SubmitSmResp resp;
+  resp.header = {CommandStatus::ok, p.held_sequence};
+  write_message_id(resp.message_id, p.id);
+  if (!session->respond(Pdu{std::move(resp)}) && after_receipt) ++stats.receipts_first;
+}
+
 void Simulator::Impl::deliver(PendingReceipt p) {
-  Record& rec = ring[p.record % ring_size];
-  if (rec.id == p.record) {
+  Record& rec = ring[p.id % sim_detail::ring_size];
+  if (rec.id == p.id) {
     if (rec.cancelled) {  // cancel_sm took it back before the receipt
       settle(p);
       return;
     }
-    if (!rec.final) {
+    if (!rec.final && !p.intermediate) {
       rec.final = true;
-      rec.state = p.info.state;
+      rec.state = p.state;
       rec.final_time = SysClock::now();
     }
   }
@@ -115,6 +141,7 @@ void Simulator::Impl::route(PendingReceipt p) {
   }
   if (!target) target = receiver_for(p.owner->system_id);
   if (!target) {
+    release_response(p, false);  // nothing to wait for: the response goes now
     waiting[p.owner->system_id].push_back(std::move(p));
     ++waiting_count;
     return;
@@ -133,8 +160,7 @@ void Simulator::Impl::pump(Session& target) {
   if (target.context() == nullptr) return;
   auto& ctx = context(target);
   while (!ctx.queued.empty() && target.can_receive() && window_free(target)) {
-    PendingReceipt p = std::move(ctx.queued.front());
-    ctx.queued.pop_front();
+    PendingReceipt p = ctx.queued.pop_front();
     --queued_receipts;
     send_receipt(target, std::move(p));
   }
@@ -154,71 +180,73 @@ std::size_t Simulator::Impl::take_slot(PendingReceipt p, const std::shared_ptr<S
   return slot;
 }
 
+Simulator::Impl::PendingReceipt Simulator::Impl::release_slot(std::size_t slot) {
+  FlightSlot& f = flights[slot];
+  PendingReceipt p = std::move(f.receipt);
+  f = FlightSlot{};
+  free_flights.push_back(slot);
+  --in_flight_receipts;
+  return p;
+}
+
 void Simulator::Impl::send_receipt(Session& target, PendingReceipt p) {
-  DeliverSm pdu;
-  try {
-    pdu = make_receipt(p.info, config.receipt_style, SysClock::now());
-  } catch (const std::exception& e) {
-    ++stats.receipts_dropped;
-    AIOSMPP_LOG(logger, LogLevel::warning, "receipt_dropped", {"message_id", p.info.message_id},
-                {"error", e.what()});
-    settle(p);
-    return;
+  std::array<char, 24> tlv_id_buf;
+  std::array<char, 24> text_id_buf;
+  sim_detail::ReceiptFields f;
+  f.tlv_id = sim_detail::format_message_id(p.id, config.message_ids, false, tlv_id_buf);
+  f.text_id = sim_detail::format_message_id(p.id, config.message_ids, true, text_id_buf);
+  f.source = p.destination.view();
+  f.destination = p.source.view();
+  f.submitted = p.submitted;
+  f.done = SysClock::now();
+  f.state = p.state;
+  if (p.intermediate) {
+    f.intermediate_stat =
+        config.intermediate_receipt == IntermediateReceipt::buffered ? "BUFFRED" : "ENROUTE";
   }
+  f.text = std::string_view(p.text.data(), p.text_size);
+  const DeliverSmView pdu = builder.build(f, config.receipt_style);
+  const bool intermediate = p.intermediate;
   const std::size_t slot = take_slot(std::move(p), target.shared_from_this());
-  auto release = [this, slot] {
-    FlightSlot& f = flights[slot];
-    PendingReceipt back = std::move(f.receipt);
-    f = FlightSlot{};
-    free_flights.push_back(slot);
-    --in_flight_receipts;
-    return back;
-  };
   std::error_code ec;
   try {
     ec = target.send(
         pdu, [this, slot](std::error_code e, const PduView*) { on_receipt_response(slot, e); });
   } catch (const SmppError& e) {
-    // A receipt this session cannot carry (an address too long for deliver_sm after a data_sm,
-    // say): dropped, never thrown into the server.
-    PendingReceipt back = release();
-    ++stats.receipts_dropped;
-    AIOSMPP_LOG(logger, LogLevel::warning, "receipt_dropped", {"message_id", back.info.message_id},
-                {"error", e.what()});
-    settle(back);
+    // A receipt this session cannot carry: dropped, never thrown into the server.
+    PendingReceipt back = release_slot(slot);
+    drop(back, e.what());
     return;
   }
   if (ec) {
-    retry_later(release());
+    retry_later(release_slot(slot));
     return;
   }
-  ++stats.receipts_sent;
+  ++(intermediate ? stats.receipts_intermediate : stats.receipts_sent);
+  release_response(flights[slot].receipt, true);
 }
 
 void Simulator::Impl::on_receipt_response(std::size_t slot, std::error_code ec) {
-  FlightSlot& f = flights[slot];
-  if (!f.used) return;
-  PendingReceipt p = std::move(f.receipt);
-  auto target = f.target.lock();
-  f = FlightSlot{};
-  free_flights.push_back(slot);
-  --in_flight_receipts;
+  if (!flights[slot].used) return;
+  auto target = flights[slot].target.lock();
+  PendingReceipt p = release_slot(slot);
   if (!ec) {
-    ++stats.receipts_acked;
+    if (!p.intermediate) ++stats.receipts_acked;
     settle(p);
-  } else if (!stopping && retryable(ec)) {
-    // The SMSC keeps a receipt until an ESME takes it.
+  } else if (!stopping && !p.intermediate && retryable(ec)) {
+    // The SMSC keeps a receipt until an ESME takes it (an intermediate one is not offered again:
+    // it would come after the final one).
     ++stats.receipts_retried;
     retry_later(std::move(p));
   } else {
-    ++stats.receipts_failed;
+    if (!p.intermediate) ++stats.receipts_failed;
     settle(p);
   }
   if (target) pump(*target);
 }
 
 void Simulator::Impl::retry_later(PendingReceipt p) {
-  if (stopping) {
+  if (stopping || p.intermediate) {
     settle(p);
     return;
   }
@@ -319,6 +347,7 @@ asio::awaitable<void> Simulator::Impl::mo_loop() {
 Simulator::Impl::SteadyClock::time_point Simulator::Impl::earliest() const {
   auto t = SteadyClock::time_point::max();
   if (!receipts.empty()) t = std::min(t, receipts.top().due);
+  if (!intermediates.empty()) t = std::min(t, intermediates.top().due);
   if (!retries.empty()) t = std::min(t, retries.top().due);
   if (!responses.empty()) t = std::min(t, responses.top().due);
   return t;
@@ -337,6 +366,10 @@ void Simulator::Impl::run_due(SteadyClock::time_point horizon) {
     guarded([&] {
       if (auto s = r.session.lock()) (void)s->respond(Pdu{std::move(r.response)});
     });
+  }
+  while (!intermediates.empty() && intermediates.top().due <= horizon) {
+    auto p = intermediates.pop();
+    guarded([&] { deliver(std::move(p)); });
   }
   while (!receipts.empty() && receipts.top().due <= horizon) {
     auto p = receipts.pop();

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 #include <asio/ip/address.hpp>
+#include <asio/post.hpp>
 
 #include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/text/smpp_time.hpp"
@@ -46,6 +47,7 @@ Simulator::Impl::Impl(asio::any_io_executor ex, SimConfig cfg, Logger log, Unifo
       rng(std::move(source)),
       ring(ring_size),
       receipts(config.receipt_delay.fixed()),
+      intermediates(config.receipt_delay.fixed()),
       retries(false),
       responses(config.response_delay.fixed()),
       sched(ex),
@@ -63,6 +65,9 @@ Simulator::Impl::Impl(asio::any_io_executor ex, SimConfig cfg, Logger log, Unifo
   (void)pick_weighted(state_weights, 0);
   if (config.receipt_retry.min.count() <= 0) {
     throw std::invalid_argument("receipt-retry: the first delay must be above 0");
+  }
+  if (config.unbind_after != 0 && config.unbind_owed > config.unbind_after) {
+    throw std::invalid_argument("unbind-owed: at most unbind-after");
   }
   if (!config.mo_file.empty()) {
     mo_messages = load_mo_file(config.mo_file, config.mo);
@@ -112,7 +117,7 @@ ServerConfig Simulator::Impl::server_config() const {
 
 Simulator::Impl::SimSession& Simulator::Impl::context(Session& s) {
   if (s.context() == nullptr) {
-    auto ctx = std::make_shared<SimSession>(config.max_submit_rate);
+    auto ctx = std::make_shared<SimSession>(config.max_submit_rate, config.queue_full_above);
     ctx->session = s.weak_from_this();
     s.set_context(ctx);
   }
@@ -182,26 +187,38 @@ Handlers Simulator::Impl::make_handlers() {
 }
 
 Simulator::Impl::Record* Simulator::Impl::find(std::string_view message_id) {
-  std::uint64_t id = 0;
-  auto [p, ec] = std::from_chars(message_id.data(), message_id.data() + message_id.size(), id);
-  if (ec != std::errc{} || p != message_id.data() + message_id.size() || id == 0) {
-    return nullptr;
-  }
+  const std::uint64_t id = sim_detail::parse_message_id(message_id, config.message_ids);
+  if (id == 0) return nullptr;
   Record& r = ring[id % ring_size];
   return r.id == id ? &r : nullptr;
 }
 
-CommandStatus Simulator::Impl::on_bind(const BindRequest& b) const {
+void Simulator::Impl::write_message_id(std::string& out, std::uint64_t id) const {
+  std::array<char, 24> buf;
+  out.append(sim_detail::format_message_id(id, config.message_ids, false, buf));
+}
+
+CommandStatus Simulator::Impl::on_bind(const BindRequest& b) {
   if (config.refuse_binds) return *config.refuse_binds;
-  if (config.credentials.empty()) return CommandStatus::ok;
+  CommandStatus status =
+      config.credentials.empty() ? CommandStatus::ok : CommandStatus::invalid_system_id;
   for (const auto& c : config.credentials) {
     if (c.system_id == b.system_id) {
       // Constant time: a guesser learns nothing from how long a wrong password took.
-      return secret_equal(c.password, b.password) ? CommandStatus::ok
-                                                  : CommandStatus::invalid_password;
+      status = secret_equal(c.password, b.password) ? CommandStatus::ok
+                                                    : CommandStatus::invalid_password;
+      break;
     }
   }
-  return CommandStatus::invalid_system_id;
+  if (status == CommandStatus::ok && config.max_binds_per_account != 0) {
+    auto it = accounts.find(std::string(b.system_id));
+    if (it != accounts.end() && it->second.bound >= config.max_binds_per_account) {
+      AIOSMPP_LOG(logger, LogLevel::info, "bind_refused", {"reason", "max_binds_per_account"},
+                  {"system_id", b.system_id}, {"limit", config.max_binds_per_account});
+      status = CommandStatus::bind_failed;
+    }
+  }
+  return status;
 }
 
 bool Simulator::Impl::receipt_room(const SimSession& owner) const noexcept {
@@ -211,7 +228,9 @@ bool Simulator::Impl::receipt_room(const SimSession& owner) const noexcept {
 
 std::uint64_t Simulator::Impl::accept(Session& s, const PhoneNumberView& source,
                                       const PhoneNumberView& destination, RegisteredDelivery rd,
-                                      std::string_view text) {
+                                      std::string_view text, std::uint32_t sequence,
+                                      bool& response_held) {
+  response_held = false;
   const std::uint64_t id = next_message_id++;
   Record& rec = ring[id % ring_size];
   rec = Record{id};
@@ -225,53 +244,125 @@ std::uint64_t Simulator::Impl::accept(Session& s, const PhoneNumberView& source,
     rec.final_time = SysClock::now();
     return id;
   }
-  const auto delay = config.receipt_delay.fixed() ? config.receipt_delay.min
-                                                  : pick_delay(config.receipt_delay, rng());
-  auto& owner = context(s);
   PendingReceipt p;
-  p.due = s.last_read_time() + delay;
-  p.info.message_id = fmt::format("{}", id);
-  p.info.source = PhoneNumber(std::string(source.number), source.ton, source.npi);
-  p.info.destination =
-      PhoneNumber(std::string(destination.number), destination.ton, destination.npi);
-  p.info.submitted = SysClock::now();
-  p.info.state = state;
-  p.info.text = std::string(text);
-  p.record = id;
+  p.id = id;
+  p.state = state;
+  p.submitted = SysClock::now();
+  // The receipt swaps the addresses; a deliver_sm holds 20 characters where a data_sm holds 64.
+  if (!p.source.assign(source) || !p.destination.assign(destination)) {
+    ++stats.receipts_dropped;
+    AIOSMPP_LOG(logger, LogLevel::warning, "receipt_dropped", {"message_id", id},
+                {"error", "an address longer than a deliver_sm allows (20 characters)"});
+    rec.final = true;
+    rec.state = state;
+    rec.final_time = p.submitted;
+    return id;
+  }
+  p.text_size = static_cast<std::uint8_t>(std::min(text.size(), p.text.size()));
+  std::copy_n(text.data(), p.text_size, p.text.data());
+  auto& owner = context(s);
   p.owner = owner.shared_from_this();
   ++owner.receipts_owed;
   ++receipts_outstanding;
+  ++receipts_total;
+  const bool first =
+      (config.receipt_first_every != 0 && receipts_total % config.receipt_first_every == 0) ||
+      (config.receipt_first_rate > 0 && rng() < config.receipt_first_rate);
+  if (config.intermediate_receipt != IntermediateReceipt::off &&
+      (config.intermediate_rate >= 1 || rng() < config.intermediate_rate) && !first) {
+    PendingReceipt i = p;
+    i.intermediate = true;
+    i.state = text::DeliveryState::enroute;
+    i.due = s.last_read_time() + config.receipt_delay.min / 2;
+    ++owner.receipts_owed;
+    ++receipts_outstanding;
+    const auto due = i.due;
+    intermediates.push(std::move(i));
+    wake_at(due);
+  }
+  if (first) {
+    // Out at once; a submit_sm's response (sequence given) is written after it
+    // (release_response()), the others' now, which is after it too when it goes out at once.
+    p.holds_response = sequence != 0;
+    p.held_sequence = sequence;
+    response_held = p.holds_response;
+    deliver(std::move(p));
+    return id;
+  }
+  const auto delay = config.receipt_delay.fixed() ? config.receipt_delay.min
+                                                  : pick_delay(config.receipt_delay, rng());
+  p.due = s.last_read_time() + delay;
   const auto due = p.due;
   receipts.push(std::move(p));
   wake_at(due);
   return id;
 }
 
+SubmitContext Simulator::Impl::submit_context(Session& s, SimSession& ctx) {
+  SubmitContext c;
+  c.index = ++ctx.submits;
+  const auto now = s.last_read_time();
+  if (config.account_rate > 0 && ctx.account != nullptr) {
+    c.within_account_rate = ctx.account->limiter.try_acquire(now);
+  }
+  if (config.max_submit_rate > 0) c.within_rate = ctx.limiter.try_acquire(now);
+  if (config.queue_full_above > 0) c.within_queue_rate = ctx.queue_limiter.try_acquire(now);
+  return c;
+}
+
+void Simulator::Impl::count(const SubmitDecision& d) {
+  using Reason = SubmitDecision::Reason;
+  switch (d.reason) {
+    case Reason::none:
+      break;
+    case Reason::account:
+      ++stats.account_throttled;
+      ++stats.throttled;
+      break;
+    case Reason::throttled:
+      ++stats.throttled;
+      break;
+    case Reason::queue_full:
+      ++stats.queue_full;
+      break;
+    case Reason::withheld:
+      ++stats.withheld;
+      return;
+    case Reason::error:
+      break;
+  }
+  if (d.status != CommandStatus::ok) ++stats.submit_errors;
+}
+
 Reply Simulator::Impl::on_submit(Session& s, const SubmitSmView& r, SubmitSmResp& resp) {
   ++stats.submits;
   auto& ctx = context(s);
-  bool within = true;
-  if (config.max_submit_rate > 0) within = ctx.limiter.try_acquire(s.last_read_time());
-  auto d = decide_submit(config, within, rng);
-  if (!within) ++stats.throttled;
+  auto d = decide_submit(config, submit_context(s, ctx), rng);
   if (d.action == SubmitDecision::Action::withhold) {
-    ++stats.withheld;
+    count(d);
     return Reply::never;
   }
   if (d.status == CommandStatus::ok && config.receipts &&
       receipt_request(r.registered_delivery) != RegisteredDelivery::none && !receipt_room(ctx)) {
     // Every receipt owed is kept; at the bound the message is refused instead.
     d.status = CommandStatus::message_queue_full;
-    ++stats.queue_full;
+    d.reason = SubmitDecision::Reason::queue_full;
   }
+  count(d);
+  bool held = false;
   if (d.status == CommandStatus::ok) {
     ++stats.accepted;
     const auto id = accept(s, r.source, r.destination, r.registered_delivery,
-                           receipt_text(r.data_coding, r.esm_class, r.short_message));
-    fmt::format_to(std::back_inserter(resp.message_id), "{}", id);
+                           receipt_text(r.data_coding, r.esm_class, r.short_message),
+                           resp.header.sequence_number, held);
+    write_message_id(resp.message_id, id);
   } else {
-    ++stats.submit_errors;
     resp.header.command_status = d.status;
+  }
+  if (held) return Reply::later;  // written after its receipt
+  if (config.unbind_after != 0 && ctx.submits + config.unbind_owed > config.unbind_after &&
+      ctx.submits <= config.unbind_after) {
+    return hold_for_unbind(s, ctx, resp);
   }
   if (d.delay.count() > 0) {
     ++stats.delayed;
@@ -281,6 +372,24 @@ Reply Simulator::Impl::on_submit(Session& s, const SubmitSmView& r, SubmitSmResp
     return Reply::later;
   }
   return Reply::now;
+}
+
+Reply Simulator::Impl::hold_for_unbind(Session& s, SimSession& ctx, const SubmitSmResp& resp) {
+  ctx.unbind_held.push_back(resp);
+  if (ctx.submits < config.unbind_after) return Reply::later;
+  // The Nth: once this handler has returned (so that the session counts the last one as
+  // pending), send unbind and then the responses still owed.
+  asio::post(executor, [this, weak = s.weak_from_this()] {
+    auto session = weak.lock();
+    if (!session) return;
+    auto& c = context(*session);
+    session->unbind();
+    ++stats.unbinds;
+    for (auto& held : c.unbind_held)
+      (void)session->respond(Pdu{std::move(held)});
+    c.unbind_held.clear();
+  });
+  return Reply::later;
 }
 
 Reply Simulator::Impl::on_data_sm(Session& s, const DataSmView& r, DataSmResp& resp) {
@@ -293,8 +402,9 @@ Reply Simulator::Impl::on_data_sm(Session& s, const DataSmView& r, DataSmResp& r
     return Reply::now;
   }
   ++stats.accepted;
-  const auto id = accept(s, r.source, r.destination, r.registered_delivery, "");
-  fmt::format_to(std::back_inserter(resp.message_id), "{}", id);
+  bool held = false;
+  const auto id = accept(s, r.source, r.destination, r.registered_delivery, "", 0, held);
+  write_message_id(resp.message_id, id);
   return Reply::now;
 }
 
@@ -318,8 +428,9 @@ Reply Simulator::Impl::on_submit_multi(Session& s, const SubmitMultiView& r,
       continue;
     }
     // One message id per submit_multi (the first); each destination gets its receipt.
+    bool held = false;
     (void)accept(s, r.source, dest.address, r.registered_delivery,
-                 receipt_text(r.data_coding, r.esm_class, r.short_message));
+                 receipt_text(r.data_coding, r.esm_class, r.short_message), 0, held);
     any = true;
   }
   if (!any) {
@@ -328,7 +439,7 @@ Reply Simulator::Impl::on_submit_multi(Session& s, const SubmitMultiView& r,
     return Reply::now;
   }
   ++stats.accepted;
-  resp.message_id = fmt::format("{}", id);
+  write_message_id(resp.message_id, id);
   return Reply::now;
 }
 

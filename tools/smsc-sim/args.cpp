@@ -91,6 +91,13 @@ Delivery receipts
                            (default DELIVRD)
   --receipt-style S        text (Appendix B text), tlv (receipted_message_id + message_state)
                            or both (default)
+  --receipt-first-rate F   share (0-1) of receipts sent before their submit_sm_resp
+  --receipt-first-every N  every Nth receipt sent before its submit_sm_resp
+  --intermediate-receipts S  off (default), ENROUTE or BUFFRED: an intermediate receipt (no
+                           message_state TLV) half-way to the final one
+  --intermediate-rate F    share of receipts preceded by it (default 1)
+  --message-ids M          decimal (default), hex, hex-response (hex in submit_sm_resp, decimal
+                           in the receipt's id:) or hex-receipt (the reverse)
 
 Mobile-originated messages (sent to bound receivers and transceivers, round robin)
   --mo-rate R              messages per second (default 0: none)
@@ -106,9 +113,22 @@ Trouble on purpose
   --error-status LIST      which statuses, weighted (default ESME_RTHROTTLED), e.g.
                            ESME_RTHROTTLED:3,ESME_RMSGQFUL:1,0x45:1
   --response-delay D|MIN-MAX   delay before each submit_sm_resp
+  --response-delay-rate F  share of submit_sm_resp delayed (default 1: all)
   --withhold-rate F        share of submit_sm never answered
   --drop-every N           close the connection on every Nth PDU received from it
   --max-submit-rate R      submit_sm per second per session; above it ESME_RTHROTTLED
+                           (also --throttle-above)
+  --throttle-every N       every Nth submit_sm of a session: ESME_RTHROTTLED
+  --throttle-rate F        share of submit_sm answered ESME_RTHROTTLED
+  --queue-full-above R     submit_sm per second per session; above it ESME_RMSGQFUL
+  --queue-full-every N     every Nth submit_sm of a session: ESME_RMSGQFUL
+  --queue-full-rate F      share of submit_sm answered ESME_RMSGQFUL
+  --account-rate R         submit_sm per second over every bind of one system_id (sliding
+                           one-second window); above it ESME_RTHROTTLED
+  --max-binds-per-account N  bound sessions per system_id (default 0: no limit); beyond:
+                           ESME_RBINDFAIL
+  --unbind-after N         after a session's Nth submit_sm, send unbind and write the last
+                           --unbind-owed K responses (default 1) after it
 
 Output
   --stats-interval DUR     statistics line period (default 10s; 0: only at exit)

@@ -78,6 +78,9 @@ class Session : public std::enable_shared_from_this<Session> {
    *  transceiver, ...), errc::stopped when the session is closing.
    *  @throws SmppError when the PDU is invalid. */
   std::error_code send(const DeliverSm& request, ResponseHandler on_response);
+  /** @brief The same for a deliver_sm view (strings the caller keeps until this returns): the
+   *  allocation-free way, encoded straight into the write buffer. */
+  std::error_code send(const DeliverSmView& request, ResponseHandler on_response);
   /** @brief The same for data_sm. */
   std::error_code send(const DataSm& request, ResponseHandler on_response);
   /** @brief alert_notification has no response. */

@@ -49,6 +49,22 @@ enum class ReceiptStyle : std::uint8_t {
   both   ///< the text and the TLVs (the default)
 };
 
+/** @brief How message ids are written (decimal by default). The quirks are what some operators
+ *  do, and an ESME must survive them. */
+enum class MessageIdFormat : std::uint8_t {
+  decimal,          ///< "1234" everywhere
+  hex,              ///< "4d2" everywhere
+  hex_in_response,  ///< hex in submit_sm_resp (and receipted_message_id), decimal in the `id:` text
+  hex_in_receipt    ///< decimal in submit_sm_resp (and receipted_message_id), hex in `id:`
+};
+
+/** @brief An intermediate receipt sent before the final one. */
+enum class IntermediateReceipt : std::uint8_t {
+  off,       ///< none (the default)
+  enroute,   ///< `stat:ENROUTE`
+  buffered,  ///< `stat:BUFFRED`
+};
+
 /** @brief One accepted login. */
 struct Credential {
   /** @brief The login. */
@@ -153,13 +169,42 @@ struct SimConfig {
   std::string mo_file;         ///< one message per line: text, or a JSON object (see docs)
   MoMessage mo;                ///< what to send when no file is given
 
+  /** @brief Receipts sent before their submit_sm_resp: a share of them... */
+  double receipt_first_rate = 0;
+  /** @brief ...and/or every Nth (0: none). Such a receipt goes out at once (no receipt_delay)
+   *  and its submit_sm_resp is written right after it. */
+  std::uint64_t receipt_first_every = 0;
+  /** @brief An intermediate receipt (esm_class delivery receipt, no message_state TLV) half-way
+   *  to the final one. */
+  IntermediateReceipt intermediate_receipt = IntermediateReceipt::off;
+  /** @brief Share of receipts preceded by the intermediate one (when enabled). */
+  double intermediate_rate = 1;
+  /** @brief How message ids are written. */
+  MessageIdFormat message_ids = MessageIdFormat::decimal;
+
   double error_rate = 0;  ///< share of submit_sm answered with an error status
   /** @brief Error statuses and their weights, used for error_rate. */
   std::vector<std::pair<CommandStatus, double>> error_statuses{{CommandStatus::throttled, 1.0}};
-  DelayRange response_delay;     ///< delay before each submit_sm_resp
-  double withhold_rate = 0;      ///< share of submit_sm never answered
-  std::uint64_t drop_every = 0;  ///< close the connection on every Nth PDU received (0: never)
-  double max_submit_rate = 0;    ///< submit_sm per second per session; above: ESME_RTHROTTLED
+  DelayRange response_delay;         ///< delay before a submit_sm_resp
+  double response_delay_rate = 1;    ///< share of submit_sm_resp that are delayed
+  double withhold_rate = 0;          ///< share of submit_sm never answered
+  std::uint64_t drop_every = 0;      ///< close the connection on every Nth PDU received (0: never)
+  double max_submit_rate = 0;        ///< submit_sm per second per session; above: ESME_RTHROTTLED
+  std::uint64_t throttle_every = 0;  ///< every Nth submit_sm of a session: ESME_RTHROTTLED
+  double throttle_rate = 0;          ///< share of submit_sm answered ESME_RTHROTTLED
+  double queue_full_above = 0;       ///< submit_sm per second per session; above: ESME_RMSGQFUL
+  std::uint64_t queue_full_every = 0;  ///< every Nth submit_sm of a session: ESME_RMSGQFUL
+  double queue_full_rate = 0;          ///< share of submit_sm answered ESME_RMSGQFUL
+  /** @brief submit_sm per second summed over every bind of one system_id (a sliding one-second
+   *  window); above: ESME_RTHROTTLED. 0: no limit. */
+  double account_rate = 0;
+  /** @brief Bound sessions per system_id; a bind beyond it gets ESME_RBINDFAIL. 0: no limit. */
+  std::size_t max_binds_per_account = 0;
+  /** @brief After a session's Nth submit_sm the simulator sends unbind, and writes the responses
+   *  of the last `unbind_owed` submit_sm after it (0: never). */
+  std::uint64_t unbind_after = 0;
+  /** @brief Responses written after the simulator's unbind (at least 1, at most unbind_after). */
+  std::uint64_t unbind_owed = 1;
 
   std::chrono::milliseconds stats_interval{std::chrono::seconds(10)};  ///< 0: only at exit
   /** @brief Threshold of the simulator's log. */
@@ -213,14 +258,52 @@ struct SubmitDecision {
   CommandStatus status = CommandStatus::ok;
   /** @brief How long to wait before answering. */
   std::chrono::milliseconds delay{0};
+  /** @brief Which rule chose a refusal (for the counters). */
+  enum class Reason : std::uint8_t {
+    none,                   ///< accepted
+    account,                ///< account_rate
+    throttled,              ///< max_submit_rate, throttle_every, throttle_rate
+    queue_full,             ///< queue_full_above, queue_full_every, queue_full_rate
+    withheld,               ///< withhold_rate
+    error                   ///< error_rate
+  } reason = Reason::none;  ///< the rule
   friend bool operator==(const SubmitDecision&, const SubmitDecision&) = default;
 };
 
-/** @brief The trouble policy for one submit_sm: ESME_RTHROTTLED when over the rate limit
- *  (`within_rate` false), else withheld with probability withhold_rate, else an error status with
- *  probability error_rate (chosen by weight), else ESME_ROK; then the response delay. Draws from
- *  `rng` only for what the configuration enables. */
-SubmitDecision decide_submit(const SimConfig& config, bool within_rate, const UniformSource& rng);
+/** @brief What decide_submit() needs to know about one submit_sm besides the configuration. */
+struct SubmitContext {
+  bool within_account_rate = true;  ///< under account_rate (its system_id)
+  bool within_rate = true;          ///< under max_submit_rate (its session)
+  bool within_queue_rate = true;    ///< under queue_full_above (its session)
+  /** @brief 1 for the session's first submit_sm, 2 for the next, ... (for the every-Nth rules). */
+  std::uint64_t index = 1;
+};
+
+/** @brief The trouble policy for one submit_sm, first match wins: over account_rate,
+ *  max_submit_rate, throttle_every, throttle_rate: ESME_RTHROTTLED; over queue_full_above,
+ *  queue_full_every, queue_full_rate: ESME_RMSGQFUL; withheld with probability withhold_rate;
+ *  an error status with probability error_rate (chosen by weight); else ESME_ROK. Then the
+ *  response delay, for a share response_delay_rate. Draws from `rng` only for what the
+ *  configuration enables. */
+SubmitDecision decide_submit(const SimConfig& config, const SubmitContext& context,
+                             const UniformSource& rng);
+
+/** @brief Submit_sm per second summed over every bind of one account, in a sliding one-second
+ *  window (exact: it remembers the last `rate` acceptances). No clock of its own. */
+class SlidingWindowLimiter {
+ public:
+  /** @brief The clock of the times passed in. */
+  using Clock = std::chrono::steady_clock;
+  /** @brief `rate`: at most this many per second; 0: no limit. */
+  explicit SlidingWindowLimiter(double rate = 0);
+  /** @brief Takes one at `now`; false when `rate` were taken within the last second. */
+  bool try_acquire(Clock::time_point now);
+
+ private:
+  std::vector<Clock::time_point> times_;  // ring of the last acceptances
+  std::size_t next_ = 0;
+  std::size_t count_ = 0;
+};
 
 /** @brief Whether an ESME that asked `requested` wants a receipt for `final_state`: receipt
  *  always (1), on failure only (2, not for DELIVRD), on success only (3, SMPP 5.0). */
@@ -256,6 +339,12 @@ struct ReceiptInfo {
   /** @brief The final state to report. */
   text::DeliveryState state = text::DeliveryState::delivered;
   std::string text;  ///< the start of the original text (printable ASCII, at most 20)
+  /** @brief An intermediate receipt: `stat:` says this (ENROUTE, BUFFRED), dlvrd:000, and no
+   *  message_state TLV. Empty: a final receipt for `state`. */
+  std::string intermediate_stat;
+  /** @brief The `id:` of the text when it differs from message_id (an operator writing its ids
+   *  in another base there); empty: message_id. */
+  std::string text_id;
 };
 
 /** @brief The deliver_sm receipt for `info` in `style`, done at `done` (Appendix B text with
@@ -287,8 +376,12 @@ struct SimStats {
   /** @brief Answered with a non-zero status the simulator chose: error_rate, the rate limit,
    *  a receipt bound. */
   std::uint64_t submit_errors = 0;
-  std::uint64_t throttled = 0;   ///< of which ESME_RTHROTTLED over max_submit_rate
-  std::uint64_t queue_full = 0;  ///< of which ESME_RMSGQFUL at a receipt bound
+  /** @brief Of which ESME_RTHROTTLED by a throttling rule (max_submit_rate, account_rate,
+   *  throttle_every, throttle_rate). */
+  std::uint64_t throttled = 0;
+  std::uint64_t account_throttled = 0;  ///< of those, over account_rate
+  /** @brief Of which ESME_RMSGQFUL: a receipt bound or a queue-full rule. */
+  std::uint64_t queue_full = 0;
   /** @brief Never answered (withhold_rate). */
   std::uint64_t withheld = 0;
   /** @brief Answered after response_delay (of the above). */
@@ -296,6 +389,12 @@ struct SimStats {
   /** @brief Requests the session answered ESME_RTHROTTLED because max_pending_requests delayed
    *  responses were owed (these never reach the simulator's handlers). */
   std::uint64_t pending_throttled = 0;
+  /** @brief Receipts sent before their submit_sm_resp (receipt_first_*). */
+  std::uint64_t receipts_first = 0;
+  /** @brief Intermediate receipts sent (ENROUTE, BUFFRED); not counted in receipts_sent. */
+  std::uint64_t receipts_intermediate = 0;
+  /** @brief Sessions the simulator unbound with responses still owed (unbind_after). */
+  std::uint64_t unbinds = 0;
   /** @brief Receipts sent (each attempt). */
   std::uint64_t receipts_sent = 0;
   /** @brief Receipts answered ESME_ROK. */

@@ -103,34 +103,100 @@ TEST_CASE("pick_weighted and pick_delay map a uniform number onto the configurat
 
 TEST_CASE("decide_submit: rate limit, withholding, error mix and delay in that order") {
   SimConfig c;
+  const SubmitContext within;
+  using Reason = SubmitDecision::Reason;
   SECTION("no trouble draws nothing") {
-    auto d = decide_submit(c, true, sequence({}));
+    auto d = decide_submit(c, within, sequence({}));
     CHECK(d == SubmitDecision{});
   }
   SECTION("over the rate is ESME_RTHROTTLED without drawing") {
     c.error_rate = 1;
-    auto d = decide_submit(c, false, sequence({}));
+    SubmitContext over;
+    over.within_rate = false;
+    auto d = decide_submit(c, over, sequence({}));
     CHECK(d.status == CommandStatus::throttled);
+    CHECK(d.reason == Reason::throttled);
     CHECK(d.action == SubmitDecision::Action::respond);
   }
   SECTION("withheld") {
     c.withhold_rate = 0.25;
-    CHECK(decide_submit(c, true, sequence({0.2})).action == SubmitDecision::Action::withhold);
-    CHECK(decide_submit(c, true, sequence({0.3})).action == SubmitDecision::Action::respond);
+    auto held = decide_submit(c, within, sequence({0.2}));
+    CHECK(held.action == SubmitDecision::Action::withhold);
+    CHECK(held.reason == Reason::withheld);
+    CHECK(decide_submit(c, within, sequence({0.3})).action == SubmitDecision::Action::respond);
   }
   SECTION("an error chosen by weight") {
     c.error_rate = 0.5;
     c.error_statuses = {{CommandStatus::throttled, 1}, {CommandStatus::message_queue_full, 3}};
-    CHECK(decide_submit(c, true, sequence({0.4, 0.2})).status == CommandStatus::throttled);
-    CHECK(decide_submit(c, true, sequence({0.4, 0.3})).status == CommandStatus::message_queue_full);
-    CHECK(decide_submit(c, true, sequence({0.6})).status == CommandStatus::ok);
+    CHECK(decide_submit(c, within, sequence({0.4, 0.2})).status == CommandStatus::throttled);
+    CHECK(decide_submit(c, within, sequence({0.4, 0.3})).status ==
+          CommandStatus::message_queue_full);
+    CHECK(decide_submit(c, within, sequence({0.4, 0.3})).reason == Reason::error);
+    CHECK(decide_submit(c, within, sequence({0.6})).status == CommandStatus::ok);
   }
-  SECTION("response delay, fixed or drawn") {
+  SECTION("response delay, fixed or drawn, for a share") {
     c.response_delay = {50ms, 50ms};
-    CHECK(decide_submit(c, true, sequence({})).delay == 50ms);
+    CHECK(decide_submit(c, within, sequence({})).delay == 50ms);
     c.response_delay = {0ms, 1000ms};
-    CHECK(decide_submit(c, true, sequence({0.25})).delay == 250ms);
+    CHECK(decide_submit(c, within, sequence({0.25})).delay == 250ms);
+    c.response_delay = {50ms, 300ms};
+    c.response_delay_rate = 0.5;
+    CHECK(decide_submit(c, within, sequence({0.7})).delay == 0ms);
+    CHECK(decide_submit(c, within, sequence({0.3, 0.2})).delay == 100ms);
   }
+}
+
+TEST_CASE("decide_submit: throttling and queue-full patterns, the account rate first") {
+  SimConfig c;
+  using Reason = SubmitDecision::Reason;
+  SECTION("every Nth submit_sm of a session") {
+    c.throttle_every = 4;
+    c.queue_full_every = 3;
+    std::vector<CommandStatus> got;
+    for (std::uint64_t i = 1; i <= 12; ++i) {
+      SubmitContext ctx;
+      ctx.index = i;
+      got.push_back(decide_submit(c, ctx, sequence({})).status);
+    }
+    const auto ok = CommandStatus::ok;
+    const auto thr = CommandStatus::throttled;
+    const auto qf = CommandStatus::message_queue_full;
+    CHECK(got == std::vector<CommandStatus>{ok, ok, qf, thr, ok, qf, ok, thr, qf, ok, ok, thr});
+  }
+  SECTION("a share") {
+    c.throttle_rate = 0.25;
+    c.queue_full_rate = 0.5;
+    CHECK(decide_submit(c, {}, sequence({0.1})).status == CommandStatus::throttled);
+    CHECK(decide_submit(c, {}, sequence({0.3, 0.4})).status == CommandStatus::message_queue_full);
+    CHECK(decide_submit(c, {}, sequence({0.3, 0.6})).status == CommandStatus::ok);
+  }
+  SECTION("above a per-session rate, and the account rate before everything") {
+    SubmitContext queue;
+    queue.within_queue_rate = false;
+    CHECK(decide_submit(c, queue, sequence({})).status == CommandStatus::message_queue_full);
+    SubmitContext account;
+    account.within_account_rate = false;
+    account.within_rate = false;
+    auto d = decide_submit(c, account, sequence({}));
+    CHECK(d.status == CommandStatus::throttled);
+    CHECK(d.reason == Reason::account);
+  }
+}
+
+TEST_CASE("SlidingWindowLimiter: at most N in any one second, exactly") {
+  using Clock = SlidingWindowLimiter::Clock;
+  SlidingWindowLimiter l(3);
+  const Clock::time_point t0{};
+  CHECK(l.try_acquire(t0));
+  CHECK(l.try_acquire(t0 + 100ms));
+  CHECK(l.try_acquire(t0 + 900ms));
+  CHECK_FALSE(l.try_acquire(t0 + 999ms));  // three within the last second
+  CHECK(l.try_acquire(t0 + 1000ms));       // the first has left the window
+  CHECK_FALSE(l.try_acquire(t0 + 1050ms));
+  CHECK(l.try_acquire(t0 + 1100ms));
+  SlidingWindowLimiter none(0);
+  for (int i = 0; i < 100; ++i)
+    CHECK(none.try_acquire(t0));
 }
 
 TEST_CASE("receipt_wanted honours registered_delivery bits 1-0") {
@@ -279,6 +345,27 @@ TEST_CASE("options: flags, values and errors that name the option") {
   CHECK(c.mo.long_message == text::LongMessage::sar);
   apply_sim_option(c, "log-level", "trace");
   CHECK(c.log_level == LogLevel::trace);
+  apply_sim_option(c, "message-ids", "hex-response");
+  CHECK(c.message_ids == MessageIdFormat::hex_in_response);
+  apply_sim_option(c, "intermediate-receipts", "BUFFRED");
+  CHECK(c.intermediate_receipt == IntermediateReceipt::buffered);
+  apply_sim_option(c, "throttle-every", "4");
+  apply_sim_option(c, "queue-full-rate", "0.25");
+  apply_sim_option(c, "account-rate", "200");
+  apply_sim_option(c, "unbind-after", "10");
+  apply_sim_option(c, "receipt-retry", "500ms-30s");
+  apply_sim_option(c, "max-connections-per-address", "8");
+  apply_sim_option(c, "inactivity-timeout", "0");
+  CHECK(c.throttle_every == 4);
+  CHECK(c.queue_full_rate == 0.25);
+  CHECK(c.account_rate == 200);
+  CHECK(c.unbind_after == 10);
+  CHECK(c.receipt_retry == DelayRange{500ms, 30000ms});
+  CHECK(c.max_connections_per_address == 8);
+  CHECK(c.inactivity_timeout == 0ms);
+  CHECK_THROWS_AS(apply_sim_option(c, "receipt-retry", "0-1s"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_option(c, "unbind-owed", "0"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_option(c, "message-ids", "octal"), std::invalid_argument);
 
   try {
     apply_sim_option(c, "error-rate", "1.5");
