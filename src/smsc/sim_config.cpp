@@ -223,8 +223,10 @@ void apply_sim_config_file(SimConfig& c, const std::string& path) {
   apply_sim_json(c, ss.str());
 }
 
-void apply_sim_option(SimConfig& c, std::string_view raw_name, std::string_view value) {
-  const std::string name = canonical(raw_name);
+// Listening, binds and the session timers the ESME sees.
+namespace {
+
+bool listen_option(SimConfig& c, const std::string& name, std::string_view value) {
   if (name == "config") {
     apply_sim_config_file(c, std::string(trim(value)));
   } else if (name == "host") {
@@ -265,7 +267,15 @@ void apply_sim_option(SimConfig& c, std::string_view raw_name, std::string_view 
     c.enquire_link_interval = duration(name, value);
   } else if (name == "response-timeout") {
     c.response_timeout = duration(name, value);
-  } else if (name == "max-connections") {
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The bounds of docs/simulator.md "Limits".
+bool limit_option(SimConfig& c, const std::string& name, std::string_view value) {
+  if (name == "max-connections") {
     c.max_connections = static_cast<std::size_t>(count(name, value, 1000000));
     if (c.max_connections == 0) bad(name, value, "at least 1");
   } else if (name == "max-connections-per-address") {
@@ -310,7 +320,15 @@ void apply_sim_option(SimConfig& c, std::string_view raw_name, std::string_view 
   } else if (name == "receipt-retry") {
     c.receipt_retry = delay_range(name, value);
     if (c.receipt_retry.min.count() <= 0) bad(name, value, "a first delay above 0, e.g. 1s-60s");
-  } else if (name == "receipts") {
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Delivery receipts.
+bool receipt_option(SimConfig& c, const std::string& name, std::string_view value) {
+  if (name == "receipts") {
     c.receipts = parse_bool(name, value);
   } else if (name == "receipt-delay") {
     c.receipt_delay = delay_range(name, value);
@@ -361,7 +379,15 @@ void apply_sim_option(SimConfig& c, std::string_view raw_name, std::string_view 
     } else {
       bad(name, value, "decimal|hex|hex-response|hex-receipt");
     }
-  } else if (name == "mo-rate") {
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Mobile-originated messages.
+bool mo_option(SimConfig& c, const std::string& name, std::string_view value) {
+  if (name == "mo-rate") {
     c.mo_rate = rate(name, value);
   } else if (name == "mo-count") {
     c.mo_count = count(name, value, UINT64_MAX);
@@ -379,7 +405,15 @@ void apply_sim_option(SimConfig& c, std::string_view raw_name, std::string_view 
     c.mo.encoding = mo_encoding(name, value);
   } else if (name == "mo-long") {
     c.mo.long_message = mo_long(name, value);
-  } else if (name == "error-rate") {
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Trouble on purpose: errors, delays, throttling, unbinds.
+bool trouble_option(SimConfig& c, const std::string& name, std::string_view value) {
+  if (name == "error-rate") {
     c.error_rate = share(name, value);
   } else if (name == "error-status" || name == "error-statuses") {
     c.error_statuses = weighted_list<CommandStatus>(name, value, [&](std::string_view k) {
@@ -422,7 +456,15 @@ void apply_sim_option(SimConfig& c, std::string_view raw_name, std::string_view 
     c.drop_every = count(name, value, UINT64_MAX);
   } else if (name == "max-submit-rate" || name == "throttle-above") {
     c.max_submit_rate = rate(name, value);
-  } else if (name == "stats-interval") {
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Statistics, logging, randomness.
+bool output_option(SimConfig& c, const std::string& name, std::string_view value) {
+  if (name == "stats-interval") {
     c.stats_interval = duration(name, value);
   } else if (name == "log-level") {
     auto l = parse_log_level(trim(value));
@@ -431,8 +473,21 @@ void apply_sim_option(SimConfig& c, std::string_view raw_name, std::string_view 
   } else if (name == "seed") {
     c.seed = count(name, value, UINT64_MAX);
   } else {
-    throw std::invalid_argument(fmt::format("unknown option --{} (see --help)", name));
+    return false;
   }
+  return true;
+}
+
+}  // namespace
+
+void apply_sim_option(SimConfig& c, std::string_view raw_name, std::string_view value) {
+  const std::string name = canonical(raw_name);
+  if (listen_option(c, name, value) || limit_option(c, name, value) ||
+      receipt_option(c, name, value) || mo_option(c, name, value) ||
+      trouble_option(c, name, value) || output_option(c, name, value)) {
+    return;
+  }
+  throw std::invalid_argument(fmt::format("unknown option --{} (see --help)", name));
 }
 
 void apply_sim_json(SimConfig& c, std::string_view json_text) {
