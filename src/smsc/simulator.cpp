@@ -98,8 +98,11 @@ ServerConfig Simulator::Impl::server_config() const {
   sc.window = config.window;
   sc.max_backlog = config.max_backlog;
   sc.max_pending_requests = config.max_pending_requests;
-  sc.max_bind_failures = config.max_bind_failures;
-  sc.bind_failure_delay = config.bind_failure_delay;
+  const bool refusing = config.refuse_binds.has_value();
+  sc.max_bind_failures = config.max_bind_failures.value_or(refusing ? 0 : 3);
+  sc.bind_failure_delay =
+      config.bind_failure_delay.value_or(refusing ? std::chrono::milliseconds(0)
+                                                  : std::chrono::milliseconds(1000));
   sc.session_init_timeout = config.session_init_timeout;
   sc.enquire_link_interval = config.enquire_link_interval;
   sc.response_timeout = config.response_timeout;

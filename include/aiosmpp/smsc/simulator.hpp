@@ -114,10 +114,12 @@ struct SimConfig {
   std::size_t max_connections = 1024;
   /** @brief Connections at once from one address (0: only max_connections). */
   std::size_t max_connections_per_address = 0;
-  /** @brief Failed binds after which a connection is closed (0: no limit). */
-  std::size_t max_bind_failures = 3;
-  /** @brief A failed bind's response is held back this long. */
-  std::chrono::milliseconds bind_failure_delay{std::chrono::seconds(1)};
+  /** @brief Failed binds after which a connection is closed (0: no limit). Unset: 3, or no
+   *  limit with refuse_binds (refusals are then the point, not a guesser). */
+  std::optional<std::size_t> max_bind_failures;
+  /** @brief A failed bind's response is held back this long. Unset: 1 s, or none with
+   *  refuse_binds. */
+  std::optional<std::chrono::milliseconds> bind_failure_delay;
   /** @brief A connection that has not bound is closed after this. */
   std::chrono::milliseconds session_init_timeout{std::chrono::seconds(30)};
   /** @brief A session without a whole PDU from the ESME for this long is closed (0: off). */

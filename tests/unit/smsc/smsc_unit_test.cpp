@@ -356,6 +356,8 @@ TEST_CASE("options: flags, values and errors that name the option") {
   apply_sim_option(c, "receipt-retry", "500ms-30s");
   apply_sim_option(c, "max-connections-per-address", "8");
   apply_sim_option(c, "inactivity-timeout", "0");
+  apply_sim_option(c, "bind-failure-delay", "250ms");
+  CHECK(c.bind_failure_delay == std::optional<std::chrono::milliseconds>(250ms));
   CHECK(c.throttle_every == 4);
   CHECK(c.queue_full_rate == 0.25);
   CHECK(c.account_rate == 200);
