@@ -91,7 +91,17 @@ std::error_code Session::Impl::respond(const Pdu& response) {
 void Session::Impl::put_in_flight(CommandId id, std::size_t at, ResponseHandler handler) {
   const std::uint32_t seq = next_sequence();
   aiosmpp::detail::store32(out_.data() + at + 12, seq);
-  in_flight_.insert_or_assign(seq, InFlight{id, Clock::now(), std::move(handler)});
+  InFlight f{id, Clock::now(), std::move(handler)};
+  if (!spare_nodes_.empty()) {
+    auto node = std::move(spare_nodes_.back());
+    spare_nodes_.pop_back();
+    node.key() = seq;
+    node.mapped() = std::move(f);
+    auto r = in_flight_.insert(std::move(node));
+    if (!r.inserted) r.position->second = std::move(r.node.mapped());  // a wrapped sequence
+  } else {
+    in_flight_.insert_or_assign(seq, std::move(f));
+  }
   AIOSMPP_LOG(logger_, LogLevel::trace, "pdu_sent", {"command", command_name(id)},
               {"sequence_number", seq}, {"command_length", out_.size() - at});
 }
@@ -179,8 +189,9 @@ void Session::Impl::finish_request(std::uint32_t sequence, std::error_code ec,
     AIOSMPP_LOG(logger_, LogLevel::warning, "unexpected_response", {"sequence_number", sequence});
     return;
   }
-  InFlight f = std::move(it->second);
-  in_flight_.erase(it);
+  auto node = in_flight_.extract(it);
+  InFlight f = std::move(node.mapped());
+  if (spare_nodes_.size() < core_->config.window) spare_nodes_.push_back(std::move(node));
   if (f.command == CommandId::enquire_link) enquire_link_in_flight_ = false;
   if (f.handler) f.handler(ec, response);
   if (f.command == CommandId::unbind) {

@@ -119,7 +119,11 @@ struct Session::Impl {
   Clock::time_point closing_since_{};  // close_after_flush() began then
   Clock::time_point unbind_sent_{};
   std::uint32_t last_sequence_ = 0;
-  std::unordered_map<std::uint32_t, InFlight> in_flight_;
+  using InFlightMap = std::unordered_map<std::uint32_t, InFlight>;
+  InFlightMap in_flight_;
+  // Nodes of answered requests, reused for the next ones: no allocation per request once the
+  // window has been full once (at most `window` are kept).
+  std::vector<InFlightMap::node_type> spare_nodes_;
   std::deque<Waiting> backlog_;
   bool enquire_link_in_flight_ = false;
   std::size_t pending_requests_ = 0;
