@@ -71,7 +71,11 @@ class Ring {
     T v = std::move(items_[head_]);
     items_[head_] = T{};
     head_ = (head_ + 1) & (items_.size() - 1);
-    --size_;
+    if (--size_ == 0 && items_.size() > shrink_above) {
+      // A burst is over: give its memory back (a steady flow rarely empties a large ring).
+      items_ = std::vector<T>();
+      head_ = 0;
+    }
     return v;
   }
   void clear() {
@@ -87,6 +91,7 @@ class Ring {
     items_ = std::move(bigger);
     head_ = 0;
   }
+  static constexpr std::size_t shrink_above = 4096;
   std::vector<T> items_;
   std::size_t head_ = 0;
   std::size_t size_ = 0;

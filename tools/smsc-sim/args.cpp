@@ -75,7 +75,7 @@ Limits (docs/simulator.md lists what happens at each)
   --max-backlog N          deliver_sm waiting for a window slot per session (default 10000)
   --write-high-water N     octets queued for a session at which it stops reading (default 1 MiB)
   --max-write-buffer N     octets queued for a session at which it is closed (default 16 MiB)
-  --max-receipts-per-session N  receipts owed for one session's messages (default 100000);
+  --max-receipts-per-session N  receipts owed for one session's messages (default 250000);
                            beyond: submit_sm asking for a receipt gets ESME_RMSGQFUL
   --max-receipts N         receipts owed in total (default 1000000); beyond: ESME_RMSGQFUL
   --max-mo-per-session N   MO deliver_sm outstanding per session (default 1000); a full receiver

@@ -144,7 +144,7 @@ struct SimConfig {
   std::size_t max_write_buffer = 16 * 1024 * 1024;
   /** @brief Receipts owed for the submit_sm of one session (scheduled, queued or in flight);
    *  beyond it submit_sm asking for a receipt get ESME_RMSGQFUL. */
-  std::size_t max_receipts_per_session = 100000;
+  std::size_t max_receipts_per_session = 250000;
   /** @brief The same over the whole simulator, receipts waiting for a receiver included. */
   std::size_t max_receipts = 1000000;
   /** @brief MO deliver_sm outstanding (queued or in flight) per session; a receiver at it is

@@ -177,7 +177,7 @@ TEST_CASE("hostile: a client that never reads sends 100,000 submit_sm asking for
   const auto s = sim.stats();
   INFO("peak RSS " << peak << " KiB; accepted " << s.at("accepted"));
   // Write buffer (1 MiB high water plus what one read adds) and the receipts owed for what was
-  // read (at most 100,000, a few hundred octets each): under 96 MiB.
+  // read (at most 100,000, about 130 octets each): under 96 MiB.
   CHECK(peak <= 96 * mib * rss_scale);
   // Every receipt owed is still owed (no receiver for "never" binds): none lost, none dropped.
   // The fresh client's submit_sm asked for none.
