@@ -203,6 +203,17 @@ void SessionMachine::handle_outbound(const RawHeader& h, std::span<const std::ui
   queue_bind(now);
 }
 
+namespace {
+
+// A hook that asks for received() or for outcome() is given every response: the fast paths that
+// only count one are for a hook that wants neither.
+bool wants_responses(HookInterest interests) noexcept {
+  return has_interest(interests, HookInterest::received) ||
+         has_interest(interests, HookInterest::outcome);
+}
+
+}  // namespace
+
 // The common PDUs handled without decoding into owning types or producing an event: a
 // well-formed response to a request in flight that needs neither the hook nor the correlator,
 // enquire_link and its response. Anything else (or anything odd about these) goes the general
@@ -222,7 +233,7 @@ bool SessionMachine::handle_fast(const RawHeader& h, std::span<const std::uint8_
     return true;
   }
   if (!is_response(id) || id == CommandId::generic_nack) return false;
-  if (has_interest(interests_, HookInterest::received)) return false;
+  if (wants_responses(interests_)) return false;
   if (h.command_status != CommandStatus::ok && requeue_ != nullptr) return false;
   const std::uint32_t slot = in_flight_.find(h.sequence_number);
   if (slot == InFlightTable::npos) return false;
@@ -320,8 +331,7 @@ void SessionMachine::handle_response(const PduView& view, std::span<const std::u
   }
 
   const bool remember = header.command_status == CommandStatus::ok && wants_receipt(unit.pdu);
-  if (!unit.group && !remember && unit.origin == 0 &&
-      !has_interest(interests_, HookInterest::received)) {
+  if (!unit.group && !remember && unit.origin == 0 && !wants_responses(interests_)) {
     ++stats_.responses;
     after_response(now);
     return;
