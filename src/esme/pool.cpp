@@ -279,18 +279,24 @@ asio::awaitable<void> detail::PoolCore::stop() {
 }
 
 // Looks at the binds every check_interval until stop(); cancelling it is the hard stop.
+// (The work of one look is a plain function: g++ 12 lost the coroutine's `this` with the
+// planner's temporaries in this loop.)
 asio::awaitable<void> detail::PoolCore::supervise() {
-  for (;;) {
-    apply(planner_.tick(views(), Clock::now()));
-    if (direct_waiting_ > 0) binds_cv_.cancel();  // a bind may have bound for them
-    if (stopping_) co_return;
+  while (look()) {
     tick_.expires_after(cfg_.check_interval);
     co_await tick_.async_wait(use_nothrow_awaitable);
-    if ((co_await asio::this_coro::cancellation_state).cancelled() !=
-        asio::cancellation_type::none) {
+    const auto state = co_await asio::this_coro::cancellation_state;
+    if (state.cancelled() != asio::cancellation_type::none) {
       throw std::system_error(asio::error::operation_aborted, "EsmePool::start cancelled");
     }
   }
+}
+
+bool detail::PoolCore::look() {
+  const std::vector<detail::PoolBindView> now = views();
+  apply(planner_.tick(now, Clock::now()));
+  if (direct_waiting_ > 0) binds_cv_.cancel();  // a bind may have bound for them
+  return !stopping_;
 }
 
 void detail::PoolCore::apply(const detail::PoolPlan& plan) {

@@ -169,6 +169,8 @@ asio::awaitable<void> PoolBindHook::send_error(const Pdu& message, const SendErr
 asio::awaitable<void> PoolBindHook::outcome(const Outcome& outcome, std::string_view client_id) {
   if (swallow_outcome_) {
     swallow_outcome_ = false;
+    AIOSMPP_LOG(pool_.log_, LogLevel::debug, "pool_outcome_moved", {"client_id", client_id},
+                {"log_id", tracking_of(outcome.message).log_id});
     co_return;
   }
   co_await pool_.hook_->outcome(outcome, client_id);

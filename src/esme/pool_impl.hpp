@@ -65,6 +65,7 @@ struct PoolCore {
   asio::awaitable<void> start();
   asio::awaitable<void> stop();
   asio::awaitable<void> supervise();
+  bool look();  // one look at the binds; false once stopping
   void apply(const detail::PoolPlan& plan);
   void start_bind(Bind& b);
   void stop_bind(Bind& b);
