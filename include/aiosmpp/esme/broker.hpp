@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include <asio/any_io_executor.hpp>
@@ -44,6 +45,9 @@ class Broker {
   /** @brief Moves at least one and up to `max` messages to the end of `out`, waiting while there is
    *  none; returns how many. The default takes one through dequeue(). */
   virtual asio::awaitable<std::size_t> dequeue_batch(std::vector<Pdu>& out, std::size_t max);
+  /** @brief Messages waiting in the broker, for metrics (EsmeMetrics::broker_depth); nullopt
+   *  when the broker cannot tell cheaply (the default). Called on the Esme's executor. */
+  virtual std::optional<std::size_t> depth() const { return std::nullopt; }
 };
 
 /** @brief A bounded in-memory FIFO (aiosmpplib's SimpleBroker, default capacity 2500).
@@ -73,6 +77,8 @@ class SimpleBroker final : public Broker {
 
   /** @brief Messages held now. Thread-safe. */
   std::size_t size() const;
+  /** @brief size(). */
+  std::optional<std::size_t> depth() const override { return size(); }
   /** @brief The most messages held before enqueue() waits and try_enqueue() refuses. */
   std::size_t capacity() const noexcept { return capacity_; }
 
