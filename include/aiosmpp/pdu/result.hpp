@@ -2,7 +2,7 @@
 
 /** @file
  *  @brief CodecError (what went wrong encoding or decoding a PDU, and what a peer must answer)
- *  and Result<T>, the codec's small expected-like return type. No exceptions on this path. */
+ *  and Result<T>, the codec's value-or-error return type. No exceptions on this path. */
 
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "aiosmpp/basic_result.hpp"
 #include "aiosmpp/error.hpp"
 
 namespace aiosmpp {
@@ -78,89 +79,17 @@ struct CodecError {
   friend bool operator==(const CodecError&, const CodecError&) = default;
 };
 
-/** @brief Value or CodecError. value() on an error throws SmppError (a programming error: check
- *  has_value() first on paths that must not throw). */
+/** @brief What Result<T>::value() throws for a CodecError: SmppError carrying the command, the
+ *  command_status and the message. */
+[[noreturn]] inline void throw_result_error(const CodecError& e) {
+  throw SmppError(e.command_id, e.status, e.message());
+}
+
+/** @brief Value or CodecError: the codec's return type (BasicResult, see basic_result.hpp).
+ *  value() on an error throws SmppError (a programming error: check has_value() first on paths
+ *  that must not throw). Result<void> is success or CodecError. */
 template <class T>
-class [[nodiscard]] Result {
- public:
-  /** @brief A success holding `value` (implicit, so a function can `return value;`). */
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  /** @brief A failure (implicit, so a function can `return error;`). */
-  Result(CodecError error) : v_(std::in_place_index<1>, error) {}  // NOLINT
-  /** @brief Constructs the value in place. */
-  template <class... Args>
-  explicit Result(std::in_place_t, Args&&... args)
-      : v_(std::in_place_index<0>, std::forward<Args>(args)...) {}
-
-  /** @brief True on success. */
-  bool has_value() const noexcept { return v_.index() == 0; }
-  /** @brief has_value(). */
-  explicit operator bool() const noexcept { return has_value(); }
-
-  /** @brief The value. @throws SmppError (command and status of the error) when this holds an
-   *  error. */
-  T& value() & {
-    check();
-    return *std::get_if<0>(&v_);
-  }
-  /** @brief The value. @throws SmppError when this holds an error. */
-  const T& value() const& {
-    check();
-    return *std::get_if<0>(&v_);
-  }
-  /** @brief The value, moved out. @throws SmppError when this holds an error. */
-  T&& value() && {
-    check();
-    return std::move(*std::get_if<0>(&v_));
-  }
-  /** @brief value(). */
-  T& operator*() & { return value(); }
-  /** @brief value(). */
-  const T& operator*() const& { return value(); }
-  /** @brief value(), moved out. */
-  T&& operator*() && { return std::move(*this).value(); }
-  /** @brief &value(). */
-  T* operator->() { return &value(); }
-  /** @brief &value(). */
-  const T* operator->() const { return &value(); }
-
-  /** @brief The error; only meaningful when !has_value(). */
-  const CodecError& error() const noexcept { return *std::get_if<1>(&v_); }
-
- private:
-  void check() const {
-    if (v_.index() != 0) {
-      const auto& e = *std::get_if<1>(&v_);
-      throw SmppError(e.command_id, e.status, e.message());
-    }
-  }
-  std::variant<T, CodecError> v_;
-};
-
-/** @brief Success or CodecError. */
-template <>
-class [[nodiscard]] Result<void> {
- public:
-  Result() = default;
-  /** @brief A failure (implicit, so a function can `return error;`); a default-constructed
-   *  Result is a success. */
-  Result(CodecError error) : error_(error), failed_(true) {}  // NOLINT: implicit by design
-
-  /** @brief True on success. */
-  bool has_value() const noexcept { return !failed_; }
-  /** @brief has_value(). */
-  explicit operator bool() const noexcept { return !failed_; }
-  /** @brief Does nothing on success. @throws SmppError when this holds an error. */
-  void value() const {
-    if (failed_) throw SmppError(error_.command_id, error_.status, error_.message());
-  }
-  /** @brief The error; only meaningful when !has_value(). */
-  const CodecError& error() const noexcept { return error_; }
-
- private:
-  CodecError error_{};
-  bool failed_ = false;
-};
+using Result = BasicResult<T, CodecError>;
 
 }  // namespace aiosmpp
 
