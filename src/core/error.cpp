@@ -165,8 +165,6 @@ class AiosmppCategory final : public std::error_category {
         return "connection closed";
       case errc::not_bound:
         return "not bound";
-      case errc::window_full:
-        return "window full";
       case errc::cancelled:
         return "cancelled";
       case errc::stopped:
