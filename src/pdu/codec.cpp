@@ -41,8 +41,8 @@ inline bool valid_time(std::string_view t) noexcept {
 }
 
 // Facts shared by the three walkers: which PDU, for error reports and the TLV allow-list.
-// check_allowed: whether a known TLV outside the PDU's list is an error (always when encoding a
-// request; when decoding only with DecodeOptions::strict_tlvs, see codec.hpp).
+// check_allowed: whether a known TLV outside a request's list is an error (only when the caller
+// asks for it with strict_tlvs, when encoding and decoding alike; see codec.hpp).
 struct Context {
   CommandId id;
   std::uint32_t sequence_number;
@@ -683,9 +683,9 @@ Context context_for(std::uint32_t sequence_number, bool known, bool check_allowe
 }
 
 template <class P>
-Result<std::size_t> size_of(const P& pdu) noexcept {
+Result<std::size_t> size_of(const P& pdu, const EncodeOptions& options) noexcept {
   static const P defaults{};
-  Sizer s(context_for<P>(pdu.header.sequence_number, true, true));
+  Sizer s(context_for<P>(pdu.header.sequence_number, true, options.strict_tlvs));
   P::fields(s, pdu, defaults);
   if (s.failed()) return s.error();
   if (s.size > 0xFFFFFFFFU) {
@@ -705,8 +705,9 @@ Result<std::size_t> size_of(const P& pdu) noexcept {
 }
 
 template <class P>
-Result<void> encode_impl(const P& pdu, std::vector<std::uint8_t>& out) {
-  const auto n = size_of(pdu);
+Result<void> encode_impl(const P& pdu, std::vector<std::uint8_t>& out,
+                         const EncodeOptions& options) {
+  const auto n = size_of(pdu, options);
   if (!n.has_value()) return n.error();
   const std::size_t old = out.size();
   out.resize(old + *n);
@@ -832,36 +833,39 @@ Result<PduView> decode_view(std::span<const std::uint8_t> bytes, const DecodeOpt
   return decode_impl<true>(bytes, options);
 }
 
-#define AIOSMPP_DEFINE_CODEC(Owning, View, O, V)                           \
-  Result<void> encode(const Owning& pdu, std::vector<std::uint8_t>& out) { \
-    return encode_impl(pdu, out);                                          \
-  }                                                                        \
-  Result<void> encode(const View& pdu, std::vector<std::uint8_t>& out) {   \
-    return encode_impl(pdu, out);                                          \
-  }                                                                        \
-  Result<std::size_t> encoded_size(const Owning& pdu) {                    \
-    return size_of(pdu);                                                   \
-  }                                                                        \
-  Result<std::size_t> encoded_size(const View& pdu) {                      \
-    return size_of(pdu);                                                   \
-  }                                                                        \
-  Owning to_owning(const View& pdu) {                                      \
-    return copy_to_owning<Owning>(pdu);                                    \
+#define AIOSMPP_DEFINE_CODEC(Owning, View, O, V)                                      \
+  Result<void> encode(const Owning& pdu, std::vector<std::uint8_t>& out,              \
+                      const EncodeOptions& options) {                                 \
+    return encode_impl(pdu, out, options);                                            \
+  }                                                                                   \
+  Result<void> encode(const View& pdu, std::vector<std::uint8_t>& out,                \
+                      const EncodeOptions& options) {                                 \
+    return encode_impl(pdu, out, options);                                            \
+  }                                                                                   \
+  Result<std::size_t> encoded_size(const Owning& pdu, const EncodeOptions& options) { \
+    return size_of(pdu, options);                                                     \
+  }                                                                                   \
+  Result<std::size_t> encoded_size(const View& pdu, const EncodeOptions& options) {   \
+    return size_of(pdu, options);                                                     \
+  }                                                                                   \
+  Owning to_owning(const View& pdu) {                                                 \
+    return copy_to_owning<Owning>(pdu);                                               \
   }
 AIOSMPP_PDU_LIST(AIOSMPP_DEFINE_CODEC)
 #undef AIOSMPP_DEFINE_CODEC
 
-Result<void> encode(const Pdu& pdu, std::vector<std::uint8_t>& out) {
-  return std::visit([&out](const auto& p) { return encode_impl(p, out); }, pdu);
+Result<void> encode(const Pdu& pdu, std::vector<std::uint8_t>& out, const EncodeOptions& options) {
+  return std::visit([&](const auto& p) { return encode_impl(p, out, options); }, pdu);
 }
-Result<void> encode(const PduView& pdu, std::vector<std::uint8_t>& out) {
-  return std::visit([&out](const auto& p) { return encode_impl(p, out); }, pdu);
+Result<void> encode(const PduView& pdu, std::vector<std::uint8_t>& out,
+                    const EncodeOptions& options) {
+  return std::visit([&](const auto& p) { return encode_impl(p, out, options); }, pdu);
 }
-Result<std::size_t> encoded_size(const Pdu& pdu) {
-  return std::visit([](const auto& p) { return size_of(p); }, pdu);
+Result<std::size_t> encoded_size(const Pdu& pdu, const EncodeOptions& options) {
+  return std::visit([&](const auto& p) { return size_of(p, options); }, pdu);
 }
-Result<std::size_t> encoded_size(const PduView& pdu) {
-  return std::visit([](const auto& p) { return size_of(p); }, pdu);
+Result<std::size_t> encoded_size(const PduView& pdu, const EncodeOptions& options) {
+  return std::visit([&](const auto& p) { return size_of(p, options); }, pdu);
 }
 namespace {
 

@@ -3,12 +3,12 @@
 // Properties:
 // - decode() and decode_view() agree on whether the input is a valid PDU, and on the error.
 // - The default (lenient) decoder accepts exactly what the strict one (DecodeOptions::strict_tlvs)
-//   accepts, plus PDUs whose only fault is a known TLV outside the request's list.
-// - A PDU that decodes strictly re-encodes to exactly the input, from the owning value, from the
-// view and
-//   from to_owning(view), and encoded_size() is the input's size. The codec keeps every wire
-//   detail (unknown TLVs byte for byte, TLV order and repeats, has_body for header-only
-//   responses), so there is no normalisation to allow for.
+//   accepts, plus PDUs whose only fault is a known TLV outside the request's list; the strict
+//   encoder (EncodeOptions::strict_tlvs) refuses exactly those again.
+// - Whatever decodes with the default options re-encodes with the default options to exactly the
+//   input, from the owning value, from the view and from to_owning(view), and encoded_size() is
+//   the input's size. The codec keeps every wire detail (unknown TLVs byte for byte, TLV order and
+//   repeats, has_body for header-only responses), so there is no normalisation to allow for.
 // - The same PDU with max_pdu_size one below its length is refused as too large.
 // - An input that does not decode gets an error_response() that encodes, decodes back, and
 //   carries the offending sequence_number (0 when the header was unreadable).
@@ -56,23 +56,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   AIOSMPP_FUZZ_CHECK(header.has_value() == (size >= aiosmpp::pdu_header_size),
                      "read_header() needs exactly 16 octets");
 
-  // The encoder always enforces the TLV lists, so byte-exact re-encoding is a property of the
-  // strict decoder; the lenient default may accept more, but only for that one reason.
   aiosmpp::DecodeOptions strict;
   strict.strict_tlvs = true;
-  const auto lenient = aiosmpp::decode(in);
-  const auto owned = aiosmpp::decode(in, strict);
-  const auto view = aiosmpp::decode_view(in, strict);
-  if (owned) {
-    AIOSMPP_FUZZ_CHECK(lenient.has_value() && *lenient == *owned,
+  const auto owned = aiosmpp::decode(in);
+  const auto view = aiosmpp::decode_view(in);
+  const auto strictly = aiosmpp::decode(in, strict);
+  if (strictly) {
+    AIOSMPP_FUZZ_CHECK(owned.has_value() && *owned == *strictly,
                        "what decodes strictly decodes the same by default");
-  } else if (lenient) {
-    AIOSMPP_FUZZ_CHECK(owned.error().problem == CodecProblem::tlv_not_allowed,
+  } else if (owned) {
+    AIOSMPP_FUZZ_CHECK(strictly.error().problem == CodecProblem::tlv_not_allowed,
                        "the default decoder differs only on TLVs outside the lists");
   } else {
-    AIOSMPP_FUZZ_CHECK(
-        lenient.error() == owned.error() || owned.error().problem == CodecProblem::tlv_not_allowed,
-        "both decoders refuse with the same error");
+    AIOSMPP_FUZZ_CHECK(owned.error() == strictly.error() ||
+                           strictly.error().problem == CodecProblem::tlv_not_allowed,
+                       "both decoders refuse with the same error");
   }
   AIOSMPP_FUZZ_CHECK(owned.has_value() == view.has_value(), "decode and decode_view agree");
   if (!owned) {
@@ -80,6 +78,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     AIOSMPP_FUZZ_CHECK(!owned.error().message().empty(), "every error has a message");
     check_error_response(owned.error());
     return 0;
+  }
+
+  aiosmpp::EncodeOptions strict_encode;
+  strict_encode.strict_tlvs = true;
+  std::vector<std::uint8_t> strict_out;
+  const auto strict_encoded = aiosmpp::encode(*owned, strict_out, strict_encode);
+  AIOSMPP_FUZZ_CHECK(strict_encoded.has_value() == strictly.has_value(),
+                     "the strict encoder refuses exactly what the strict decoder refuses");
+  if (!strict_encoded) {
+    AIOSMPP_FUZZ_CHECK(strict_encoded.error().problem == CodecProblem::tlv_not_allowed &&
+                           strict_encoded.error().tag == strictly.error().tag,
+                       "and for the same TLV");
   }
 
   AIOSMPP_FUZZ_CHECK(header && header->command_length == size, "a decoded PDU's command_length");
@@ -108,7 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   AIOSMPP_FUZZ_CHECK(out.size() == size && std::equal(out.begin(), out.end(), in.begin()),
                      "to_owning(view) -> encode gives the input back");
 
-  aiosmpp::DecodeOptions limit = strict;
+  aiosmpp::DecodeOptions limit;
   limit.max_pdu_size = size - 1;
   const auto limited = aiosmpp::decode(in, limit);
   AIOSMPP_FUZZ_CHECK(

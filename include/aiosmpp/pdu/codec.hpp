@@ -3,9 +3,15 @@
 /** @file
  *  @brief Encoding and decoding of SMPP 3.4 PDUs.
  *
- *  Encoding validates every field first (sizes, ranges, TLV lengths, the TLV allow-list of
- *  requests), then grows the output buffer once and writes through a pointer: on error the buffer
- *  is untouched, and when it has room nothing is allocated.
+ *  Encoding validates every field first (sizes, ranges, TLV lengths), then grows the output
+ *  buffer once and writes through a pointer: on error the buffer is untouched, and when it has
+ *  room nothing is allocated.
+ *
+ *  Whatever decode() accepts, encode() writes back byte for byte with default options: every
+ *  limit the decoder applies the encoder applies too (no stricter), and the values keep every wire
+ *  detail (unknown TLVs, TLV order and repeats, has_body of header-only responses). A gateway can
+ *  therefore forward what it received unchanged. Stricter checks (the TLV allow-lists) are
+ *  validation the caller asks for, with the same option on both sides (strict_tlvs).
  *
  *  Decoding reads one whole PDU from a contiguous span (the Framer delivers such spans), never
  *  reads outside it, and reports every malformation as a CodecError carrying the command_status
@@ -29,7 +35,8 @@
  *  - A known TLV with a length outside its type's sizes is ESME_RINVPARLEN; a C-string TLV not
  *    ending in its only NUL is ESME_RINVOPTPARAMVAL. A known TLV a request may not carry is
  *    ESME_ROPTPARNOTALLWD (see tlv::allowed) when DecodeOptions::strict_tlvs is set, and is
- *    kept otherwise; the encoder always enforces the lists. Unknown tags are kept byte for byte.
+ *    kept otherwise (the encoder likewise only with EncodeOptions::strict_tlvs). Unknown tags are
+ *    kept byte for byte.
  *  - Response PDUs with a body (bind_*_resp, submit_sm_resp, ...) may also arrive header-only
  *    (3.4 sends no body on error; some SMSCs do so on success); has_body records which. */
 
@@ -56,8 +63,18 @@ struct DecodeOptions {
   /** Reject a known TLV that the request's definition does not list (ESME_ROPTPARNOTALLWD).
    *  Off by default: SMSCs in the field add TLVs the spec does not list for a PDU (for example
    *  source_network_type and dest_network_type on delivery receipts), and refusing them would
-   *  refuse the message. What aiosmpp encodes always follows the lists. Unknown tags are kept
-   *  either way; lengths and values of known TLVs are always checked. */
+   *  refuse the message. Unknown tags are kept either way; lengths and values of known TLVs are
+   *  always checked. */
+  bool strict_tlvs = false;
+};
+
+/** @brief Encoder settings. The defaults write back whatever decode() accepted with its
+ *  defaults, byte for byte. */
+struct EncodeOptions {
+  /** Refuse a known TLV that a request's definition does not list (ESME_ROPTPARNOTALLWD,
+   *  CodecProblem::tlv_not_allowed): validation for PDUs built by the application. Off by default,
+   *  so that a PDU received from a peer (which the lenient decoder kept) can be forwarded as it
+   *  came; responses may carry any TLV either way. */
   bool strict_tlvs = false;
 };
 
@@ -85,23 +102,27 @@ Result<Pdu> decode(std::span<const std::uint8_t> bytes, const DecodeOptions& opt
 Result<PduView> decode_view(std::span<const std::uint8_t> bytes, const DecodeOptions& options = {});
 
 /** @brief Appends `pdu`'s encoding to `out` (any owning or view PDU type). */
-#define AIOSMPP_DECLARE_CODEC(Owning, View, O, V)                         \
-  Result<void> encode(const Owning& pdu, std::vector<std::uint8_t>& out); \
-  Result<void> encode(const View& pdu, std::vector<std::uint8_t>& out);   \
-  Result<std::size_t> encoded_size(const Owning& pdu);                    \
-  Result<std::size_t> encoded_size(const View& pdu);                      \
+#define AIOSMPP_DECLARE_CODEC(Owning, View, O, V)                                         \
+  Result<void> encode(const Owning& pdu, std::vector<std::uint8_t>& out,                  \
+                      const EncodeOptions& options = {});                                 \
+  Result<void> encode(const View& pdu, std::vector<std::uint8_t>& out,                    \
+                      const EncodeOptions& options = {});                                 \
+  Result<std::size_t> encoded_size(const Owning& pdu, const EncodeOptions& options = {}); \
+  Result<std::size_t> encoded_size(const View& pdu, const EncodeOptions& options = {});   \
   Owning to_owning(const View& pdu);
 AIOSMPP_PDU_LIST(AIOSMPP_DECLARE_CODEC)
 #undef AIOSMPP_DECLARE_CODEC
 
 /** @brief Appends the encoding of whichever PDU `pdu` holds. */
-Result<void> encode(const Pdu& pdu, std::vector<std::uint8_t>& out);
+Result<void> encode(const Pdu& pdu, std::vector<std::uint8_t>& out,
+                    const EncodeOptions& options = {});
 /** @brief The same for a view. */
-Result<void> encode(const PduView& pdu, std::vector<std::uint8_t>& out);
+Result<void> encode(const PduView& pdu, std::vector<std::uint8_t>& out,
+                    const EncodeOptions& options = {});
 /** @brief The validated size of `pdu`'s encoding (command_length). */
-Result<std::size_t> encoded_size(const Pdu& pdu);
+Result<std::size_t> encoded_size(const Pdu& pdu, const EncodeOptions& options = {});
 /** @brief The same for a view. */
-Result<std::size_t> encoded_size(const PduView& pdu);
+Result<std::size_t> encoded_size(const PduView& pdu, const EncodeOptions& options = {});
 
 /** @brief Copies a view into owning storage (tracking and text empty). */
 Pdu to_owning(const PduView& pdu);
