@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -25,15 +26,64 @@ using detail::codec::Writer;
 // ---- entry points -----------------------------------------------------------------------------
 
 template <class P>
-Context context_for(std::uint32_t sequence_number, bool known, bool check_allowed) noexcept {
-  return Context{P::command_id, sequence_number, known,
-                 check_allowed && !is_response(P::command_id), tlv::allowed_mask(P::command_id)};
+Context encode_context(const P& pdu, const EncodeOptions& options) noexcept {
+  Context c{P::command_id, pdu.header.sequence_number, true};
+  c.version = options.version;
+  // Only a peer older than 5.0 can lack a TLV the codec knows.
+  const bool older = !version_has(options.version, InterfaceVersion::smpp_5_0);
+  c.refuse_newer = older && options.newer_tlvs == NewerTlvs::refuse;
+  c.drop_newer = older && options.newer_tlvs == NewerTlvs::drop;
+  if (options.strict_tlvs) {
+    c.check_allowed = !is_response(P::command_id);
+    c.allowed = tlv::allowed_mask(P::command_id, options.version);
+    if (pdu.header.command_status == CommandStatus::ok)
+      c.required = tlv::required_mask(P::command_id);
+  }
+  return c;
 }
 
 template <class P>
+Context decode_context(const RawHeader& h, const DecodeOptions& options) noexcept {
+  Context c{P::command_id, h.sequence_number, true};
+  c.version = options.version;
+  if (options.strict_tlvs) {
+    c.check_allowed = !is_response(P::command_id);
+    c.allowed = tlv::allowed_mask(P::command_id, options.version);
+    if (h.command_status == CommandStatus::ok) c.required = tlv::required_mask(P::command_id);
+  }
+  return c;
+}
+
+// A command the peer's version does not define: refused by the encoder, and by the decoder
+// treated as a command_id it does not know (generic_nack ESME_RINVCMDID, reference §1.1).
+CodecError command_version_error(errc e, CommandId id, std::uint32_t sequence_number,
+                                 InterfaceVersion version) noexcept {
+  CodecError err;
+  err.error = e;
+  err.status = CommandStatus::invalid_command_id;
+  err.problem = CodecProblem::command_not_in_version;
+  err.command_id = id;
+  err.sequence_known = true;
+  err.sequence_number = sequence_number;
+  err.field = "command_id";
+  err.size = static_cast<std::uint32_t>(id);
+  err.limit = static_cast<std::uint8_t>(version);
+  return err;
+}
+
+template <class P>
+constexpr bool newer_than_3_4 = since_version(P::command_id) != InterfaceVersion::smpp_3_4;
+
+template <class P>
 Result<std::size_t> size_of(const P& pdu, const EncodeOptions& options) noexcept {
+  if constexpr (newer_than_3_4<P>) {
+    if (!version_has(options.version, since_version(P::command_id))) {
+      return command_version_error(errc::unknown_command, P::command_id, pdu.header.sequence_number,
+                                   options.version);
+    }
+  }
   static const P defaults{};
-  Sizer s(context_for<P>(pdu.header.sequence_number, true, options.strict_tlvs));
+  Sizer s(encode_context(pdu, options));
   P::fields(s, pdu, defaults);
   if (s.failed()) return s.error();
   if (s.size > 0xFFFFFFFFU) {
@@ -64,7 +114,12 @@ Result<void> encode_impl(const P& pdu, std::vector<std::uint8_t>& out,
   p = store32(p, static_cast<std::uint32_t>(P::command_id));
   p = store32(p, static_cast<std::uint32_t>(pdu.header.command_status));
   p = store32(p, pdu.header.sequence_number);
-  Writer w(p);
+  std::optional<InterfaceVersion> drop_before;
+  if (options.newer_tlvs == NewerTlvs::drop &&
+      !version_has(options.version, InterfaceVersion::smpp_5_0)) {
+    drop_before = options.version;
+  }
+  Writer w(p, drop_before);
   P::fields(w, pdu);
   return {};
 }
@@ -73,12 +128,18 @@ template <class P, class Out>
 Result<Out> decode_body(const RawHeader& h, std::span<const std::uint8_t> bytes,
                         const DecodeOptions& options) {
   // Built in place and returned by name, so a view is never copied on its way out.
+  if constexpr (newer_than_3_4<P>) {
+    if (!version_has(options.version, since_version(P::command_id))) {
+      return command_version_error(errc::unknown_command, P::command_id, h.sequence_number,
+                                   options.version);
+    }
+  }
   Result<Out> result(std::in_place, std::in_place_type<P>);
   P& pdu = *std::get_if<P>(&*result);
   pdu.header.command_status = h.command_status;
   pdu.header.sequence_number = h.sequence_number;
-  Reader r(context_for<P>(h.sequence_number, true, options.strict_tlvs),
-           bytes.data() + pdu_header_size, bytes.data() + bytes.size());
+  Reader r(decode_context<P>(h, options), bytes.data() + pdu_header_size,
+           bytes.data() + bytes.size());
   P::fields(r, pdu);
   r.trailing();
   if (r.failed()) result = r.error();
@@ -233,7 +294,8 @@ std::optional<Pdu> error_response(const CodecError& error) {
   const bool header_problem = error.problem == CodecProblem::command_length_too_small ||
                               error.problem == CodecProblem::command_length_too_large ||
                               error.problem == CodecProblem::length_mismatch ||
-                              error.problem == CodecProblem::unknown_command_id;
+                              error.problem == CodecProblem::unknown_command_id ||
+                              error.problem == CodecProblem::command_not_in_version;
   if (header_problem) return bodiless_response<GenericNack>(error.status, seq);
   if (error.command_id == CommandId::generic_nack) return std::nullopt;  // never answered
   if (error.status == CommandStatus::invalid_command_length ||

@@ -207,15 +207,12 @@ class Reader : public Walker {
         return;
       }
       const std::span<const std::uint8_t> value(p_ + 4, len);
-      if (!check_tlv(errc::malformed_pdu, tag, value)) return;
+      if (check_tlv(errc::malformed_pdu, tag, value) == TlvVerdict::fail) return;
       if constexpr (std::is_same_v<T, Tlvs>) out.add(tag, value);
       p_ += 4 + len;
     }
-    if (payload_ && sm_length_ != 0) {
-      fail(errc::malformed_pdu, CommandStatus::invalid_message_length,
-           CodecProblem::short_message_and_payload, "short_message", sm_length_, 0);
-      return;
-    }
+    check_tlv_section(errc::malformed_pdu);
+    if (failed_) return;
     if constexpr (std::is_same_v<T, TlvsView>) {
       out = TlvsView(std::span<const std::uint8_t>(start, end_));
     }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -152,13 +153,11 @@ class Sizer : public Walker {
              tlv_name(t.tag), value.size(), 0xFFFF, t.tag);
         return;
       }
-      if (!check_known_tlv(t.tag, value)) return;
-      size += 4 + value.size();
+      const TlvVerdict verdict = check_tlv(errc::invalid_field, t.tag, value);
+      if (verdict == TlvVerdict::fail) return;
+      if (verdict == TlvVerdict::keep) size += 4 + value.size();
     }
-    if (payload_ && sm_length_ != 0) {
-      fail(errc::invalid_field, CommandStatus::invalid_message_length,
-           CodecProblem::short_message_and_payload, "short_message", sm_length_, 0);
-    }
+    check_tlv_section(errc::invalid_field);
   }
 
  private:
@@ -190,18 +189,16 @@ class Sizer : public Walker {
     size += s.size() + 1;
     return true;
   }
-
- public:
-  bool check_known_tlv(std::uint16_t tag, std::span<const std::uint8_t> value) noexcept {
-    return check_tlv(errc::invalid_field, tag, value);
-  }
 };
 
 // ---- encode: write (after the Sizer accepted the PDU) -----------------------------------------
 
 class Writer {
  public:
-  explicit Writer(std::uint8_t* p) noexcept : p_(p) {}
+  // `drop_before`: leave out known TLVs that came after this version (EncodeOptions::newer_tlvs
+  // drop); the Sizer counted the same.
+  Writer(std::uint8_t* p, std::optional<InterfaceVersion> drop_before) noexcept
+      : p_(p), drop_before_(drop_before) {}
 
   void optional_body(const bool& has_body) noexcept {
     if (!has_body) skip_ = true;
@@ -271,6 +268,10 @@ class Writer {
     if (skip_) return;
     for (const auto& t : seq) {
       const auto value = as_bytes(t.value);
+      if (drop_before_) {
+        const auto* info = tlv::find(t.tag);
+        if (info != nullptr && !version_has(*drop_before_, info->since)) continue;
+      }
       p_ = store16(p_, t.tag);
       p_ = store16(p_, value.size());
       put(value.data(), value.size());
@@ -287,6 +288,7 @@ class Writer {
     *p_++ = 0;
   }
   std::uint8_t* p_;
+  std::optional<InterfaceVersion> drop_before_;
   bool skip_ = false;
 };
 

@@ -5,6 +5,7 @@
 // they share. Private to the pdu layer: only codec.cpp includes these.
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -47,16 +48,26 @@ inline bool valid_time(std::string_view t) noexcept {
   return p == '+' || p == '-' || p == 'R';
 }
 
-// Facts shared by the three walkers: which PDU, for error reports and the TLV allow-list.
-// check_allowed: whether a known TLV outside a request's list is an error (only when the caller
-// asks for it with strict_tlvs, when encoding and decoding alike; see codec.hpp).
+// Facts shared by the walkers: which PDU (for error reports) and the TLV rules the caller asked
+// for (see codec.hpp).
 struct Context {
   CommandId id;
   std::uint32_t sequence_number;
   bool sequence_known;
-  bool check_allowed;
-  std::uint64_t allowed;
+  // The peer's version: TLVs it does not define are refused (refuse_newer, encoder), left out
+  // (drop_newer, encoder) or treated as unknown by the allow-list (decoder).
+  InterfaceVersion version = InterfaceVersion::smpp_5_0;
+  bool refuse_newer = false;
+  bool drop_newer = false;
+  // strict_tlvs on a request: a known TLV outside `allowed` is an error.
+  bool check_allowed = false;
+  std::uint64_t allowed = 0;
+  // strict_tlvs with command_status 0: TLVs that must be present.
+  std::uint64_t required = 0;
 };
+
+/** What a walker does with one TLV. */
+enum class TlvVerdict : std::uint8_t { keep, drop, fail };
 
 class Walker {
  public:
@@ -80,34 +91,60 @@ class Walker {
     error_.limit = limit;
   }
 
-  // The checks a known TLV must pass, in encode and decode alike (reference §5.2, §11).
-  bool check_tlv(errc e, std::uint16_t tag, std::span<const std::uint8_t> value) noexcept {
-    if (tag == tlv::MessagePayload::tag) payload_ = true;
+  // The checks a TLV must pass, in encode and decode alike (reference §5.2, §11; 5.0 in
+  // docs/smpp-5.0.md). Unknown tags always pass.
+  TlvVerdict check_tlv(errc e, std::uint16_t tag, std::span<const std::uint8_t> value) noexcept {
     const auto* info = tlv::find(tag);
-    if (info == nullptr) return true;
-    if (ctx_.check_allowed && (ctx_.allowed & (std::uint64_t{1} << info->index)) == 0) {
+    if (info == nullptr) return TlvVerdict::keep;
+    const std::uint64_t bit = std::uint64_t{1} << info->index;
+    const bool peer_knows = version_has(ctx_.version, info->since);
+    if (!peer_knows && ctx_.drop_newer) return TlvVerdict::drop;
+    if (!peer_knows && ctx_.refuse_newer) {
+      fail(e, CommandStatus::optional_param_not_allowed, CodecProblem::tlv_not_in_version,
+           info->name, value.size(), static_cast<std::uint8_t>(ctx_.version), tag);
+      return TlvVerdict::fail;
+    }
+    if (ctx_.check_allowed && peer_knows && (ctx_.allowed & bit) == 0) {
       fail(e, CommandStatus::optional_param_not_allowed, CodecProblem::tlv_not_allowed, info->name,
            value.size(), 0, tag);
-      return false;
+      return TlvVerdict::fail;
     }
     if (value.size() < info->min_length || value.size() > info->max_length) {
       fail(e, CommandStatus::invalid_param_length, CodecProblem::tlv_length_invalid, info->name,
            value.size(), info->max_length, tag);
-      return false;
+      return TlvVerdict::fail;
     }
     if (info->kind == tlv::Kind::c_string &&
         (value.back() != 0 || std::memchr(value.data(), 0, value.size() - 1) != nullptr)) {
       fail(e, CommandStatus::invalid_optional_param_value, CodecProblem::tlv_value_invalid,
            info->name, value.size(), info->max_length, tag);
-      return false;
+      return TlvVerdict::fail;
     }
-    return true;
+    if (tag == tlv::MessagePayload::tag) payload_ = true;
+    seen_ |= bit;
+    return TlvVerdict::keep;
+  }
+
+  // After the last TLV: short_message next to message_payload (§3.5), and (strict) the TLVs the
+  // PDU requires.
+  void check_tlv_section(errc e) noexcept {
+    if (payload_ && sm_length_ != 0) {
+      fail(e, CommandStatus::invalid_message_length, CodecProblem::short_message_and_payload,
+           "short_message", sm_length_, 0);
+      return;
+    }
+    if (const std::uint64_t missing = ctx_.required & ~seen_; missing != 0) {
+      const auto& info = tlv::all()[static_cast<std::size_t>(std::countr_zero(missing))];
+      fail(e, CommandStatus::missing_optional_param, CodecProblem::tlv_missing, info.name, 0, 0,
+           info.tag);
+    }
   }
 
   Context ctx_;
   bool failed_ = false;
   bool skip_ = false;  // has_body == false: the remaining fields are absent
   bool payload_ = false;
+  std::uint64_t seen_ = 0;  // the known TLVs met, one bit per tlv::Info::index
   std::size_t sm_length_ = 0;
   CodecError error_{};
 };

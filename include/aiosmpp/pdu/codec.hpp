@@ -1,7 +1,7 @@
 #pragma once
 
 /** @file
- *  @brief Encoding and decoding of SMPP 3.4 PDUs.
+ *  @brief Encoding and decoding of SMPP PDUs: every PDU of 3.4 and the broadcast PDUs of 5.0.
  *
  *  Encoding validates every field first (sizes, ranges, TLV lengths), then grows the output
  *  buffer once and writes through a pointer: on error the buffer is untouched, and when it has
@@ -20,7 +20,8 @@
  *
  *  Rules the decoder applies (reference §1.1, §3, §5):
  *  - command_length must be 16.. max_pdu_size and equal the span's size (ESME_RINVCMDLEN);
- *    command_id must be one 3.4 defines (ESME_RINVCMDID).
+ *    command_id must be one 3.4 or 5.0 defines, and one the peer's version has (DecodeOptions::
+ *    version; ESME_RINVCMDID either way).
  *  - A mandatory field running past the end of the PDU, or a C-octet string with no NUL before
  *    it, is ESME_RINVCMDLEN (the body is shorter than its fields). A C-octet string with no NUL
  *    within its maximum size gets the field's own status (ESME_RINVDSTADR for destination_addr,
@@ -37,8 +38,18 @@
  *    ESME_ROPTPARNOTALLWD (see tlv::allowed) when DecodeOptions::strict_tlvs is set, and is
  *    kept otherwise (the encoder likewise only with EncodeOptions::strict_tlvs). Unknown tags are
  *    kept byte for byte.
+ *  - With strict_tlvs, a PDU whose command_status is 0 must carry the TLVs its definition
+ *    requires (SMPP 5.0's broadcast_sm and query_broadcast_sm_resp: tlv::required_mask),
+ *    else ESME_RMISSINGOPTPARAM.
  *  - Response PDUs with a body (bind_*_resp, submit_sm_resp, ...) may also arrive header-only
- *    (3.4 sends no body on error; some SMSCs do so on success); has_body records which. */
+ *    (3.4 sends no body on error; some SMSCs do so on success); has_body records which.
+ *
+ *  SMPP versions (docs/smpp-5.0.md). Both option structs carry the version the peer speaks,
+ *  5.0 by default (everything the codec knows). A session that negotiated 3.4 passes it: the
+ *  encoder then refuses a 5.0 command (CodecProblem::command_not_in_version, ESME_RINVCMDID) and
+ *  refuses or drops a 5.0 TLV (EncodeOptions::newer_tlvs), so one call enforces "a 3.4 peer never
+ *  sees a 5.0 TLV"; the decoder answers a 5.0 command as an unknown one. A peer below 3.4 (3.3
+ *  and earlier) is sent no TLV at all (reference §5.1). */
 
 #include <cstddef>
 #include <cstdint>
@@ -64,25 +75,50 @@ struct DecodeOptions {
    *  Off by default: SMSCs in the field add TLVs the spec does not list for a PDU (for example
    *  source_network_type and dest_network_type on delivery receipts), and refusing them would
    *  refuse the message. Unknown tags are kept either way; lengths and values of known TLVs are
-   *  always checked. */
+   *  always checked. With it, a PDU also must carry the TLVs it requires (ESME_RMISSINGOPTPARAM),
+   *  and the lists are those of `version`, where a TLV that version does not define counts as
+   *  unknown. */
   bool strict_tlvs = false;
+  /** The version the peer speaks (the session's negotiated one). A command newer than it is
+   *  refused as unknown (ESME_RINVCMDID, CodecProblem::command_not_in_version, answered with
+   *  generic_nack). TLVs are checked and kept whatever their version. */
+  InterfaceVersion version = InterfaceVersion::smpp_5_0;
+};
+
+/** @brief What the encoder does with a known TLV that the peer's version does not define (a 5.0
+ *  TLV for a 3.4 peer, any TLV for a 3.3 one). */
+enum class NewerTlvs : std::uint8_t {
+  refuse,  ///< fail with CodecProblem::tlv_not_in_version (ESME_ROPTPARNOTALLWD), naming the TLV
+  drop,    ///< leave it out of the encoding, writing the rest as it is
 };
 
 /** @brief Encoder settings. The defaults write back whatever decode() accepted with its
- *  defaults, byte for byte. */
+ *  defaults, byte for byte.
+ *
+ *  A session that negotiated 3.4 encodes with `{.version = InterfaceVersion::smpp_3_4}` (refuse)
+ *  or `{.version = InterfaceVersion::smpp_3_4, .newer_tlvs = NewerTlvs::drop}`: the peer never
+ *  sees a 5.0 TLV or command. */
 struct EncodeOptions {
-  /** Refuse a known TLV that a request's definition does not list (ESME_ROPTPARNOTALLWD,
-   *  CodecProblem::tlv_not_allowed): validation for PDUs built by the application. Off by default,
-   *  so that a PDU received from a peer (which the lenient decoder kept) can be forwarded as it
-   *  came; responses may carry any TLV either way. */
+  /** Refuse a known TLV that a request's definition (in `version`) does not list
+   *  (ESME_ROPTPARNOTALLWD, CodecProblem::tlv_not_allowed), and a PDU with command_status 0
+   *  missing a TLV it requires (ESME_RMISSINGOPTPARAM, CodecProblem::tlv_missing): validation for
+   *  PDUs built by the application. Off by default, so that a PDU received from a peer (which the
+   *  lenient decoder kept) can be forwarded as it came; responses may carry any TLV either way. */
   bool strict_tlvs = false;
+  /** The version the peer speaks (the session's negotiated one; 5.0 by default, which lets
+   *  everything through). A command newer than it is refused (errc::unknown_command,
+   *  ESME_RINVCMDID, CodecProblem::command_not_in_version); a known TLV newer than it is refused
+   *  or dropped as `newer_tlvs` says. */
+  InterfaceVersion version = InterfaceVersion::smpp_5_0;
+  /** What to do with a known TLV newer than `version`. */
+  NewerTlvs newer_tlvs = NewerTlvs::refuse;
 };
 
 /** @brief The four header fields, read without validation. */
 struct RawHeader {
   /** @brief Total PDU size in octets, header included. */
   std::uint32_t command_length = 0;
-  /** @brief The command, possibly one 3.4 does not define. */
+  /** @brief The command, possibly one the codec does not know. */
   CommandId command_id = CommandId::generic_nack;
   /** @brief The status (0 in requests). */
   CommandStatus command_status = CommandStatus::ok;

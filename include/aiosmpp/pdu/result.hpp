@@ -24,7 +24,7 @@ enum class CodecProblem : std::uint8_t {
   command_length_too_small,   ///< command_length < 16 (size = the value)
   command_length_too_large,   ///< command_length > the configured maximum (size, limit)
   length_mismatch,            ///< the buffer holds more or fewer octets than command_length
-  unknown_command_id,         ///< command_id not defined by SMPP 3.4
+  unknown_command_id,         ///< command_id defined by neither SMPP 3.4 nor 5.0
   truncated,                  ///< a mandatory field runs past the end of the PDU
   trailing_bytes,             ///< a body-less PDU has a body (size = body octets)
   unterminated_c_string,      ///< no NUL before the end of the PDU
@@ -40,10 +40,13 @@ enum class CodecProblem : std::uint8_t {
   tlv_header_truncated,       ///< 1-3 octets after the last TLV
   tlv_length_past_end,        ///< a TLV's length runs past the end of the PDU
   tlv_length_invalid,         ///< a known TLV's length is outside its type's sizes
-  tlv_not_allowed,            ///< a known 3.4 TLV this PDU may not carry
+  tlv_not_allowed,            ///< (strict_tlvs) a known TLV this request may not carry
   tlv_value_invalid,          ///< a C-string TLV not ending in its only NUL
   tlv_too_large,              ///< (encode) a TLV value over 65535 octets
   pdu_too_large,              ///< (encode) the whole PDU would exceed 0xFFFFFFFF octets
+  tlv_missing,                ///< (strict_tlvs) a TLV the PDU requires is absent
+  tlv_not_in_version,         ///< (encode) a TLV newer than the peer's version (limit = it)
+  command_not_in_version,     ///< a command newer than the peer's version (limit = it)
 };
 
 /** @brief A codec failure: the library's errc, the command_status an SMPP peer must answer with

@@ -1,11 +1,12 @@
-// The committed PDU vectors, read once for the tests that check them: tests/data/pdu/golden.txt
-// ("[name]" then hex lines, "#" comments) and tests/unit/json/data/pdus.txt ("<hex> <description>"
-// per line).
+// The committed PDU vectors, read for the tests that check them: tests/data/pdu/golden.txt (3.4)
+// and golden-5.0.txt ("[name]" then hex lines, "#" comments), and tests/unit/json/data/pdus.txt
+// ("<hex> <description>" per line).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,9 +16,10 @@
 
 namespace aiosmpp::test {
 
-/** golden.txt: name -> octets. */
+/** golden.txt and golden-5.0.txt: name -> octets (the names are unique across both). */
 inline std::map<std::string, std::vector<std::uint8_t>> golden_pdus() {
-  const std::string text = read_file(AIOSMPP_TEST_DATA_DIR "/pdu/golden.txt");
+  const std::string text = read_file(AIOSMPP_TEST_DATA_DIR "/pdu/golden.txt") + "\n" +
+                           read_file(AIOSMPP_TEST_DATA_DIR "/pdu/golden-5.0.txt");
   std::map<std::string, std::vector<std::uint8_t>> out;
   std::string name;
   std::string hex;
@@ -34,6 +36,7 @@ inline std::map<std::string, std::vector<std::uint8_t>> golden_pdus() {
     if (!line.empty() && line.front() == '[') {
       flush();
       name = line.substr(1, line.find(']') - 1);
+      if (out.count(name) != 0) throw std::runtime_error("golden vector [" + name + "] twice");
     } else {
       hex += line;
     }
