@@ -614,10 +614,11 @@ std::vector<Case> cases() {
 }
 
 // Runs node-smpp once over all requests (one JSON line each) and returns its answers in order.
-std::vector<json> ask_node(const std::vector<json>& requests) {
+// `name` keeps the files of test cases that ctest runs in parallel apart.
+std::vector<json> ask_node(const std::vector<json>& requests, const std::string& name) {
   const std::string dir = AIOSMPP_INTEROP_WORK_DIR;
-  const std::string in = dir + "/codec_requests.jsonl";
-  const std::string out = dir + "/codec_answers.jsonl";
+  const std::string in = dir + "/codec_requests_" + name + ".jsonl";
+  const std::string out = dir + "/codec_answers_" + name + ".jsonl";
   {
     std::ofstream f(in, std::ios::trunc);
     for (const auto& r : requests)
@@ -649,7 +650,7 @@ TEST_CASE("every PDU type: aiosmpp and node-smpp agree on the bytes and the fiel
     requests.push_back({{"op", "encode"}, {"command", c.node_command}, {"params", c.node_params}});
     requests.push_back({{"op", "decode"}, {"hex", ours.back()}});
   }
-  const auto answers = ask_node(requests);
+  const auto answers = ask_node(requests, "all");
 
   for (std::size_t i = 0; i < all.size(); ++i) {
     const auto& c = all[i];
@@ -691,7 +692,8 @@ TEST_CASE("broadcast_end_time: node-smpp leaves out the NUL that 5.0 gives it (d
                        {"broadcast_area_success", 100},
                        {"broadcast_end_time", "261126120000000+"}};
   const auto answers =
-      ask_node({{{"op", "encode"}, {"command", "query_broadcast_sm_resp"}, {"params", params}}});
+      ask_node({{{"op", "encode"}, {"command", "query_broadcast_sm_resp"}, {"params", params}}},
+               "broadcast_end_time");
   REQUIRE(answers[0].at("ok").get<bool>());
   const auto hex = answers[0].at("hex").get<std::string>();
   CHECK(hex.find("06090010" + test::to_hex(bytes_of("261126120000000+"))) != std::string::npos);
