@@ -383,7 +383,10 @@ TEST_CASE("Correlator's defaults run a put/get-only correlator through the newer
     auto unknown = co_await base.correlate_receipt("nope", true, r);
     CHECK_FALSE(unknown.held);  // the default never holds
     CHECK_FALSE(unknown.tracking);
-    CHECK((co_await base.take_released_holds()).empty());
+    {
+      const auto got = co_await base.take_released_holds();
+      CHECK(got.empty());
+    }
   }());
 }
 
@@ -401,6 +404,9 @@ TEST_CASE("SimpleCorrelator's awaitable calls hold and release like the synchron
     auto released = co_await base.register_delivery(std::move(id), std::move(t));
     REQUIRE(released.size() == 1);
     CHECK(released[0].tracking->log_id == "l");
-    CHECK((co_await base.take_released_holds()).empty());
+    {
+      const auto got = co_await base.take_released_holds();
+      CHECK(got.empty());
+    }
   }());
 }
