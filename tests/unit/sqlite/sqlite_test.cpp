@@ -136,8 +136,8 @@ TEST_CASE("SqliteBroker: FIFO, tracking kept, a message leaves only when finishe
   const auto n = run_coro(io, broker->dequeue_batch(got, 3));
   REQUIRE(n == 3);
   CHECK(log_ids(got) == std::vector<std::string>{"m0", "m1", "m2"});
-  CHECK(tracking(got[1]).extra_data == "x1");
-  REQUIRE(SqliteBroker::id_of(tracking(got[0])));
+  CHECK(tracking_of(got[1]).extra_data == "x1");
+  REQUIRE(SqliteBroker::id_of(tracking_of(got[0])));
   CHECK(std::get<SubmitSm>(got[0]).text->utf8 == "hello m0");
 
   auto c = run_coro(io, broker->counts());
@@ -174,7 +174,7 @@ TEST_CASE(
     std::vector<Pdu> got;
     REQUIRE(run_coro(io, broker->dequeue_batch(got, 4)) == 4);
     for (const auto& p : got)
-      ids.push_back(*SqliteBroker::id_of(tracking(p)));
+      ids.push_back(*SqliteBroker::id_of(tracking_of(p)));
     broker->finish(got[1]);  // m1's outcome is known; m0, m2, m3 are in flight at the "crash"
     run_coro(io, db->flush());
   }
@@ -188,8 +188,8 @@ TEST_CASE(
 
   auto unfinished = run_coro(io, broker->unfinished());
   REQUIRE(unfinished.size() == 3);
-  CHECK(tracking(unfinished[0].message).log_id == "m0");  // as enqueued: no id prefix
-  CHECK(tracking(unfinished[2].message).log_id == "m3");
+  CHECK(tracking_of(unfinished[0].message).log_id == "m0");  // as enqueued: no id prefix
+  CHECK(tracking_of(unfinished[2].message).log_id == "m3");
   CHECK(unfinished[0].run == db->run() - 1);
   CHECK(unfinished[0].id == ids[0]);
   CHECK(unfinished[0].taken_at.time_since_epoch().count() > 0);
@@ -205,7 +205,7 @@ TEST_CASE(
   CHECK(log_ids(got) == std::vector<std::string>{"m0", "m3", "m4", "m5"});
   // Messages this run took are not "unfinished" for it.
   CHECK(run_coro(io, broker->unfinished()).empty());
-  std::vector<std::int64_t> mine{*SqliteBroker::id_of(tracking(got[0]))};
+  std::vector<std::int64_t> mine{*SqliteBroker::id_of(tracking_of(got[0]))};
   CHECK(run_coro(io, broker->requeue(mine)) == 0);
 }
 
@@ -322,7 +322,7 @@ TEST_CASE("SqliteHook: the application sees its own log_id, then the message lea
     // A response carries the request's tracking (the Esme copies it).
     SubmitSmResp resp;
     resp.message_id = "smsc-1";
-    resp.tracking = tracking(got[0]);
+    resp.tracking = tracking_of(got[0]);
     Pdu r = resp;
     co_await hook.received(&r, {}, "client");
     SendError e;
@@ -331,7 +331,7 @@ TEST_CASE("SqliteHook: the application sees its own log_id, then the message lea
     // The application's hook throws: the outcome still counts, the message still leaves.
     app->throw_on_received = true;
     SubmitSmResp resp2;
-    resp2.tracking = tracking(got[2]);
+    resp2.tracking = tracking_of(got[2]);
     Pdu r2 = resp2;
     bool threw = false;
     try {

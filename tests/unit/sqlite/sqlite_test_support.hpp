@@ -59,14 +59,10 @@ inline Pdu submit(const std::string& log_id, const std::string& extra = {}) {
   return m;
 }
 
-inline const Tracking& tracking(const Pdu& p) {
-  return std::visit([](const auto& m) -> const Tracking& { return m.tracking; }, p);
-}
-
 inline std::vector<std::string> log_ids(const std::vector<Pdu>& v) {
   std::vector<std::string> out;
   for (const auto& p : v) {
-    Tracking t = tracking(p);
+    Tracking t = tracking_of(p);
     SqliteBroker::strip_id(t);
     out.push_back(t.log_id);
   }
@@ -91,17 +87,17 @@ class RecordingHook final : public Hook {
  public:
   asio::awaitable<void> sending(const Pdu& m, std::span<const std::uint8_t>,
                                 std::string_view) override {
-    sent.push_back(tracking(m).log_id);
+    sent.push_back(tracking_of(m).log_id);
     co_return;
   }
   asio::awaitable<void> received(const Pdu* m, std::span<const std::uint8_t>,
                                  std::string_view) override {
-    if (m != nullptr) received_ids.push_back(tracking(*m).log_id);
+    if (m != nullptr) received_ids.push_back(tracking_of(*m).log_id);
     if (throw_on_received) throw std::runtime_error("hook failed on purpose");
     co_return;
   }
   asio::awaitable<void> send_error(const Pdu& m, const SendError&, std::string_view) override {
-    errors.push_back(tracking(m).log_id);
+    errors.push_back(tracking_of(m).log_id);
     co_return;
   }
   std::vector<std::string> sent, received_ids, errors;
