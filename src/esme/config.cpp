@@ -45,6 +45,14 @@ void validate(const EsmeConfig& c) {
   check_positive("response_timeout", c.response_timeout);
   check_positive("stop_timeout", c.stop_timeout);
   check_positive("reassembly_timeout", c.reassembly_timeout);
+  check_positive("unbind_drain_timeout", c.unbind_drain_timeout);
+  if (c.message_ids != MessageIdForms::as_given &&
+      c.message_ids != MessageIdForms::hex_response_decimal_receipt &&
+      c.message_ids != MessageIdForms::decimal_response_hex_receipt) {
+    throw ConfigError("message_ids",
+                      "not as_given, hex_response_decimal_receipt or "
+                      "decimal_response_hex_receipt");
+  }
   if (c.already_bound_delay.count() < 0) {
     throw ConfigError("already_bound_delay",
                       fmt::format("{} ms, must be >= 0", c.already_bound_delay.count()));

@@ -1,17 +1,17 @@
 #include "aiosmpp/net/transport.hpp"
 
+#include <fmt/format.h>
 #include <asio/connect.hpp>
 #include <asio/error.hpp>
 #include <asio/write.hpp>
-#include <fmt/format.h>
 
 #include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/error.hpp"
 
 namespace aiosmpp {
 
-using detail::use_nothrow_awaitable;
 using asio::ip::tcp;
+using detail::use_nothrow_awaitable;
 
 std::error_code transport_error(const std::error_code& ec) noexcept {
   if (ec == asio::error::eof || ec == asio::error::connection_reset ||

@@ -10,20 +10,28 @@
 #if ASIO_VERSION < 102300
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
+#include <asio/experimental/deferred.hpp>
 #else
 #include <asio/as_tuple.hpp>
+#include <asio/deferred.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #endif
+#include <asio/experimental/parallel_group.hpp>
 
 namespace aiosmpp::detail {
 
 #if ASIO_VERSION < 102300
 using asio::experimental::as_tuple;
 using asio::experimental::as_tuple_t;
+using asio::experimental::deferred;
 #else
 using asio::as_tuple;
 using asio::as_tuple_t;
+using asio::deferred;
 #endif
+// Parallel groups are experimental in every Asio release so far.
+using asio::experimental::make_parallel_group;
+using asio::experimental::wait_for_one;
 
 // The awaitable operators (a && b, a || b) are experimental in every Asio release so far.
 namespace awaitable_operators = asio::experimental::awaitable_operators;

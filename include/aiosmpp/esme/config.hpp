@@ -22,6 +22,17 @@ namespace aiosmpp {
  *  the name aiosmpplib's users know. */
 using BindMode = BindType;
 
+/** @brief How the SMSC writes message ids in responses and in delivery receipts, so that a
+ *  receipt finds the submit it reports on (docs/guides/persist-correlation.md). Ids are compared
+ *  as text::MessageIdNormalizer does: surrounding spaces and NULs ignored, ASCII case folded,
+ *  leading zeros stripped; a number form reads the id as a number (when it fits 64 bits) so that
+ *  hex "38601fa" and decimal "0059113978" are the same id. */
+enum class MessageIdForms : std::uint8_t {
+  as_given,                      ///< both sides as text (the default; what most SMSCs do)
+  hex_response_decimal_receipt,  ///< submit_sm_resp in hex, the receipt's id in decimal
+  decimal_response_hex_receipt,  ///< the reverse
+};
+
 /** @brief Thrown by validate() and the Esme constructor for an invalid EsmeConfig. what() names
  *  the field and the limit ("EsmeConfig.system_id: 16 characters, limit 15"); field() gives the
  *  field's name alone. */
@@ -64,6 +75,10 @@ struct EsmeConfig {
   std::chrono::milliseconds response_timeout{15'000};
   /** @brief How long stop() waits for in-flight responses and unbind_resp before closing. > 0. */
   std::chrono::milliseconds stop_timeout{5'000};
+  /** @brief After the SMSC's unbind, how long the Esme keeps reading for the responses of
+   *  requests still in flight (the SMSC may write them before or after its unbind) before it
+   *  closes and reports the rest. > 0. */
+  std::chrono::milliseconds unbind_drain_timeout{5'000};
   /** @brief After the SMSC answers a bind with ESME_RALYBND, the next bind attempt waits at least
    *  this long, so the SMSC can drop the old session instead of being hammered. >= 0. */
   std::chrono::milliseconds already_bound_delay{30'000};
@@ -84,6 +99,9 @@ struct EsmeConfig {
    *  every partial message is given that way. At most 10000 partial messages are held (the
    *  oldest is given up beyond). > 0. Default 5 minutes. */
   std::chrono::milliseconds reassembly_timeout{300'000};
+
+  /** @brief How the SMSC writes message ids (responses vs receipts); see MessageIdForms. */
+  MessageIdForms message_ids = MessageIdForms::as_given;
 
   /** @brief Threshold of the Esme's own Logger (used when no Logger is given in Components). */
   LogLevel log_level = LogLevel::info;

@@ -1,0 +1,103 @@
+#pragma once
+// Esme::Impl: the thin coroutines around the SessionMachine. Connecting and binding
+// (esme.cpp), then one session as four coroutines joined so that the first to end ends it
+// (esme_session.cpp): the reader feeds octets to the machine, the writer writes what it queues,
+// the pump takes messages from the broker into it, the ticker drives its deadlines. Each one
+// delivers the events its own calls produced (hooks, correlator), in order. None of them decides
+// anything about the protocol.
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "aiosmpp/esme/esme.hpp"
+#include "aiosmpp/net/transport.hpp"
+#include "esme/session_machine.hpp"
+
+namespace aiosmpp {
+
+struct Esme::Impl {
+  using Clock = std::chrono::steady_clock;
+
+  Impl(asio::any_io_executor executor, EsmeConfig config, Components components);
+
+  // esme.cpp: API and the run loop.
+  asio::awaitable<std::error_code> connect_and_bind();
+  asio::awaitable<std::error_code> bind_exchange();
+  asio::awaitable<void> start();
+  asio::awaitable<void> stop();
+  asio::awaitable<void> end_connection(std::error_code ec);
+  void close_transport() noexcept;
+  SessionState session_state() const noexcept;
+
+  // esme_session.cpp: one bound session.
+  asio::awaitable<std::error_code> run_session();
+  asio::awaitable<void> branch(asio::awaitable<void> (Impl::*body)());
+  asio::awaitable<void> reader();
+  asio::awaitable<void> writer();
+  asio::awaitable<void> pump();
+  asio::awaitable<void> ticker();
+  asio::awaitable<bool> take_batch(std::size_t want);
+  asio::awaitable<void> send_pending(bool stage);
+  asio::awaitable<std::optional<SendError>> acquire_rate(std::size_t n);
+  bool try_rate(std::size_t n) noexcept;
+  Clock::time_point correlator_expiry(Clock::time_point now);
+  asio::awaitable<void> deliver(detail::Events& events);
+  asio::awaitable<void> deliver_one(detail::Event& event);
+  asio::awaitable<void> call_received(const Pdu* message, std::span<const std::uint8_t> pdu);
+  asio::awaitable<void> call_send_error(const Pdu& message, const SendError& error);
+  asio::awaitable<void> wait(asio::steady_timer& timer, Clock::time_point until);
+  void kick();
+
+  asio::any_io_executor ex_;
+  EsmeConfig cfg_;
+  std::string client_id_;
+  Logger log_;
+  std::shared_ptr<Broker> broker_;
+  std::shared_ptr<Correlator> correlator_;
+  std::shared_ptr<Hook> hook_;
+  std::shared_ptr<RateLimiter> rate_limiter_;
+  std::shared_ptr<ThrottleHandler> throttle_;
+  std::shared_ptr<RetryTimer> retry_;
+  std::shared_ptr<SequenceGenerator> sequence_;
+  std::shared_ptr<const text::CodecRegistry> codecs_;
+  HookInterest interests_ = HookInterest::all;
+
+  detail::SessionMachine machine_;
+  std::unique_ptr<Transport> transport_;
+  bool connecting_ = false;
+
+  // Each coroutine's events, reused so the hot path does not allocate.
+  detail::Events reader_events_;
+  detail::Events pump_events_;
+  detail::Events ticker_events_;
+  detail::Events end_events_;
+  std::vector<Pdu> batch_;  // taken from the broker, handed to the machine at once
+
+  // Waits. A timer used as a condition variable never expires by itself; kick() cancels it when
+  // the machine reports something the waiter cares about.
+  enum class PumpWait : std::uint8_t { none, window, other };
+  asio::steady_timer writer_cv_;
+  asio::steady_timer pump_cv_;
+  asio::steady_timer ticker_;
+  asio::steady_timer stop_cv_;  // cancelled by stop(): ends connect and back-off waits
+  asio::steady_timer done_cv_;  // cancelled when start() returns: wakes stop()
+  bool writer_waiting_ = false;
+  PumpWait pump_wait_ = PumpWait::none;
+  bool ticker_waiting_ = false;
+  Clock::time_point ticker_at_ = Clock::time_point::max();
+  bool correlator_idle_ = true;  // the correlator had nothing due when last asked
+
+  bool running_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace aiosmpp

@@ -1,0 +1,406 @@
+// SessionMachine, receive side: what each PDU from the SMSC means and what to answer it.
+
+#include <fmt/format.h>
+
+#include "aiosmpp/esme/throttle_handler.hpp"
+#include "aiosmpp/pdu/codec.hpp"
+#include "aiosmpp/text/receipt.hpp"
+#include "aiosmpp/text/received.hpp"
+#include "esme/session_machine.hpp"
+
+namespace aiosmpp::detail {
+
+namespace {
+
+// Whether a successful response to `request` should be remembered for its delivery receipt: the
+// request asked for one and carries a handle worth correlating (without one the receipt reaches
+// the hook all the same, and remembering nothing keeps memory flat).
+bool wants_receipt(const Pdu& request) noexcept {
+  const Tracking& t = tracking_of(request);
+  if (t.log_id.empty() && t.extra_data.empty()) return false;
+  return std::visit(
+      [](const auto& p) {
+        if constexpr (requires { p.registered_delivery; }) {
+          return receipt_request(p.registered_delivery) != RegisteredDelivery::none;
+        } else {
+          return false;
+        }
+      },
+      request);
+}
+
+std::string_view message_id_of(const Pdu& response) noexcept {
+  return std::visit(
+      [](const auto& r) -> std::string_view {
+        if constexpr (requires { r.message_id; }) {
+          return r.message_id;
+        } else {
+          return {};
+        }
+      },
+      response);
+}
+
+// What a deliver_sm/data_sm that is a delivery receipt reports on (esm_class message type,
+// §5.2.12): the receipted_message_id TLV, else the text's "id:" (Appendix B); final unless it is
+// an intermediate notification or its state is not final.
+// TEMPORARY until the text layer's receipt function lands.
+struct ReceiptInfo {
+  std::string_view message_id;
+  bool is_final = true;
+  bool final_state() const noexcept { return is_final; }
+};
+
+std::string_view receipt_field(std::string_view text, std::string_view key) noexcept {
+  for (std::size_t i = 0; i + key.size() <= text.size(); ++i) {
+    if (i > 0 && text[i - 1] != ' ') continue;
+    bool match = true;
+    for (std::size_t k = 0; k < key.size() && match; ++k) {
+      char c = text[i + k];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      match = c == key[k];
+    }
+    if (!match) continue;
+    std::size_t end = text.find(' ', i + key.size());
+    if (end == std::string_view::npos) end = text.size();
+    return text.substr(i + key.size(), end - i - key.size());
+  }
+  return {};
+}
+
+template <class View>
+std::optional<ReceiptInfo> receipt_of(const View& v) {
+  const auto type = message_type(v.esm_class);
+  if (type != EsmClass::delivery_receipt && type != EsmClass::intermediate_notification) {
+    return std::nullopt;
+  }
+  ReceiptInfo info;
+  std::string_view text;
+  if constexpr (requires { v.short_message; }) text = v.short_message;
+  if (text.empty()) {
+    if (auto payload = v.tlvs.template get<tlv::MessagePayload>()) {
+      text = std::string_view(reinterpret_cast<const char*>(payload->data()), payload->size());
+    }
+  }
+  if (auto id = v.tlvs.template get<tlv::ReceiptedMessageId>()) {
+    info.message_id = *id;
+  } else {
+    info.message_id = receipt_field(text, "id:");
+  }
+  if (info.message_id.empty()) return std::nullopt;
+  if (type == EsmClass::intermediate_notification) {
+    info.is_final = false;
+  } else if (auto state = v.tlvs.template get<tlv::MessageState>()) {
+    const auto s = static_cast<MessageState>(*state);
+    info.is_final =
+        s != MessageState::enroute && s != MessageState::accepted && s != MessageState::scheduled;
+  } else {
+    auto st = text::state_from_stat(receipt_field(text, "stat:"));
+    info.is_final = st && *st != text::DeliveryState::enroute &&
+                    *st != text::DeliveryState::accepted && *st != text::DeliveryState::scheduled;
+  }
+  return info;
+}
+
+// The answer the codec's error_response() chooses for an undecodable request (every one of them
+// is header-only: a generic_nack or the request's own bodiless _resp).
+std::optional<Answer> answer_for(const CodecError& error) {
+  const auto response = error_response(error);
+  if (!response) return std::nullopt;
+  const PduHeader& h = header_of(*response);
+  return Answer{command_id_of(*response), h.command_status, h.sequence_number, false};
+}
+
+}  // namespace
+
+void SessionMachine::process(Clock::time_point now, Events& out) {
+  while (phase_ != Phase::idle && phase_ != Phase::closed) {
+    auto pdu = framer_.next();
+    if (!pdu) {
+      // The stream has lost its framing (a command_length out of bounds): answer as the codec
+      // says and end the connection once the answer is out.
+      const CodecError& e = pdu.error();
+      AIOSMPP_LOG(log_, LogLevel::error, "framing_error", {"error", e.message()});
+      if (auto a = answer_for(e)) queue(*a);
+      close(e.code(), now);
+      break;
+    }
+    if (pdu->empty()) break;
+    if (phase_ == Phase::closing) continue;  // only what is queued still matters
+    handle(*pdu, now, out);
+  }
+  flush_throttle_counts();
+}
+
+void SessionMachine::count_status(CommandStatus status) noexcept {
+  if (ThrottleHandler::is_throttling_status(static_cast<std::uint32_t>(status))) {
+    ++throttled_pending_;
+  } else {
+    ++not_throttled_pending_;
+  }
+}
+
+void SessionMachine::flush_throttle_counts() {
+  if (throttled_pending_ + not_throttled_pending_ == 0) return;
+  throttle_.record_responses(throttled_pending_, not_throttled_pending_);
+  throttled_pending_ = not_throttled_pending_ = 0;
+}
+
+void SessionMachine::handle(std::span<const std::uint8_t> bytes, Clock::time_point now,
+                            Events& out) {
+  const auto h = read_header(bytes);  // the framer hands over whole PDUs of 16 octets or more
+  if (!h) return;
+  if (phase_ == Phase::binding) {
+    handle_binding(*h, bytes);
+    return;
+  }
+  if (handle_fast(*h, bytes, now)) return;
+  auto decoded = decode_view(bytes, DecodeOptions{cfg_.max_pdu_size});
+  if (!decoded) {
+    handle_malformed(decoded.error(), bytes, now, out);
+    return;
+  }
+  const PduView& view = *decoded;
+  AIOSMPP_LOG(log_, LogLevel::trace, "pdu_received", {"command", command_name(h->command_id)},
+              {"command_status", static_cast<std::uint32_t>(h->command_status)},
+              {"sequence_number", h->sequence_number});
+  if (is_response(h->command_id)) {
+    handle_response(view, bytes, now, out);
+  } else {
+    handle_request(view, bytes, now, out);
+  }
+}
+
+void SessionMachine::handle_binding(const RawHeader& h, std::span<const std::uint8_t> bytes) {
+  const CommandId bind_id = bind_command(cfg_.bind_mode);
+  if ((h.command_id == response_id(bind_id) || h.command_id == CommandId::generic_nack) &&
+      h.sequence_number == bind_sequence_) {
+    bind_status_ = h.command_status;
+    if (h.command_status != CommandStatus::ok) {
+      AIOSMPP_LOG(log_, LogLevel::error, "bind_rejected",
+                  {"error", make_error_code(h.command_status).message()});
+      close_now(errc::bind_failed);
+      return;
+    }
+    ++stats_.connects;
+    AIOSMPP_LOG(log_, LogLevel::info, "bound", {"bind_mode", to_string(cfg_.bind_mode)},
+                {"window", cfg_.window});
+    set_phase(Phase::bound);
+    return;
+  }
+  if (h.command_id == CommandId::enquire_link && bytes.size() == pdu_header_size) {
+    // Some SMSCs probe before answering the bind; answering keeps them from dropping us.
+    queue(Answer{CommandId::enquire_link_resp, CommandStatus::ok, h.sequence_number, false});
+    return;
+  }
+  AIOSMPP_LOG(log_, LogLevel::warning, "unexpected_pdu_before_bind",
+              {"command", command_name(h.command_id)}, {"sequence_number", h.sequence_number});
+}
+
+// The common PDUs handled without decoding into owning types or producing an event: a
+// well-formed response to a request in flight that needs neither the hook nor the correlator,
+// enquire_link and its response. Anything else (or anything odd about these) goes the general
+// way.
+bool SessionMachine::handle_fast(const RawHeader& h, std::span<const std::uint8_t> bytes,
+                                 Clock::time_point now) {
+  const CommandId id = h.command_id;
+  if (id == CommandId::enquire_link_resp || id == CommandId::enquire_link) {
+    if (bytes.size() != pdu_header_size) return false;
+    AIOSMPP_LOG(log_, LogLevel::trace, "pdu_received", {"command", command_name(id)},
+                {"sequence_number", h.sequence_number});
+    if (id == CommandId::enquire_link) {
+      queue(Answer{CommandId::enquire_link_resp, CommandStatus::ok, h.sequence_number, false});
+    }
+    return true;
+  }
+  if (!is_response(id) || id == CommandId::generic_nack) return false;
+  if (has_interest(interests_, HookInterest::received)) return false;
+  const std::uint32_t slot = in_flight_.find(h.sequence_number);
+  if (slot == InFlightTable::npos) return false;
+  const auto& entry = in_flight_.at(slot);
+  if (entry.group) return false;
+  if (id != response_id(command_id_of(entry.message))) return false;
+  if (h.command_status == CommandStatus::ok && wants_receipt(entry.message)) return false;
+  if (!decode_view(bytes, DecodeOptions{cfg_.max_pdu_size})) return false;
+  AIOSMPP_LOG(log_, LogLevel::trace, "pdu_received", {"command", command_name(id)},
+              {"command_status", static_cast<std::uint32_t>(h.command_status)},
+              {"sequence_number", h.sequence_number});
+  in_flight_.release(slot);
+  ++stats_.responses;
+  stats_.in_flight = in_flight_.size();
+  count_status(h.command_status);
+  wake(wake_pump);
+  after_response(now);
+  return true;
+}
+
+void SessionMachine::handle_malformed(const CodecError& error, std::span<const std::uint8_t> bytes,
+                                      Clock::time_point now, Events& out) {
+  AIOSMPP_LOG(log_, LogLevel::warning, "malformed_pdu", {"error", error.message()},
+              {"command_status", static_cast<std::uint32_t>(error.status)});
+  const auto h = read_header(bytes);
+  if (!is_response(h->command_id)) {
+    // A request: the hook sees its octets first, then it gets the answer the codec chooses.
+    auto a = answer_for(error);
+    if (has_interest(interests_, HookInterest::received)) {
+      out.emplace_back(IncomingEvent{std::nullopt, bytes, {}, false, a});
+    } else if (a) {
+      queue(*a);
+    }
+    return;
+  }
+  if (has_interest(interests_, HookInterest::received)) {
+    out.emplace_back(IncomingEvent{std::nullopt, bytes, {}, false, std::nullopt});
+  }
+  // A response we cannot read still answers its request: the SMSC may or may not have taken it.
+  const std::uint32_t slot = in_flight_.find(h->sequence_number);
+  if (slot == InFlightTable::npos) return;
+  auto group = std::move(in_flight_.at(slot).group);
+  Pdu message = in_flight_.take(slot);
+  stats_.in_flight = in_flight_.size();
+  wake(wake_pump);
+  unit_failed(std::move(message), group,
+              SendError{SendError::Kind::outcome_unknown, error.code(),
+                        fmt::format("undecodable response: {}", error)},
+              out);
+  after_response(now);
+}
+
+void SessionMachine::handle_response(const PduView& view, std::span<const std::uint8_t> bytes,
+                                     Clock::time_point now, Events& out) {
+  const CommandId id = command_id_of(view);
+  const PduHeader& header = header_of(view);
+  if (id == CommandId::enquire_link_resp) return;  // on_read() already noted the link lives
+  if (id == CommandId::unbind_resp || (id == CommandId::generic_nack && unbind_sequence_ != 0 &&
+                                       header.sequence_number == unbind_sequence_)) {
+    if (unbind_sequence_ != 0 && header.sequence_number == unbind_sequence_) {
+      close(errc::stopped, now);
+    }
+    return;
+  }
+  const std::uint32_t slot = in_flight_.find(header.sequence_number);
+  if (slot == InFlightTable::npos) {
+    // After a timeout (or for a request we never sent): dropped, never matched to a newer one.
+    ++stats_.late_responses;
+    AIOSMPP_LOG(log_, LogLevel::warning, "unexpected_response", {"command", command_name(id)},
+                {"sequence_number", header.sequence_number},
+                {"command_status", static_cast<std::uint32_t>(header.command_status)});
+    return;
+  }
+  const CommandId request_id = command_id_of(in_flight_.at(slot).message);
+  if (id != response_id(request_id) && id != CommandId::generic_nack) {
+    AIOSMPP_LOG(log_, LogLevel::warning, "mismatched_response", {"command", command_name(id)},
+                {"request", command_name(request_id)}, {"sequence_number", header.sequence_number});
+  }
+  auto group = std::move(in_flight_.at(slot).group);
+  Pdu request = in_flight_.take(slot);
+  stats_.in_flight = in_flight_.size();
+  count_status(header.command_status);
+  wake(wake_pump);
+
+  const bool remember = header.command_status == CommandStatus::ok && wants_receipt(request);
+  if (!group && !remember && !has_interest(interests_, HookInterest::received)) {
+    ++stats_.responses;
+    after_response(now);
+    return;
+  }
+  Pdu response = to_owning(view);
+  if (remember) {
+    if (const auto message_id = message_id_of(response); !message_id.empty()) {
+      out.emplace_back(RegisterEvent{ids_.response_key(message_id), tracking_of(request)});
+    }
+  }
+  unit_answered(std::move(request), group, std::move(response), bytes, out);
+  after_response(now);
+}
+
+void SessionMachine::handle_request(const PduView& view, std::span<const std::uint8_t> bytes,
+                                    Clock::time_point now, Events& out) {
+  const CommandId id = command_id_of(view);
+  const std::uint32_t seq = header_of(view).sequence_number;
+  switch (id) {
+    case CommandId::enquire_link:
+      queue(Answer{CommandId::enquire_link_resp, CommandStatus::ok, seq, false});
+      return;
+    case CommandId::unbind:
+      AIOSMPP_LOG(log_, LogLevel::info, "unbind_received", {"in_flight", in_flight_.size()});
+      queue(Answer{CommandId::unbind_resp, CommandStatus::ok, seq, false});
+      if (phase_ == Phase::unbinding) {
+        close(errc::stopped, now);  // both sides unbound at once: nothing more is owed
+        return;
+      }
+      // Keep reading: responses the SMSC wrote before (or after) its unbind still match.
+      phase_deadline_ = now + cfg_.unbind_drain_timeout;
+      set_phase(Phase::peer_unbound);
+      after_response(now);
+      return;
+    case CommandId::deliver_sm:
+    case CommandId::data_sm:
+      ++stats_.received;
+      if (cfg_.bind_mode == BindType::transmitter) {
+        // §2.3: a transmitter cannot be delivered to.
+        queue(Answer{response_id(id), CommandStatus::invalid_bind_status, seq, false});
+        return;
+      }
+      handle_message(view, bytes, now, out);
+      return;
+    case CommandId::alert_notification:
+      ++stats_.received;
+      if (has_interest(interests_, HookInterest::received)) {
+        out.emplace_back(IncomingEvent{to_owning(view), bytes, {}, false, std::nullopt});
+      }
+      return;
+    case CommandId::outbind:
+      AIOSMPP_LOG(log_, LogLevel::warning, "unexpected_pdu", {"command", "outbind"});
+      return;
+    default:
+      // A request an SMSC may not send to a bound ESME (submit_sm, bind, ...): §2.3 wrong state.
+      AIOSMPP_LOG(log_, LogLevel::warning, "unexpected_pdu", {"command", command_name(id)},
+                  {"sequence_number", seq});
+      queue(Answer{response_id(id), CommandStatus::invalid_bind_status, seq, false});
+      return;
+  }
+}
+
+// deliver_sm / data_sm: a receipt goes to the correlator and the hook, a part of a long message
+// to the reassembler, anything else to the hook; each is answered once the hook has it.
+void SessionMachine::handle_message(const PduView& view, std::span<const std::uint8_t> bytes,
+                                    Clock::time_point now, Events& out) {
+  const CommandId id = command_id_of(view);
+  const Answer answer{response_id(id), CommandStatus::ok, header_of(view).sequence_number, true};
+  std::optional<ReceiptInfo> receipt;
+  if (const auto* d = std::get_if<DeliverSmView>(&view)) receipt = receipt_of(*d);
+  if (const auto* d = std::get_if<DataSmView>(&view)) receipt = receipt_of(*d);
+  if (!receipt && !has_interest(interests_, HookInterest::received)) {
+    queue(answer);
+    return;
+  }
+  Pdu message = to_owning(view);
+  if (receipt) {
+    out.emplace_back(IncomingEvent{std::move(message), bytes, ids_.receipt_key(receipt->message_id),
+                                   receipt->final_state(), answer});
+    return;
+  }
+  auto* deliver = std::get_if<DeliverSm>(&message);
+  if (deliver == nullptr || !text::part_info(*deliver)) {
+    out.emplace_back(IncomingEvent{std::move(message), bytes, {}, false, answer});
+    return;
+  }
+  // One part of a segmented message: the hook gets the whole message once the last part is in
+  // (parts may come in any order; duplicates are ignored). Parts before it are answered now.
+  auto whole = reassembler_.add(std::move(*deliver), now);
+  if (!whole) {
+    AIOSMPP_LOG(log_, LogLevel::error, "reassembly_failed", {"error", whole.error().message});
+    queue(answer);
+  } else if (*whole) {
+    out.emplace_back(IncomingEvent{Pdu(std::move((*whole)->message)), bytes, {}, false, answer});
+  } else {
+    queue(answer);
+  }
+  if (reassembler_.pending() > 0 && next_reassembly_check_ == Clock::time_point::max()) {
+    next_reassembly_check_ = now + reassembly_period_;
+    wake(wake_timer);
+  }
+}
+
+}  // namespace aiosmpp::detail

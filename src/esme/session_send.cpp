@@ -1,0 +1,269 @@
+// SessionMachine, send side: messages taken from the broker become wire PDUs, are registered in
+// flight before any of their octets can be written, and end in exactly one outcome each.
+
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "aiosmpp/esme/sequence_generator.hpp"
+#include "aiosmpp/pdu/codec.hpp"
+#include "esme/session_machine.hpp"
+
+namespace aiosmpp::detail {
+
+namespace {
+
+bool is_sendable_request(CommandId id) noexcept {
+  switch (id) {
+    case CommandId::submit_sm:
+    case CommandId::submit_multi:
+    case CommandId::data_sm:
+    case CommandId::query_sm:
+    case CommandId::cancel_sm:
+    case CommandId::replace_sm:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool has_text(const Pdu& message) noexcept {
+  return std::visit(
+      [](const auto& p) {
+        if constexpr (requires { p.text; }) {
+          return p.text.has_value();
+        } else {
+          return false;
+        }
+      },
+      message);
+}
+
+}  // namespace
+
+bool SessionMachine::may_take() const noexcept {
+  return phase_ == Phase::bound && cfg_.bind_mode != BindType::receiver;
+}
+
+std::size_t SessionMachine::window_free() const noexcept {
+  if (!may_take()) return 0;
+  return in_flight_.capacity() - in_flight_.size();
+}
+
+void SessionMachine::take(std::vector<Pdu>& messages, Events& out) {
+  stats_.taken += messages.size();
+  if (units_pos_ == units_.size()) {
+    units_.clear();
+    units_pos_ = 0;
+  }
+  render_units(messages, out);
+  messages.clear();
+}
+
+// Checks what the application enqueued and renders text into wire PDUs: a message that renders
+// to several segments becomes several units sharing one SegmentGroup, so the application still
+// gets one outcome for it. What cannot be sent ends now as invalid_message.
+void SessionMachine::render_units(std::vector<Pdu>& messages, Events& out) {
+  bool plain = true;
+  for (const auto& m : messages) {
+    plain = plain && !has_text(m) && is_sendable_request(command_id_of(m));
+  }
+  if (plain) {  // the hot path: octets as given
+    for (auto& m : messages)
+      units_.push_back(Unit{std::move(m), nullptr});
+    return;
+  }
+  for (auto& m : messages) {
+    const CommandId id = command_id_of(m);
+    if (!is_sendable_request(id)) {
+      unit_failed(std::move(m), nullptr,
+                  SendError{SendError::Kind::invalid_message, errc::invalid_field,
+                            fmt::format("{} cannot be sent through the broker (submit_sm, "
+                                        "submit_multi, data_sm, query_sm, cancel_sm, replace_sm "
+                                        "can)",
+                                        command_name(id))},
+                  out);
+      continue;
+    }
+    std::vector<Pdu> rendered;
+    std::optional<text::TextError> error;
+    std::visit(
+        [&](auto& p) {
+          using T = std::remove_cvref_t<decltype(p)>;
+          if constexpr (requires { p.text; }) {
+            if (!p.text) return;
+            if (p.text->encoding == TextEncoding::automatic &&
+                cfg_.default_encoding != TextEncoding::automatic) {
+              p.text->encoding = cfg_.default_encoding;
+            }
+            auto r = text::render(p, render_options_);
+            if (!r) {
+              error = r.error();
+            } else if constexpr (std::is_same_v<T, ReplaceSm>) {
+              rendered.emplace_back(std::move(*r));
+            } else {
+              for (auto& segment : *r)
+                rendered.emplace_back(std::move(segment));
+            }
+          }
+        },
+        m);
+    if (error) {
+      unit_failed(std::move(m), nullptr,
+                  SendError{SendError::Kind::invalid_message, errc::invalid_field, error->message},
+                  out);
+    } else if (rendered.empty()) {  // no text: octets as given
+      units_.push_back(Unit{std::move(m), nullptr});
+    } else if (rendered.size() == 1) {
+      units_.push_back(Unit{std::move(rendered.front()), nullptr});
+    } else {
+      auto group = std::make_shared<SegmentGroup>();
+      group->total = group->remaining = rendered.size();
+      group->original = std::move(m);
+      for (auto& segment : rendered)
+        units_.push_back(Unit{std::move(segment), group});
+    }
+  }
+}
+
+// Encodes back to back, registers each before any octet is written (a fast response can then
+// never beat its registration), one clock read for the whole batch. At most window_free() PDUs: a
+// long message's segments may take several rounds of the window.
+void SessionMachine::send_pending(Clock::time_point now, bool stage, Events& out) {
+  const std::size_t n = std::min(window_free(), pending());
+  if (n == 0) return;
+  const auto deadline = now + cfg_.response_timeout;
+  sequence_numbers_.resize(n);
+  sequence_.next_batch(sequence_numbers_);
+  auto& buf = stage ? stage_ : out_;
+  if (stage) {
+    stage_.clear();
+    staged_.clear();
+  }
+  const std::size_t base = buf.size();
+  const bool was_empty = in_flight_.empty();
+  for (std::size_t k = 0; k < n; ++k) {
+    Unit& unit = units_[units_pos_ + k];
+    header_of(unit.pdu) = PduHeader{CommandStatus::ok, sequence_numbers_[k]};
+    const std::size_t before = buf.size();
+    if (auto r = encode(unit.pdu, buf); !r) {
+      unit_failed(
+          std::move(unit.pdu), unit.group,
+          SendError{SendError::Kind::invalid_message, r.error().code(), r.error().message()}, out);
+      continue;
+    }
+    const std::uint64_t end =
+        stage ? std::numeric_limits<std::uint64_t>::max() : queued_total_ + (buf.size() - base);
+    const std::uint32_t slot =
+        in_flight_.insert(sequence_numbers_[k], deadline, end, unit.pdu, unit.group);
+    if (slot == InFlightTable::npos) {
+      buf.resize(before);
+      unit_failed(std::move(unit.pdu), unit.group,
+                  SendError{SendError::Kind::invalid_message, errc::invalid_field,
+                            fmt::format("sequence_number {} is already in flight (the "
+                                        "SequenceGenerator repeated it)",
+                                        sequence_numbers_[k])},
+                  out);
+      continue;
+    }
+    if (stage) staged_.push_back(Staged{slot, sequence_numbers_[k], before, buf.size()});
+    AIOSMPP_LOG(log_, LogLevel::trace, "pdu_sent",
+                {"command", command_name(command_id_of(in_flight_.at(slot).message))},
+                {"sequence_number", sequence_numbers_[k]},
+                {"log_id", tracking_of(in_flight_.at(slot).message).log_id});
+  }
+  units_pos_ += n;
+  if (units_pos_ == units_.size()) {
+    units_.clear();
+    units_pos_ = 0;
+  }
+  stats_.in_flight = in_flight_.size();
+  stats_.max_in_flight = std::max<std::uint64_t>(stats_.max_in_flight, in_flight_.size());
+  if (!stage) {
+    queued_total_ += buf.size() - base;
+    wake(wake_writer);
+  }
+  if (was_empty && !in_flight_.empty()) wake(wake_timer);
+}
+
+void SessionMachine::commit_staged() {
+  if (phase_ == Phase::idle || phase_ == Phase::closed) return;  // end() reports them not_sent
+  for (const Staged& s : staged_) {
+    auto& entry = in_flight_.at(s.slot);
+    if (entry.sequence_number == s.sequence_number) entry.end_offset = queued_total_ + s.end;
+  }
+  out_.insert(out_.end(), stage_.begin(), stage_.end());
+  queued_total_ += stage_.size();
+  stage_.clear();
+  staged_.clear();
+  wake(wake_writer | wake_timer);
+}
+
+void SessionMachine::fail_pending(const SendError& error, Events& out) {
+  AIOSMPP_LOG(log_, LogLevel::error, "rate_limiter_failed", {"count", pending()},
+              {"error", error.code.message()}, {"detail", error.detail});
+  for (std::size_t i = units_pos_; i < units_.size(); ++i) {
+    unit_failed(std::move(units_[i].pdu), units_[i].group, error, out);
+  }
+  units_.clear();
+  units_pos_ = 0;
+}
+
+void SessionMachine::report_failure(Pdu message, SendError error, Events& out) {
+  ++stats_.send_errors;
+  AIOSMPP_LOG(log_, LogLevel::debug, "send_error",
+              {"command", command_name(command_id_of(message))},
+              {"log_id", tracking_of(message).log_id}, {"kind", to_string(error.kind)},
+              {"error", error.code.message()}, {"detail", error.detail});
+  out.emplace_back(OutcomeEvent{std::move(message), std::nullopt, std::move(error), {}});
+}
+
+// The last segment of a long message ended and one of them failed: the message's send_error.
+void SessionMachine::report_group_failure(SegmentGroup& group, Events& out) {
+  SendError e = std::move(*group.failure);
+  e.detail = fmt::format("{} ({} of {} segments accepted)", e.detail, group.accepted, group.total);
+  report_failure(std::move(group.original), std::move(e), out);
+}
+
+// One wire PDU failed: the message's outcome, or one segment's share of it.
+void SessionMachine::unit_failed(Pdu message, const std::shared_ptr<SegmentGroup>& group,
+                                 SendError error, Events& out) {
+  if (!group) {
+    report_failure(std::move(message), std::move(error), out);
+    return;
+  }
+  if (group->remaining == 0) return;
+  --group->remaining;
+  if (!group->failure || error.kind == SendError::Kind::outcome_unknown) {
+    group->failure = std::move(error);
+  }
+  if (group->remaining == 0) report_group_failure(*group, out);
+}
+
+// One wire PDU got its response: the message's outcome, or one segment's share of it (the last
+// segment gives the first error response, else the last response).
+void SessionMachine::unit_answered(Pdu request, const std::shared_ptr<SegmentGroup>& group,
+                                   Pdu response, std::span<const std::uint8_t> bytes, Events& out) {
+  if (group) {
+    if (group->remaining == 0) return;
+    --group->remaining;
+    if (header_of(response).command_status == CommandStatus::ok) {
+      ++group->accepted;
+      group->last_response = std::move(response);
+    } else if (!group->error_response) {
+      group->error_response = std::move(response);
+    }
+    if (group->remaining > 0) return;
+    if (group->failure) {
+      report_group_failure(*group, out);
+      return;
+    }
+    request = std::move(group->original);
+    response = std::move(group->error_response ? *group->error_response : *group->last_response);
+  }
+  ++stats_.responses;
+  tracking_of(response) = std::move(tracking_of(request));
+  out.emplace_back(OutcomeEvent{std::move(request), std::move(response), {}, bytes});
+}
+
+}  // namespace aiosmpp::detail

@@ -1,0 +1,557 @@
+// The Esme's protocol decisions, proven without sockets: the SessionMachine fed bytes and a fake
+// clock (session_machine_support.hpp).
+
+#include "unit/esme/session_machine_support.hpp"
+
+namespace aiosmpp::test {
+namespace {
+
+std::uint32_t seq_of(const Pdu& pdu) {
+  return header_of(pdu).sequence_number;
+}
+
+std::vector<Pdu> pdus(std::initializer_list<SubmitSm> list) {
+  std::vector<Pdu> out;
+  for (const auto& s : list)
+    out.emplace_back(s);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("machine: the bind is the first PDU and its response decides", "[esme][machine]") {
+  MachineHarness h;
+  SECTION("accepted") {
+    h.bind();
+    CHECK(h.machine->phase() == Phase::bound);
+    CHECK(h.machine->stats().connects == 1);
+    CHECK(h.machine->window_free() == 8);
+  }
+  SECTION("rejected: errc::bind_failed with the status kept") {
+    h.bind(HookInterest::all, CommandStatus::invalid_password);
+    CHECK(h.machine->over());
+    CHECK(h.machine->error() == errc::bind_failed);
+    CHECK(h.machine->bind_status() == CommandStatus::invalid_password);
+  }
+  SECTION("an enquire_link before the bind response is answered") {
+    h.machine->begin(h.now, HookInterest::all);
+    const auto bind = h.written();
+    EnquireLink probe;
+    probe.header.sequence_number = 77;
+    h.feed(probe);
+    auto out = h.written();
+    REQUIRE(out.size() == 1);
+    CHECK(command_id_of(out[0]) == CommandId::enquire_link_resp);
+    CHECK(seq_of(out[0]) == 77);
+    CHECK(h.machine->phase() == Phase::binding);
+  }
+  SECTION("no answer within socket_timeout") {
+    h.machine->begin(h.now, HookInterest::all);
+    h.written();
+    h.advance(4s);
+    CHECK(h.machine->phase() == Phase::binding);
+    CHECK(h.machine->next_deadline() == h.now + 1s);
+    h.advance(1s);
+    CHECK(h.machine->over());
+    CHECK(h.machine->error() == errc::response_timeout);
+  }
+}
+
+TEST_CASE("machine: responses end their messages with the tracking attached", "[esme][machine]") {
+  MachineHarness h;
+  SECTION("hook wants received: one outcome per response, in order") {
+    h.bind();
+    const auto sent = h.send(pdus({submit("a"), submit("b"), submit("c")}));
+    REQUIRE(sent.size() == 3);
+    h.feed(submit_resp(seq_of(sent[1]), "m-b"));
+    h.feed(submit_resp(seq_of(sent[0]), "", CommandStatus::invalid_dest_address));
+    h.feed(submit_resp(seq_of(sent[2]), "m-c"));
+    auto outcomes = h.take_events<OutcomeEvent>();
+    REQUIRE(outcomes.size() == 3);
+    CHECK(tracking_of(*outcomes[0].response).log_id == "b");
+    CHECK(tracking_of(*outcomes[1].response).log_id == "a");
+    CHECK(header_of(*outcomes[1].response).command_status == CommandStatus::invalid_dest_address);
+    CHECK(std::get<SubmitSmResp>(*outcomes[2].response).message_id == "m-c");
+    CHECK(h.machine->stats().responses == 3);
+    CHECK(h.machine->in_flight() == 0);
+    CHECK(h.throttle.not_throttled == 3);
+  }
+  SECTION("nobody wants them: no event at all (the fast path)") {
+    h.bind(HookInterest::send_error);
+    const auto sent = h.send(pdus({submit("a"), submit("b")}));
+    for (const auto& p : sent)
+      h.feed(submit_resp(seq_of(p), "id"));
+    CHECK(h.events.empty());
+    CHECK(h.machine->stats().responses == 2);
+  }
+  SECTION("a generic_nack answers its request like a response") {
+    h.bind();
+    const auto sent = h.send(pdus({submit("a")}));
+    GenericNack nack;
+    nack.header = {CommandStatus::invalid_command_id, seq_of(sent[0])};
+    h.feed(nack);
+    auto outcomes = h.take_events<OutcomeEvent>();
+    REQUIRE(outcomes.size() == 1);
+    CHECK(command_id_of(*outcomes[0].response) == CommandId::generic_nack);
+    CHECK(tracking_of(*outcomes[0].response).log_id == "a");
+  }
+  SECTION("throttled responses are counted for the throttle handler") {
+    h.bind(HookInterest::none);
+    const auto sent = h.send(pdus({submit("a"), submit("b")}));
+    h.feed(submit_resp(seq_of(sent[0]), "", CommandStatus::throttled));
+    h.feed(submit_resp(seq_of(sent[1]), "x"));
+    CHECK(h.throttle.throttled == 1);
+    CHECK(h.throttle.not_throttled == 1);
+  }
+}
+
+TEST_CASE("machine: the window bounds requests in flight", "[esme][machine][window]") {
+  auto cfg = MachineHarness::default_config();
+  cfg.window = 2;
+  MachineHarness h(cfg);
+  h.bind(HookInterest::none);
+  std::vector<Pdu> five;
+  for (int i = 0; i < 5; ++i)
+    five.emplace_back(submit(std::to_string(i)));
+  h.machine->take(five, h.events);
+  CHECK(h.machine->pending() == 5);
+  h.machine->send_pending(h.now, false, h.events);
+  auto sent = h.written();
+  CHECK(sent.size() == 2);
+  CHECK(h.machine->window_free() == 0);
+  CHECK(h.machine->pending() == 3);
+  h.machine->send_pending(h.now, false, h.events);
+  CHECK(h.written().empty());
+  h.feed(submit_resp(seq_of(sent[0]), "x"));
+  CHECK(h.machine->window_free() == 1);
+  CHECK((h.machine->take_wakeups() & detail::wake_pump) != 0);
+  h.machine->send_pending(h.now, false, h.events);
+  CHECK(h.written().size() == 1);
+  CHECK(h.machine->stats().max_in_flight == 2);
+}
+
+TEST_CASE("machine: a dropped connection reports not_sent or outcome_unknown by octets written",
+          "[esme][machine]") {
+  MachineHarness h;
+  h.bind();
+  std::vector<Pdu> three = pdus({submit("a"), submit("b"), submit("c")});
+  h.machine->take(three, h.events);
+  h.machine->send_pending(h.now, false, h.events);
+  // The first PDU and half of the second leave; the connection breaks.
+  const auto first = bytes_of(submit("a"));  // same length as what was encoded, sequence aside
+  const auto out = h.write(first.size() + 5);
+  CHECK(out.size() == 1);
+  h.machine->on_transport_error(errc::connection_closed);
+  CHECK(h.machine->over());
+  h.machine->end({}, h.events);
+  auto outcomes = h.take_events<OutcomeEvent>();
+  REQUIRE(outcomes.size() == 3);
+  CHECK(tracking_of(outcomes[0].message).log_id == "a");
+  CHECK(outcomes[0].error.kind == SendError::Kind::outcome_unknown);
+  CHECK(outcomes[1].error.kind == SendError::Kind::not_sent);  // partly written: never complete
+  CHECK(outcomes[2].error.kind == SendError::Kind::not_sent);
+  CHECK(outcomes[0].error.code == errc::connection_closed);
+  CHECK(h.machine->stats().send_errors == 3);
+  CHECK(h.machine->phase() == Phase::idle);
+}
+
+TEST_CASE("machine: taken but not registered ends not_sent", "[esme][machine]") {
+  auto cfg = MachineHarness::default_config();
+  cfg.window = 1;
+  MachineHarness h(cfg);
+  h.bind();
+  auto sent = h.send(pdus({submit("a"), submit("b")}));
+  REQUIRE(sent.size() == 1);
+  h.machine->on_transport_error(errc::connection_closed);
+  h.machine->end({}, h.events);
+  auto outcomes = h.take_events<OutcomeEvent>();
+  REQUIRE(outcomes.size() == 2);
+  CHECK(outcomes[0].error.kind == SendError::Kind::outcome_unknown);
+  CHECK(tracking_of(outcomes[1].message).log_id == "b");
+  CHECK(outcomes[1].error.kind == SendError::Kind::not_sent);
+}
+
+TEST_CASE("machine: response timeout, then a late response is dropped", "[esme][machine]") {
+  MachineHarness h;
+  h.bind();
+  const auto sent = h.send(pdus({submit("a")}));
+  CHECK(h.machine->next_deadline() == h.now + 10s);
+  h.advance(9s);
+  CHECK(h.take_events<OutcomeEvent>().empty());
+  h.advance(1s);
+  auto outcomes = h.take_events<OutcomeEvent>();
+  REQUIRE(outcomes.size() == 1);
+  CHECK(outcomes[0].error.kind == SendError::Kind::outcome_unknown);
+  CHECK(outcomes[0].error.code == errc::response_timeout);
+  h.feed(submit_resp(seq_of(sent[0]), "late"));
+  CHECK(h.take_events<OutcomeEvent>().empty());
+  CHECK(h.machine->stats().late_responses == 1);
+}
+
+TEST_CASE("machine: a request not yet written does not time out until it is", "[esme][machine]") {
+  MachineHarness h;
+  h.bind();
+  std::vector<Pdu> one = pdus({submit("a")});
+  h.machine->take(one, h.events);
+  h.machine->send_pending(h.now, false, h.events);
+  const auto bytes = h.machine->take_output();  // the peer does not read: nothing is written
+  h.advance(11s);
+  CHECK(h.take_events<OutcomeEvent>().empty());
+  h.machine->on_written(bytes.size());
+  h.machine->write_done();
+  CHECK((h.machine->take_wakeups() & detail::wake_timer) != 0);
+  CHECK(h.machine->next_deadline() <= h.now);
+  h.advance(0s);
+  auto outcomes = h.take_events<OutcomeEvent>();
+  REQUIRE(outcomes.size() == 1);
+  CHECK(outcomes[0].error.code == errc::response_timeout);
+}
+
+TEST_CASE("machine: enquire_link after silence, no answer is a dead link", "[esme][machine]") {
+  MachineHarness h;
+  h.bind(HookInterest::none);
+  CHECK(h.machine->next_deadline() == h.now + 30s);
+  h.advance(30s);
+  auto out = h.written();
+  REQUIRE(out.size() == 1);
+  CHECK(command_id_of(out[0]) == CommandId::enquire_link);
+  SECTION("answered: the next one is an interval after the answer") {
+    h.now += 1s;
+    EnquireLinkResp r;
+    r.header.sequence_number = seq_of(out[0]);
+    h.feed(r);
+    CHECK(h.machine->next_deadline() == h.now + 30s);
+    CHECK(h.machine->phase() == Phase::bound);
+  }
+  SECTION("not answered within socket_timeout") {
+    h.advance(4s);
+    CHECK(h.machine->phase() == Phase::bound);
+    h.advance(1s);
+    CHECK(h.machine->over());
+    CHECK(h.machine->error() == errc::enquire_link_timeout);
+  }
+}
+
+TEST_CASE("machine: the SMSC's own PDUs get the answers SMPP demands", "[esme][machine]") {
+  MachineHarness h;
+  h.bind(HookInterest::none);
+  SECTION("enquire_link") {
+    EnquireLink e;
+    e.header.sequence_number = 5;
+    h.feed(e);
+    auto out = h.written();
+    REQUIRE(out.size() == 1);
+    CHECK(command_id_of(out[0]) == CommandId::enquire_link_resp);
+  }
+  SECTION("an unknown command_id: generic_nack ESME_RINVCMDID") {
+    std::vector<std::uint8_t> bytes = {0, 0, 0, 16, 0, 0, 0, 0x77, 0, 0, 0, 0, 0, 0, 0, 9};
+    h.feed_bytes(bytes);
+    auto out = h.written();
+    REQUIRE(out.size() == 1);
+    CHECK(command_id_of(out[0]) == CommandId::generic_nack);
+    CHECK(header_of(out[0]).command_status == CommandStatus::invalid_command_id);
+    CHECK(seq_of(out[0]) == 9);
+    CHECK(h.machine->phase() == Phase::bound);  // the session survives
+  }
+  SECTION("a deliver_sm with a bad field: its own _resp with that field's status") {
+    Pdu d = receipt(11, "hi", EsmClass::default_mode);
+    std::get<DeliverSm>(d).service_type = "ABCDE";
+    auto bytes = bytes_of(d);
+    bytes[16 + 5] = 'F';  // service_type runs to 6 characters: over its limit (C 6)
+    h.feed_bytes(bytes);
+    auto out = h.written();
+    REQUIRE(out.size() == 1);
+    CHECK(command_id_of(out[0]) == CommandId::deliver_sm_resp);
+    CHECK(header_of(out[0]).command_status == CommandStatus::invalid_service_type);
+    CHECK(seq_of(out[0]) == 11);
+  }
+  SECTION("a submit_sm from the SMSC: ESME_RINVBNDSTS") {
+    Pdu s = submit("x");
+    header_of(s).sequence_number = 3;
+    h.feed(s);
+    auto out = h.written();
+    REQUIRE(out.size() == 1);
+    CHECK(command_id_of(out[0]) == CommandId::submit_sm_resp);
+    CHECK(header_of(out[0]).command_status == CommandStatus::invalid_bind_status);
+  }
+  SECTION("a broken command_length: generic_nack, then the connection ends once it is out") {
+    std::vector<std::uint8_t> bytes = {0, 0, 0, 8, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1};
+    h.feed_bytes(bytes);
+    CHECK(h.machine->phase() == Phase::closing);
+    auto out = h.written();
+    REQUIRE(out.size() == 1);
+    CHECK(command_id_of(out[0]) == CommandId::generic_nack);
+    CHECK(header_of(out[0]).command_status == CommandStatus::invalid_command_length);
+    CHECK(h.machine->over());
+  }
+}
+
+TEST_CASE("machine: an undecodable response still ends its request, outcome unknown",
+          "[esme][machine]") {
+  MachineHarness h;
+  h.bind();
+  const auto sent = h.send(pdus({submit("a")}));
+  auto bytes = bytes_of(submit_resp(seq_of(sent[0]), "abc"));
+  bytes.back() = 'z';  // message_id loses its NUL
+  h.feed_bytes(bytes);
+  auto incoming = h.take_events<IncomingEvent>();
+  REQUIRE(incoming.size() == 1);
+  CHECK_FALSE(incoming[0].message);
+  auto outcomes = h.take_events<OutcomeEvent>();
+  REQUIRE(outcomes.size() == 1);
+  CHECK(outcomes[0].error.kind == SendError::Kind::outcome_unknown);
+  CHECK(h.machine->phase() == Phase::bound);
+}
+
+TEST_CASE("machine: a transmitter refuses deliver_sm", "[esme][machine]") {
+  auto cfg = MachineHarness::default_config();
+  cfg.bind_mode = BindType::transmitter;
+  MachineHarness h(cfg);
+  h.bind();
+  h.feed(receipt(4, "id:1 stat:DELIVRD"));
+  auto out = h.written();
+  REQUIRE(out.size() == 1);
+  CHECK(header_of(out[0]).command_status == CommandStatus::invalid_bind_status);
+  CHECK(h.events.empty());
+}
+
+TEST_CASE("machine: deliver_sm is answered only after the hook has it", "[esme][machine]") {
+  MachineHarness h;
+  h.bind();
+  h.feed(receipt(21, "hello", EsmClass::default_mode));
+  CHECK(h.written().empty());
+  auto incoming = h.take_events<IncomingEvent>();
+  REQUIRE(incoming.size() == 1);
+  REQUIRE(incoming[0].answer);
+  CHECK(incoming[0].receipt_key.empty());
+  h.machine->answer(*incoming[0].answer);
+  auto out = h.written();
+  REQUIRE(out.size() == 1);
+  CHECK(command_id_of(out[0]) == CommandId::deliver_sm_resp);
+  CHECK(seq_of(out[0]) == 21);
+  CHECK(header_of(out[0]).command_status == CommandStatus::ok);
+}
+
+TEST_CASE("machine: receipts carry the correlator key and whether they are final",
+          "[esme][machine][receipt]") {
+  MachineHarness h;
+  h.bind(HookInterest::none);
+  auto check = [&](std::string text, bool final_state, EsmClass esm = EsmClass::delivery_receipt) {
+    h.feed(receipt(30, std::move(text), esm));
+    auto incoming = h.take_events<IncomingEvent>();
+    REQUIRE(incoming.size() == 1);
+    CHECK(incoming[0].receipt_key == "abc1");
+    CHECK(incoming[0].final_state == final_state);
+  };
+  SECTION("final states") {
+    check("id:abc1 sub:001 dlvrd:001 stat:DELIVRD err:000", true);
+    check("id:abc1 stat:UNDELIV", true);
+    check("id:abc1 stat:EXPIRED", true);
+    check("id:abc1 stat:REJECTD", true);
+  }
+  SECTION("states that are not final, in any letter case") {
+    check("id:abc1 stat:ENROUTE", false);
+    check("id:abc1 stat:Enroute", false);
+    check("id:abc1 stat:BUFFRED", false);
+    check("id:abc1 stat:BUFFERED", false);
+    check("id:abc1 stat:SCHEDULED", false);
+    check("id:abc1 stat:WHATEVER", false);  // an unknown spelling never takes the entry
+  }
+  SECTION("an intermediate notification is never final") {
+    check("id:abc1 stat:DELIVRD", false, EsmClass::intermediate_notification);
+  }
+  SECTION("ids are compared as the normaliser does (case, leading zeros)") {
+    check("id:000ABC1 stat:DELIVRD", true);
+  }
+}
+
+TEST_CASE("machine: message ids written in hex in responses and decimal in receipts",
+          "[esme][machine][receipt]") {
+  auto cfg = MachineHarness::default_config();
+  cfg.message_ids = MessageIdForms::hex_response_decimal_receipt;
+  MachineHarness h(cfg);
+  h.bind(HookInterest::none);
+  const auto sent = h.send(pdus({submit("a", "x", RegisteredDelivery::receipt_always)}));
+  h.feed(submit_resp(seq_of(sent[0]), "38601fa"));
+  auto registered = h.take_events<RegisterEvent>();
+  REQUIRE(registered.size() == 1);
+  CHECK(registered[0].tracking.log_id == "a");
+  h.feed(receipt(40, "id:0059113978 stat:DELIVRD"));
+  auto incoming = h.take_events<IncomingEvent>();
+  REQUIRE(incoming.size() == 1);
+  CHECK(incoming[0].receipt_key == registered[0].key);
+}
+
+TEST_CASE("machine: a long message's segments end in one outcome", "[esme][machine][segments]") {
+  MachineHarness h;
+  h.bind();
+  SubmitSm long_message = submit("long", "");
+  long_message.text = MessageText{std::string(400, 'a')};
+  long_message.text->long_message = LongMessageMode::udh8;
+  std::vector<Pdu> one{Pdu(long_message)};
+  const auto sent = h.send(std::move(one));
+  REQUIRE(sent.size() == 3);
+  SECTION("all accepted: the last response, with the message's tracking") {
+    h.feed(submit_resp(seq_of(sent[0]), "m1"));
+    h.feed(submit_resp(seq_of(sent[2]), "m3"));
+    CHECK(h.take_events<OutcomeEvent>().empty());
+    h.feed(submit_resp(seq_of(sent[1]), "m2"));
+    auto outcomes = h.take_events<OutcomeEvent>();
+    REQUIRE(outcomes.size() == 1);
+    CHECK(tracking_of(*outcomes[0].response).log_id == "long");
+    CHECK(std::get<SubmitSmResp>(*outcomes[0].response).message_id == "m2");
+    CHECK(h.machine->stats().responses == 1);
+  }
+  SECTION("one rejected: the first error response") {
+    h.feed(submit_resp(seq_of(sent[0]), "m1"));
+    h.feed(submit_resp(seq_of(sent[1]), "", CommandStatus::invalid_dest_address));
+    h.feed(submit_resp(seq_of(sent[2]), "", CommandStatus::system_error));
+    auto outcomes = h.take_events<OutcomeEvent>();
+    REQUIRE(outcomes.size() == 1);
+    CHECK(header_of(*outcomes[0].response).command_status == CommandStatus::invalid_dest_address);
+  }
+  SECTION("one without a response: send_error saying how many were accepted") {
+    h.feed(submit_resp(seq_of(sent[0]), "m1"));
+    h.feed(submit_resp(seq_of(sent[1]), "m2"));
+    h.advance(10s);
+    auto outcomes = h.take_events<OutcomeEvent>();
+    REQUIRE(outcomes.size() == 1);
+    CHECK_FALSE(outcomes[0].response);
+    CHECK(outcomes[0].error.kind == SendError::Kind::outcome_unknown);
+    CHECK(outcomes[0].error.detail.find("2 of 3 segments accepted") != std::string::npos);
+    CHECK(tracking_of(outcomes[0].message).log_id == "long");
+    CHECK(h.machine->stats().send_errors == 1);
+  }
+}
+
+TEST_CASE("machine: invalid messages end at once, nothing written", "[esme][machine]") {
+  MachineHarness h;
+  h.bind();
+  SubmitSm bad = submit("bad");
+  bad.destination = PhoneNumber(std::string(30, '1'));
+  std::vector<Pdu> messages{Pdu(bad), Pdu(EnquireLink{})};
+  h.machine->take(messages, h.events);
+  h.machine->send_pending(h.now, false, h.events);
+  CHECK(h.written().empty());
+  auto outcomes = h.take_events<OutcomeEvent>();
+  REQUIRE(outcomes.size() == 2);
+  for (const auto& o : outcomes)
+    CHECK(o.error.kind == SendError::Kind::invalid_message);
+  CHECK(h.machine->in_flight() == 0);
+}
+
+TEST_CASE("machine: stop drains, unbinds, and answers what still arrives",
+          "[esme][machine][stop]") {
+  MachineHarness h;
+  h.bind();
+  const auto sent = h.send(pdus({submit("a")}));
+  h.machine->stop(h.now);
+  CHECK(h.machine->phase() == Phase::draining);
+  CHECK(h.machine->window_free() == 0);
+  CHECK(h.written().empty());  // no unbind while a response is owed
+  h.feed(submit_resp(seq_of(sent[0]), "m"));
+  CHECK(h.machine->phase() == Phase::unbinding);
+  auto out = h.written();
+  REQUIRE(out.size() == 1);
+  CHECK(command_id_of(out[0]) == CommandId::unbind);
+  // A receipt arrives before unbind_resp: it is still answered.
+  h.feed(receipt(50, "hi", EsmClass::default_mode));
+  auto incoming = h.take_events<IncomingEvent>();
+  REQUIRE(incoming.size() == 1);
+  h.machine->answer(*incoming[0].answer);
+  UnbindResp ur;
+  ur.header.sequence_number = seq_of(out[0]);
+  h.feed(ur);
+  CHECK(h.machine->phase() == Phase::closing);
+  auto last = h.written();
+  REQUIRE(last.size() == 1);
+  CHECK(command_id_of(last[0]) == CommandId::deliver_sm_resp);
+  CHECK(h.machine->over());
+  CHECK(h.machine->error() == errc::stopped);
+}
+
+TEST_CASE("machine: stop with a response never coming unbinds at stop_timeout",
+          "[esme][machine][stop]") {
+  MachineHarness h;
+  h.bind();
+  h.send(pdus({submit("a")}));
+  h.machine->stop(h.now);
+  h.advance(2s);
+  CHECK(h.machine->phase() == Phase::unbinding);
+  CHECK(command_id_of(h.written().at(0)) == CommandId::unbind);
+  h.advance(2s);  // min(stop_timeout, socket_timeout) for unbind_resp
+  CHECK(h.machine->over());
+  h.machine->end({}, h.events);
+  auto outcomes = h.take_events<OutcomeEvent>();
+  REQUIRE(outcomes.size() == 1);
+  CHECK(outcomes[0].error.kind == SendError::Kind::outcome_unknown);
+}
+
+TEST_CASE("machine: after the SMSC's unbind, responses still match until none is owed",
+          "[esme][machine][unbind]") {
+  MachineHarness h;
+  h.bind();
+  const auto sent = h.send(pdus({submit("a"), submit("b")}));
+  Unbind u;
+  u.header.sequence_number = 60;
+  h.feed(u);
+  CHECK(h.machine->phase() == Phase::peer_unbound);
+  CHECK(h.machine->window_free() == 0);
+  auto out = h.written();
+  REQUIRE(out.size() == 1);
+  CHECK(command_id_of(out[0]) == CommandId::unbind_resp);
+  h.feed(submit_resp(seq_of(sent[0]), "m1"));
+  CHECK(h.take_events<OutcomeEvent>().size() == 1);
+  SECTION("the last response ends the connection") {
+    h.feed(submit_resp(seq_of(sent[1]), "m2"));
+    CHECK(h.take_events<OutcomeEvent>().size() == 1);
+    CHECK(h.machine->over());
+    CHECK(h.machine->error() == errc::connection_closed);
+  }
+  SECTION("the drain deadline reports the rest") {
+    h.advance(3s);
+    CHECK(h.machine->over());
+    h.machine->end({}, h.events);
+    auto outcomes = h.take_events<OutcomeEvent>();
+    REQUIRE(outcomes.size() == 1);
+    CHECK(tracking_of(outcomes[0].message).log_id == "b");
+    CHECK(outcomes[0].error.kind == SendError::Kind::outcome_unknown);
+  }
+}
+
+TEST_CASE("machine: staged requests are registered before the hook sees them", "[esme][machine]") {
+  MachineHarness h;
+  h.bind();
+  std::vector<Pdu> two = pdus({submit("a"), submit("b")});
+  h.machine->take(two, h.events);
+  h.machine->send_pending(h.now, true, h.events);
+  REQUIRE(h.machine->staged().size() == 2);
+  CHECK(h.machine->in_flight() == 2);
+  CHECK_FALSE(h.machine->has_output());
+  CHECK(tracking_of(h.machine->staged_message(h.machine->staged()[1])).log_id == "b");
+  SECTION("committed: written as one batch") {
+    h.machine->commit_staged();
+    CHECK(h.written().size() == 2);
+  }
+  SECTION("the connection ends during the hooks: not_sent") {
+    h.machine->on_transport_error(errc::connection_closed);
+    h.machine->commit_staged();
+    h.machine->end({}, h.events);
+    auto outcomes = h.take_events<OutcomeEvent>();
+    REQUIRE(outcomes.size() == 2);
+    CHECK(outcomes[0].error.kind == SendError::Kind::not_sent);
+    CHECK(outcomes[1].error.kind == SendError::Kind::not_sent);
+  }
+}
+
+TEST_CASE("machine: a receiver never asks for messages", "[esme][machine]") {
+  auto cfg = MachineHarness::default_config();
+  cfg.bind_mode = BindType::receiver;
+  MachineHarness h(cfg);
+  h.bind();
+  CHECK(h.machine->phase() == Phase::bound);
+  CHECK_FALSE(h.machine->may_take());
+  CHECK(h.machine->window_free() == 0);
+}
+
+}  // namespace aiosmpp::test
