@@ -161,10 +161,10 @@ void SqliteCorrelator::count_op(std::int64_t now) {
 }
 
 void SqliteCorrelator::cache_put(const std::string& key, const Tracking& tracking,
-                                 std::int64_t expires_ms, bool marker) {
+                                 std::int64_t expires_ms) {
   if (options_.cache_entries == 0) return;
   const std::uint64_t gen = next_generation_++;
-  cache_[key] = Cached{tracking, expires_ms, gen, marker};
+  cache_[key] = Cached{tracking, expires_ms, gen};
   cache_order_.emplace_back(key, gen);
   // Oldest first out; records whose entry was replaced or taken are skipped.
   while (cache_.size() > options_.cache_entries && !cache_order_.empty()) {
@@ -187,7 +187,7 @@ asio::awaitable<void> SqliteCorrelator::put_delivery(std::string smsc_message_id
   SqliteBroker::strip_id(tracking);
   const std::int64_t now = now_ms();
   const std::int64_t expires = now + ms(options_.delivery_ttl);
-  cache_put(smsc_message_id, tracking, expires, false);
+  cache_put(smsc_message_id, tracking, expires);
   db_->impl().submit(
       {[key = std::move(smsc_message_id), t = std::move(tracking), queue_id,
         expires](detail::Connection& c) {
@@ -267,19 +267,12 @@ void SqliteCorrelator::release_held(std::int64_t hold_id) {
   queue_held_delete({hold_id});
 }
 
-// A final receipt for a live entry: a marker from now on, in the cache at once and in the file
-// now or (with a SqliteHook) once the application's hook has seen the receipt.
+// A final receipt for a live entry: a marker from now on, in the file now or (with a SqliteHook)
+// once the application's hook has seen the receipt. Markers are not cached: a repeat is rare and
+// may read the file, and the cache keeps its room (and the process its memory) for live entries.
 void SqliteCorrelator::finalise(std::string_view key, std::int64_t now) {
-  const std::int64_t until = now + ms(options_.receipt_grace);
-  if (auto it = cache_.find(key); it != cache_.end()) {
-    if (keeps_markers()) {
-      it->second.marker = true;
-      it->second.expires_ms = until;
-    } else {
-      cache_.erase(it);
-    }
-  }
-  std::pair<std::string, std::int64_t> f{std::string(key), until};
+  if (auto it = cache_.find(key); it != cache_.end()) cache_.erase(it);
+  std::pair<std::string, std::int64_t> f{std::string(key), now + ms(options_.receipt_grace)};
   if (defer_release_) {
     finals_pending_.push_back(std::move(f));
   } else {
@@ -297,7 +290,6 @@ asio::awaitable<ReceiptMatch> SqliteCorrelator::lookup(std::string_view key, boo
   if (auto it = cache_.find(key); it != cache_.end()) {
     if (it->second.expires_ms > now) {
       m.tracking = it->second.tracking;
-      marker = it->second.marker;
     } else {
       cache_.erase(it);
     }
@@ -432,7 +424,7 @@ asio::awaitable<std::vector<ReleasedReceipt>> SqliteCorrelator::register_deliver
     co_return released;
   }
   const std::int64_t until = now + ms(options_.receipt_grace);
-  cache_put(smsc_message_id, clean, until, true);
+  cache_.erase(smsc_message_id);  // a re-used id's live entry, if any: markers are not cached
   db_->impl().submit({[key = std::move(smsc_message_id), t = std::move(clean), until,
                        counts = file_counts_](detail::Connection& c) {
                         detail::StatementUse use(c.statement(

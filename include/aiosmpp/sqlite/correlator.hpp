@@ -32,15 +32,15 @@ struct SqliteCorrelatorOptions {
   /** @brief How long a message_id is remembered; > 0. Default 3 days (aiosmpplib's). Wall-clock
    *  time, so it runs on across restarts. */
   Clock::duration delivery_ttl = std::chrono::hours(72);
-  /** @brief Entries (and markers) also kept in memory so that receipts arriving soon after their
-   *  submit need no disk read; >= 0. Default 100,000. */
+  /** @brief Entries also kept in memory so that receipts arriving soon after their submit need
+   *  no disk read (repeat markers are not: a repeat reads the file); >= 0. Default 100,000. */
   std::size_t cache_entries = 100'000;
   /** @brief How long a final receipt's row is kept as a repeat marker; >= 0, 0 keeps none (the
    *  row is deleted). Default 1 hour. */
   Clock::duration receipt_grace = std::chrono::hours(1);
   /** @brief Most markers kept in the file (the oldest are deleted first, checked every 1,024
-   *  registrations or final receipts); 0 keeps none. Default 1,000,000 (a marker row is its id,
-   *  log_id and extra_data plus about 20 bytes, twice for the id and expiry in the index). */
+   *  registrations or final receipts); 0 keeps none. Default 1,000,000. A marker is its row (the
+   *  id, log_id and extra_data plus about 20 bytes) and two index entries (the id and expiry). */
   std::size_t max_markers = 1'000'000;
   /** @brief How long a receipt for an unknown id is held; >= 0, 0 holds none. Set it above the
    *  Esme's response_timeout. Default 30 s. */
@@ -143,7 +143,6 @@ class SqliteCorrelator final : public Correlator {
     Tracking tracking;
     std::int64_t expires_ms;
     std::uint64_t generation;
-    bool marker;
   };
   struct KeyHash {
     using is_transparent = void;
@@ -156,8 +155,7 @@ class SqliteCorrelator final : public Correlator {
   std::int64_t now_ms() const;
   std::int64_t ms(Clock::duration d) const;
   bool keeps_markers() const noexcept;
-  void cache_put(const std::string& key, const Tracking& tracking, std::int64_t expires_ms,
-                 bool marker);
+  void cache_put(const std::string& key, const Tracking& tracking, std::int64_t expires_ms);
   void queue_delete(std::vector<std::string> keys);
   void queue_finals(std::vector<std::pair<std::string, std::int64_t>> finals);
   void queue_held_delete(std::vector<std::int64_t> ids);

@@ -185,7 +185,7 @@ TEST_CASE(
       auto first = co_await correlate(corr, "m1", true);
       REQUIRE(first.tracking);
       CHECK_FALSE(first.repeat);
-      auto again = co_await correlate(corr, "m1", true);  // from the cache
+      auto again = co_await correlate(corr, "m1", true);  // markers are read from the file
       REQUIRE(again.tracking);
       CHECK(again.repeat);
       co_await db->flush();
