@@ -146,11 +146,12 @@ namespace text {
 // A delivery receipt:
 // `{"id", "submitted", "delivered", "submit_date": {"raw", "time", "utc_offset_quarter_hours"},
 // "done_date", "stat", "state", "err", "error_code", "text", "receipted_message_id",
-// "extras": [["key", "value"], ...], "id_from_tlv", "state_from_tlv"}`; absent optionals are
+// "network_error": {"type", "code"}, "extras": [["key", "value"], ...], "id_from_tlv",
+// "state_from_tlv"}`; absent optionals are
 // omitted; `time` is local ISO 8601 ("2026-11-26T07:02:00").
 AIOSMPP_JSON_DECLARE(Receipt)
 AIOSMPP_JSON_DECLARE(ReceiptDate)
-AIOSMPP_JSON_DECLARE(DeliveryState)
+// A receipt state (text::DeliveryState) is an aiosmpp::MessageState: its conversions are above.
 
 /** @brief What `split` produced (write-only, for display): encoding, data_coding, codec, unit,
  *  long_message, udhi, message_payload, total_units, national tables, and per segment its hex,

@@ -94,7 +94,8 @@ const NameTable& long_message_names() {
 }
 const NameTable& error_mode_names() {
   static const NameTable t{{"strict", raw(ErrorMode::strict)},
-                           {"replace", raw(ErrorMode::replace)}};
+                           {"replace", raw(ErrorMode::replace)},
+                           {"ignore", raw(ErrorMode::ignore)}};
   return t;
 }
 const BitSet& esm_class_bits() {

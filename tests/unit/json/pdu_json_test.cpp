@@ -111,6 +111,9 @@ TEST_CASE("schema 1 text is stable") {
         R"("errors":"replace"})");
   CHECK(j["tlvs"].dump() == R"([{"name":"source_port","value":80},{"tag":"0x1403","hex":"cafe"}])");
   CHECK(json_decode(json_encode(d)) == Pdu(d));
+  d.text->errors = ErrorMode::ignore;
+  CHECK(nlohmann::ordered_json::parse(json_encode(d))["text"]["errors"] == "ignore");
+  CHECK(json_decode(json_encode(d)) == Pdu(d));
 }
 
 TEST_CASE("hand-written JSON: defaults fill what is missing, numbers and names both read") {
