@@ -63,8 +63,8 @@ struct ReceiptMatch {
 
 /** @brief Stores SMSC message_id → Tracking for delivery receipts.
  *
- *  Keys are message ids as the Esme hands them over, already normalised (EsmeConfig's id
- *  rule): an implementation compares them byte for byte and never rewrites them.
+ *  Keys are message ids as the Esme hands them over, already normalised (see
+ *  EsmeConfig::message_ids): an implementation compares them byte for byte, never rewrites them.
  *
  *  Two generations of calls. The original pair (put_delivery(), get_delivery()) is all a custom
  *  correlator must implement; the newer calls (register_delivery(), correlate_receipt(),
