@@ -24,6 +24,10 @@ asio::awaitable<std::vector<ReleasedReceipt>> Correlator::take_released_holds() 
   co_return std::vector<ReleasedReceipt>{};
 }
 
+asio::awaitable<std::vector<ReleasedReceipt>> Correlator::release_holds_at_stop() {
+  co_return std::vector<ReleasedReceipt>{};
+}
+
 ReceiptHold::Held ReceiptHold::pop_front() {
   // The globally oldest receipt is also the oldest of its id.
   auto it = by_id_.find(held_.front().id);
@@ -273,6 +277,16 @@ asio::awaitable<ReceiptMatch> SimpleCorrelator::correlate_receipt(std::string_vi
 
 asio::awaitable<std::vector<ReleasedReceipt>> SimpleCorrelator::take_released_holds() {
   co_return take_released();
+}
+
+asio::awaitable<std::vector<ReleasedReceipt>> SimpleCorrelator::release_holds_at_stop() {
+  std::vector<ReceiptHold::Held> all;
+  hold_.take_due(ReceiptHold::Time::max(), all);
+  std::vector<ReleasedReceipt> released;
+  released.reserve(all.size());
+  for (auto& h : all)
+    released.push_back({std::move(h.receipt), std::nullopt, false});
+  co_return released;
 }
 
 }  // namespace aiosmpp

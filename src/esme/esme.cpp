@@ -101,7 +101,8 @@ Esme::Impl::Impl(asio::any_io_executor executor, EsmeConfig config, Components c
       pump_cv_(ex_),
       ticker_(ex_),
       stop_cv_(ex_),
-      done_cv_(ex_) {
+      done_cv_(ex_),
+      merger_(cfg_.merge_receipts_limit) {
   batch_.reserve(512);
   done_cv_.expires_at(Clock::time_point::max());
   stop_cv_.expires_at(Clock::time_point::max());
@@ -283,6 +284,7 @@ asio::awaitable<void> Esme::Impl::start() {
       machine_.give_up_partials(Clock::now(), end_events_);
       machine_.give_up_requeued(end_events_);
       co_await deliver(end_events_);
+      co_await give_up_receipts();
       fail_direct(errc::cancelled);
       if (hard_stop) std::rethrow_exception(hard_stop);
       throw std::system_error(asio::error::operation_aborted, "Esme::start cancelled");
@@ -303,6 +305,7 @@ asio::awaitable<void> Esme::Impl::start() {
   machine_.give_up_partials(Clock::now(), end_events_);
   machine_.give_up_requeued(end_events_);
   co_await deliver(end_events_);
+  co_await give_up_receipts();
   fail_direct(errc::stopped);
   AIOSMPP_LOG(log_, LogLevel::info, "stopped");
 }

@@ -38,7 +38,7 @@ double stat(const EsmeMetrics& m) {
   return static_cast<double>(m.stats.*Member);
 }
 
-const std::array<Scalar, 16> scalars{{
+const std::array<Scalar, 18> scalars{{
     {"aiosmpp_esme_taken_total", "counter", "Messages taken from the broker or sent directly.",
      stat<&EsmeStats::taken>},
     {"aiosmpp_esme_outcome_responses_total", "counter",
@@ -57,6 +57,12 @@ const std::array<Scalar, 16> scalars{{
      stat<&EsmeStats::throttled>},
     {"aiosmpp_esme_requeued_total", "counter", "Times a message was kept to be sent again.",
      stat<&EsmeStats::requeued>},
+    {"aiosmpp_esme_held_receipts_total", "counter",
+     "Receipts that arrived before their response and were held by the correlator.",
+     stat<&EsmeStats::held_receipts>},
+    {"aiosmpp_esme_repeated_receipts_total", "counter",
+     "Receipts the SMSC offered again after the final one (flagged as repeats).",
+     stat<&EsmeStats::repeated_receipts>},
     {"aiosmpp_esme_in_flight", "gauge", "Requests awaiting a response.",
      stat<&EsmeStats::in_flight>},
     {"aiosmpp_esme_max_in_flight", "gauge", "The most requests in flight so far.",

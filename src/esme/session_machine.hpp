@@ -84,6 +84,8 @@ struct RegisterEvent {
   std::string key;  // the id as the correlator keys it (normalised, see MessageIdRule)
   Tracking tracking;
   std::chrono::steady_clock::time_point sent_at{};  // the message's first send (receipt latency)
+  std::uint64_t group = 0;   // a segment of a long message: its SegmentGroup::serial (else 0)
+  std::size_t segments = 1;  // that message's segment count
 };
 
 /** A PDU from the SMSC for the application (deliver_sm, data_sm, alert_notification, or one that
@@ -95,6 +97,7 @@ struct IncomingEvent {
   bool final_state = false;           // the receipt reports a final state
   std::optional<Answer> answer;       // written after the hook returns
   bool session = false;               // a session PDU (HookInterest::session), not a message
+  std::optional<MessageState> state;  // the state a receipt reports, when readable
 };
 
 using Event = std::variant<OutcomeEvent, RegisterEvent, IncomingEvent>;
@@ -301,6 +304,7 @@ class SessionMachine {
   Clock::duration reassembly_period_;
   EsmeStats stats_;
   MetricsRecorder metrics_;
+  std::uint64_t group_serial_ = 0;  // SegmentGroup::serial, never reused
 
   // Per connection.
   Phase phase_ = Phase::idle;

@@ -331,8 +331,9 @@ void SessionMachine::handle_response(const PduView& view, std::span<const std::u
   Pdu response = to_owning(view);
   if (remember) {
     if (const auto message_id = message_id_of(response); !message_id.empty()) {
-      out.emplace_back(
-          RegisterEvent{ids_.response_key(message_id), tracking_of(unit.pdu), unit.first_sent});
+      out.emplace_back(RegisterEvent{ids_.response_key(message_id), tracking_of(unit.pdu),
+                                     unit.first_sent, unit.group ? unit.group->serial : 0,
+                                     unit.group ? unit.group->total : 1});
     }
   }
   unit_answered(std::move(unit.pdu), unit.group, std::move(response), bytes, out, unit.origin);
@@ -411,7 +412,8 @@ void SessionMachine::handle_message(const PduView& view, std::span<const std::ui
   Pdu message = to_owning(view);
   if (receipt) {
     out.emplace_back(IncomingEvent{std::move(message), bytes, ids_.receipt_key(receipt->message_id),
-                                   receipt->is_final(cfg_.receipt_finality), answer});
+                                   receipt->is_final(cfg_.receipt_finality), answer, false,
+                                   receipt->state});
     return;
   }
   auto* deliver = std::get_if<DeliverSm>(&message);

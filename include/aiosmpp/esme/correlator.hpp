@@ -115,6 +115,13 @@ class Correlator {
    *  Esme that calls correlate_receipt(). Default: none. */
   virtual asio::awaitable<std::vector<ReleasedReceipt>> take_released_holds();
 
+  /** @brief Held receipts that would be lost when the Esme stops (an in-memory hold does not
+   *  outlive the process, and the SMSC already has its deliver_sm_resp): the Esme gives them to
+   *  the hook untracked as it stops. A durable correlator keeps them for the next run and
+   *  returns none (the default). A correlator shared by several Esmes is asked by each as it
+   *  stops. */
+  virtual asio::awaitable<std::vector<ReleasedReceipt>> release_holds_at_stop();
+
   /** @brief When the next entry, marker or hold expires, on steady_clock, for an implementation
    *  that expires them itself in memory; nullopt when nothing is due (the default: stores with
    *  their own expiry, such as Redis TTLs, need nothing from the Esme).
@@ -255,6 +262,8 @@ class SimpleCorrelator final : public Correlator {
   asio::awaitable<ReceiptMatch> correlate_receipt(std::string_view smsc_message_id,
                                                   bool final_state, const Pdu& receipt) override;
   asio::awaitable<std::vector<ReleasedReceipt>> take_released_holds() override;
+  /** @brief Every receipt still held, given up (nothing in memory outlives the Esme's stop). */
+  asio::awaitable<std::vector<ReleasedReceipt>> release_holds_at_stop() override;
 
   /** @brief put_delivery(), synchronously (held receipts for the id stay held). */
   void put(std::string smsc_message_id, Tracking tracking);

@@ -89,6 +89,8 @@ struct EsmeStats {
   std::uint64_t max_in_flight = 0;   ///< highest in_flight seen (never above the window)
   std::uint64_t throttled = 0;  ///< responses with ESME_RTHROTTLED or ESME_RMSGQFUL (any outcome)
   std::uint64_t requeued = 0;   ///< times a message was kept to be sent again (RequeuePolicy)
+  std::uint64_t held_receipts = 0;      ///< receipts the correlator held until their response came
+  std::uint64_t repeated_receipts = 0;  ///< receipts the correlator knew as offered again
 };
 
 struct EsmeMetrics;
