@@ -91,7 +91,7 @@ std::error_code Session::Impl::respond(const Pdu& response) {
 void Session::Impl::put_in_flight(CommandId id, std::size_t at, ResponseHandler handler) {
   const std::uint32_t seq = next_sequence();
   aiosmpp::detail::store32(out_.data() + at + 12, seq);
-  InFlight f{id, Clock::now(), std::move(handler)};
+  InFlight f{id, in_batch_ ? batch_now_ : Clock::now(), std::move(handler)};
   if (!spare_nodes_.empty()) {
     auto node = std::move(spare_nodes_.back());
     spare_nodes_.pop_back();
