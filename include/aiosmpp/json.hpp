@@ -4,6 +4,9 @@
  *  @brief JSON for every PDU and message type (nlohmann_json), so a broker can persist messages
  *  and an operator can read and write PDUs by hand. Stable across versions: schema 1.
  *
+ *  Every PDU type has a form, SMPP 5.0's broadcast PDUs included ("type": "broadcast_sm", ...,
+ *  with the same conventions).
+ *
  *  `to_json` / `from_json` are found by ADL, so `nlohmann::json j = pdu;` and
  *  `j.get<SubmitSm>()` work, for both `nlohmann::json` and `nlohmann::ordered_json` (the
  *  ordered form keeps the wire order of the fields, which is what `json_encode` writes).
@@ -48,10 +51,10 @@
  *  - Octet strings (short_message, octet TLVs) are lower-case hex; whitespace is allowed on input.
  *  - Enums are written by name when the name reads back to the same byte, else as a number;
  *    input takes either, and numbers also as "0x.." strings.
- *  - TLVs: a 3.4 TLV whose value is in its canonical form is `{"name", "value"}` with a typed
- *    value (integer, string for C-string TLVs, hex for octet TLVs, `true` for flags); anything
- *    else (vendor tags, non-minimal integer lengths) is `{"tag", "hex"}` (plus "name" when
- *    known), so decode → JSON → encode gives the same bytes.
+ *  - TLVs: a TLV of 3.4 or 5.0 whose value is in its canonical form is `{"name", "value"}` with
+ *    a typed value (integer, string for C-string TLVs, hex for octet TLVs, `true` for flags);
+ *    anything else (vendor tags, non-minimal integer lengths) is `{"tag", "hex"}` (plus "name"
+ *    when known), so decode → JSON → encode gives the same bytes.
  *  - `has_body` (responses) is written only when false; `tracking` only when not empty;
  *    `text` only when set. Missing fields take the C++ defaults.
  *  - Keys starting with '_' are annotations (the `aiosmpp-pdu` inspector adds them) and are
@@ -146,11 +149,12 @@ namespace text {
 // A delivery receipt:
 // `{"id", "submitted", "delivered", "submit_date": {"raw", "time", "utc_offset_quarter_hours"},
 // "done_date", "stat", "state", "err", "error_code", "text", "receipted_message_id",
-// "extras": [["key", "value"], ...], "id_from_tlv", "state_from_tlv"}`; absent optionals are
+// "network_error": {"type", "code"}, "extras": [["key", "value"], ...], "id_from_tlv",
+// "state_from_tlv"}`; absent optionals are
 // omitted; `time` is local ISO 8601 ("2026-11-26T07:02:00").
 AIOSMPP_JSON_DECLARE(Receipt)
 AIOSMPP_JSON_DECLARE(ReceiptDate)
-AIOSMPP_JSON_DECLARE(DeliveryState)
+// A receipt state (text::DeliveryState) is an aiosmpp::MessageState: its conversions are above.
 
 /** @brief What `split` produced (write-only, for display): encoding, data_coding, codec, unit,
  *  long_message, udhi, message_payload, total_units, national tables, and per segment its hex,

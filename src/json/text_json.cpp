@@ -95,6 +95,35 @@ DeliveryState read_state(const J& j, const jio::Path& path) {
       static_cast<std::uint8_t>(jio::read_named(j, path, jio::message_state_names(), 255)));
 }
 
+const jio::NameTable& network_type_names() {
+  static const jio::NameTable t =
+      jio::NameTable::from([](std::uint32_t v) { return to_string(static_cast<NetworkType>(v)); });
+  return t;
+}
+
+template <class J>
+J network_error_value(const NetworkError& e) {
+  J o = J::object();
+  o["type"] = jio::named_value<J>(network_type_names(), static_cast<std::uint32_t>(e.type));
+  o["code"] = e.code;
+  return o;
+}
+
+template <class J>
+NetworkError read_network_error(const J& j, const jio::Path& path) {
+  jio::ObjectIn<J> in(j, path);
+  NetworkError e;
+  if (const J* v = in.find("type")) {
+    e.type = static_cast<NetworkType>(
+        jio::read_named(*v, path.child("type"), network_type_names(), 255));
+  }
+  if (const J* v = in.find("code")) {
+    e.code = static_cast<std::uint32_t>(jio::read_uint(*v, path.child("code"), 0xFFFFFFFF));
+  }
+  in.finish();
+  return e;
+}
+
 template <class J>
 J receipt_value(const Receipt& r) {
   J o = J::object();
@@ -109,6 +138,7 @@ J receipt_value(const Receipt& r) {
   if (r.error_code) o["error_code"] = *r.error_code;
   if (r.text) o["text"] = jio::string_value<J>(*r.text);
   o["receipted_message_id"] = jio::string_value<J>(r.receipted_message_id);
+  if (r.network_error) o["network_error"] = network_error_value<J>(*r.network_error);
   J extras = J::array();
   for (const auto& [k, v] : r.extras) {
     J pair = J::array();
@@ -143,6 +173,9 @@ Receipt read_receipt(const J& j, const jio::Path& path) {
   if (const J* v = in.find("text")) r.text = jio::read_string(*v, path.child("text"));
   if (const J* v = in.find("receipted_message_id")) {
     r.receipted_message_id = jio::read_string(*v, path.child("receipted_message_id"));
+  }
+  if (const J* v = in.find("network_error")) {
+    r.network_error = read_network_error(*v, path.child("network_error"));
   }
   if (const J* v = in.find("extras")) {
     const jio::Path p = path.child("extras");
@@ -251,19 +284,6 @@ void from_json(const nlohmann::json& j, ReceiptDate& v) {
 }
 void from_json(const nlohmann::ordered_json& j, ReceiptDate& v) {
   v = read_date(j, jio::Path{nullptr, "receipt_date"});
-}
-
-void to_json(nlohmann::json& j, const DeliveryState& v) {
-  j = state_value<nlohmann::json>(v);
-}
-void to_json(nlohmann::ordered_json& j, const DeliveryState& v) {
-  j = state_value<nlohmann::ordered_json>(v);
-}
-void from_json(const nlohmann::json& j, DeliveryState& v) {
-  v = read_state(j, jio::Path{nullptr, "state"});
-}
-void from_json(const nlohmann::ordered_json& j, DeliveryState& v) {
-  v = read_state(j, jio::Path{nullptr, "state"});
 }
 
 void to_json(nlohmann::json& j, const SplitResult& v) {

@@ -38,6 +38,10 @@ class SingleByteCodec final : public Codec {
           out.resize(start);
           return unencodable(name_, cp, index, offset);
         }
+        if (mode == ErrorMode::ignore) {
+          ++index;
+          continue;
+        }
         cp = U'?';
       }
       out.push_back(static_cast<std::uint8_t>(cp));
@@ -59,12 +63,15 @@ class SingleByteCodec final : public Codec {
               TextErrc::invalid_encoding,
               fmt::format("octet 0x{:02X} at position {} is not {}", bytes[i], i, name_), i, i, cp};
         }
+        if (mode == ErrorMode::ignore) continue;
         cp = U'?';
       }
       utf8::append(out, cp);
     }
     return {};
   }
+
+  bool supports_ignore() const noexcept override { return true; }
 
  private:
   std::string_view name_;
@@ -128,10 +135,10 @@ class Ucs2Codec final : public Codec {
           continue;
         }
         if (mode == ErrorMode::strict) return bad(u, w, "high surrogate without a low one");
-        out.push_back('?');
+        if (mode == ErrorMode::replace) out.push_back('?');
       } else if (w >= 0xDC00 && w <= 0xDFFF) {
         if (mode == ErrorMode::strict) return bad(u, w, "low surrogate without a high one");
-        out.push_back('?');
+        if (mode == ErrorMode::replace) out.push_back('?');
       } else {
         utf8::append(out, w);
       }
@@ -143,10 +150,12 @@ class Ucs2Codec final : public Codec {
                          fmt::format("UCS2 data has an odd length ({} octets)", bytes.size()),
                          units, bytes.size() - 1, bytes.back()};
       }
-      out.push_back('?');
+      if (mode == ErrorMode::replace) out.push_back('?');
     }
     return {};
   }
+
+  bool supports_ignore() const noexcept override { return true; }
 
   std::size_t split_point(std::span<const std::uint8_t> encoded, std::size_t limit) const override {
     std::size_t cut = std::min(limit, encoded.size()) & ~std::size_t{1};
@@ -168,6 +177,7 @@ class BinaryCodec final : public Codec {
     out.append(bytes.begin(), bytes.end());
     return {};
   }
+  bool supports_ignore() const noexcept override { return true; }  // nothing to drop
 };
 
 }  // namespace
@@ -259,6 +269,19 @@ const Codec* CodecRegistry::find(std::uint8_t dc) const noexcept {
       return &latin1_codec();
     case data_coding::ucs2:
       return &ucs2_codec();
+    case data_coding::jis:
+    case data_coding::iso2022jp:
+      return &iso2022jp_codec();
+    case data_coding::cyrillic:
+      return &iso8859_5_codec();
+    case data_coding::hebrew:
+      return &iso8859_8_codec();
+    case data_coding::pictogram:
+      return &shift_jis_codec();
+    case data_coding::extended_kanji:
+      return &euc_jp_codec();
+    case data_coding::ks_c_5601:
+      return &euc_kr_codec();
     default:
       break;
   }
@@ -278,7 +301,7 @@ const CodecRegistry& CodecRegistry::builtin() noexcept {
 Result<std::vector<std::uint8_t>> encode(std::string_view utf8, const Codec& codec,
                                          ErrorMode mode) {
   std::vector<std::uint8_t> out;
-  auto r = codec.encode(utf8, mode, out);
+  auto r = codec.encode(utf8, mode_for(codec, mode), out);
   if (!r) return r.error();
   return out;
 }
@@ -286,7 +309,7 @@ Result<std::vector<std::uint8_t>> encode(std::string_view utf8, const Codec& cod
 Result<std::string> decode(std::span<const std::uint8_t> bytes, const Codec& codec,
                            ErrorMode mode) {
   std::string out;
-  auto r = codec.decode(bytes, mode, out);
+  auto r = codec.decode(bytes, mode_for(codec, mode), out);
   if (!r) return r.error();
   return out;
 }

@@ -249,6 +249,7 @@ Result<std::size_t> encode(std::string_view utf8, std::vector<std::uint8_t>& out
                         language_name(tables.single_shift)),
             index, offset, cp};
       }
+      if (mode == ErrorMode::ignore) continue;  // dropped, as Python's "ignore"
       const char32_t alike = look_alike(cp);
       k = alike != 0 ? lookup(alike, lock, shift, s) : 0;
       if (k == 0) k = lookup(U'?', lock, shift, s);
@@ -288,30 +289,35 @@ Result<void> decode(std::span<const std::uint8_t> septets, std::string& out, Err
                      fmt::format("GSM 03.38 septet 0x{:02X} at position {}: {}", v, i, why), i, i,
                      v};
   };
+  // What replaces an undecodable septet: nothing when ignoring.
+  const auto replacement = [&](char32_t cp) {
+    if (mode == ErrorMode::replace) put(cp);
+  };
   for (std::size_t i = 0; i < septets.size(); ++i) {
     const std::uint8_t v = septets[i];
     if (v > 0x7F) {
       if (mode == ErrorMode::strict) return fail(i, v, "above 0x7F");
-      put(U'?');
+      replacement(U'?');
       continue;
     }
     if (v == escape) {
       if (i + 1 == septets.size()) {
         if (mode == ErrorMode::strict) return fail(i, v, "escape at the end of the text");
-        put(0x00A0);
+        replacement(0x00A0);
         continue;
       }
       const std::uint8_t x = septets[++i];
       if (x > 0x7F) {
         if (mode == ErrorMode::strict) return fail(i, x, "above 0x7F");
-        put(U'?');
+        replacement(U'?');
         continue;
       }
       char32_t cp = shift[x];
       if (cp == 0) cp = x == escape ? U' ' : lock[x];
       if (cp == 0) {
         if (mode == ErrorMode::strict) return fail(i, x, "unassigned after escape");
-        cp = U'?';
+        replacement(U'?');
+        continue;
       }
       put(cp);
       continue;
@@ -319,7 +325,7 @@ Result<void> decode(std::span<const std::uint8_t> septets, std::string& out, Err
     const char32_t cp = lock[v];
     if (cp == 0) {
       if (mode == ErrorMode::strict) return fail(i, v, "unassigned in the locking shift table");
-      put(U'?');
+      replacement(U'?');
       continue;
     }
     put(cp);

@@ -7,6 +7,7 @@
 
 #include "aiosmpp/text/smpp_time.hpp"
 #include "aiosmpp/text/utf8.hpp"
+#include "receipt_scan.hpp"
 
 namespace aiosmpp::text {
 namespace {
@@ -42,54 +43,6 @@ std::optional<std::uint32_t> decimal(std::string_view s) noexcept {
   std::uint32_t v = 0;
   std::from_chars(s.data(), s.data() + s.size(), v);
   return v;
-}
-
-// Canonical names of the Appendix B keys; spellings map onto them.
-struct KnownKey {
-  std::string_view spelling;
-  std::string_view canonical;
-};
-constexpr std::array<KnownKey, 10> kKnownKeys = {{{"submit date", "submit date"},
-                                                  {"submit_date", "submit date"},
-                                                  {"done date", "done date"},
-                                                  {"done_date", "done date"},
-                                                  {"dlvrd", "dlvrd"},
-                                                  {"stat", "stat"},
-                                                  {"text", "text"},
-                                                  {"sub", "sub"},
-                                                  {"err", "err"},
-                                                  {"id", "id"}}};
-
-// A key (known spelling or a plain word) followed by ':' at `pos`; returns the canonical or
-// lower-cased key and the offset just past ':'.
-std::optional<std::pair<std::string, std::size_t>> key_at(std::string_view s, std::size_t pos) {
-  for (const auto& k : kKnownKeys) {
-    const std::size_t end = pos + k.spelling.size();
-    if (end >= s.size() || s[end] != ':') continue;
-    bool match = true;
-    for (std::size_t i = 0; i < k.spelling.size() && match; ++i) {
-      match = lower(s[pos + i]) == k.spelling[i];
-    }
-    if (match) return std::pair{std::string(k.canonical), end + 1};
-  }
-  if (pos >= s.size() || !is_alpha(s[pos])) return std::nullopt;
-  std::size_t end = pos + 1;
-  while (end < s.size() &&
-         (is_alpha(s[end]) || is_digit(s[end]) || s[end] == '_' || s[end] == '-')) {
-    ++end;
-  }
-  if (end >= s.size() || s[end] != ':') return std::nullopt;
-  std::string key;
-  for (std::size_t i = pos; i < end; ++i)
-    key.push_back(lower(s[i]));
-  return std::pair{std::move(key), end + 1};
-}
-
-bool is_known(std::string_view key) noexcept {
-  for (const auto& k : kKnownKeys) {
-    if (k.canonical == key) return true;
-  }
-  return false;
 }
 
 std::string_view trim(std::string_view s) noexcept {
@@ -132,25 +85,185 @@ std::string format_date(const std::optional<ReceiptDate>& date, bool with_second
 
 }  // namespace
 
+namespace detail {
+namespace {
+
+// The Appendix B keys as SMSCs spell them, with the key each means.
+struct KnownKey {
+  std::string_view spelling;
+  ReceiptKey key;
+};
+constexpr std::array<KnownKey, 10> kKnownKeys = {{{"submit date", ReceiptKey::submit_date},
+                                                  {"submit_date", ReceiptKey::submit_date},
+                                                  {"done date", ReceiptKey::done_date},
+                                                  {"done_date", ReceiptKey::done_date},
+                                                  {"dlvrd", ReceiptKey::dlvrd},
+                                                  {"stat", ReceiptKey::stat},
+                                                  {"text", ReceiptKey::text},
+                                                  {"sub", ReceiptKey::sub},
+                                                  {"err", ReceiptKey::err},
+                                                  {"id", ReceiptKey::id}}};
+
+// The key at `pos` (a known spelling in any case, or a plain word) when ':' follows it.
+std::optional<ReceiptField> key_at(std::string_view s, std::size_t pos) noexcept {
+  if (pos >= s.size()) return std::nullopt;
+  const char first = lower(s[pos]);
+  for (const auto& k : kKnownKeys) {
+    if (k.spelling[0] != first) continue;
+    const std::size_t end = pos + k.spelling.size();
+    if (end >= s.size() || s[end] != ':') continue;
+    bool match = true;
+    for (std::size_t i = 1; i < k.spelling.size() && match; ++i) {
+      match = lower(s[pos + i]) == k.spelling[i];
+    }
+    if (match) return ReceiptField{k.key, s.substr(pos, k.spelling.size()), pos, end + 1};
+  }
+  if (!is_alpha(s[pos])) return std::nullopt;
+  std::size_t end = pos + 1;
+  while (end < s.size() &&
+         (is_alpha(s[end]) || is_digit(s[end]) || s[end] == '_' || s[end] == '-')) {
+    ++end;
+  }
+  if (end >= s.size() || s[end] != ':') return std::nullopt;
+  return ReceiptField{ReceiptKey::other, s.substr(pos, end - pos), pos, end + 1};
+}
+
+std::uint16_t bit(ReceiptKey key) noexcept {
+  return static_cast<std::uint16_t>(1u << static_cast<unsigned>(key));
+}
+
+}  // namespace
+
+std::string_view receipt_key_name(ReceiptKey key) noexcept {
+  switch (key) {
+    case ReceiptKey::submit_date:
+      return "submit date";
+    case ReceiptKey::done_date:
+      return "done date";
+    case ReceiptKey::dlvrd:
+      return "dlvrd";
+    case ReceiptKey::stat:
+      return "stat";
+    case ReceiptKey::text:
+      return "text";
+    case ReceiptKey::sub:
+      return "sub";
+    case ReceiptKey::err:
+      return "err";
+    case ReceiptKey::id:
+      return "id";
+    case ReceiptKey::other:
+      break;
+  }
+  return {};
+}
+
+std::optional<ReceiptField> ReceiptScanner::next() noexcept {
+  while (pos_ < s_.size()) {
+    const std::size_t i = pos_;
+    if (is_space(s_[i]) || (i > 0 && !is_space(s_[i - 1]))) {
+      ++pos_;
+      continue;
+    }
+    auto k = key_at(s_, i);
+    if (!k) {
+      ++pos_;
+      continue;
+    }
+    if (k->key == ReceiptKey::text) {
+      // "text:" is last in Appendix B and its value may hold anything; but an empty text
+      // followed by a field not seen yet ("text: stat:DELIVRD") is a reordered receipt.
+      std::size_t next = k->value_begin;
+      while (next < s_.size() && is_space(s_[next]))
+        ++next;
+      const auto after = key_at(s_, next);
+      const bool reordered = after && after->key != ReceiptKey::other &&
+                             after->key != ReceiptKey::text && (seen_ & bit(after->key)) == 0;
+      seen_ = static_cast<std::uint16_t>(seen_ | bit(ReceiptKey::text));
+      if (reordered) {
+        pos_ = next;
+      } else {
+        text_begin_ = k->value_begin;
+        pos_ = s_.size();
+      }
+      return k;
+    }
+    if (k->key != ReceiptKey::other) seen_ = static_cast<std::uint16_t>(seen_ | bit(k->key));
+    pos_ = k->value_begin;  // a value's first character is never a key (no space before it)
+    return k;
+  }
+  return std::nullopt;
+}
+
+std::string_view trim_receipt(std::string_view s) noexcept {
+  while (!s.empty() && (s.back() == '\0' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+std::string_view receipt_token(std::string_view s, std::size_t pos) noexcept {
+  std::size_t end = pos;
+  while (end < s.size() && !is_space(s[end]))
+    ++end;
+  return s.substr(pos, end - pos);
+}
+
+IdAndStat find_id_and_stat(std::string_view text) noexcept {
+  text = trim_receipt(text);
+  IdAndStat out;
+  ReceiptScanner scanner(text);
+  while (!(out.has_id && out.has_stat)) {
+    const auto f = scanner.next();
+    if (!f) break;
+    // The first of each key counts (parse_receipt keeps repeats as extras).
+    if (f->key == ReceiptKey::id && !out.has_id) {
+      out.id = receipt_token(text, f->value_begin);
+      out.has_id = true;
+    } else if (f->key == ReceiptKey::stat && !out.has_stat) {
+      out.stat = receipt_token(text, f->value_begin);
+      out.has_stat = true;
+    }
+  }
+  return out;
+}
+
+}  // namespace detail
+
 std::optional<DeliveryState> state_from_stat(std::string_view stat) noexcept {
+  // Appendix B's seven words, the states' names, and the variants SMSCs write: FAILED and
+  // UNDELIVERED (aggregators), Kannel's intermediate ACKED, BUFFRED and BUFFERD (gw/smsc/
+  // smsc_smpp.c, handle_dlr). cloudhopper-smpp (DeliveryReceipt.toState) and jSMPP
+  // (DeliveryReceiptState) know the Appendix B words and ENROUTE.
   struct Word {
     std::string_view word;
     DeliveryState state;
   };
-  static constexpr Word words[] = {
-      {"delivrd", DeliveryState::delivered},     {"delivered", DeliveryState::delivered},
-      {"expired", DeliveryState::expired},       {"deleted", DeliveryState::deleted},
-      {"undeliv", DeliveryState::undeliverable}, {"undeliverable", DeliveryState::undeliverable},
-      {"failed", DeliveryState::undeliverable},  {"acceptd", DeliveryState::accepted},
-      {"accepted", DeliveryState::accepted},     {"unknown", DeliveryState::unknown},
-      {"rejectd", DeliveryState::rejected},      {"rejected", DeliveryState::rejected},
-      {"enroute", DeliveryState::enroute},       {"buffered", DeliveryState::enroute},
-      {"scheduled", DeliveryState::scheduled},   {"skipped", DeliveryState::skipped}};
+  static constexpr Word words[] = {{"delivrd", DeliveryState::delivered},
+                                   {"delivered", DeliveryState::delivered},
+                                   {"expired", DeliveryState::expired},
+                                   {"deleted", DeliveryState::deleted},
+                                   {"undeliv", DeliveryState::undeliverable},
+                                   {"undeliverable", DeliveryState::undeliverable},
+                                   {"undelivered", DeliveryState::undeliverable},
+                                   {"failed", DeliveryState::undeliverable},
+                                   {"acceptd", DeliveryState::accepted},
+                                   {"accepted", DeliveryState::accepted},
+                                   {"unknown", DeliveryState::unknown},
+                                   {"rejectd", DeliveryState::rejected},
+                                   {"rejected", DeliveryState::rejected},
+                                   {"enroute", DeliveryState::enroute},
+                                   {"buffred", DeliveryState::enroute},
+                                   {"bufferd", DeliveryState::enroute},
+                                   {"buffered", DeliveryState::enroute},
+                                   {"acked", DeliveryState::enroute},
+                                   {"scheduled", DeliveryState::scheduled},
+                                   {"skipped", DeliveryState::skipped}};
   stat = trim(stat);
+  if (stat.size() < 5 || stat.size() > 13) return std::nullopt;
   for (const auto& w : words) {
-    if (w.word.size() != stat.size()) continue;
+    if (w.word.size() != stat.size() || w.word[0] != lower(stat[0])) continue;
     bool match = true;
-    for (std::size_t i = 0; i < stat.size() && match; ++i)
+    for (std::size_t i = 1; i < stat.size() && match; ++i)
       match = lower(stat[i]) == w.word[i];
     if (match) return w.state;
   }
@@ -207,96 +320,76 @@ ReceiptDate parse_receipt_date(std::string_view raw) {
 }
 
 Result<Receipt> parse_receipt(std::string_view s, const ReceiptTlvs& tlvs) {
-  // Some SMSCs terminate short_message with NUL or a line break.
-  while (!s.empty() && (s.back() == '\0' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  struct Field {
-    std::string key;
-    std::size_t key_begin;
-    std::size_t value_begin;
-  };
-  std::vector<Field> fields;
-  std::size_t text_begin = std::string_view::npos;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (is_space(s[i]) || (i > 0 && !is_space(s[i - 1]))) continue;
-    auto k = key_at(s, i);
-    if (!k) continue;
-    if (k->first == "text") {
-      // "text:" is last in Appendix B and its value may hold anything; but an empty text
-      // followed by fields not seen yet ("text: stat:DELIVRD") is a reordered receipt.
-      std::size_t next = k->second;
-      while (next < s.size() && is_space(s[next]))
-        ++next;
-      auto after = key_at(s, next);
-      bool reordered = after && is_known(after->first) && after->first != "text";
-      for (const auto& f : fields) {
-        if (after && f.key == after->first) reordered = false;
-      }
-      fields.push_back({"text", i, k->second});
-      if (!reordered) {
-        text_begin = k->second;
-        break;
-      }
-      i = next - 1;
-      continue;
-    }
-    fields.push_back({std::move(k->first), i, k->second});
-    i = fields.back().value_begin - 1;
-  }
+  s = detail::trim_receipt(s);
+  std::vector<detail::ReceiptField> fields;
+  detail::ReceiptScanner scanner(s);
+  while (auto f = scanner.next())
+    fields.push_back(*f);
+  const std::size_t text_begin = scanner.text_begin();
 
   Receipt r;
-  std::vector<std::string_view> seen;
+  std::uint16_t seen = 0;
   for (std::size_t n = 0; n < fields.size(); ++n) {
-    const Field& f = fields[n];
-    if (f.key == "text") {
+    const detail::ReceiptField& f = fields[n];
+    if (f.key == detail::ReceiptKey::text) {
       if (f.value_begin == text_begin) {
         r.text = std::string(s.substr(text_begin));
       } else if (!r.text) {
-        r.text = std::string();
+        r.text = std::string();  // an empty `text:` of a reordered receipt
       }
       continue;
     }
     const std::size_t end = n + 1 < fields.size() ? fields[n + 1].key_begin : s.size();
-    std::string_view rest = s.substr(f.value_begin, end - f.value_begin);
-    std::size_t token_end = 0;
-    while (token_end < rest.size() && !is_space(rest[token_end]))
-      ++token_end;
-    const std::string_view value = rest.substr(0, token_end);
-    const std::string_view leftover = trim(rest.substr(token_end));
+    const std::string_view rest = s.substr(f.value_begin, end - f.value_begin);
+    const std::string_view value = detail::receipt_token(rest, 0);
+    const std::string_view leftover = trim(rest.substr(value.size()));
     if (!leftover.empty()) r.extras.emplace_back("", std::string(leftover));
 
-    bool duplicate = false;
-    for (auto k : seen)
-      duplicate = duplicate || k == f.key;
-    if (duplicate || !is_known(f.key)) {
-      r.extras.emplace_back(f.key, std::string(value));
+    const auto bit = static_cast<std::uint16_t>(1u << static_cast<unsigned>(f.key));
+    if (f.key == detail::ReceiptKey::other || (seen & bit) != 0) {
+      std::string key = f.key == detail::ReceiptKey::other
+                            ? std::string(f.name)
+                            : std::string(detail::receipt_key_name(f.key));
+      for (char& c : key)
+        c = lower(c);
+      r.extras.emplace_back(std::move(key), std::string(value));
       continue;
     }
-    seen.push_back(f.key);
-    if (f.key == "id") {
-      r.id = std::string(value);
-    } else if (f.key == "sub" || f.key == "dlvrd") {
-      auto v = decimal(value);
-      if (v) {
-        (f.key == "sub" ? r.submitted : r.delivered) = *v;
-      } else {
-        r.extras.emplace_back(f.key, std::string(value));
-      }
-    } else if (f.key == "submit date") {
-      r.submit_date = parse_receipt_date(value);
-    } else if (f.key == "done date") {
-      r.done_date = parse_receipt_date(value);
-    } else if (f.key == "stat") {
-      r.stat = std::string(value);
-      r.state = state_from_stat(value);
-    } else if (f.key == "err") {
-      r.err = std::string(value);
-      r.error_code = decimal(value);
+    seen = static_cast<std::uint16_t>(seen | bit);
+    switch (f.key) {
+      case detail::ReceiptKey::id:
+        r.id = std::string(value);
+        break;
+      case detail::ReceiptKey::sub:
+      case detail::ReceiptKey::dlvrd:
+        if (auto v = decimal(value)) {
+          (f.key == detail::ReceiptKey::sub ? r.submitted : r.delivered) = *v;
+        } else {
+          r.extras.emplace_back(detail::receipt_key_name(f.key), std::string(value));
+        }
+        break;
+      case detail::ReceiptKey::submit_date:
+        r.submit_date = parse_receipt_date(value);
+        break;
+      case detail::ReceiptKey::done_date:
+        r.done_date = parse_receipt_date(value);
+        break;
+      case detail::ReceiptKey::stat:
+        r.stat = std::string(value);
+        r.state = state_from_stat(value);
+        break;
+      case detail::ReceiptKey::err:
+        r.err = std::string(value);
+        r.error_code = decimal(value);
+        break;
+      case detail::ReceiptKey::text:
+      case detail::ReceiptKey::other:
+        break;
     }
   }
 
   if (tlvs.receipted_message_id) r.receipted_message_id = *tlvs.receipted_message_id;
+  r.network_error = tlvs.network_error;
   if (r.id.empty() && !r.receipted_message_id.empty()) {
     r.id = r.receipted_message_id;
     r.id_from_tlv = true;
@@ -312,6 +405,20 @@ Result<Receipt> parse_receipt(std::string_view s, const ReceiptTlvs& tlvs) {
                                  s.size())};
   }
   return r;
+}
+
+std::optional<NetworkError> receipt_error(const Receipt& r, ErrConvention convention) noexcept {
+  if (r.network_error) return r.network_error;
+  if (!r.error_code) return std::nullopt;
+  switch (convention) {
+    case ErrConvention::gsm_map:
+      return NetworkError{NetworkType::gsm, *r.error_code};
+    case ErrConvention::smpp:
+      return NetworkError{NetworkType::smpp, *r.error_code};
+    case ErrConvention::vendor:
+      break;
+  }
+  return NetworkError{NetworkType::mc_specific, *r.error_code};
 }
 
 std::string format_receipt(const Receipt& r, const ReceiptFormat& f) {

@@ -1,6 +1,7 @@
 #include "aiosmpp/text/received.hpp"
 
 #include "aiosmpp/text/udh.hpp"
+#include "receipt_scan.hpp"
 
 namespace aiosmpp::text {
 namespace {
@@ -31,6 +32,9 @@ Result<Receipt> receipt_of(const Pdu& pdu, const TextDecodeOptions& options) {
     tlvs.receipted_message_id = std::string(*id);
   }
   tlvs.message_state = pdu.tlvs.template get<tlv::MessageState>();
+  if (auto code = pdu.tlvs.template get<tlv::NetworkErrorCode>()) {
+    tlvs.network_error = parse_network_error_code(*code);
+  }
   // SMSCs write receipt text in ASCII whatever data_coding 0 means on the link (cloudhopper and
   // jsmpp read it as Latin-1 too); decoding it as GSM would turn '@' into '¡' and '$' into '¤'.
   const auto dc = static_cast<std::uint8_t>(pdu.data_coding);
@@ -40,6 +44,36 @@ Result<Receipt> receipt_of(const Pdu& pdu, const TextDecodeOptions& options) {
                                         : decode_of(pdu, options);
   // Undecodable text still leaves the TLVs to go by.
   return parse_receipt(decoded ? std::string_view(decoded->text) : std::string_view(), tlvs);
+}
+
+template <class Pdu>
+std::optional<ReceiptSummary> summary_of(const Pdu& pdu) noexcept {
+  const auto esm = static_cast<std::uint8_t>(pdu.esm_class);
+  const bool intermediate = is_intermediate_notification(esm);
+  if (!intermediate && !is_receipt(esm)) return std::nullopt;
+  ReceiptSummary s;
+  s.intermediate = intermediate;
+  if (auto id = pdu.tlvs.template get<tlv::ReceiptedMessageId>(); id && !id->empty()) {
+    s.message_id = *id;
+    s.id_from_tlv = true;
+  }
+  if (auto state = pdu.tlvs.template get<tlv::MessageState>(); state && *state <= 9) {
+    s.state = static_cast<DeliveryState>(*state);
+    s.state_from_tlv = true;
+  }
+  if (s.id_from_tlv && s.state_from_tlv) return s;
+  std::span<const std::uint8_t> data = user_data_of(pdu);
+  if (has_udhi(pdu.esm_class) && !data.empty() && 1u + data[0] <= data.size()) {
+    data = data.subspan(1u + data[0]);
+  }
+  const auto fields = detail::find_id_and_stat(
+      std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+  if (!s.id_from_tlv) s.message_id = fields.id;
+  if (!s.state_from_tlv) {
+    s.stat = fields.stat;
+    s.state = state_from_stat(fields.stat);
+  }
+  return s;
 }
 
 }  // namespace
@@ -67,6 +101,18 @@ Result<Receipt> parse_receipt(const DeliverSmView& pdu, const TextDecodeOptions&
 }
 Result<Receipt> parse_receipt(const DataSmView& pdu, const TextDecodeOptions& options) {
   return receipt_of(pdu, options);
+}
+std::optional<ReceiptSummary> summarize_receipt(const DeliverSmView& pdu) noexcept {
+  return summary_of(pdu);
+}
+std::optional<ReceiptSummary> summarize_receipt(const DataSmView& pdu) noexcept {
+  return summary_of(pdu);
+}
+std::optional<ReceiptSummary> summarize_receipt(const DeliverSm& pdu) noexcept {
+  return summary_of(pdu);
+}
+std::optional<ReceiptSummary> summarize_receipt(const DataSm& pdu) noexcept {
+  return summary_of(pdu);
 }
 
 Result<DecodedUserData> decode_text(const DeliverSm& pdu, const TextDecodeOptions& options) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "aiosmpp/text/utf8.hpp"
+#include "split_text.hpp"
 
 namespace aiosmpp::text {
 namespace {
@@ -43,6 +44,8 @@ struct Prepared {
   Unit unit = Unit::septet;
   bool packed = false;
   std::vector<std::uint8_t> buf;  // unpacked septets, octets or UTF-16BE
+  std::string_view text;          // what buf encodes (for codecs that encode each segment)
+  ErrorMode mode = ErrorMode::strict;
 
   std::size_t units() const noexcept { return buf.size() / bytes_per_unit(unit); }
 };
@@ -212,7 +215,9 @@ Result<Prepared> encode_with(std::string_view utf8, const Codec& codec, std::uin
   p.data_coding = dc;
   p.codec = &codec;
   p.unit = codec.unit();
-  auto r = codec.encode(utf8, mode, p.buf);
+  p.text = utf8;
+  p.mode = mode_for(codec, mode);
+  auto r = codec.encode(utf8, p.mode, p.buf);
   if (!r) return r.error();
   if (p.unit == Unit::utf16 && p.buf.size() % 2 != 0) {
     return TextError{TextErrc::invalid_encoding,
@@ -282,8 +287,16 @@ std::size_t wire_size(const Prepared& p, std::size_t units, std::size_t udh_octe
   return udh_octets + body;
 }
 
+TextError too_many_segments(const Prepared& p, std::size_t multi_cap) {
+  return TextError{TextErrc::too_long,
+                   fmt::format("text needs more than {} segments of {} units ({} units in "
+                               "all); sar_total_segments/UDH total is one octet",
+                               kMaxSegments, multi_cap, p.units()),
+                   0, 0, 0};
+}
+
 // End offsets (octets of p.buf) of each segment for the given capacities.
-Result<std::vector<std::size_t>> boundaries(const Prepared& p, std::size_t single_cap,
+Result<std::vector<std::size_t>> boundaries(Prepared& p, std::size_t single_cap,
                                             std::size_t multi_cap) {
   std::vector<std::size_t> ends;
   if (p.units() <= single_cap) {
@@ -291,6 +304,15 @@ Result<std::vector<std::size_t>> boundaries(const Prepared& p, std::size_t singl
     return ends;
   }
   const std::size_t limit = multi_cap * bytes_per_unit(p.unit);
+  if (p.unit != Unit::septet && p.codec->segments_from_text()) {
+    std::vector<std::uint8_t> segments;
+    auto text_ends =
+        detail::segment_text(*p.codec, p.text, p.mode, limit, p.buf.size(), kMaxSegments, segments);
+    if (!text_ends) return text_ends.error();
+    if (text_ends->size() > kMaxSegments) return too_many_segments(p, multi_cap);
+    p.buf = std::move(segments);
+    return text_ends;
+  }
   std::size_t start = 0;
   while (start < p.buf.size()) {
     const auto rest = std::span<const std::uint8_t>(p.buf).subspan(start);
@@ -303,13 +325,7 @@ Result<std::vector<std::size_t>> boundaries(const Prepared& p, std::size_t singl
     }
     start += n;
     ends.push_back(start);
-    if (ends.size() > kMaxSegments) {
-      return TextError{TextErrc::too_long,
-                       fmt::format("text needs more than {} segments of {} units ({} units in "
-                                   "all); sar_total_segments/UDH total is one octet",
-                                   kMaxSegments, multi_cap, p.units()),
-                       0, 0, 0};
-    }
+    if (ends.size() > kMaxSegments) return too_many_segments(p, multi_cap);
   }
   return ends;
 }
@@ -494,13 +510,15 @@ Result<SplitResult> split(std::string_view utf8, const SplitOptions& o) {
 Result<SegmentCount> count_segments(std::string_view utf8, const SplitOptions& o) {
   auto prepared = prepare(utf8, o);
   if (!prepared) return prepared.error();
-  const Prepared& p = *prepared;
+  Prepared& p = *prepared;
   SegmentCount c;
   c.encoding = p.encoding;
   c.data_coding = p.data_coding;
   c.tables = p.tables;
   c.unit = p.unit;
   c.units = p.units();
+  // Before boundaries(), which may replace buf by separately encoded segments.
+  const std::size_t whole_size = wire_size(p, p.units(), udh_length(std::nullopt, p.tables));
 
   const std::size_t single_cap = single_capacity(p);
   const std::size_t multi_cap = multi_capacity(p, o.long_message);
@@ -513,12 +531,11 @@ Result<SegmentCount> count_segments(std::string_view utf8, const SplitOptions& o
   if (splits_itself(o.long_message)) {
     c.pdus = c.segments;
   } else {
-    const std::size_t size = wire_size(p, p.units(), udh_length(std::nullopt, p.tables));
-    if (o.long_message == LongMessage::none && size > kShortMessageMax) {
+    if (o.long_message == LongMessage::none && whole_size > kShortMessageMax) {
       return TextError{TextErrc::too_long,
                        fmt::format("short_message: {} octets exceed the limit of {} (long message "
                                    "mode none)",
-                                   size, kShortMessageMax)};
+                                   whole_size, kShortMessageMax)};
     }
     c.pdus = 1;
   }

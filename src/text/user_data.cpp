@@ -39,7 +39,7 @@ Result<DecodedUserData> decode_user_data(std::span<const std::uint8_t> user_data
     if (!r) return r.error();
     return out;
   }
-  auto r = codec->decode(body, options.errors, out.text);
+  auto r = codec->decode(body, mode_for(*codec, options.errors), out.text);
   if (!r) return r.error();
   return out;
 }

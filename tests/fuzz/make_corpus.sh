@@ -83,11 +83,32 @@ payloads = {
     "utf8-hindi": "नमस्ते दुनिया".encode("utf-8"),
     "utf8-invalid": bytes.fromhex("41c0afe080"),
 }
+# The iconv codings (selectors 6-11: data_coding 5, 6, 7, 9, 13, 14), in their own octets and as
+# UTF-8 text, and by data_coding (the first octet) for selectors 12-15.
+iconv_payloads = {
+    "iso2022jp": "こんにちは、世界！ABC".encode("iso2022_jp"),
+    "iso2022jp-roman": b"\x1b(J\\~\x1b$B0!\x1b(B",
+    "shift-jis": "日本語 C:\\temp ~ ｱｲｳ".encode("shift_jis"),
+    "euc-jp-x0212": "丂 abc 日本 ｱ".encode("euc_jp"),
+    "euc-kr-annex3": "안녕하세요 똠방각하 햏".encode("euc_kr"),
+    "cyrillic": "Привет, мир! №".encode("iso8859_5"),
+    "hebrew": "שלום עולם".encode("iso8859_8"),
+    "utf8-japanese": "日本語のテキスト、カタカナ ｱｲｳ ¥‾".encode("utf-8"),
+    "utf8-korean": "똠방각하 한국어 ㅤㄱㅏ".encode("utf-8"),
+    "utf8-russian-hebrew": "Привет שלום".encode("utf-8"),
+}
 for name, payload in payloads.items():
-    for selector in range(8):
-        for mode, tables in ((0, (0, 0)), (0x80, (1, 1)), (0, (6, 2))):
+    for selector in list(range(6)) + list(range(12, 16)):
+        for mode, tables in ((0, (0, 0)), (0x40, (1, 1)), (0x80, (6, 2))):
             write(d, f"{name}-{selector}-{mode:02x}-{tables[0]}-{tables[1]}",
                   payload + bytes([3, tables[1], tables[0], selector | mode]))
+for name, payload in list(payloads.items())[:4] + list(iconv_payloads.items()):
+    for selector in range(6, 12):
+        for mode in (0, 0x40, 0x80):
+            write(d, f"{name}-{selector}-{mode:02x}", payload + bytes([3, 0, 0, selector | mode]))
+for dc, name in ((5, "iso2022jp"), (6, "cyrillic"), (7, "hebrew"), (9, "shift-jis"),
+                 (10, "iso2022jp"), (13, "euc-jp-x0212"), (14, "euc-kr-annex3")):
+    write(d, f"dc-{dc:02d}-{name}", bytes([dc]) + iconv_payloads[name] + bytes([3, 0, 0, 12]))
 
 # receipt: TLV id + text + text_length + TLV id length + message_state + flags.
 d = reset("receipt")
@@ -98,9 +119,12 @@ for i, r in enumerate(receipts):
     write(d, f"{i:02d}-text", text + bytes([20, 0, 0, 0x00]))
     write(d, f"{i:02d}-tlvs-seconds", b"38601fa" + text + bytes([20, 7, 2, 0x07]))
     write(d, f"{i:02d}-padded-Text", text + bytes([20, 0, 0, 0x18]))
+    write(d, f"{i:02d}-intermediate", text + bytes([20, 0, 1, 0x22]))
 for name, t in (("time-absolute", "261126120000004+"), ("time-relative", "000001020304000R"),
                 ("time-negative", "991231235959948-"), ("date-14", "20261126120000")):
     write(d, name, t.encode() + bytes([20, 0, 0, 0]))
+for name, b in (("network-error-gsm", bytes([3, 0, 27])), ("network-error-ascii", b"034")):
+    write(d, name, b + bytes([20, 0, 0, 0]))
 
 # udh: user data + flags (bit 0 UDHI, bit 1 strict) + data_coding (taken first, from the end).
 d = reset("udh")

@@ -9,6 +9,10 @@
 // - What parses formats, and when its id is one printable token (a TLV id may hold spaces and
 //   colons, which receipt text cannot carry) the formatted text parses again with the same id
 //   and formats to the same text from the second round on (format -> parse converges).
+// - summarize_receipt() (the Esme's allocation-free read) agrees with parse_receipt(): the id is
+//   the TLV's when given, else the text's; the state is the TLV's when 0..9, else the text's
+//   stat:, with the same word; an intermediate notification is never final.
+// - A network_error_code of 3 octets always reads, and its meaning is defined for every code.
 // - parse_receipt_date() keeps the raw text.
 // - SmppTime::parse() of what it accepts writes back a string that parses to the same value.
 
@@ -22,6 +26,7 @@
 #include <string_view>
 
 #include "aiosmpp/text/receipt.hpp"
+#include "aiosmpp/text/received.hpp"
 #include "aiosmpp/text/smpp_time.hpp"
 #include "fuzz_check.hpp"
 
@@ -40,6 +45,38 @@ void check_time(std::string_view raw) {
   AIOSMPP_FUZZ_CHECK(written.size() == 16, "to_string() writes 16 characters");
   const auto again = text::SmppTime::parse(written);
   AIOSMPP_FUZZ_CHECK(again.has_value() && *again == *time, "parse -> to_string -> parse");
+}
+
+void check_summary(const std::string& body, const text::ReceiptTlvs& tlvs, bool intermediate) {
+  aiosmpp::DeliverSm d;
+  d.esm_class = static_cast<aiosmpp::EsmClass>(intermediate ? 0x20 : 0x04);
+  d.short_message = body;
+  if (tlvs.receipted_message_id) {
+    (void)d.tlvs.set<aiosmpp::tlv::ReceiptedMessageId>(*tlvs.receipted_message_id);
+  }
+  if (tlvs.message_state) d.tlvs.set<aiosmpp::tlv::MessageState>(*tlvs.message_state);
+  const auto s = text::summarize_receipt(d);
+  AIOSMPP_FUZZ_CHECK(s.has_value(), "a receipt's esm_class gives a summary");
+  const auto from_text = text::parse_receipt(body);  // the text alone, no TLVs
+  // The TLV as the PDU holds it (set() refuses what a C-octet string cannot carry).
+  const auto tlv_id = d.tlvs.get<aiosmpp::tlv::ReceiptedMessageId>();
+  if (tlv_id && !tlv_id->empty()) {
+    AIOSMPP_FUZZ_CHECK(s->id_from_tlv && s->message_id == *tlv_id,
+                       "the receipted_message_id TLV comes first");
+  } else {
+    AIOSMPP_FUZZ_CHECK(s->message_id == (from_text ? std::string_view(from_text->id) : ""),
+                       "the text's id is parse_receipt's");
+  }
+  if (tlvs.message_state && *tlvs.message_state <= 9) {
+    AIOSMPP_FUZZ_CHECK(
+        s->state_from_tlv && s->state == static_cast<text::DeliveryState>(*tlvs.message_state),
+        "the message_state TLV comes first");
+  } else if (from_text) {
+    AIOSMPP_FUZZ_CHECK(s->state == from_text->state && s->stat == from_text->stat,
+                       "the text's state is parse_receipt's");
+  }
+  if (intermediate) AIOSMPP_FUZZ_CHECK(!s->is_final(), "an intermediate notification is not final");
+  AIOSMPP_FUZZ_CHECK(!s->is_final() || text::is_final(s->state), "final only for a final state");
 }
 
 }  // namespace
@@ -91,6 +128,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const std::string thrice = text::format_receipt(*third, format);
       AIOSMPP_FUZZ_CHECK(twice == thrice, "format -> parse -> format reaches a fixed point");
     }
+  }
+
+  check_summary(body, tlvs, (flags & 0x20) != 0);
+  if (body.size() == 3) {
+    const auto e = text::parse_network_error_code(
+        {reinterpret_cast<const std::uint8_t*>(body.data()), body.size()});
+    AIOSMPP_FUZZ_CHECK(e.has_value(), "three octets always read as a network_error_code");
+    (void)text::describe(*e);
   }
 
   const auto date = text::parse_receipt_date(body);

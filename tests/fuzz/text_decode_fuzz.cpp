@@ -1,8 +1,9 @@
 // Fuzz target: the message layer's text codecs (GSM 03.38 unpacked and packed with every pair of
-// national tables, UCS2, Latin-1, IA5, binary, and decoding by data_coding).
+// national tables, UCS2, Latin-1, IA5, binary, the iconv codings of data_coding 5, 6, 7, 9, 10,
+// 13 and 14, and decoding by data_coding).
 //
-// The last octets of the input choose the codec, error mode, tables and fill bits
-// (FuzzedDataProvider takes integers from the end); the rest is the encoded text.
+// The last octets of the input choose the codec, error mode (strict, replace, ignore), tables and
+// fill bits (FuzzedDataProvider takes integers from the end); the rest is the encoded text.
 //
 // Properties:
 // - Whatever decodes (except with the binary codec, documented as not UTF-8) is valid UTF-8.
@@ -11,12 +12,21 @@
 //   unpacked GSM 03.38 with the default tables when there is no escape: in other cases GSM has
 //   documented many-to-one decodings (`ESC x` without an extension entry reads as `x`, `ESC ESC`
 //   as a space, characters present in both tables of a national pair).
-// - GSM replace-mode decoding never fails (documented).
+// - GSM replace- and ignore-mode decoding never fail (documented).
 // - The same bytes read as UTF-8 text: strict encoding that succeeds decodes back to that text
 //   (for packed GSM minus a final septet 0, `@` in the default table, when it lands where
 //   unpack_all reads 7 zero bits as padding: the documented ambiguity), and count_septets() equals
 //   the unpacked septet count.
 // - pack() then unpack() gives the septets back for every fill.
+// - Replace and ignore modes never fail on valid input; ignore never writes more than replace.
+// - The iconv codings: strict decoding that succeeds re-encodes and decodes to the same text
+//   (byte for byte again for the single-octet ISO-8859-5/-8; not for a stray ESC that
+//   ISO-2022-JP reads as a character and refuses to write); text they encode decodes strictly
+//   (to the same text for ISO-8859-5/-8; the multi-octet sets have many-to-one encodings: `¥`
+//   and `\` are both 0x5C in Shift_JIS); split() into 8-bit UDH segments gives segments of at
+//   most 140 octets that each decode on their own, and (except EUC-KR, whose Annex 3 sequences
+//   can join a filler and jamo written as separate characters) whose texts join into the text
+//   of the whole encoding.
 
 #include <fuzzer/FuzzedDataProvider.h>
 
@@ -30,6 +40,7 @@
 
 #include "aiosmpp/text/codec.hpp"
 #include "aiosmpp/text/gsm7.hpp"
+#include "aiosmpp/text/split.hpp"
 #include "aiosmpp/text/utf8.hpp"
 #include "fuzz_check.hpp"
 
@@ -64,8 +75,8 @@ void check_decode(const text::Codec& codec, std::span<const std::uint8_t> bytes,
                   bool exact) {
   const auto decoded = text::decode(bytes, codec, mode);
   const bool is_gsm = codec.unit() == text::Unit::septet;
-  if (is_gsm && mode == ErrorMode::replace) {
-    AIOSMPP_FUZZ_CHECK(decoded.has_value(), "GSM 03.38 replace-mode decoding never fails");
+  if (is_gsm && mode != ErrorMode::strict) {
+    AIOSMPP_FUZZ_CHECK(decoded.has_value(), "GSM 03.38 replace and ignore decoding never fail");
   }
   if (!decoded) {
     AIOSMPP_FUZZ_CHECK(!decoded.error().message.empty(), "every error has a message");
@@ -142,6 +153,77 @@ void check_packing(std::span<const std::uint8_t> bytes, unsigned fill) {
                      "unpack_all() stays within the octets");
 }
 
+// The properties of one of the iconv codecs, on the input as encoded text and as UTF-8 text.
+void check_iconv(std::uint8_t data_coding, std::span<const std::uint8_t> bytes,
+                 std::string_view utf8, ErrorMode mode) {
+  const text::Codec& codec = *text::CodecRegistry::builtin().find(data_coding);
+  const bool single_octet = data_coding == 6 || data_coding == 7;
+  const auto decoded = text::decode(bytes, codec, mode);
+  if (mode != ErrorMode::strict) {
+    AIOSMPP_FUZZ_CHECK(decoded.has_value(), "replace and ignore decoding never fail");
+    const auto other = text::decode(
+        bytes, codec, mode == ErrorMode::ignore ? ErrorMode::replace : ErrorMode::ignore);
+    AIOSMPP_FUZZ_CHECK(other.has_value(), "replace and ignore decoding never fail");
+    const auto& ignored = mode == ErrorMode::ignore ? *decoded : *other;
+    const auto& replaced = mode == ErrorMode::ignore ? *other : *decoded;
+    AIOSMPP_FUZZ_CHECK(ignored.size() <= replaced.size(), "ignore writes no more than replace");
+  }
+  if (decoded) {
+    AIOSMPP_FUZZ_CHECK(valid_utf8(*decoded), "decoded text is UTF-8");
+    // A stray ESC decodes as a character (in glibc as in Python) that the ISO-2022-JP encoder
+    // refuses: written back, it would read as an escape sequence.
+    const bool stray_escape = data_coding == 5 && decoded->find('\x1B') != std::string::npos;
+    if (mode == ErrorMode::strict && !stray_escape) {
+      const auto encoded = text::encode(*decoded, codec, ErrorMode::strict);
+      AIOSMPP_FUZZ_CHECK(encoded.has_value(), "strictly decoded text re-encodes strictly");
+      if (single_octet) {
+        AIOSMPP_FUZZ_CHECK(encoded->size() == bytes.size() &&
+                               std::equal(encoded->begin(), encoded->end(), bytes.begin()),
+                           "decode -> encode gives the input back");
+      }
+      const auto again = text::decode(*encoded, codec, ErrorMode::strict);
+      AIOSMPP_FUZZ_CHECK(again.has_value() && *again == *decoded,
+                         "decode -> encode -> decode gives the same text");
+    }
+  }
+  if (!valid_utf8(utf8)) return;
+  const auto encoded = text::encode(utf8, codec, mode);
+  AIOSMPP_FUZZ_CHECK(encoded.has_value() || mode == ErrorMode::strict,
+                     "replace and ignore encoding never fail on UTF-8");
+  if (!encoded) {
+    AIOSMPP_FUZZ_CHECK(encoded.error().code == text::TextErrc::unencodable,
+                       "strict encoding fails only for a character the set lacks");
+    return;
+  }
+  const auto back = text::decode(*encoded, codec, ErrorMode::strict);
+  AIOSMPP_FUZZ_CHECK(back.has_value(), "encoded text decodes strictly");
+  if (single_octet && mode == ErrorMode::strict) {
+    AIOSMPP_FUZZ_CHECK(*back == utf8, "encode -> decode gives the text back");
+  }
+
+  text::SplitOptions o;
+  o.encoding = text::Encoding::custom;
+  o.custom_data_coding = data_coding;
+  o.long_message = text::LongMessage::udh8;
+  o.errors = mode;
+  o.reference = 1;
+  const auto split = text::split(utf8, o);
+  if (!split) {
+    AIOSMPP_FUZZ_CHECK(split.error().code == text::TextErrc::too_long,
+                       "what encodes splits, unless it needs more than 255 segments");
+    return;
+  }
+  std::string joined;
+  for (const auto& seg : split->segments) {
+    AIOSMPP_FUZZ_CHECK(seg.bytes.size() <= 140, "a segment fits one SMS");
+    const auto part = text::decode(std::span<const std::uint8_t>(seg.bytes).subspan(seg.udh_length),
+                                   codec, ErrorMode::strict);
+    AIOSMPP_FUZZ_CHECK(part.has_value(), "every segment decodes on its own");
+    joined += *part;
+  }
+  if (data_coding != 14) AIOSMPP_FUZZ_CHECK(joined == *back, "the segments join into the text");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -153,7 +235,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto bytes = provider.ConsumeRemainingBytes<std::uint8_t>();
   const std::span<const std::uint8_t> in(bytes);
   const std::string_view as_text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  const ErrorMode mode = (selector & 0x80) != 0 ? ErrorMode::replace : ErrorMode::strict;
+  const ErrorMode mode = static_cast<ErrorMode>((selector >> 6) % 3);
 
   // Codec instances for a locking table that does not exist (Spanish) fall back per 23.038.
   const gsm7::Tables tables{locking, single_shift};
@@ -164,7 +246,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto b : bytes)
     has_escape = has_escape || b == gsm7::escape;
 
-  switch (selector & 0x07) {
+  switch (selector & 0x0F) {
     case 0:
       check_decode(unpacked, in, mode, default_tables && !has_escape);
       check_encode(unpacked, as_text, mode);
@@ -189,6 +271,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto raw = text::decode(in, text::binary_codec(), mode);
       AIOSMPP_FUZZ_CHECK(raw.has_value() && *raw == as_text, "binary decodes as the octets");
       check_packing(in, fill);
+      break;
+    }
+    case 6:
+    case 7:
+    case 8:
+    case 9:
+    case 10:
+    case 11: {
+      constexpr std::uint8_t codings[] = {5, 6, 7, 9, 13, 14};
+      check_iconv(codings[(selector & 0x0F) - 6], in, as_text, mode);
       break;
     }
     default: {

@@ -29,8 +29,13 @@ enum class LongMessageMode : std::uint8_t {
   sar               ///< split, sar_msg_ref_num / sar_total_segments / sar_segment_seqnum TLVs
 };
 
-/** @brief What the message layer does with characters the chosen encoding cannot represent. */
-enum class ErrorMode : std::uint8_t { strict, replace };
+/** @brief What a codec does with characters it cannot encode, or octets it cannot decode.
+ *
+ *  `strict` fails, naming the character (or octet) and its position; `replace` writes a
+ *  replacement (a look-alike where GSM 03.38 has one, else `?`); `ignore` drops it (aiosmpplib's
+ *  and Python's "ignore"). A custom codec that predates `ignore` receives `replace` instead
+ *  unless it says it handles ignore (`text::Codec::supports_ignore`). */
+enum class ErrorMode : std::uint8_t { strict, replace, ignore };
 
 /** @brief Text the application wants sent, with how to encode it and how to send it when long. */
 struct MessageText {
@@ -44,7 +49,7 @@ struct MessageText {
   /** @brief How to send a text that does not fit one short_message (254 octets). */
   LongMessageMode long_message = LongMessageMode::message_payload;
   /** @brief What to do with characters the encoding cannot hold: fail (naming the character and
-   *  its position) or write `?`. */
+   *  its position), write a replacement (`?`), or drop them. */
   ErrorMode errors = ErrorMode::strict;
 
   friend bool operator==(const MessageText&, const MessageText&) = default;

@@ -78,7 +78,8 @@ std::optional<std::size_t> count_septets(std::string_view utf8, Tables tables = 
  *  Returns the number of septets appended. Strict mode fails on the first character without a
  *  representation (position = character index, code_point = the character); replace mode maps
  *  `ç` to `Ç` and Greek capitals to their Latin look-alikes as aiosmpplib does, anything else to
- *  `?`. Malformed UTF-8 always fails. On failure `out` is restored to its original size. */
+ *  `?`; ignore mode drops it. Malformed UTF-8 always fails. On failure `out` is restored to its
+ *  original size. */
 Result<std::size_t> encode(std::string_view utf8, std::vector<std::uint8_t>& out,
                            ErrorMode mode = ErrorMode::strict, Tables tables = {});
 
@@ -86,7 +87,8 @@ Result<std::size_t> encode(std::string_view utf8, std::vector<std::uint8_t>& out
  *
  *  `ESC x` with no entry in the single shift table decodes as the locking table's `x` (23.038
  *  6.2.1.1); `ESC ESC` as a space. Strict mode fails on an octet above 0x7F, an unassigned septet
- *  or a trailing escape; replace mode turns them into `?` (a trailing escape into U+00A0). */
+ *  or a trailing escape; replace mode turns them into `?` (a trailing escape into U+00A0); ignore
+ *  mode drops them. */
 Result<void> decode(std::span<const std::uint8_t> septets, std::string& out,
                     ErrorMode mode = ErrorMode::strict, Tables tables = {});
 

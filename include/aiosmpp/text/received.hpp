@@ -69,6 +69,28 @@ Result<Receipt> parse_receipt(const DeliverSmView& pdu, const TextDecodeOptions&
 /** @brief The same for a data_sm view. */
 Result<Receipt> parse_receipt(const DataSmView& pdu, const TextDecodeOptions& options = {});
 
+/** @brief What a delivery receipt reports, for correlation, without allocating: nullopt unless
+ *  esm_class says "SMSC delivery receipt" or "intermediate delivery notification".
+ *
+ *  The id is the receipted_message_id TLV (what submit_sm_resp returned, the reference advises
+ *  it), else the text's `id:`; the state is the message_state TLV (0..9), else the text's
+ *  `stat:` read by `state_from_stat`. The text (short_message, else message_payload, after a
+ *  UDH when UDHI is set) is read as ASCII, which is what SMSCs write receipts in; a receipt
+ *  whose text is UCS2 (data_coding 8) gives only what its TLVs give: use `parse_receipt` for
+ *  it. The views point into the PDU. Fields are found as `parse_receipt` finds them (first of
+ *  each key, any case, `text:` ends the fields). See `ReceiptSummary::is_final`. */
+std::optional<ReceiptSummary> summarize_receipt(const DeliverSmView& pdu) noexcept;
+/** @brief The same for a data_sm view. */
+std::optional<ReceiptSummary> summarize_receipt(const DataSmView& pdu) noexcept;
+/** @brief The same for an owning deliver_sm (the views point into it). */
+std::optional<ReceiptSummary> summarize_receipt(const DeliverSm& pdu) noexcept;
+/** @brief The same for an owning data_sm. */
+std::optional<ReceiptSummary> summarize_receipt(const DataSm& pdu) noexcept;
+/** @brief Not for a temporary: the summary would point into a destroyed PDU. */
+std::optional<ReceiptSummary> summarize_receipt(DeliverSm&& pdu) = delete;
+/** @brief Not for a temporary. */
+std::optional<ReceiptSummary> summarize_receipt(DataSm&& pdu) = delete;
+
 /** @brief Where a deliver_sm sits in a concatenated message: from its UDH (IE 0x00 or 0x08,
  *  wherever it is in the header) or, failing that, from the three SAR TLVs. nullopt when it is
  *  not a part, or when its UDH is malformed. */

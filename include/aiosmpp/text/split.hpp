@@ -72,7 +72,7 @@ struct SplitOptions {
   std::uint8_t custom_data_coding = 0;  ///< for Encoding::custom
   /** @brief How to send a text over one segment. */
   LongMessage long_message = LongMessage::message_payload;
-  /** @brief Unencodable characters: fail (strict) or `?` (replace). */
+  /** @brief Unencodable characters: fail (strict), a replacement (replace) or dropped (ignore). */
   ErrorMode errors = ErrorMode::strict;
   /** @brief National language tables for explicit gsm7/gsm7_packed (signalled in the UDH). */
   gsm7::Tables tables{};

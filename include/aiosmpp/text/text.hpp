@@ -6,7 +6,9 @@
 
 #include "aiosmpp/text/codec.hpp"
 #include "aiosmpp/text/gsm7.hpp"
+#include "aiosmpp/text/iconv_codec.hpp"
 #include "aiosmpp/text/message_id.hpp"
+#include "aiosmpp/text/network_error.hpp"
 #include "aiosmpp/text/reassembly.hpp"
 #include "aiosmpp/text/receipt.hpp"
 #include "aiosmpp/text/received.hpp"

@@ -18,7 +18,8 @@ namespace aiosmpp::text {
 /** @brief How received user data is decoded. */
 struct TextDecodeOptions {
   const CodecRegistry* registry = nullptr;  ///< nullptr: built-ins (data_coding 0 = GSM 03.38)
-  /** @brief Received text is usually shown rather than rejected: replace by default. */
+  /** @brief Received text is usually shown rather than rejected: replace by default (`?` for
+   *  what does not decode); ignore drops it; strict fails. */
   ErrorMode errors = ErrorMode::replace;
 };
 

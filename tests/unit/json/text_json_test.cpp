@@ -70,6 +70,10 @@ TEST_CASE("receipt JSON is stable") {
   x.submit_date = text::ReceiptDate{"2611260702000004+", std::nullopt, 4};
   x.extras = {{"vendor", "42"}, {"", "stray words"}};
   x.state = text::DeliveryState::skipped;
+  x.network_error = text::NetworkError{text::NetworkType::gsm, 27};
+  CHECK(nlohmann::json(x).get<text::Receipt>() == x);
+  CHECK(nlohmann::json(x)["network_error"] == nlohmann::json::parse(R"({"type":"gsm","code":27})"));
+  x.network_error = text::NetworkError{static_cast<text::NetworkType>(0x42), 1};
   CHECK(nlohmann::json(x).get<text::Receipt>() == x);
 }
 

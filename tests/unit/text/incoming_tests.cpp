@@ -90,7 +90,7 @@ TEST_CASE("user data: received text by data_coding, UDH stripped, tables honoure
   REQUIRE(latin);
   CHECK(latin->text == "café");
 
-  auto unknown = decode_user_data(from_hex("00"), 0x05, false);
+  auto unknown = decode_user_data(from_hex("00"), 0x0B, false);  // reserved
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error().code == TextErrc::unknown_data_coding);
   auto bad_udh = decode_user_data(from_hex("09 00 03"), 0, true);

@@ -363,7 +363,8 @@ TEST_CASE("split: custom codecs and the meaning of data_coding 0") {
   CHECK(CodecRegistry::builtin().find(0)->name() == "gsm0338");
   CHECK(CodecRegistry::builtin().find(0xF5)->name() == "binary");
   CHECK(CodecRegistry::builtin().find(0xF1)->name() == "gsm0338");
-  CHECK(CodecRegistry::builtin().find(0x05) == nullptr);
+  CHECK(CodecRegistry::builtin().find(0x0B) == nullptr);  // reserved
+  CHECK(CodecRegistry::builtin().find(0x05)->name() == "iso2022_jp");
 }
 
 TEST_CASE("split: national language tables when cheaper than UCS2") {
