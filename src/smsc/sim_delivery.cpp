@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <system_error>
 #include <utility>
 
 #include "aiosmpp/detail/asio_compat.hpp"
@@ -22,7 +23,7 @@ bool retryable(std::error_code ec) {
   return ec == errc::connection_closed || ec == errc::response_timeout ||
          ec == CommandStatus::throttled || ec == CommandStatus::message_queue_full ||
          ec == CommandStatus::receiver_temporary_error || ec == errc::stopped ||
-         ec == errc::not_bound || ec == errc::window_full;
+         ec == errc::not_bound || ec == std::errc::no_buffer_space;
 }
 
 }  // namespace
