@@ -222,7 +222,7 @@ bool SessionMachine::handle_fast(const RawHeader& h, std::span<const std::uint8_
     return true;
   }
   if (!is_response(id) || id == CommandId::generic_nack) return false;
-  if (has_interest(interests_, HookInterest::received)) return false;
+  if (has_interest(interests_, HookInterest::received | HookInterest::outcome)) return false;
   if (h.command_status != CommandStatus::ok && requeue_ != nullptr) return false;
   const std::uint32_t slot = in_flight_.find(h.sequence_number);
   if (slot == InFlightTable::npos) return false;
@@ -321,7 +321,7 @@ void SessionMachine::handle_response(const PduView& view, std::span<const std::u
 
   const bool remember = header.command_status == CommandStatus::ok && wants_receipt(unit.pdu);
   if (!unit.group && !remember && unit.origin == 0 &&
-      !has_interest(interests_, HookInterest::received)) {
+      !has_interest(interests_, HookInterest::received | HookInterest::outcome)) {
     ++stats_.responses;
     after_response(now);
     return;

@@ -76,6 +76,18 @@ TEST_CASE("machine: responses end their messages with the tracking attached", "[
     CHECK(h.machine->in_flight() == 0);
     CHECK(h.throttle.not_throttled == 3);
   }
+  SECTION("hook wants outcome() only: still one outcome per response, none taken fast") {
+    // No receipt asked and no received(): only Hook::outcome needs these events.
+    h.bind(HookInterest::outcome);
+    const auto sent = h.send(pdus({submit("a"), submit("b")}));
+    h.feed(submit_resp(seq_of(sent[0]), "m-a"));
+    h.feed(submit_resp(seq_of(sent[1]), "", CommandStatus::invalid_dest_address));
+    auto outcomes = h.take_events<OutcomeEvent>();
+    REQUIRE(outcomes.size() == 2);
+    CHECK(tracking_of(*outcomes[0].response).log_id == "a");
+    CHECK(tracking_of(*outcomes[1].response).log_id == "b");
+    CHECK(h.machine->stats().responses == 2);
+  }
   SECTION("nobody wants them: no event at all (the fast path)") {
     h.bind(HookInterest::send_error);
     const auto sent = h.send(pdus({submit("a"), submit("b")}));
