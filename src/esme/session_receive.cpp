@@ -66,7 +66,12 @@ void SessionMachine::process(Clock::time_point now, Events& out) {
     }
     if (pdu->empty()) break;
     if (phase_ == Phase::closing) continue;  // only what is queued still matters
+    const std::size_t before = out.size();
     handle(*pdu, now, out);
+    for (std::size_t i = before; i < out.size(); ++i) {
+      const auto* e = std::get_if<IncomingEvent>(&out[i]);
+      if (e != nullptr && e->answer) ++answers_owed_;
+    }
   }
   flush_throttle_counts(now);
 }
