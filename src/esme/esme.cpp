@@ -13,6 +13,7 @@
 #include <asio/this_coro.hpp>
 
 #include "aiosmpp/detail/asio_compat.hpp"
+#include "aiosmpp/esme/metrics.hpp"
 #include "esme/esme_impl.hpp"
 
 namespace aiosmpp {
@@ -370,6 +371,16 @@ SessionState Esme::session_state() const noexcept {
 }
 const EsmeStats& Esme::stats() const noexcept {
   return impl_->machine_.stats();
+}
+EsmeMetrics Esme::metrics() const {
+  EsmeMetrics m;
+  m.stats = impl_->machine_.stats();
+  impl_->machine_.metrics().snapshot(m);
+  m.window = impl_->cfg_.window;
+  m.requeued_waiting = impl_->machine_.requeued();
+  if (impl_->flow_) m.flow_rate = impl_->flow_->rate();
+  m.broker_depth = impl_->broker_->depth();
+  return m;
 }
 std::string_view Esme::client_id() const noexcept {
   return impl_->client_id_;

@@ -366,6 +366,7 @@ asio::awaitable<void> Esme::Impl::deliver_one(detail::Event& event) {
   if (auto* o = std::get_if<detail::OutcomeEvent>(&event)) {
     co_await deliver_outcome(*o);
   } else if (auto* r = std::get_if<detail::RegisterEvent>(&event)) {
+    start_receipt_clock(r->key, r->sent_at);
     try {
       co_await correlator_->put_delivery(std::move(r->key), std::move(r->tracking));
       // The ticker learns when an idle correlator has something due again.
@@ -382,6 +383,7 @@ asio::awaitable<void> Esme::Impl::deliver_one(detail::Event& event) {
     }
   } else if (auto* i = std::get_if<detail::IncomingEvent>(&event)) {
     if (!i->receipt_key.empty() && i->message) {
+      if (i->final_state) stop_receipt_clock(i->receipt_key);
       try {
         auto t = co_await correlator_->get_delivery(i->receipt_key, i->final_state);
         if (t) tracking_of(*i->message) = std::move(*t);
@@ -399,6 +401,27 @@ asio::awaitable<void> Esme::Impl::deliver_one(detail::Event& event) {
       kick();
     }
   }
+}
+
+void Esme::Impl::start_receipt_clock(const std::string& key, Clock::time_point sent_at) {
+  if (receipt_clock_.size() >= receipt_clock_capacity) {
+    // Keys of receipts that came are erased from the map but stay in the order until popped.
+    while (!receipt_clock_order_.empty() && receipt_clock_.size() >= receipt_clock_capacity) {
+      receipt_clock_.erase(receipt_clock_order_.front());
+      receipt_clock_order_.pop_front();
+    }
+  }
+  if (receipt_clock_.emplace(key, sent_at).second) receipt_clock_order_.push_back(key);
+  if (receipt_clock_order_.size() > 2 * receipt_clock_capacity) {
+    std::erase_if(receipt_clock_order_, [&](const auto& k) { return !receipt_clock_.contains(k); });
+  }
+}
+
+void Esme::Impl::stop_receipt_clock(const std::string& key) {
+  const auto it = receipt_clock_.find(key);
+  if (it == receipt_clock_.end()) return;
+  machine_.metrics().receipt_latency().observe(Clock::now() - it->second);
+  receipt_clock_.erase(it);
 }
 
 asio::awaitable<void> Esme::Impl::call_received(const Pdu* message,

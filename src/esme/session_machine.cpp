@@ -251,6 +251,7 @@ void SessionMachine::answer(const Answer& a) {
 
 void SessionMachine::on_read(std::size_t n, Clock::time_point now) {
   framer_.commit(n);
+  metrics_.read(n);
   last_read_ = now;
   if (enquire_pending_) {
     // Anything read proves the link alive: the next enquire_link is due an interval from now,
@@ -268,6 +269,7 @@ std::span<const std::uint8_t> SessionMachine::take_output() {
 void SessionMachine::on_written(std::size_t n) noexcept {
   const std::uint64_t before = written_total_;
   written_total_ += n;
+  metrics_.written(n);
   // The oldest request's deadline counts from the moment its last octet is out: the timer must
   // learn it then (it may be asleep until a later keepalive).
   const std::uint32_t head = in_flight_.head();

@@ -36,6 +36,7 @@
 #include "aiosmpp/text/received.hpp"
 #include "aiosmpp/text/render.hpp"
 #include "esme/in_flight.hpp"
+#include "esme/metrics_recorder.hpp"
 #include "esme/segment_group.hpp"
 
 namespace aiosmpp {
@@ -82,6 +83,7 @@ struct OutcomeEvent {
 struct RegisterEvent {
   std::string key;  // the id as the correlator keys it (normalised, see MessageIdRule)
   Tracking tracking;
+  std::chrono::steady_clock::time_point sent_at{};  // the message's first send (receipt latency)
 };
 
 /** A PDU from the SMSC for the application (deliver_sm, data_sm, alert_notification, or one that
@@ -224,6 +226,8 @@ class SessionMachine {
   unsigned take_wakeups() noexcept { return std::exchange(wakeups_, 0u); }
 
   const EsmeStats& stats() const noexcept { return stats_; }
+  const MetricsRecorder& metrics() const noexcept { return metrics_; }
+  MetricsRecorder& metrics() noexcept { return metrics_; }
   EsmeStats& stats() noexcept { return stats_; }
   std::size_t in_flight() const noexcept { return in_flight_.size(); }
   std::size_t partial_messages() const noexcept { return reassembler_.pending(); }
@@ -296,6 +300,7 @@ class SessionMachine {
   text::DeliverSmReassembler reassembler_;
   Clock::duration reassembly_period_;
   EsmeStats stats_;
+  MetricsRecorder metrics_;
 
   // Per connection.
   Phase phase_ = Phase::idle;

@@ -239,6 +239,7 @@ bool SessionMachine::handle_fast(const RawHeader& h, std::span<const std::uint8_
   AIOSMPP_LOG(log_, LogLevel::trace, "pdu_received", {"command", command_name(id)},
               {"command_status", static_cast<std::uint32_t>(h.command_status)},
               {"sequence_number", h.sequence_number});
+  metrics_.response(id, h.command_status, now - (entry.deadline - cfg_.response_timeout));
   in_flight_.release(slot);
   ++stats_.responses;
   stats_.in_flight = in_flight_.size();
@@ -314,6 +315,7 @@ void SessionMachine::handle_response(const PduView& view, std::span<const std::u
                 {"request", command_name(request_id)}, {"sequence_number", header.sequence_number});
   }
   auto& entry = in_flight_.at(slot);
+  metrics_.response(id, header.command_status, now - (entry.deadline - cfg_.response_timeout));
   Unit unit{Pdu{}, std::move(entry.group), entry.origin, entry.attempts, entry.first_sent, {}};
   unit.pdu = in_flight_.take(slot);
   stats_.in_flight = in_flight_.size();
@@ -334,7 +336,8 @@ void SessionMachine::handle_response(const PduView& view, std::span<const std::u
   Pdu response = to_owning(view);
   if (remember) {
     if (const auto message_id = message_id_of(response); !message_id.empty()) {
-      out.emplace_back(RegisterEvent{ids_.response_key(message_id), tracking_of(unit.pdu)});
+      out.emplace_back(
+          RegisterEvent{ids_.response_key(message_id), tracking_of(unit.pdu), unit.first_sent});
     }
   }
   unit_answered(std::move(unit.pdu), unit.group, std::move(response), bytes, out, unit.origin);
@@ -404,6 +407,7 @@ void SessionMachine::handle_message(const PduView& view, std::span<const std::ui
   std::optional<text::ReceiptSummary> receipt;
   if (const auto* d = std::get_if<DeliverSmView>(&view)) receipt = text::summarize_receipt(*d);
   if (const auto* d = std::get_if<DataSmView>(&view)) receipt = text::summarize_receipt(*d);
+  if (receipt) metrics_.receipt(receipt->state, receipt->is_final(cfg_.receipt_finality));
   if (receipt && receipt->message_id.empty()) receipt.reset();
   if (!receipt && !has_interest(interests_, HookInterest::received)) {
     queue(answer);

@@ -91,6 +91,8 @@ struct EsmeStats {
   std::uint64_t requeued = 0;   ///< times a message was kept to be sent again (RequeuePolicy)
 };
 
+struct EsmeMetrics;
+
 /** @brief An SMPP 3.4 ESME (client): binds to an SMSC, takes messages from the Broker, sends them
  *  with up to `window` requests in flight, gives every outcome to the Hook, answers the SMSC's
  *  requests, keeps the link alive and reconnects with back-off.
@@ -166,6 +168,10 @@ class Esme {
   SessionState session_state() const noexcept;
   /** @brief Counters since construction (read on the Esme's executor). */
   const EsmeStats& stats() const noexcept;
+  /** @brief A snapshot of everything the Esme measured (include aiosmpp/esme/metrics.hpp):
+   *  counters by command and status, receipts by state, latency histograms, gauges. Call on the
+   *  Esme's executor; costs a copy of fixed-size tables, nothing on the hot path. */
+  EsmeMetrics metrics() const;
   /** @brief The client_id given to hooks and written on log records. */
   std::string_view client_id() const noexcept;
   /** @brief The Esme's logger (with its metadata). */
