@@ -55,7 +55,7 @@ class AppHook final : public aiosmpp::Hook {
     const auto& t = tracking_of(*m);
     if (const auto* r = std::get_if<aiosmpp::SubmitSmResp>(m)) {
       fmt::print("{}: {} message_id={}\n", t.log_id, r->header.command_status, r->message_id);
-      outcome();
+      count_outcome();
       if (r->header.command_status == aiosmpp::CommandStatus::ok) awaited.insert(r->message_id);
     } else if (const auto* d = std::get_if<aiosmpp::DeliverSm>(m)) {
       fmt::print("receipt for {}\n", t.log_id.empty() ? "an unknown message" : t.log_id);
@@ -64,14 +64,14 @@ class AppHook final : public aiosmpp::Hook {
     } else {
       // Any other answer to a message (a generic_nack) is its outcome too.
       fmt::print("{}: {}\n", t.log_id, aiosmpp::command_id_of(*m));
-      outcome();
+      count_outcome();
     }
     co_return;
   }
   asio::awaitable<void> send_error(const aiosmpp::Pdu& m, const aiosmpp::SendError& e,
                                    std::string_view) override {
     fmt::print("{}: {}\n", tracking_of(m).log_id, e);
-    outcome();
+    count_outcome();
     if (e.kind == aiosmpp::SendError::Kind::not_sent ||
         e.kind == aiosmpp::SendError::Kind::outcome_unknown) {
       // Retry: safe for not_sent; for outcome_unknown a duplicate is possible (docs/durable.md).
@@ -86,7 +86,7 @@ class AppHook final : public aiosmpp::Hook {
   std::chrono::steady_clock::time_point last_outcome = std::chrono::steady_clock::now();
 
  private:
-  void outcome() {
+  void count_outcome() {
     ++outcomes;
     last_outcome = std::chrono::steady_clock::now();
   }

@@ -320,6 +320,9 @@ class SessionMachine {
   bool enquire_pending_ = false;
   Clock::time_point next_reassembly_check_ = Clock::time_point::max();
   bool unwritten_expired_ = false;  // the oldest request timed out before its last octet was out
+  // The SMSC's requests handed to the hook whose answer is not queued yet: closing waits for them
+  // (within its deadline), so a receipt read just before unbind_resp is still acknowledged.
+  std::uint32_t answers_owed_ = 0;
 
   // Output: out_ is queued, writing_ is with the writer. Offsets count octets queued / written
   // since the connection began, so a request whose end offset was not written never left.

@@ -66,7 +66,12 @@ void SessionMachine::process(Clock::time_point now, Events& out) {
     }
     if (pdu->empty()) break;
     if (phase_ == Phase::closing) continue;  // only what is queued still matters
+    const std::size_t before = out.size();
     handle(*pdu, now, out);
+    for (std::size_t i = before; i < out.size(); ++i) {
+      const auto* e = std::get_if<IncomingEvent>(&out[i]);
+      if (e != nullptr && e->answer) ++answers_owed_;
+    }
   }
   flush_throttle_counts(now);
 }
@@ -222,7 +227,7 @@ bool SessionMachine::handle_fast(const RawHeader& h, std::span<const std::uint8_
     return true;
   }
   if (!is_response(id) || id == CommandId::generic_nack) return false;
-  if (has_interest(interests_, HookInterest::received)) return false;
+  if (has_interest(interests_, HookInterest::received | HookInterest::outcome)) return false;
   if (h.command_status != CommandStatus::ok && requeue_ != nullptr) return false;
   const std::uint32_t slot = in_flight_.find(h.sequence_number);
   if (slot == InFlightTable::npos) return false;
@@ -323,7 +328,7 @@ void SessionMachine::handle_response(const PduView& view, std::span<const std::u
 
   const bool remember = header.command_status == CommandStatus::ok && wants_receipt(unit.pdu);
   if (!unit.group && !remember && unit.origin == 0 &&
-      !has_interest(interests_, HookInterest::received)) {
+      !has_interest(interests_, HookInterest::received | HookInterest::outcome)) {
     ++stats_.responses;
     after_response(now);
     return;

@@ -182,6 +182,10 @@ TEST_CASE("hook: the response and the receipt carry the message's log_id and ext
                                 R"(log_id=hook-1 extra_data=any string the application wants )"
                                 R"(back$)") == 1);
   CHECK(count_matching(r.lines, "send_error") == 0);
+  // outcome(): once, after received(), with the same log_id and the SMSC's message_id.
+  CHECK(count_matching(r.lines, R"(^\[hook-example\] outcome log_id=hook-1: ESME_ROK .* )"
+                                R"(message_id=\d+$)") == 1);
+  CHECK(count_matching(r.lines, R"(^\[hook-example\] outcome )") == 1);
   // The map of saved outcomes, printed at the end: the response, then the receipt.
   CHECK(has_line(r.lines, "results:"));
   CHECK(has_line(r.lines, "  hook-1: Message sent; Delivered to handset"));
