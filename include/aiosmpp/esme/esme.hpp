@@ -107,8 +107,9 @@ struct EsmeMetrics;
  *  Outcomes: every message taken from the broker ends in exactly one of Hook::received (the
  *  response, with the message's tracking attached) or Hook::send_error (SendError says whether
  *  it was invalid, not sent, or of unknown outcome), through timeouts, disconnects, stop() and
- *  restarts; requests in flight are reported the moment the connection drops. Nothing is retried
- *  automatically: to retry, enqueue the message again from send_error (see SendError). */
+ *  restarts; requests in flight are reported the moment the connection drops (Hook::outcome gives
+ *  both shapes in one). Only throttling answers (EsmeConfig::requeue) are sent again by the Esme,
+ *  before the outcome; to retry anything else, enqueue the message again (see SendError). */
 class Esme {
  public:
   /** @throws ConfigError when `config` is invalid (see validate()). */

@@ -21,11 +21,11 @@ namespace aiosmpp {
  *  Hook::send_error). Every message taken from the broker ends in exactly one outcome: a response
  *  through Hook::received, or one SendError.
  *
- *  What an application may do with each kind (nothing is retried automatically, as in
- *  aiosmpplib): `invalid_message` never reaches the SMSC and will fail again unchanged;
- *  `not_sent` is safe to enqueue again; `outcome_unknown` may have been accepted by the SMSC, so
- *  re-sending risks a duplicate (query_sm with a message_id is not possible without the response;
- *  decide by the message's value: most applications re-send after a delay). */
+ *  What an application may do with each kind (the Esme sends nothing again on its own except
+ *  throttling answers, EsmeConfig::requeue): `invalid_message` never reaches the SMSC and will fail
+ * again unchanged; `not_sent` is safe to enqueue again; `outcome_unknown` may have been accepted by
+ * the SMSC, so re-sending risks a duplicate (query_sm with a message_id is not possible without the
+ * response; decide by the message's value: most applications re-send after a delay). */
 struct SendError {
   /** @brief What is known about the message. */
   enum class Kind : std::uint8_t {
