@@ -176,6 +176,13 @@ asio::awaitable<void> PoolBindHook::outcome(const Outcome& outcome, std::string_
   co_await pool_.hook_->outcome(outcome, client_id);
 }
 
+// Receipts from any bind, correlated through the shared correlator (the Esme calls this only for
+// what user_ asked).
+asio::awaitable<void> PoolBindHook::receipt(const ReceiptOutcome& receipt,
+                                            std::string_view client_id) {
+  co_await pool_.hook_->receipt(receipt, client_id);
+}
+
 }  // namespace detail
 
 // ---------------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ class PoolBindHook final : public Hook {
   asio::awaitable<void> send_error(const Pdu& message, const SendError& error,
                                    std::string_view client_id) override;
   asio::awaitable<void> outcome(const Outcome& outcome, std::string_view client_id) override;
+  asio::awaitable<void> receipt(const ReceiptOutcome& receipt, std::string_view client_id) override;
 
  private:
   PoolCore& pool_;

@@ -122,6 +122,12 @@ void Session::Impl::close_after_flush() {
 }
 
 void Session::Impl::process_batch() {
+  // One clock read per batch: what is sent while handling it is stamped with batch_now_.
+  in_batch_ = true;
+  struct Leave {
+    bool& flag;
+    ~Leave() { flag = false; }
+  } leave{in_batch_};
   while (!closing_ && !failed_bind_.pending) {
     auto next = framer_.next();
     if (!next) {

@@ -111,6 +111,7 @@ struct Session::Impl {
   bool closing_ = false;        // no more reads are acted on
   bool flush_then_end_ = false;
   bool reading_paused_ = false;  // waiting for the writer (write_high_water)
+  bool in_batch_ = false;        // handling a read batch: batch_now_ is "now"
   std::error_code end_reason_;
   Clock::time_point created_;
   Clock::time_point batch_now_;        // clock read once per read batch
