@@ -102,8 +102,10 @@ Esme::Impl::Impl(asio::any_io_executor executor, EsmeConfig config, Components c
       ticker_(ex_),
       stop_cv_(ex_),
       done_cv_(ex_),
+      correlator_cv_(ex_),
       merger_(cfg_.merge_receipts_limit) {
   batch_.reserve(512);
+  outcome_before_reuse_ = broker_->outcome_before_reuse();
   done_cv_.expires_at(Clock::time_point::max());
   stop_cv_.expires_at(Clock::time_point::max());
 }

@@ -73,6 +73,8 @@ struct Esme::Impl {
   asio::awaitable<void> call_receipt_hook(const ReceiptOutcome& receipt);
   asio::awaitable<void> give_up_receipts();
   void note_correlator_due();
+  asio::awaitable<void> lock_correlator();
+  void unlock_correlator() noexcept;
 
   // esme_requests.cpp: direct requests (submit() and the others).
   struct Waiter {
@@ -134,6 +136,17 @@ struct Esme::Impl {
   Clock::time_point ticker_at_ = Clock::time_point::max();
   bool correlator_idle_ = true;  // the correlator had nothing due when last asked
   bool holds_due_ = false;       // the correlator's expiry passed: take its released holds
+  // The reader and the ticker both call the correlator's awaitable methods; its contract is one
+  // call at a time per Esme, so they take turns (at most one waits: there are two callers).
+  bool correlator_busy_ = false;
+  // Outcomes the reader is giving to the hook now; their slots are not taken meanwhile.
+  std::size_t outcomes_in_delivery_ = 0;
+  bool outcome_before_reuse_ = false;  // Broker::outcome_before_reuse(), read once
+  std::size_t takeable() const noexcept {
+    const std::size_t free = machine_.window_free();
+    return free > outcomes_in_delivery_ ? free - outcomes_in_delivery_ : 0;
+  }
+  asio::steady_timer correlator_cv_;
 
   detail::ReceiptMerger merger_;  // EsmeConfig::merge_receipts
 

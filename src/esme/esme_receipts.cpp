@@ -6,6 +6,7 @@
 #include <exception>
 #include <utility>
 
+#include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/pdu/codec.hpp"
 #include "aiosmpp/text/received.hpp"
 #include "esme/esme_impl.hpp"
@@ -39,14 +40,30 @@ asio::awaitable<void> Esme::Impl::register_delivery(detail::RegisterEvent& r) {
   }
   std::vector<ReleasedReceipt> released;
   try {
+    co_await lock_correlator();
     released = co_await correlator_->register_delivery(r.key, std::move(r.tracking));
+    unlock_correlator();
     note_correlator_due();
   } catch (const std::exception& e) {
+    unlock_correlator();
     AIOSMPP_LOG(log_, LogLevel::error, "correlator_failed", {"method", "register_delivery"},
                 {"error", e.what()});
   }
   for (auto& h : released)
     co_await deliver_released(h, &r.key);
+}
+
+asio::awaitable<void> Esme::Impl::lock_correlator() {
+  while (correlator_busy_) {
+    correlator_cv_.expires_at(Clock::time_point::max());
+    co_await correlator_cv_.async_wait(detail::use_nothrow_awaitable);
+  }
+  correlator_busy_ = true;
+}
+
+void Esme::Impl::unlock_correlator() noexcept {
+  correlator_busy_ = false;
+  correlator_cv_.cancel();
 }
 
 // An idle ticker learns when the correlator has something due again (a new entry, a hold).
@@ -66,7 +83,9 @@ asio::awaitable<void> Esme::Impl::deliver_receipt(detail::IncomingEvent& i) {
   std::vector<ReleasedReceipt> released;
   bool held = false;
   try {
+    co_await lock_correlator();
     auto match = co_await correlator_->correlate_receipt(i.receipt_key, i.final_state, *i.message);
+    unlock_correlator();
     released = std::move(match.released);
     held = match.held;
     if (match.tracking) {
@@ -76,6 +95,7 @@ asio::awaitable<void> Esme::Impl::deliver_receipt(detail::IncomingEvent& i) {
     }
     if (held) note_correlator_due();
   } catch (const std::exception& e) {
+    unlock_correlator();
     AIOSMPP_LOG(log_, LogLevel::error, "correlator_failed", {"method", "correlate_receipt"},
                 {"error", e.what()});
   }
@@ -121,8 +141,11 @@ asio::awaitable<void> Esme::Impl::release_expired_holds() {
   holds_due_ = false;
   std::vector<ReleasedReceipt> released;
   try {
+    co_await lock_correlator();
     released = co_await correlator_->take_released_holds();
+    unlock_correlator();
   } catch (const std::exception& e) {
+    unlock_correlator();
     AIOSMPP_LOG(log_, LogLevel::error, "correlator_failed", {"method", "take_released_holds"},
                 {"error", e.what()});
   }
@@ -159,8 +182,11 @@ asio::awaitable<void> Esme::Impl::call_receipt_hook(const ReceiptOutcome& receip
 asio::awaitable<void> Esme::Impl::give_up_receipts() {
   std::vector<ReleasedReceipt> held;
   try {
+    co_await lock_correlator();
     held = co_await correlator_->release_holds_at_stop();
+    unlock_correlator();
   } catch (const std::exception& e) {
+    unlock_correlator();
     AIOSMPP_LOG(log_, LogLevel::error, "correlator_failed", {"method", "release_holds_at_stop"},
                 {"error", e.what()});
   }

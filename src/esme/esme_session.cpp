@@ -31,6 +31,9 @@ constexpr auto correlator_slack = std::chrono::milliseconds(50);
 
 asio::awaitable<std::error_code> Esme::Impl::run_session() {
   auto ex = co_await asio::this_coro::executor;
+  // A durable correlator may hold receipts from an earlier run, some already matched: the first
+  // tick asks for them even if nothing is sent or received in this session.
+  holds_due_ = true;
   auto [order, e_reader, e_writer, e_pump, e_ticker] =
       co_await detail::make_parallel_group(
           asio::co_spawn(ex, branch(&Impl::reader), detail::deferred),
@@ -95,8 +98,24 @@ asio::awaitable<void> Esme::Impl::wait(asio::steady_timer& timer, Clock::time_po
 asio::awaitable<void> Esme::Impl::reader() {
   for (;;) {
     machine_.process(Clock::now(), reader_events_);
+    // With a broker that asks for it (Broker::outcome_before_reuse), slots freed by these
+    // responses are not taken again before their outcomes reached the hook: a durable broker
+    // then commits each finish before the next lease, so a crash leaves at most `window`
+    // messages unfinished (the hook may suspend, on a correlator's file, say).
+    outcomes_in_delivery_ = 0;
+    if (outcome_before_reuse_) {
+      for (const auto& e : reader_events_)
+        if (std::holds_alternative<detail::OutcomeEvent>(e)) ++outcomes_in_delivery_;
+    }
     kick();
     if (!reader_events_.empty()) co_await deliver(reader_events_);
+    if (outcomes_in_delivery_ != 0) {
+      outcomes_in_delivery_ = 0;
+      if (pump_wait_ == PumpWait::window) {
+        pump_wait_ = PumpWait::none;
+        pump_cv_.cancel();
+      }
+    }
     if (machine_.over()) co_return;
     auto [ec, n] = co_await transport_->read_some(machine_.read_buffer());
     if (ec) {
@@ -146,6 +165,9 @@ asio::awaitable<void> Esme::Impl::ticker() {
     if (holds_due_) {
       co_await release_expired_holds();
       if (machine_.over()) co_return;
+      // Taking them may have loaded holds with expiries of their own (at least 1 ms ahead, so a
+      // correlator that keeps answering "due" cannot spin this loop).
+      ticker_at_ = std::min(ticker_at_, correlator_expiry(Clock::now()));
     }
     ticker_waiting_ = true;
     co_await wait(ticker_, ticker_at_);
@@ -158,7 +180,8 @@ asio::awaitable<void> Esme::Impl::ticker() {
 Esme::Impl::Clock::time_point Esme::Impl::correlator_expiry(Clock::time_point now) {
   try {
     auto next = correlator_->next_expiry();
-    if (next && *next <= now) {
+    // Read the clock again: a correlator may answer "due now" with a time it read after `now`.
+    if (next && *next <= std::max(now, Clock::now())) {
       holds_due_ = true;
       correlator_->expire_due();
       next = correlator_->next_expiry();
@@ -192,7 +215,7 @@ asio::awaitable<void> Esme::Impl::pump() {
       if (!pump_events_.empty()) co_await deliver(pump_events_);
       continue;
     }
-    if (machine_.window_free() == 0 || machine_.pending() > 0) {
+    if (takeable() == 0 || machine_.pending() > 0) {
       // Not bound for sending (receiver, stopping, after the SMSC's unbind) or the window is
       // full: a response, a timeout or a phase change wakes us.
       pump_wait_ = machine_.may_take() ? PumpWait::window : PumpWait::other;
@@ -206,7 +229,7 @@ asio::awaitable<void> Esme::Impl::pump() {
       pump_wait_ = PumpWait::none;
       continue;
     }
-    if (!co_await take_batch(std::min(machine_.window_free(), max_batch))) continue;
+    if (!co_await take_batch(std::min(takeable(), max_batch))) continue;
     machine_.take(batch_, pump_events_);
     if (!pump_events_.empty()) co_await deliver(pump_events_);
     if (rate_limiter_ && machine_.pending() > 0 && !try_rate(machine_.pending())) {

@@ -49,6 +49,12 @@ class Broker {
   /** @brief Messages waiting in the broker, for metrics (EsmeMetrics::broker_depth); nullopt
    *  when the broker cannot tell cheaply (the default). Called on the Esme's executor. */
   virtual std::optional<std::size_t> depth() const { return std::nullopt; }
+  /** @brief Whether the Esme gives a response's outcome to the hook before it takes a new message
+   *  into the window slot that response freed. A durable broker that commits each outcome before
+   *  the next lease wants this, so that a crash leaves at most `window` messages unfinished.
+   *  Default false (the slot is reused at once, and a hook may await enqueue() on a full broker
+   *  without waiting for itself). */
+  virtual bool outcome_before_reuse() const noexcept { return false; }
 };
 
 /** @brief Settings of a SimpleBroker. */

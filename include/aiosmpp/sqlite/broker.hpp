@@ -79,6 +79,9 @@ class SqliteBroker final : public Broker {
    *  @throws SqliteError when the commit fails (then nothing was stored). Not cancellable once
    *  started: the commit happens anyway. */
   asio::awaitable<void> enqueue(Pdu message) override;
+  /** @brief true: the Esme finishes a response's outcome before it leases into its slot, so a
+   *  crash leaves at most `window` messages unfinished (enqueue() never waits for room). */
+  bool outcome_before_reuse() const noexcept override { return true; }
   /** @brief Stores every message of `messages` in one transaction, in order (all or none).
    *  @throws SqliteError as enqueue(). */
   asio::awaitable<void> enqueue_batch(std::vector<Pdu> messages);
