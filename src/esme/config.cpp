@@ -67,6 +67,7 @@ void validate(const EsmeConfig& c) {
                       fmt::format("{}, must be {}..{}", c.max_pdu_size, min_pdu, max_pdu));
   }
   if (c.log_level > LogLevel::off) throw ConfigError("log_level", "not a LogLevel");
+  if (auto p = find_problem(c.tls)) throw ConfigError("tls." + p->field, p->message);
 }
 
 }  // namespace aiosmpp

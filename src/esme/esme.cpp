@@ -67,6 +67,16 @@ std::shared_ptr<T> or_default(std::shared_ptr<T> given, Default make) {
   return given ? std::move(given) : make();
 }
 
+// Loads the TLS settings (CA, client certificate) once; OpenSSL refusing a file is a ConfigError.
+std::shared_ptr<const TlsContext> tls_context_of(const EsmeConfig& cfg) {
+  if (!cfg.tls.enabled) return nullptr;
+  try {
+    return TlsContext::client(cfg.tls);
+  } catch (const TlsSetupError& e) {
+    throw ConfigError("tls." + e.field(), e.reason());
+  }
+}
+
 }  // namespace
 
 Esme::Impl::Impl(asio::any_io_executor executor, EsmeConfig config, Components c)
@@ -93,6 +103,7 @@ Esme::Impl::Impl(asio::any_io_executor executor, EsmeConfig config, Components c
           [] { return std::make_shared<SimpleSequenceGenerator>(); })),
       codecs_(std::move(c.codecs)),
       machine_(cfg_, *sequence_, *throttle_, log_, codecs_.get()),
+      tls_(tls_context_of(cfg_)),
       writer_cv_(ex_),
       pump_cv_(ex_),
       ticker_(ex_),
@@ -142,27 +153,58 @@ asio::awaitable<std::error_code> Esme::Impl::bind_exchange() {
   }
 }
 
+// The byte stream to the SMSC: the TCP connect (bounded by socket_timeout), then, with TLS, the
+// handshake (bounded by tls.handshake_timeout); each raced with stop(). A failure's reason beyond
+// its code (OpenSSL's) is left in connect_detail_.
+asio::awaitable<std::error_code> Esme::Impl::open_transport() {
+  using namespace detail::awaitable_operators;
+  asio::steady_timer timer(ex_);
+  timer.expires_after(cfg_.socket_timeout);
+  auto c = co_await (tcp_connect(ex_, cfg_.smsc_host, cfg_.smsc_port) ||
+                     timer.async_wait(use_nothrow_awaitable) ||
+                     stop_cv_.async_wait(use_nothrow_awaitable));
+  if (c.index() != 0) {
+    co_return c.index() == 1 ? std::error_code(asio::error::timed_out) : errc::stopped;
+  }
+  auto& [ec, socket] = std::get<0>(c);
+  if (ec) co_return ec;
+  if (!tls_) {
+    transport_ = std::make_unique<TcpTransport>(std::move(socket));
+    co_return std::error_code{};
+  }
+  const auto& name = cfg_.tls.server_name.empty() ? cfg_.smsc_host : cfg_.tls.server_name;
+  timer.expires_after(cfg_.tls.handshake_timeout);
+  auto h = co_await (tls_->handshake(std::move(socket), name) ||
+                     timer.async_wait(use_nothrow_awaitable) ||
+                     stop_cv_.async_wait(use_nothrow_awaitable));
+  if (h.index() == 1) {
+    connect_detail_ = fmt::format("no TLS handshake within {} ms (tls.handshake_timeout)",
+                                  cfg_.tls.handshake_timeout.count());
+    co_return errc::tls_handshake_failed;
+  }
+  if (h.index() == 2) co_return errc::stopped;
+  auto& r = std::get<0>(h);
+  if (r.error) {
+    connect_detail_ = std::move(r.detail);
+    co_return r.error;
+  }
+  AIOSMPP_LOG(log_, LogLevel::debug, "tls_established", {"protocol", r.protocol},
+              {"cipher", r.cipher}, {"peer", r.peer_subject});
+  transport_ = std::move(r.transport);
+  co_return std::error_code{};
+}
+
 asio::awaitable<std::error_code> Esme::Impl::connect_and_bind() {
   using namespace detail::awaitable_operators;
   if (machine_.phase() == Phase::bound) co_return std::error_code{};
   connecting_ = true;
   close_transport();
+  connect_detail_.clear();
   AIOSMPP_LOG(log_, LogLevel::info, "connecting", {"port", cfg_.smsc_port},
-              {"bind_mode", to_string(cfg_.bind_mode)});
-  asio::steady_timer timer(ex_);
-  timer.expires_after(cfg_.socket_timeout);
-  std::error_code ec;
-  auto c = co_await (tcp_connect(ex_, cfg_.smsc_host, cfg_.smsc_port) ||
-                     timer.async_wait(use_nothrow_awaitable) ||
-                     stop_cv_.async_wait(use_nothrow_awaitable));
-  if (c.index() == 0) {
-    auto& [cec, socket] = std::get<0>(c);
-    ec = cec;
-    if (!ec) transport_ = std::make_unique<TcpTransport>(std::move(socket));
-  } else {
-    ec = c.index() == 1 ? std::error_code(asio::error::timed_out) : errc::stopped;
-  }
+              {"bind_mode", to_string(cfg_.bind_mode)}, {"tls", cfg_.tls.enabled});
+  std::error_code ec = co_await open_transport();
   connecting_ = false;
+  asio::steady_timer timer(ex_);
   if (!ec) {
     interests_ = hook_->interests();
     machine_.begin(Clock::now(), interests_);
@@ -177,7 +219,10 @@ asio::awaitable<std::error_code> Esme::Impl::connect_and_bind() {
     }
   }
   if (ec) {
-    if (ec != errc::bind_failed) {
+    if (!connect_detail_.empty()) {
+      AIOSMPP_LOG(log_, LogLevel::error, "connect_failed", {"error", ec.message()},
+                  {"detail", connect_detail_});
+    } else if (ec != errc::bind_failed) {
       AIOSMPP_LOG(log_, LogLevel::error, "connect_failed", {"error", ec.message()});
     }
     machine_.close_now(ec);
@@ -299,6 +344,9 @@ asio::awaitable<void> Esme::connect() {
   if (!ec) co_return;
   if (ec == errc::bind_failed) {
     throw SmppError(bind_command(impl_->cfg_.bind_mode), impl_->machine_.bind_status());
+  }
+  if (!impl_->connect_detail_.empty()) {
+    throw std::system_error(ec, "Esme::connect: " + impl_->connect_detail_);
   }
   throw std::system_error(ec, "Esme::connect");
 }

@@ -20,6 +20,7 @@
 
 #include "aiosmpp/esme/esme.hpp"
 #include "aiosmpp/net/transport.hpp"
+#include "aiosmpp/tls/transport.hpp"
 #include "esme/session_machine.hpp"
 
 namespace aiosmpp {
@@ -30,6 +31,7 @@ struct Esme::Impl {
   Impl(asio::any_io_executor executor, EsmeConfig config, Components components);
 
   // esme.cpp: API and the run loop.
+  asio::awaitable<std::error_code> open_transport();
   asio::awaitable<std::error_code> connect_and_bind();
   asio::awaitable<std::error_code> bind_exchange();
   asio::awaitable<void> start();
@@ -74,6 +76,8 @@ struct Esme::Impl {
   detail::SessionMachine machine_;
   std::unique_ptr<Transport> transport_;
   bool connecting_ = false;
+  std::shared_ptr<const TlsContext> tls_;  // when cfg_.tls.enabled: loaded once, used per connect
+  std::string connect_detail_;             // why the last connect failed, beyond its error code
 
   // Each coroutine's events, reused so the hot path does not allocate.
   detail::Events reader_events_;
