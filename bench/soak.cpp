@@ -11,7 +11,7 @@
 // and exits 1 on any violation (2 on bad arguments). See bench/soak.hpp for what is checked.
 //
 //   soak [--count N] [--window W] [--drop-every N] [--seed S] [--correlator-max-entries N]
-//        [--progress]
+//        [--no-flow-control] [--no-requeue] [--progress]
 
 #include <cstdio>
 #include <cstdlib>
@@ -25,7 +25,7 @@ namespace {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "soak: %s\nusage: soak [--count N] [--window W] [--drop-every N] [--seed S] "
-               "[--correlator-max-entries N] [--progress]\n",
+               "[--correlator-max-entries N] [--no-flow-control] [--no-requeue] [--progress]\n",
                why);
   std::exit(2);
 }
@@ -47,6 +47,14 @@ int main(int argc, char** argv) {
   aiosmpp::soak::Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
+    if (arg == "--no-flow-control") {
+      o.flow_control = false;
+      continue;
+    }
+    if (arg == "--no-requeue") {
+      o.requeue = false;
+      continue;
+    }
     if (arg == "--progress") {
       o.progress = stderr;
       continue;

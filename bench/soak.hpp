@@ -73,6 +73,8 @@ struct Options {
   /** Later than any response, so the Esme has stored the message_id when the receipt comes. */
   smsc::DelayRange receipt_delay{std::chrono::milliseconds(20), std::chrono::milliseconds(60)};
   std::chrono::milliseconds response_timeout{1000};
+  bool flow_control = true;  ///< the Esme's adaptive flow control (EsmeConfig::flow_control)
+  bool requeue = true;       ///< throttled messages sent again (EsmeConfig::requeue)
 
   /** Limits: sending (all outcomes in) and then the receipts for accepted messages. */
   std::chrono::seconds send_timeout{600};
@@ -475,6 +477,9 @@ inline EsmeConfig esme_config(const Options& o, std::uint16_t port) {
   c.socket_timeout = std::chrono::milliseconds(2000);
   c.stop_timeout = std::chrono::milliseconds(1000);
   c.log_level = o.esme_log_level;
+  c.flow_control.enabled = o.flow_control;
+  if (!o.requeue) c.requeue.statuses.clear();
+
   return c;
 }
 
@@ -724,9 +729,9 @@ inline std::string format_report(const Report& r) {
                  r.receipts, r.correlated, r.redelivered, r.orphans, r.missing_receipts);
   fmt::format_to(out,
                  "esme          taken {} responses {} send_errors {} late_responses {} "
-                 "connects {} max_in_flight {}\n",
+                 "connects {} max_in_flight {} throttled {} requeued {}\n",
                  r.esme.taken, r.esme.responses, r.esme.send_errors, r.esme.late_responses,
-                 r.esme.connects, r.esme.max_in_flight);
+                 r.esme.connects, r.esme.max_in_flight, r.esme.throttled, r.esme.requeued);
   fmt::format_to(out,
                  "simulator     submits {} errors {} withheld {} drops {} receipts_sent {} "
                  "receipts_acked {} receipts_failed {}\n",

@@ -46,6 +46,24 @@ void validate(const EsmeConfig& c) {
   check_positive("stop_timeout", c.stop_timeout);
   check_positive("reassembly_timeout", c.reassembly_timeout);
   check_positive("unbind_drain_timeout", c.unbind_drain_timeout);
+  if (c.outbind.enabled) {
+    if (c.outbind.listen_port == 0) {
+      throw ConfigError("outbind.listen_port", "0, must be 1..65535 when outbind is enabled");
+    }
+    if (c.bind_mode != BindMode::receiver) {
+      throw ConfigError("bind_mode",
+                        "must be receiver when outbind is enabled (an outbind is "
+                        "answered with bind_receiver)");
+    }
+    check_c_string("outbind.system_id", c.outbind.system_id, 15);
+    check_c_string("outbind.password", c.outbind.password, 8);
+    // The SMSC connects for an outbind, so the Esme would be the TLS server; not built.
+    if (c.tls.enabled) {
+      throw ConfigError("tls.enabled",
+                        "must be false when outbind is enabled (outbind over TLS "
+                        "is not supported)");
+    }
+  }
   if (c.message_ids != MessageIdForms::as_given &&
       c.message_ids != MessageIdForms::hex_response_decimal_receipt &&
       c.message_ids != MessageIdForms::decimal_response_hex_receipt) {

@@ -91,18 +91,21 @@ Esme::Impl::Impl(asio::any_io_executor executor, EsmeConfig config, Components c
       hook_(
           or_default<Hook>(std::move(c.hook), [&] { return std::make_shared<SimpleHook>(log_); })),
       rate_limiter_(std::move(c.rate_limiter)),
-      throttle_(or_default<ThrottleHandler>(std::move(c.throttle_handler),
-                                            [&] {
-                                              return std::make_shared<SimpleThrottleHandler>(
-                                                  SimpleThrottleHandler::Options{}, log_);
-                                            })),
+      throttle_(std::move(c.throttle_handler)),
+      flow_(c.flow_control              ? std::move(c.flow_control)
+            : cfg_.flow_control.enabled ? std::make_shared<FlowControl>(cfg_.flow_control, log_)
+                                        : nullptr),
+      requeue_(or_default<RequeuePolicy>(
+          std::move(c.requeue_policy),
+          [&] { return std::make_shared<SimpleRequeuePolicy>(cfg_.requeue); })),
       retry_(or_default<RetryTimer>(std::move(c.retry_timer),
                                     [] { return std::make_shared<ExponentialBackoff>(); })),
       sequence_(or_default<SequenceGenerator>(
           std::move(c.sequence_generator),
           [] { return std::make_shared<SimpleSequenceGenerator>(); })),
       codecs_(std::move(c.codecs)),
-      machine_(cfg_, *sequence_, *throttle_, log_, codecs_.get()),
+      machine_(cfg_, detail::SessionMachine::Parts{*sequence_, throttle_.get(), flow_.get(),
+                                                   requeue_.get(), log_, codecs_.get()}),
       tls_(tls_context_of(cfg_)),
       writer_cv_(ex_),
       pump_cv_(ex_),
@@ -144,21 +147,27 @@ asio::awaitable<std::error_code> Esme::Impl::bind_exchange() {
       machine_.write_done();
       if (ec) co_return ec;
     }
-    if (machine_.phase() != Phase::binding) co_return machine_.error();
+    if (machine_.phase() != Phase::binding && machine_.phase() != Phase::outbound) {
+      co_return machine_.error();
+    }
     auto [ec, n] = co_await transport_->read_some(machine_.read_buffer());
     if (ec) co_return ec;
     const auto now = Clock::now();
     machine_.on_read(n, now);
-    machine_.process(now, end_events_);  // nothing but the bind response and enquire_link here
+    machine_.process(now, end_events_);  // events only for a hook that wants session PDUs
+    co_await deliver(end_events_);
   }
 }
 
-// The byte stream to the SMSC: the TCP connect (bounded by socket_timeout), then, with TLS, the
-// handshake (bounded by tls.handshake_timeout); each raced with stop(). A failure's reason beyond
-// its code (OpenSSL's) is left in connect_detail_.
-asio::awaitable<std::error_code> Esme::Impl::open_transport() {
+// The byte stream to the SMSC (or, for outbind, from it: accept_outbind): the TCP connect
+// (bounded by socket_timeout), then, with TLS, the handshake (bounded by tls.handshake_timeout);
+// each raced with stop(). A failure's reason beyond its code (OpenSSL's) is left in
+// connect_detail_. transport_ is set on success.
+asio::awaitable<std::error_code> Esme::Impl::open_transport(asio::steady_timer& timer) {
   using namespace detail::awaitable_operators;
-  asio::steady_timer timer(ex_);
+  if (cfg_.outbind.enabled) co_return co_await accept_outbind();
+  AIOSMPP_LOG(log_, LogLevel::info, "connecting", {"port", cfg_.smsc_port},
+              {"bind_mode", to_string(cfg_.bind_mode)}, {"tls", cfg_.tls.enabled});
   timer.expires_after(cfg_.socket_timeout);
   auto c = co_await (tcp_connect(ex_, cfg_.smsc_host, cfg_.smsc_port) ||
                      timer.async_wait(use_nothrow_awaitable) ||
@@ -194,21 +203,48 @@ asio::awaitable<std::error_code> Esme::Impl::open_transport() {
   co_return std::error_code{};
 }
 
+asio::awaitable<std::error_code> Esme::Impl::accept_outbind() {
+  using namespace detail::awaitable_operators;
+  if (!acceptor_) {
+    std::error_code ec;
+    const auto address = asio::ip::make_address(cfg_.outbind.listen_host, ec);
+    if (ec) co_return ec;
+    asio::ip::tcp::acceptor acceptor(ex_);
+    const asio::ip::tcp::endpoint endpoint(address, cfg_.outbind.listen_port);
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) co_return ec;
+    acceptor_.emplace(std::move(acceptor));
+  }
+  AIOSMPP_LOG(log_, LogLevel::info, "awaiting_outbind", {"host", cfg_.outbind.listen_host},
+              {"port", cfg_.outbind.listen_port});
+  auto a = co_await (acceptor_->async_accept(use_nothrow_awaitable) ||
+                     stop_cv_.async_wait(use_nothrow_awaitable));
+  if (a.index() != 0) co_return errc::stopped;
+  auto& [ec, socket] = std::get<0>(a);
+  if (!ec) transport_ = std::make_unique<TcpTransport>(std::move(socket));
+  co_return ec;
+}
+
 asio::awaitable<std::error_code> Esme::Impl::connect_and_bind() {
   using namespace detail::awaitable_operators;
   if (machine_.phase() == Phase::bound) co_return std::error_code{};
   connecting_ = true;
   close_transport();
   connect_detail_.clear();
-  AIOSMPP_LOG(log_, LogLevel::info, "connecting", {"port", cfg_.smsc_port},
-              {"bind_mode", to_string(cfg_.bind_mode)}, {"tls", cfg_.tls.enabled});
-  std::error_code ec = co_await open_transport();
-  connecting_ = false;
   asio::steady_timer timer(ex_);
+  std::error_code ec = co_await open_transport(timer);
+  connecting_ = false;
   if (!ec) {
     interests_ = hook_->interests();
-    machine_.begin(Clock::now(), interests_);
-    timer.expires_after(cfg_.socket_timeout);
+    if (cfg_.outbind.enabled) {
+      machine_.begin_outbound(Clock::now(), interests_);
+    } else {
+      machine_.begin(Clock::now(), interests_);
+    }
+    timer.expires_after(cfg_.outbind.enabled ? 2 * cfg_.socket_timeout : cfg_.socket_timeout);
     auto b = co_await (bind_exchange() || timer.async_wait(use_nothrow_awaitable) ||
                        stop_cv_.async_wait(use_nothrow_awaitable));
     if (b.index() == 0) {
@@ -254,6 +290,11 @@ asio::awaitable<void> Esme::Impl::start() {
     ~Running() {
       self->running_ = false;
       self->close_transport();
+      if (self->acceptor_) {
+        std::error_code ignored;
+        self->acceptor_->close(ignored);
+        self->acceptor_.reset();
+      }
       self->done_cv_.cancel();
     }
   } running{this};
@@ -280,7 +321,9 @@ asio::awaitable<void> Esme::Impl::start() {
       co_await asio::this_coro::reset_cancellation_state();
       co_await end_connection(errc::cancelled);
       machine_.give_up_partials(Clock::now(), end_events_);
+      machine_.give_up_requeued(end_events_);
       co_await deliver(end_events_);
+      fail_direct(errc::cancelled);
       if (hard_stop) std::rethrow_exception(hard_stop);
       throw std::system_error(asio::error::operation_aborted, "Esme::start cancelled");
     }
@@ -295,9 +338,12 @@ asio::awaitable<void> Esme::Impl::start() {
                 {"error", ec.message()});
     co_await (retry_->wait() || stop_cv_.async_wait(use_nothrow_awaitable));
   }
-  // Nobody will complete them now: the parts of partial messages go to the hook as they are.
+  // Nobody will complete them now: the parts of partial messages go to the hook as they are,
+  // and messages waiting to be sent again end with the SMSC's last answer.
   machine_.give_up_partials(Clock::now(), end_events_);
+  machine_.give_up_requeued(end_events_);
   co_await deliver(end_events_);
+  fail_direct(errc::stopped);
   AIOSMPP_LOG(log_, LogLevel::info, "stopped");
 }
 

@@ -8,14 +8,17 @@
 
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
+#include <unordered_map>
 #include <vector>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
 #include "aiosmpp/esme/esme.hpp"
@@ -33,6 +36,8 @@ struct Esme::Impl {
   // esme.cpp: API and the run loop.
   asio::awaitable<std::error_code> open_transport();
   asio::awaitable<std::error_code> connect_and_bind();
+  asio::awaitable<std::error_code> open_transport(asio::steady_timer& timer);
+  asio::awaitable<std::error_code> accept_outbind();
   asio::awaitable<std::error_code> bind_exchange();
   asio::awaitable<void> start();
   asio::awaitable<void> stop();
@@ -48,14 +53,27 @@ struct Esme::Impl {
   asio::awaitable<void> pump();
   asio::awaitable<void> ticker();
   asio::awaitable<bool> take_batch(std::size_t want);
-  asio::awaitable<void> send_pending(bool stage);
+  asio::awaitable<std::size_t> send_pending(bool stage);
   asio::awaitable<std::optional<SendError>> acquire_rate(std::size_t n);
   bool try_rate(std::size_t n) noexcept;
   Clock::time_point correlator_expiry(Clock::time_point now);
   asio::awaitable<void> deliver(detail::Events& events);
   asio::awaitable<void> deliver_one(detail::Event& event);
-  asio::awaitable<void> call_received(const Pdu* message, std::span<const std::uint8_t> pdu);
+  asio::awaitable<void> call_received(const Pdu* message, std::span<const std::uint8_t> pdu,
+                                      bool session = false);
   asio::awaitable<void> call_send_error(const Pdu& message, const SendError& error);
+  asio::awaitable<void> deliver_outcome(detail::OutcomeEvent& event);
+
+  // esme_requests.cpp: direct requests (submit() and the others).
+  struct Waiter {
+    explicit Waiter(const asio::any_io_executor& ex) : cv(ex) {}
+    asio::steady_timer cv;
+    std::optional<Outcome> outcome;
+  };
+  asio::awaitable<Outcome> request(Pdu message);
+  void take_direct();
+  void complete(std::uint64_t origin, Outcome&& outcome);
+  void fail_direct(std::error_code ec);
   asio::awaitable<void> wait(asio::steady_timer& timer, Clock::time_point until);
   void kick();
 
@@ -68,6 +86,8 @@ struct Esme::Impl {
   std::shared_ptr<Hook> hook_;
   std::shared_ptr<RateLimiter> rate_limiter_;
   std::shared_ptr<ThrottleHandler> throttle_;
+  std::shared_ptr<FlowControl> flow_;
+  std::shared_ptr<RequeuePolicy> requeue_;
   std::shared_ptr<RetryTimer> retry_;
   std::shared_ptr<SequenceGenerator> sequence_;
   std::shared_ptr<const text::CodecRegistry> codecs_;
@@ -75,6 +95,7 @@ struct Esme::Impl {
 
   detail::SessionMachine machine_;
   std::unique_ptr<Transport> transport_;
+  std::optional<asio::ip::tcp::acceptor> acceptor_;  // EsmeConfig::outbind: where the SMSC connects
   bool connecting_ = false;
   std::shared_ptr<const TlsContext> tls_;  // when cfg_.tls.enabled: loaded once, used per connect
   std::string connect_detail_;             // why the last connect failed, beyond its error code
@@ -85,6 +106,11 @@ struct Esme::Impl {
   detail::Events ticker_events_;
   detail::Events end_events_;
   std::vector<Pdu> batch_;  // taken from the broker, handed to the machine at once
+
+  // Direct requests: queued until the pump hands them to the machine, each with its waiter.
+  std::deque<std::pair<std::uint64_t, Pdu>> direct_;
+  std::unordered_map<std::uint64_t, Waiter*> waiters_;
+  std::uint64_t next_origin_ = 0;
 
   // Waits. A timer used as a condition variable never expires by itself; kick() cancels it when
   // the machine reports something the waiter cares about.

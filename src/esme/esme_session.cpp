@@ -75,7 +75,8 @@ void Esme::Impl::kick() {
     writer_cv_.cancel();
   }
   if (pump_wait_ != PumpWait::none &&
-      ((w & detail::wake_phase) || ((w & detail::wake_pump) && pump_wait_ == PumpWait::window))) {
+      ((w & (detail::wake_phase | detail::wake_ready)) ||
+       ((w & detail::wake_pump) && pump_wait_ == PumpWait::window))) {
     pump_wait_ = PumpWait::none;
     pump_cv_.cancel();
   }
@@ -172,11 +173,21 @@ asio::awaitable<void> Esme::Impl::pump() {
   const bool stage = has_interest(interests_, HookInterest::sending);
   for (;;) {
     if (machine_.over()) co_return;
-    if (machine_.pending() > 0 && machine_.window_free() > 0) {
-      co_await send_pending(stage);
+    if (machine_.sendable() > 0) {
+      if (co_await send_pending(stage) == 0) {
+        // Flow control holds the rest back until send_at().
+        pump_wait_ = PumpWait::other;
+        co_await wait(pump_cv_, machine_.send_at());
+        pump_wait_ = PumpWait::none;
+      }
       continue;
     }
-    if (machine_.window_free() == 0) {
+    if (!direct_.empty() && machine_.window_free() > machine_.pending()) {
+      take_direct();  // direct requests go ahead of the broker's messages
+      if (!pump_events_.empty()) co_await deliver(pump_events_);
+      continue;
+    }
+    if (machine_.window_free() == 0 || machine_.pending() > 0) {
       // Not bound for sending (receiver, stopping, after the SMSC's unbind) or the window is
       // full: a response, a timeout or a phase change wakes us.
       pump_wait_ = machine_.may_take() ? PumpWait::window : PumpWait::other;
@@ -184,7 +195,7 @@ asio::awaitable<void> Esme::Impl::pump() {
       pump_wait_ = PumpWait::none;
       continue;
     }
-    if (!throttle_->allow_request(Clock::now())) {
+    if (throttle_ && !throttle_->allow_request(Clock::now())) {
       pump_wait_ = PumpWait::other;
       co_await wait(pump_cv_, Clock::now() + throttle_->throttle_delay());
       pump_wait_ = PumpWait::none;
@@ -223,8 +234,8 @@ asio::awaitable<bool> Esme::Impl::take_batch(std::size_t want) {
   co_return !batch_.empty();
 }
 
-asio::awaitable<void> Esme::Impl::send_pending(bool stage) {
-  machine_.send_pending(Clock::now(), stage, pump_events_);
+asio::awaitable<std::size_t> Esme::Impl::send_pending(bool stage) {
+  const std::size_t sent = machine_.send_pending(Clock::now(), stage, pump_events_);
   kick();
   if (stage) {
     // The hook sees each request before any of its octets can be written; the machine has
@@ -244,6 +255,7 @@ asio::awaitable<void> Esme::Impl::send_pending(bool stage) {
     kick();
   }
   if (!pump_events_.empty()) co_await deliver(pump_events_);
+  co_return sent;
 }
 
 // The limiter's sans-io answer, without a coroutine frame: true when it granted `n` at once. A
@@ -328,13 +340,31 @@ asio::awaitable<void> Esme::Impl::deliver(detail::Events& events) {
   kick();
 }
 
+// A message's one outcome: received() or send_error() as aiosmpplib has them, then the one-shape
+// Outcome for the hook and for the direct request waiting for it.
+asio::awaitable<void> Esme::Impl::deliver_outcome(detail::OutcomeEvent& o) {
+  if (o.response) {
+    co_await call_received(&*o.response, o.pdu);
+  } else {
+    co_await call_send_error(o.message, o.error);
+  }
+  const bool hook_wants = has_interest(interests_, HookInterest::outcome);
+  if (!hook_wants && o.origin == 0) co_return;
+  Outcome outcome{std::move(o.message), std::move(o.response), std::nullopt};
+  if (!outcome.response) outcome.error = std::move(o.error);
+  if (hook_wants) {
+    try {
+      co_await hook_->outcome(outcome, client_id_);
+    } catch (const std::exception& e) {
+      AIOSMPP_LOG(log_, LogLevel::error, "hook_failed", {"method", "outcome"}, {"error", e.what()});
+    }
+  }
+  if (o.origin != 0) complete(o.origin, std::move(outcome));
+}
+
 asio::awaitable<void> Esme::Impl::deliver_one(detail::Event& event) {
   if (auto* o = std::get_if<detail::OutcomeEvent>(&event)) {
-    if (o->response) {
-      co_await call_received(&*o->response, o->pdu);
-    } else {
-      co_await call_send_error(o->message, o->error);
-    }
+    co_await deliver_outcome(*o);
   } else if (auto* r = std::get_if<detail::RegisterEvent>(&event)) {
     try {
       co_await correlator_->put_delivery(std::move(r->key), std::move(r->tracking));
@@ -360,7 +390,9 @@ asio::awaitable<void> Esme::Impl::deliver_one(detail::Event& event) {
                     {"error", e.what()});
       }
     }
-    co_await call_received(i->message ? &*i->message : nullptr, i->pdu);
+    if (!i->session || has_interest(interests_, HookInterest::session)) {
+      co_await call_received(i->message ? &*i->message : nullptr, i->pdu, i->session);
+    }
     if (i->answer) {
       // Answered only after the hook has it, so a hook that stores it loses nothing.
       machine_.answer(*i->answer);
@@ -370,8 +402,8 @@ asio::awaitable<void> Esme::Impl::deliver_one(detail::Event& event) {
 }
 
 asio::awaitable<void> Esme::Impl::call_received(const Pdu* message,
-                                                std::span<const std::uint8_t> pdu) {
-  if (!has_interest(interests_, HookInterest::received)) co_return;
+                                                std::span<const std::uint8_t> pdu, bool session) {
+  if (!session && !has_interest(interests_, HookInterest::received)) co_return;
   try {
     co_await hook_->received(message, pdu, client_id_);
   } catch (const std::exception& e) {

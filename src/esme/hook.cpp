@@ -2,6 +2,10 @@
 
 namespace aiosmpp {
 
+asio::awaitable<void> Hook::outcome(const Outcome&, std::string_view) {
+  co_return;
+}
+
 HookInterest SimpleHook::interests() const noexcept {
   return logger_.enabled(LogLevel::trace) ? HookInterest::all : HookInterest::none;
 }

@@ -36,6 +36,9 @@ class InFlightTable {
     std::uint64_t end_offset = 0;
     Pdu message;
     std::shared_ptr<SegmentGroup> group;  // set for the segments of a long message
+    std::uint64_t origin = 0;             // who waits for the outcome (0: the broker)
+    std::uint32_t attempts = 1;           // sends of this message so far, this one included
+    Clock::time_point first_sent{};       // when it was first sent (the requeue budget)
   };
 
   explicit InFlightTable(std::size_t capacity) : slots_(capacity) {
@@ -59,6 +62,12 @@ class InFlightTable {
   std::uint32_t insert(std::uint32_t sequence_number, Clock::time_point deadline,
                        std::uint64_t end_offset, Pdu& message,
                        std::shared_ptr<SegmentGroup> group = nullptr) {
+    return insert(sequence_number, deadline, end_offset, message, std::move(group), 0, 1, {});
+  }
+  /** The same, with what a requeued message carries along. */
+  std::uint32_t insert(std::uint32_t sequence_number, Clock::time_point deadline,
+                       std::uint64_t end_offset, Pdu& message, std::shared_ptr<SegmentGroup> group,
+                       std::uint64_t origin, std::uint32_t attempts, Clock::time_point first_sent) {
     if (free_.empty() || sequence_number == 0 || find(sequence_number) != npos) return npos;
     const std::uint32_t slot = free_.back();
     free_.pop_back();
@@ -68,6 +77,9 @@ class InFlightTable {
     e.end_offset = end_offset;
     e.message = std::move(message);
     e.group = std::move(group);
+    e.origin = origin;
+    e.attempts = attempts;
+    e.first_sent = first_sent;
     e.prev = tail_;
     e.next = npos;
     if (tail_ != npos) {

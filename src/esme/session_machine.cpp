@@ -61,6 +61,8 @@ std::string_view to_string(Phase phase) noexcept {
   switch (phase) {
     case Phase::idle:
       return "idle";
+    case Phase::outbound:
+      return "outbound";
     case Phase::binding:
       return "binding";
     case Phase::bound:
@@ -79,22 +81,22 @@ std::string_view to_string(Phase phase) noexcept {
   return "unknown";
 }
 
-SessionMachine::SessionMachine(const EsmeConfig& config, SequenceGenerator& sequence,
-                               ThrottleHandler& throttle, const Logger& log,
-                               const text::CodecRegistry* codecs)
+SessionMachine::SessionMachine(const EsmeConfig& config, Parts parts)
     : cfg_(config),
-      sequence_(sequence),
-      throttle_(throttle),
-      log_(log),
+      sequence_(parts.sequence),
+      throttle_(parts.throttle),
+      flow_(parts.flow),
+      requeue_(parts.requeue),
+      log_(parts.log),
       ids_(id_rule(config.message_ids)),
       reassembler_(text::DeliverSmReassembler::Inner::Config{config.reassembly_timeout,
                                                              max_partial_messages},
-                   decode_options(codecs)),
+                   decode_options(parts.codecs)),
       reassembly_period_(std::clamp<Clock::duration>(
           config.reassembly_timeout / 8, std::chrono::milliseconds(1), std::chrono::seconds(1))),
       framer_(config.max_pdu_size, 64 * 1024),
       in_flight_(config.window) {
-  render_options_.registry = codecs;
+  render_options_.registry = parts.codecs;
   out_.reserve(write_reserve);
   writing_.reserve(write_reserve);
 }
@@ -104,7 +106,7 @@ void SessionMachine::set_phase(Phase p) noexcept {
   wake(wake_phase | wake_timer | wake_writer);
 }
 
-void SessionMachine::begin(Clock::time_point now, HookInterest interests) {
+void SessionMachine::reset_connection(Clock::time_point now, HookInterest interests) {
   error_ = {};
   bind_status_ = CommandStatus::ok;
   interests_ = interests;
@@ -119,7 +121,11 @@ void SessionMachine::begin(Clock::time_point now, HookInterest interests) {
   unwritten_expired_ = false;
   last_read_ = now;
   throttled_pending_ = not_throttled_pending_ = 0;
+}
+
+void SessionMachine::queue_bind(Clock::time_point now) {
   bind_sequence_ = sequence_.next();
+  const std::size_t before = out_.size();
   Result<void> encoded;
   switch (cfg_.bind_mode) {
     case BindType::transmitter:
@@ -138,7 +144,8 @@ void SessionMachine::begin(Clock::time_point now, HookInterest interests) {
     set_phase(Phase::closed);
     return;
   }
-  queued_total_ = out_.size();
+  queued_total_ += out_.size() - before;
+  wake(wake_writer);
   phase_deadline_ = now + cfg_.socket_timeout;
   AIOSMPP_LOG(log_, LogLevel::trace, "pdu_sent",
               {"command", command_name(bind_command(cfg_.bind_mode))},
@@ -146,8 +153,20 @@ void SessionMachine::begin(Clock::time_point now, HookInterest interests) {
   set_phase(Phase::binding);
 }
 
+void SessionMachine::begin(Clock::time_point now, HookInterest interests) {
+  reset_connection(now, interests);
+  queue_bind(now);
+}
+
+void SessionMachine::begin_outbound(Clock::time_point now, HookInterest interests) {
+  reset_connection(now, interests);
+  phase_deadline_ = now + cfg_.socket_timeout;
+  set_phase(Phase::outbound);
+}
+
 void SessionMachine::stop(Clock::time_point now) {
   switch (phase_) {
+    case Phase::outbound:
     case Phase::binding:
       close_now(errc::stopped);
       return;
@@ -268,6 +287,7 @@ SessionMachine::Clock::time_point SessionMachine::next_deadline() const noexcept
     case Phase::idle:
     case Phase::closed:
       return t;
+    case Phase::outbound:
     case Phase::binding:
     case Phase::closing:
       return phase_deadline_;
@@ -286,6 +306,7 @@ SessionMachine::Clock::time_point SessionMachine::next_deadline() const noexcept
   t = std::min(t, enquire_pending_ ? enquire_sent_ + cfg_.socket_timeout
                                    : last_read_ + cfg_.enquire_link_interval);
   if (reassembler_.pending() > 0) t = std::min(t, next_reassembly_check_);
+  if (phase_ == Phase::bound && !requeued_.empty()) t = std::min(t, requeued_.front().due);
   return t;
 }
 
@@ -293,6 +314,12 @@ void SessionMachine::on_timer(Clock::time_point now, Events& out) {
   switch (phase_) {
     case Phase::idle:
     case Phase::closed:
+      return;
+    case Phase::outbound:
+      if (now >= phase_deadline_) {
+        AIOSMPP_LOG(log_, LogLevel::error, "outbind_timeout");
+        close_now(errc::response_timeout);
+      }
       return;
     case Phase::binding:
       if (now >= phase_deadline_) {
@@ -333,6 +360,51 @@ void SessionMachine::on_timer(Clock::time_point now, Events& out) {
   expire_responses(now, out);
   check_keepalive(now);
   expire_partials(now, out);
+  if (phase_ == Phase::bound) promote_due(now);
+}
+
+namespace {
+constexpr auto later_due = [](const auto& a, const auto& b) { return a.due > b.due; };
+}  // namespace
+
+bool SessionMachine::requeue(Unit& unit, CommandStatus status, const PduView& response,
+                             Clock::time_point now) {
+  if (requeue_ == nullptr || phase_ != Phase::bound) return false;
+  const auto delay = requeue_->requeue_after(status, unit.attempts, now - unit.first_sent);
+  if (!delay) return false;
+  ++stats_.requeued;
+  unit.last_response = to_owning(response);
+  AIOSMPP_LOG(log_, LogLevel::debug, "requeued", {"log_id", tracking_of(unit.pdu).log_id},
+              {"command_status", static_cast<std::uint32_t>(status)}, {"attempts", unit.attempts},
+              {"delay_ms", std::chrono::duration_cast<std::chrono::milliseconds>(*delay).count()});
+  requeued_.push_back(Requeued{now + *delay, std::move(unit)});
+  std::push_heap(requeued_.begin(), requeued_.end(), later_due);
+  wake(wake_timer);
+  return true;
+}
+
+void SessionMachine::promote_due(Clock::time_point now) {
+  bool any = false;
+  while (!requeued_.empty() && requeued_.front().due <= now) {
+    std::pop_heap(requeued_.begin(), requeued_.end(), later_due);
+    ready_.push_back(std::move(requeued_.back().unit));
+    requeued_.pop_back();
+    any = true;
+  }
+  if (any) wake(wake_ready);
+}
+
+void SessionMachine::give_up_requeued(Events& out) {
+  auto finish = [&](Unit& u) {
+    Pdu response = std::move(*u.last_response);
+    unit_answered(std::move(u.pdu), u.group, std::move(response), {}, out, u.origin);
+  };
+  for (auto& u : ready_)
+    finish(u);
+  for (auto& r : requeued_)
+    finish(r.unit);
+  ready_.clear();
+  requeued_.clear();
 }
 
 void SessionMachine::expire_responses(Clock::time_point now, Events& out) {
@@ -348,6 +420,7 @@ void SessionMachine::expire_responses(Clock::time_point now, Events& out) {
     }
     AIOSMPP_LOG(log_, LogLevel::warning, "response_timeout", {"sequence_number", e.sequence_number},
                 {"log_id", tracking_of(e.message).log_id});
+    const std::uint64_t origin = e.origin;
     auto group = std::move(in_flight_.at(s).group);
     Pdu message = in_flight_.take(s);
     unit_failed(
@@ -357,7 +430,7 @@ void SessionMachine::expire_responses(Clock::time_point now, Events& out) {
             fmt::format("no response within {} ms",
                         std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.response_timeout)
                             .count())},
-        out);
+        out, origin);
     expired = true;
   }
   if (expired) {
@@ -415,22 +488,29 @@ void SessionMachine::end(std::error_code ec, Events& out) {
   while (!in_flight_.empty()) {
     const std::uint32_t s = in_flight_.head();
     const bool written = in_flight_.at(s).end_offset <= written_total_;
+    const std::uint64_t origin = in_flight_.at(s).origin;
     auto group = std::move(in_flight_.at(s).group);
     Pdu m = in_flight_.take(s);
     SendError e = written ? SendError{SendError::Kind::outcome_unknown, ec,
                                       "written, connection ended before the response"}
                           : SendError{SendError::Kind::not_sent, ec,
                                       "connection ended before it was written"};
-    unit_failed(std::move(m), group, std::move(e), out);
+    unit_failed(std::move(m), group, std::move(e), out, origin);
     ++failed;
   }
   for (std::size_t i = units_pos_; i < units_.size(); ++i) {
     unit_failed(std::move(units_[i].pdu), units_[i].group,
                 SendError{SendError::Kind::not_sent, ec,
                           "taken from the broker, connection ended before it was written"},
-                out);
+                out, units_[i].origin);
     ++failed;
   }
+  // Requeued messages wait for the next connection: they are the Esme's.
+  for (auto& u : ready_) {
+    requeued_.push_back(Requeued{Clock::time_point::min(), std::move(u)});
+    std::push_heap(requeued_.begin(), requeued_.end(), later_due);
+  }
+  ready_.clear();
   units_.clear();
   units_pos_ = 0;
   stats_.in_flight = 0;
@@ -442,7 +522,7 @@ void SessionMachine::end(std::error_code ec, Events& out) {
     AIOSMPP_LOG(log_, LogLevel::warning, "in_flight_failed", {"count", failed},
                 {"error", ec.message()});
   }
-  flush_throttle_counts();
+  flush_throttle_counts(last_read_);
   phase_ = Phase::idle;
   wakeups_ = 0;
 }

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -25,6 +26,7 @@
 
 #include "aiosmpp/esme/config.hpp"
 #include "aiosmpp/esme/esme.hpp"
+#include "aiosmpp/esme/flow_control.hpp"
 #include "aiosmpp/esme/hook.hpp"
 #include "aiosmpp/esme/outcome.hpp"
 #include "aiosmpp/log.hpp"
@@ -46,6 +48,7 @@ namespace aiosmpp::detail {
 /** Where the connection's protocol is. */
 enum class Phase : std::uint8_t {
   idle,          // no connection
+  outbound,      // the SMSC connected to us: waiting for its outbind (then we bind)
   binding,       // bind written, waiting for its response
   bound,         // sending and receiving
   draining,      // stop(): no new requests; responses to those in flight until stop_timeout
@@ -72,6 +75,7 @@ struct OutcomeEvent {
   std::optional<Pdu> response;        // with the message's tracking attached
   SendError error;                    // when there is no response
   std::span<const std::uint8_t> pdu;  // the response's octets (empty for errors); until next read
+  std::uint64_t origin = 0;           // who waits for it (0: the broker)
 };
 
 /** A successful response names a message_id a receipt will report on: remember it. */
@@ -88,6 +92,7 @@ struct IncomingEvent {
   std::string receipt_key;            // a delivery receipt: the correlator's key of its id
   bool final_state = false;           // the receipt reports a final state
   std::optional<Answer> answer;       // written after the hook returns
+  bool session = false;               // a session PDU (HookInterest::session), not a message
 };
 
 using Event = std::variant<OutcomeEvent, RegisterEvent, IncomingEvent>;
@@ -99,6 +104,7 @@ enum Wakeup : unsigned {
   wake_pump = 2,    // window or phase changed: the sender may take messages again
   wake_timer = 4,   // next_deadline() moved earlier
   wake_phase = 8,   // the phase changed (bound, stopping, closing, over): every wait looks again
+  wake_ready = 16,  // requeued messages are due: the sender has work whatever it waits for
 };
 
 class SessionMachine {
@@ -113,12 +119,25 @@ class SessionMachine {
     std::size_t end;
   };
 
-  SessionMachine(const EsmeConfig& config, SequenceGenerator& sequence, ThrottleHandler& throttle,
-                 const Logger& log, const text::CodecRegistry* codecs);
+  /** The parts the machine consults; `throttle`, `flow` and `requeue` may be null (none). All
+   *  must outlive the machine. */
+  struct Parts {
+    SequenceGenerator& sequence;
+    ThrottleHandler* throttle = nullptr;
+    FlowControl* flow = nullptr;
+    RequeuePolicy* requeue = nullptr;
+    const Logger& log;
+    const text::CodecRegistry* codecs = nullptr;
+  };
+
+  SessionMachine(const EsmeConfig& config, Parts parts);
 
   // --- connection lifecycle ---
   /** A new connection: per-connection state reset, the bind queued for writing. */
   void begin(Clock::time_point now, HookInterest interests);
+  /** A connection the SMSC opened to us: per-connection state reset, waiting for its outbind
+   *  (EsmeConfig::outbind), which is answered with the bind. */
+  void begin_outbound(Clock::time_point now, HookInterest interests);
   /** Graceful stop: no new requests; drain, unbind, close (each bounded). */
   void stop(Clock::time_point now);
   /** The transport failed or the peer closed: over at once. */
@@ -130,6 +149,10 @@ class SessionMachine {
   void end(std::error_code ec, Events& out);
   /** Partial incoming messages given to the hook part by part (at stop, nobody completes them). */
   void give_up_partials(Clock::time_point now, Events& out);
+  /** Messages waiting to be sent again end with the last answer the SMSC gave them (at stop). */
+  void give_up_requeued(Events& out);
+  /** Messages waiting to be sent again (not yet due, or due and not yet sent). */
+  std::size_t requeued() const noexcept { return requeued_.size() + ready_.size(); }
 
   Phase phase() const noexcept { return phase_; }
   bool over() const noexcept { return phase_ == Phase::closed; }
@@ -164,18 +187,26 @@ class SessionMachine {
   void write_done();
 
   // --- sending ---
-  /** Requests the window has room for now (0 when not bound, stopping, a receiver, ...). */
+  /** Requests the window has room for now, for new messages (0 when not bound, stopping, a
+   *  receiver, ...). Messages waiting to be sent again hold their slots. */
   std::size_t window_free() const noexcept;
   /** Whether the sender should take messages from the broker now. */
   bool may_take() const noexcept;
-  /** Takes `messages` from the broker: checked and rendered into wire PDUs (a long message into
-   *  segments sharing one outcome); what cannot be sent ends at once as invalid_message. */
-  void take(std::vector<Pdu>& messages, Events& out);
+  /** Takes `messages` (from the broker, or from `origin` when not 0): checked and rendered into
+   *  wire PDUs (a long message into segments sharing one outcome); what cannot be sent ends at
+   *  once as invalid_message. */
+  void take(std::vector<Pdu>& messages, Events& out, std::uint64_t origin = 0);
   /** Wire PDUs taken and not yet registered. */
   std::size_t pending() const noexcept { return units_.size() - units_pos_; }
-  /** Encodes and registers up to window_free() pending PDUs (one clock read for all). With
-   *  `stage`, they are held back until commit_staged() so the hook can see them first. */
-  void send_pending(Clock::time_point now, bool stage, Events& out);
+  /** PDUs that may be registered now: requeued ones that are due, and pending ones the window
+   *  has room for. */
+  std::size_t sendable() const noexcept;
+  /** Encodes and registers up to sendable() PDUs (one clock read for all), as far as flow
+   *  control allows; returns how many. With `stage`, they are held back until commit_staged() so
+   *  the hook can see them first. */
+  std::size_t send_pending(Clock::time_point now, bool stage, Events& out);
+  /** When flow control refused the last send_pending(), the time it allows one again. */
+  Clock::time_point send_at() const noexcept { return send_at_; }
   /** The staged requests (valid until commit_staged()). */
   std::span<const Staged> staged() const noexcept { return staged_; }
   const Pdu& staged_message(const Staged& s) const noexcept {
@@ -201,12 +232,24 @@ class SessionMachine {
   struct Unit {
     Pdu pdu;
     std::shared_ptr<SegmentGroup> group;
+    std::uint64_t origin = 0;
+    std::uint32_t attempts = 0;        // sends so far
+    Clock::time_point first_sent{};    // when first sent (requeue budget)
+    std::optional<Pdu> last_response;  // the answer that requeued it
+  };
+  struct Requeued {
+    Clock::time_point due;
+    Unit unit;
   };
 
   // receive side (session_receive.cpp)
   void handle(std::span<const std::uint8_t> bytes, Clock::time_point now, Events& out);
   bool handle_fast(const RawHeader& h, std::span<const std::uint8_t> bytes, Clock::time_point now);
-  void handle_binding(const RawHeader& h, std::span<const std::uint8_t> bytes);
+  void handle_binding(const RawHeader& h, std::span<const std::uint8_t> bytes, Events& out);
+  void handle_outbound(const RawHeader& h, std::span<const std::uint8_t> bytes,
+                       Clock::time_point now);
+  void reset_connection(Clock::time_point now, HookInterest interests);
+  void queue_bind(Clock::time_point now);
   void handle_malformed(const CodecError& error, std::span<const std::uint8_t> bytes,
                         Clock::time_point now, Events& out);
   void handle_response(const PduView& view, std::span<const std::uint8_t> bytes,
@@ -216,16 +259,19 @@ class SessionMachine {
   void handle_message(const PduView& view, std::span<const std::uint8_t> bytes,
                       Clock::time_point now, Events& out);
   void count_status(CommandStatus status) noexcept;
-  void flush_throttle_counts();
+  void flush_throttle_counts(Clock::time_point now);
+  bool requeue(Unit& unit, CommandStatus status, const PduView& response, Clock::time_point now);
+  void promote_due(Clock::time_point now);
 
   // send side (session_send.cpp)
-  void render_units(std::vector<Pdu>& messages, Events& out);
-  void report_failure(Pdu message, SendError error, Events& out);
-  void report_group_failure(SegmentGroup& group, Events& out);
+  void render_units(std::vector<Pdu>& messages, std::uint64_t origin, Events& out);
+  Unit next_unit();
+  void report_failure(Pdu message, SendError error, Events& out, std::uint64_t origin);
+  void report_group_failure(SegmentGroup& group, Events& out, std::uint64_t origin);
   void unit_failed(Pdu message, const std::shared_ptr<SegmentGroup>& group, SendError error,
-                   Events& out);
+                   Events& out, std::uint64_t origin = 0);
   void unit_answered(Pdu request, const std::shared_ptr<SegmentGroup>& group, Pdu response,
-                     std::span<const std::uint8_t> bytes, Events& out);
+                     std::span<const std::uint8_t> bytes, Events& out, std::uint64_t origin = 0);
 
   // state (session_machine.cpp)
   void queue(const Answer& a);
@@ -241,7 +287,9 @@ class SessionMachine {
 
   const EsmeConfig& cfg_;
   SequenceGenerator& sequence_;
-  ThrottleHandler& throttle_;
+  ThrottleHandler* throttle_;
+  FlowControl* flow_;
+  RequeuePolicy* requeue_;
   const Logger& log_;
   text::RenderOptions render_options_;
   text::MessageIdNormalizer ids_;
@@ -276,6 +324,11 @@ class SessionMachine {
   InFlightTable in_flight_;
   std::vector<Unit> units_;  // taken from the broker, rendered; [units_pos_, end) unregistered
   std::size_t units_pos_ = 0;
+  // Requeued messages outlive connections (they are the Esme's, not the session's): a heap on
+  // `due`, then `ready_` once due, sent before anything new.
+  std::vector<Requeued> requeued_;
+  std::deque<Unit> ready_;
+  Clock::time_point send_at_{};
   std::vector<std::uint32_t> sequence_numbers_;
 
   std::size_t throttled_pending_ = 0;  // response statuses counted per read, reported at once

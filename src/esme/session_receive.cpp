@@ -41,67 +41,6 @@ std::string_view message_id_of(const Pdu& response) noexcept {
       response);
 }
 
-// What a deliver_sm/data_sm that is a delivery receipt reports on (esm_class message type,
-// §5.2.12): the receipted_message_id TLV, else the text's "id:" (Appendix B); final unless it is
-// an intermediate notification or its state is not final.
-// TEMPORARY until the text layer's receipt function lands.
-struct ReceiptInfo {
-  std::string_view message_id;
-  bool is_final = true;
-  bool final_state() const noexcept { return is_final; }
-};
-
-std::string_view receipt_field(std::string_view text, std::string_view key) noexcept {
-  for (std::size_t i = 0; i + key.size() <= text.size(); ++i) {
-    if (i > 0 && text[i - 1] != ' ') continue;
-    bool match = true;
-    for (std::size_t k = 0; k < key.size() && match; ++k) {
-      char c = text[i + k];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      match = c == key[k];
-    }
-    if (!match) continue;
-    std::size_t end = text.find(' ', i + key.size());
-    if (end == std::string_view::npos) end = text.size();
-    return text.substr(i + key.size(), end - i - key.size());
-  }
-  return {};
-}
-
-template <class View>
-std::optional<ReceiptInfo> receipt_of(const View& v) {
-  const auto type = message_type(v.esm_class);
-  if (type != EsmClass::delivery_receipt && type != EsmClass::intermediate_notification) {
-    return std::nullopt;
-  }
-  ReceiptInfo info;
-  std::string_view text;
-  if constexpr (requires { v.short_message; }) text = v.short_message;
-  if (text.empty()) {
-    if (auto payload = v.tlvs.template get<tlv::MessagePayload>()) {
-      text = std::string_view(reinterpret_cast<const char*>(payload->data()), payload->size());
-    }
-  }
-  if (auto id = v.tlvs.template get<tlv::ReceiptedMessageId>()) {
-    info.message_id = *id;
-  } else {
-    info.message_id = receipt_field(text, "id:");
-  }
-  if (info.message_id.empty()) return std::nullopt;
-  if (type == EsmClass::intermediate_notification) {
-    info.is_final = false;
-  } else if (auto state = v.tlvs.template get<tlv::MessageState>()) {
-    const auto s = static_cast<MessageState>(*state);
-    info.is_final =
-        s != MessageState::enroute && s != MessageState::accepted && s != MessageState::scheduled;
-  } else {
-    auto st = text::state_from_stat(receipt_field(text, "stat:"));
-    info.is_final = st && *st != text::DeliveryState::enroute &&
-                    *st != text::DeliveryState::accepted && *st != text::DeliveryState::scheduled;
-  }
-  return info;
-}
-
 // The answer the codec's error_response() chooses for an undecodable request (every one of them
 // is header-only: a generic_nack or the request's own bodiless _resp).
 std::optional<Answer> answer_for(const CodecError& error) {
@@ -129,20 +68,23 @@ void SessionMachine::process(Clock::time_point now, Events& out) {
     if (phase_ == Phase::closing) continue;  // only what is queued still matters
     handle(*pdu, now, out);
   }
-  flush_throttle_counts();
+  flush_throttle_counts(now);
 }
 
 void SessionMachine::count_status(CommandStatus status) noexcept {
   if (ThrottleHandler::is_throttling_status(static_cast<std::uint32_t>(status))) {
     ++throttled_pending_;
+    ++stats_.throttled;
   } else {
     ++not_throttled_pending_;
   }
 }
 
-void SessionMachine::flush_throttle_counts() {
+// Response statuses are counted per read and reported at once: one call per batch, not per PDU.
+void SessionMachine::flush_throttle_counts(Clock::time_point now) {
   if (throttled_pending_ + not_throttled_pending_ == 0) return;
-  throttle_.record_responses(throttled_pending_, not_throttled_pending_);
+  if (throttle_ != nullptr) throttle_->record_responses(throttled_pending_, not_throttled_pending_);
+  if (flow_ != nullptr) flow_->record(throttled_pending_, not_throttled_pending_, now);
   throttled_pending_ = not_throttled_pending_ = 0;
 }
 
@@ -150,8 +92,12 @@ void SessionMachine::handle(std::span<const std::uint8_t> bytes, Clock::time_poi
                             Events& out) {
   const auto h = read_header(bytes);  // the framer hands over whole PDUs of 16 octets or more
   if (!h) return;
+  if (phase_ == Phase::outbound) {
+    handle_outbound(*h, bytes, now);
+    return;
+  }
   if (phase_ == Phase::binding) {
-    handle_binding(*h, bytes);
+    handle_binding(*h, bytes, out);
     return;
   }
   if (handle_fast(*h, bytes, now)) return;
@@ -171,8 +117,18 @@ void SessionMachine::handle(std::span<const std::uint8_t> bytes, Clock::time_poi
   }
 }
 
-void SessionMachine::handle_binding(const RawHeader& h, std::span<const std::uint8_t> bytes) {
+void SessionMachine::handle_binding(const RawHeader& h, std::span<const std::uint8_t> bytes,
+                                    Events& out) {
   const CommandId bind_id = bind_command(cfg_.bind_mode);
+  if (has_interest(interests_, HookInterest::session)) {
+    auto pdu = decode(bytes, DecodeOptions{cfg_.max_pdu_size});
+    out.emplace_back(IncomingEvent{pdu ? std::optional<Pdu>(std::move(*pdu)) : std::nullopt,
+                                   bytes,
+                                   {},
+                                   false,
+                                   std::nullopt,
+                                   true});
+  }
   if ((h.command_id == response_id(bind_id) || h.command_id == CommandId::generic_nack) &&
       h.sequence_number == bind_sequence_) {
     bind_status_ = h.command_status;
@@ -197,6 +153,56 @@ void SessionMachine::handle_binding(const RawHeader& h, std::span<const std::uin
               {"command", command_name(h.command_id)}, {"sequence_number", h.sequence_number});
 }
 
+namespace {
+
+// Equal strings compared in time that depends on their lengths only, not on where they differ.
+bool same_secret(std::string_view a, std::string_view b) noexcept {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  const std::size_t n = std::max(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    const auto y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff = static_cast<unsigned char>(diff | (x ^ y));
+  }
+  return diff == 0;
+}
+
+}  // namespace
+
+// The SMSC connected to us (EsmeConfig::outbind): its outbind, when its credentials are the ones
+// expected, is answered with our bind on the same connection (reference §3.3).
+void SessionMachine::handle_outbound(const RawHeader& h, std::span<const std::uint8_t> bytes,
+                                     Clock::time_point now) {
+  if (h.command_id == CommandId::enquire_link && bytes.size() == pdu_header_size) {
+    queue(Answer{CommandId::enquire_link_resp, CommandStatus::ok, h.sequence_number, false});
+    return;
+  }
+  if (h.command_id != CommandId::outbind) {
+    AIOSMPP_LOG(log_, LogLevel::warning, "unexpected_pdu_before_outbind",
+                {"command", command_name(h.command_id)});
+    return;
+  }
+  auto decoded = decode_view(bytes, DecodeOptions{cfg_.max_pdu_size});
+  const auto* outbind = decoded ? std::get_if<OutbindView>(&*decoded) : nullptr;
+  if (outbind == nullptr) {
+    AIOSMPP_LOG(log_, LogLevel::error, "outbind_refused", {"reason", "malformed"});
+    close_now(errc::malformed_pdu);
+    return;
+  }
+  const bool id_ok =
+      cfg_.outbind.system_id.empty() || same_secret(outbind->system_id, cfg_.outbind.system_id);
+  const bool password_ok =
+      cfg_.outbind.password.empty() || same_secret(outbind->password, cfg_.outbind.password);
+  if (!id_ok || !password_ok) {
+    AIOSMPP_LOG(log_, LogLevel::error, "outbind_refused", {"reason", "credentials"},
+                {"outbind_system_id", outbind->system_id});
+    close_now(errc::bind_failed);
+    return;
+  }
+  AIOSMPP_LOG(log_, LogLevel::info, "outbind_received", {"outbind_system_id", outbind->system_id});
+  queue_bind(now);
+}
+
 // The common PDUs handled without decoding into owning types or producing an event: a
 // well-formed response to a request in flight that needs neither the hook nor the correlator,
 // enquire_link and its response. Anything else (or anything odd about these) goes the general
@@ -205,7 +211,9 @@ bool SessionMachine::handle_fast(const RawHeader& h, std::span<const std::uint8_
                                  Clock::time_point now) {
   const CommandId id = h.command_id;
   if (id == CommandId::enquire_link_resp || id == CommandId::enquire_link) {
-    if (bytes.size() != pdu_header_size) return false;
+    if (bytes.size() != pdu_header_size || has_interest(interests_, HookInterest::session)) {
+      return false;
+    }
     AIOSMPP_LOG(log_, LogLevel::trace, "pdu_received", {"command", command_name(id)},
                 {"sequence_number", h.sequence_number});
     if (id == CommandId::enquire_link) {
@@ -215,10 +223,11 @@ bool SessionMachine::handle_fast(const RawHeader& h, std::span<const std::uint8_
   }
   if (!is_response(id) || id == CommandId::generic_nack) return false;
   if (has_interest(interests_, HookInterest::received)) return false;
+  if (h.command_status != CommandStatus::ok && requeue_ != nullptr) return false;
   const std::uint32_t slot = in_flight_.find(h.sequence_number);
   if (slot == InFlightTable::npos) return false;
   const auto& entry = in_flight_.at(slot);
-  if (entry.group) return false;
+  if (entry.group || entry.origin != 0) return false;
   if (id != response_id(command_id_of(entry.message))) return false;
   if (h.command_status == CommandStatus::ok && wants_receipt(entry.message)) return false;
   if (!decode_view(bytes, DecodeOptions{cfg_.max_pdu_size})) return false;
@@ -255,6 +264,7 @@ void SessionMachine::handle_malformed(const CodecError& error, std::span<const s
   // A response we cannot read still answers its request: the SMSC may or may not have taken it.
   const std::uint32_t slot = in_flight_.find(h->sequence_number);
   if (slot == InFlightTable::npos) return;
+  const std::uint64_t origin = in_flight_.at(slot).origin;
   auto group = std::move(in_flight_.at(slot).group);
   Pdu message = in_flight_.take(slot);
   stats_.in_flight = in_flight_.size();
@@ -262,7 +272,7 @@ void SessionMachine::handle_malformed(const CodecError& error, std::span<const s
   unit_failed(std::move(message), group,
               SendError{SendError::Kind::outcome_unknown, error.code(),
                         fmt::format("undecodable response: {}", error)},
-              out);
+              out, origin);
   after_response(now);
 }
 
@@ -270,6 +280,12 @@ void SessionMachine::handle_response(const PduView& view, std::span<const std::u
                                      Clock::time_point now, Events& out) {
   const CommandId id = command_id_of(view);
   const PduHeader& header = header_of(view);
+  const bool session_pdu = id == CommandId::enquire_link_resp || id == CommandId::unbind_resp ||
+                           (id == CommandId::generic_nack && unbind_sequence_ != 0 &&
+                            header.sequence_number == unbind_sequence_);
+  if (session_pdu && has_interest(interests_, HookInterest::session)) {
+    out.emplace_back(IncomingEvent{to_owning(view), bytes, {}, false, std::nullopt, true});
+  }
   if (id == CommandId::enquire_link_resp) return;  // on_read() already noted the link lives
   if (id == CommandId::unbind_resp || (id == CommandId::generic_nack && unbind_sequence_ != 0 &&
                                        header.sequence_number == unbind_sequence_)) {
@@ -292,14 +308,20 @@ void SessionMachine::handle_response(const PduView& view, std::span<const std::u
     AIOSMPP_LOG(log_, LogLevel::warning, "mismatched_response", {"command", command_name(id)},
                 {"request", command_name(request_id)}, {"sequence_number", header.sequence_number});
   }
-  auto group = std::move(in_flight_.at(slot).group);
-  Pdu request = in_flight_.take(slot);
+  auto& entry = in_flight_.at(slot);
+  Unit unit{Pdu{}, std::move(entry.group), entry.origin, entry.attempts, entry.first_sent, {}};
+  unit.pdu = in_flight_.take(slot);
   stats_.in_flight = in_flight_.size();
   count_status(header.command_status);
   wake(wake_pump);
+  if (header.command_status != CommandStatus::ok &&
+      requeue(unit, header.command_status, view, now)) {
+    return;  // sent again later: not an outcome
+  }
 
-  const bool remember = header.command_status == CommandStatus::ok && wants_receipt(request);
-  if (!group && !remember && !has_interest(interests_, HookInterest::received)) {
+  const bool remember = header.command_status == CommandStatus::ok && wants_receipt(unit.pdu);
+  if (!unit.group && !remember && unit.origin == 0 &&
+      !has_interest(interests_, HookInterest::received)) {
     ++stats_.responses;
     after_response(now);
     return;
@@ -307,10 +329,10 @@ void SessionMachine::handle_response(const PduView& view, std::span<const std::u
   Pdu response = to_owning(view);
   if (remember) {
     if (const auto message_id = message_id_of(response); !message_id.empty()) {
-      out.emplace_back(RegisterEvent{ids_.response_key(message_id), tracking_of(request)});
+      out.emplace_back(RegisterEvent{ids_.response_key(message_id), tracking_of(unit.pdu)});
     }
   }
-  unit_answered(std::move(request), group, std::move(response), bytes, out);
+  unit_answered(std::move(unit.pdu), unit.group, std::move(response), bytes, out, unit.origin);
   after_response(now);
 }
 
@@ -318,6 +340,10 @@ void SessionMachine::handle_request(const PduView& view, std::span<const std::ui
                                     Clock::time_point now, Events& out) {
   const CommandId id = command_id_of(view);
   const std::uint32_t seq = header_of(view).sequence_number;
+  if ((id == CommandId::enquire_link || id == CommandId::unbind || id == CommandId::outbind) &&
+      has_interest(interests_, HookInterest::session)) {
+    out.emplace_back(IncomingEvent{to_owning(view), bytes, {}, false, std::nullopt, true});
+  }
   switch (id) {
     case CommandId::enquire_link:
       queue(Answer{CommandId::enquire_link_resp, CommandStatus::ok, seq, false});
@@ -368,9 +394,12 @@ void SessionMachine::handle_message(const PduView& view, std::span<const std::ui
                                     Clock::time_point now, Events& out) {
   const CommandId id = command_id_of(view);
   const Answer answer{response_id(id), CommandStatus::ok, header_of(view).sequence_number, true};
-  std::optional<ReceiptInfo> receipt;
-  if (const auto* d = std::get_if<DeliverSmView>(&view)) receipt = receipt_of(*d);
-  if (const auto* d = std::get_if<DataSmView>(&view)) receipt = receipt_of(*d);
+  // The text layer reads which message a receipt reports on and whether its state is final
+  // (without allocating); a receipt that names no message is shown as any other message.
+  std::optional<text::ReceiptSummary> receipt;
+  if (const auto* d = std::get_if<DeliverSmView>(&view)) receipt = text::summarize_receipt(*d);
+  if (const auto* d = std::get_if<DataSmView>(&view)) receipt = text::summarize_receipt(*d);
+  if (receipt && receipt->message_id.empty()) receipt.reset();
   if (!receipt && !has_interest(interests_, HookInterest::received)) {
     queue(answer);
     return;
@@ -378,7 +407,7 @@ void SessionMachine::handle_message(const PduView& view, std::span<const std::ui
   Pdu message = to_owning(view);
   if (receipt) {
     out.emplace_back(IncomingEvent{std::move(message), bytes, ids_.receipt_key(receipt->message_id),
-                                   receipt->final_state(), answer});
+                                   receipt->is_final(cfg_.receipt_finality), answer});
     return;
   }
   auto* deliver = std::get_if<DeliverSm>(&message);

@@ -47,30 +47,45 @@ bool SessionMachine::may_take() const noexcept {
 
 std::size_t SessionMachine::window_free() const noexcept {
   if (!may_take()) return 0;
-  return in_flight_.capacity() - in_flight_.size();
+  const std::size_t held = in_flight_.size() + requeued_.size() + ready_.size();
+  return held >= in_flight_.capacity() ? 0 : in_flight_.capacity() - held;
 }
 
-void SessionMachine::take(std::vector<Pdu>& messages, Events& out) {
+void SessionMachine::take(std::vector<Pdu>& messages, Events& out, std::uint64_t origin) {
   stats_.taken += messages.size();
   if (units_pos_ == units_.size()) {
     units_.clear();
     units_pos_ = 0;
   }
-  render_units(messages, out);
+  render_units(messages, origin, out);
   messages.clear();
+}
+
+std::size_t SessionMachine::sendable() const noexcept {
+  if (!may_take()) return 0;
+  return ready_.size() + std::min(pending(), window_free());
+}
+
+SessionMachine::Unit SessionMachine::next_unit() {
+  if (!ready_.empty()) {
+    Unit u = std::move(ready_.front());
+    ready_.pop_front();
+    return u;
+  }
+  return std::move(units_[units_pos_++]);
 }
 
 // Checks what the application enqueued and renders text into wire PDUs: a message that renders
 // to several segments becomes several units sharing one SegmentGroup, so the application still
 // gets one outcome for it. What cannot be sent ends now as invalid_message.
-void SessionMachine::render_units(std::vector<Pdu>& messages, Events& out) {
+void SessionMachine::render_units(std::vector<Pdu>& messages, std::uint64_t origin, Events& out) {
   bool plain = true;
   for (const auto& m : messages) {
     plain = plain && !has_text(m) && is_sendable_request(command_id_of(m));
   }
   if (plain) {  // the hot path: octets as given
     for (auto& m : messages)
-      units_.push_back(Unit{std::move(m), nullptr});
+      units_.push_back(Unit{std::move(m), nullptr, origin});
     return;
   }
   for (auto& m : messages) {
@@ -82,7 +97,7 @@ void SessionMachine::render_units(std::vector<Pdu>& messages, Events& out) {
                                         "submit_multi, data_sm, query_sm, cancel_sm, replace_sm "
                                         "can)",
                                         command_name(id))},
-                  out);
+                  out, origin);
       continue;
     }
     std::vector<Pdu> rendered;
@@ -111,27 +126,32 @@ void SessionMachine::render_units(std::vector<Pdu>& messages, Events& out) {
     if (error) {
       unit_failed(std::move(m), nullptr,
                   SendError{SendError::Kind::invalid_message, errc::invalid_field, error->message},
-                  out);
+                  out, origin);
     } else if (rendered.empty()) {  // no text: octets as given
-      units_.push_back(Unit{std::move(m), nullptr});
+      units_.push_back(Unit{std::move(m), nullptr, origin});
     } else if (rendered.size() == 1) {
-      units_.push_back(Unit{std::move(rendered.front()), nullptr});
+      units_.push_back(Unit{std::move(rendered.front()), nullptr, origin});
     } else {
       auto group = std::make_shared<SegmentGroup>();
       group->total = group->remaining = rendered.size();
       group->original = std::move(m);
       for (auto& segment : rendered)
-        units_.push_back(Unit{std::move(segment), group});
+        units_.push_back(Unit{std::move(segment), group, origin});
     }
   }
 }
 
 // Encodes back to back, registers each before any octet is written (a fast response can then
-// never beat its registration), one clock read for the whole batch. At most window_free() PDUs: a
-// long message's segments may take several rounds of the window.
-void SessionMachine::send_pending(Clock::time_point now, bool stage, Events& out) {
-  const std::size_t n = std::min(window_free(), pending());
-  if (n == 0) return;
+// never beat its registration), one clock read for the whole batch. Requeued messages that are
+// due go first; new ones as far as the window allows (a long message's segments may take several
+// rounds of it); all of them as far as flow control allows.
+std::size_t SessionMachine::send_pending(Clock::time_point now, bool stage, Events& out) {
+  std::size_t n = sendable();
+  if (n == 0) return 0;
+  if (flow_ != nullptr) {
+    n = flow_->acquire(n, now, send_at_);
+    if (n == 0) return 0;
+  }
   const auto deadline = now + cfg_.response_timeout;
   sequence_numbers_.resize(n);
   sequence_.next_batch(sequence_numbers_);
@@ -143,19 +163,22 @@ void SessionMachine::send_pending(Clock::time_point now, bool stage, Events& out
   const std::size_t base = buf.size();
   const bool was_empty = in_flight_.empty();
   for (std::size_t k = 0; k < n; ++k) {
-    Unit& unit = units_[units_pos_ + k];
+    Unit unit = next_unit();
+    if (unit.attempts++ == 0) unit.first_sent = now;
     header_of(unit.pdu) = PduHeader{CommandStatus::ok, sequence_numbers_[k]};
     const std::size_t before = buf.size();
     if (auto r = encode(unit.pdu, buf); !r) {
       unit_failed(
           std::move(unit.pdu), unit.group,
-          SendError{SendError::Kind::invalid_message, r.error().code(), r.error().message()}, out);
+          SendError{SendError::Kind::invalid_message, r.error().code(), r.error().message()}, out,
+          unit.origin);
       continue;
     }
     const std::uint64_t end =
         stage ? std::numeric_limits<std::uint64_t>::max() : queued_total_ + (buf.size() - base);
     const std::uint32_t slot =
-        in_flight_.insert(sequence_numbers_[k], deadline, end, unit.pdu, unit.group);
+        in_flight_.insert(sequence_numbers_[k], deadline, end, unit.pdu, unit.group, unit.origin,
+                          unit.attempts, unit.first_sent);
     if (slot == InFlightTable::npos) {
       buf.resize(before);
       unit_failed(std::move(unit.pdu), unit.group,
@@ -163,7 +186,7 @@ void SessionMachine::send_pending(Clock::time_point now, bool stage, Events& out
                             fmt::format("sequence_number {} is already in flight (the "
                                         "SequenceGenerator repeated it)",
                                         sequence_numbers_[k])},
-                  out);
+                  out, unit.origin);
       continue;
     }
     if (stage) staged_.push_back(Staged{slot, sequence_numbers_[k], before, buf.size()});
@@ -172,7 +195,6 @@ void SessionMachine::send_pending(Clock::time_point now, bool stage, Events& out
                 {"sequence_number", sequence_numbers_[k]},
                 {"log_id", tracking_of(in_flight_.at(slot).message).log_id});
   }
-  units_pos_ += n;
   if (units_pos_ == units_.size()) {
     units_.clear();
     units_pos_ = 0;
@@ -184,6 +206,7 @@ void SessionMachine::send_pending(Clock::time_point now, bool stage, Events& out
     wake(wake_writer);
   }
   if (was_empty && !in_flight_.empty()) wake(wake_timer);
+  return n;
 }
 
 void SessionMachine::commit_staged() {
@@ -203,33 +226,34 @@ void SessionMachine::fail_pending(const SendError& error, Events& out) {
   AIOSMPP_LOG(log_, LogLevel::error, "rate_limiter_failed", {"count", pending()},
               {"error", error.code.message()}, {"detail", error.detail});
   for (std::size_t i = units_pos_; i < units_.size(); ++i) {
-    unit_failed(std::move(units_[i].pdu), units_[i].group, error, out);
+    unit_failed(std::move(units_[i].pdu), units_[i].group, error, out, units_[i].origin);
   }
   units_.clear();
   units_pos_ = 0;
 }
 
-void SessionMachine::report_failure(Pdu message, SendError error, Events& out) {
+void SessionMachine::report_failure(Pdu message, SendError error, Events& out,
+                                    std::uint64_t origin) {
   ++stats_.send_errors;
   AIOSMPP_LOG(log_, LogLevel::debug, "send_error",
               {"command", command_name(command_id_of(message))},
               {"log_id", tracking_of(message).log_id}, {"kind", to_string(error.kind)},
               {"error", error.code.message()}, {"detail", error.detail});
-  out.emplace_back(OutcomeEvent{std::move(message), std::nullopt, std::move(error), {}});
+  out.emplace_back(OutcomeEvent{std::move(message), std::nullopt, std::move(error), {}, origin});
 }
 
 // The last segment of a long message ended and one of them failed: the message's send_error.
-void SessionMachine::report_group_failure(SegmentGroup& group, Events& out) {
+void SessionMachine::report_group_failure(SegmentGroup& group, Events& out, std::uint64_t origin) {
   SendError e = std::move(*group.failure);
   e.detail = fmt::format("{} ({} of {} segments accepted)", e.detail, group.accepted, group.total);
-  report_failure(std::move(group.original), std::move(e), out);
+  report_failure(std::move(group.original), std::move(e), out, origin);
 }
 
 // One wire PDU failed: the message's outcome, or one segment's share of it.
 void SessionMachine::unit_failed(Pdu message, const std::shared_ptr<SegmentGroup>& group,
-                                 SendError error, Events& out) {
+                                 SendError error, Events& out, std::uint64_t origin) {
   if (!group) {
-    report_failure(std::move(message), std::move(error), out);
+    report_failure(std::move(message), std::move(error), out, origin);
     return;
   }
   if (group->remaining == 0) return;
@@ -237,13 +261,14 @@ void SessionMachine::unit_failed(Pdu message, const std::shared_ptr<SegmentGroup
   if (!group->failure || error.kind == SendError::Kind::outcome_unknown) {
     group->failure = std::move(error);
   }
-  if (group->remaining == 0) report_group_failure(*group, out);
+  if (group->remaining == 0) report_group_failure(*group, out, origin);
 }
 
 // One wire PDU got its response: the message's outcome, or one segment's share of it (the last
 // segment gives the first error response, else the last response).
 void SessionMachine::unit_answered(Pdu request, const std::shared_ptr<SegmentGroup>& group,
-                                   Pdu response, std::span<const std::uint8_t> bytes, Events& out) {
+                                   Pdu response, std::span<const std::uint8_t> bytes, Events& out,
+                                   std::uint64_t origin) {
   if (group) {
     if (group->remaining == 0) return;
     --group->remaining;
@@ -255,15 +280,15 @@ void SessionMachine::unit_answered(Pdu request, const std::shared_ptr<SegmentGro
     }
     if (group->remaining > 0) return;
     if (group->failure) {
-      report_group_failure(*group, out);
+      report_group_failure(*group, out, origin);
       return;
     }
     request = std::move(group->original);
     response = std::move(group->error_response ? *group->error_response : *group->last_response);
   }
   ++stats_.responses;
-  tracking_of(response) = std::move(tracking_of(request));
-  out.emplace_back(OutcomeEvent{std::move(request), std::move(response), {}, bytes});
+  tracking_of(response) = tracking_of(request);  // both keep it: Outcome shows the two
+  out.emplace_back(OutcomeEvent{std::move(request), std::move(response), {}, bytes, origin});
 }
 
 }  // namespace aiosmpp::detail

@@ -16,8 +16,17 @@ if(NOT build_type)
   set(build_type Release)
 endif()
 set(configure_args -G ${GENERATOR} -DCMAKE_CXX_COMPILER=${CXX_COMPILER} "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
+                   "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}"
                    -DCMAKE_BUILD_TYPE=${build_type} -DCONSUMER_MODE=${MODE}
                    -DAIOSMPP_SOURCE_DIR=${AIOSMPP_SOURCE_DIR})
+if(CXX_LAUNCHER)
+  list(APPEND configure_args "-DCMAKE_CXX_COMPILER_LAUNCHER=${CXX_LAUNCHER}")
+endif()
+# The library's own compile commands as in the build under test (see CMakeLists.txt): only the
+# modes that compile it take the option.
+if(NOT MODE STREQUAL "find_package" AND DEFINED WARNINGS_AS_ERRORS)
+  list(APPEND configure_args -DAIOSMPP_WARNINGS_AS_ERRORS=${WARNINGS_AS_ERRORS})
+endif()
 
 if(MODE STREQUAL "find_package")
   run(${CMAKE_COMMAND} --install ${AIOSMPP_BINARY_DIR} --prefix ${WORK_DIR}/prefix --config ${build_type})

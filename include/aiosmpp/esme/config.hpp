@@ -11,9 +11,11 @@
 #include <string>
 #include <string_view>
 
+#include "aiosmpp/esme/flow_control.hpp"
 #include "aiosmpp/log.hpp"
 #include "aiosmpp/pdu/enums.hpp"
 #include "aiosmpp/pdu/message_text.hpp"
+#include "aiosmpp/text/receipt.hpp"
 #include "aiosmpp/tls/config.hpp"
 
 namespace aiosmpp {
@@ -46,6 +48,20 @@ class ConfigError : public std::invalid_argument {
 
  private:
   std::string field_;
+};
+
+/** @brief Outbind (reference §3.3): instead of connecting, the Esme listens; the SMSC connects
+ *  and sends outbind, and the Esme answers with bind_receiver on that connection (then runs as a
+ *  receiver). When a session ends the Esme listens again. */
+struct OutbindConfig {
+  bool enabled = false;  ///< listen for outbind instead of connecting to smsc_host
+  /** @brief Address to listen on (a literal IPv4/IPv6 address). */
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 0;  ///< port to listen on; not 0 when enabled
+  /** @brief The outbind's system_id must equal this (constant-time); empty: any. */
+  std::string system_id;
+  /** @brief The outbind's password must equal this (constant-time); empty: any. */
+  std::string password;
 };
 
 /** @brief The ESME's settings; an aggregate with aiosmpplib's defaults. */
@@ -100,6 +116,21 @@ struct EsmeConfig {
    *  every partial message is given that way. At most 10000 partial messages are held (the
    *  oldest is given up beyond). > 0. Default 5 minutes. */
   std::chrono::milliseconds reassembly_timeout{300'000};
+
+  /** @brief Adaptive flow control: slow down when the SMSC throttles, speed up while it does not
+   *  (FlowControl; on by default). Ignored when Components::flow_control is given. */
+  FlowControlOptions flow_control;
+  /** @brief Which responses send a message again (default ESME_RTHROTTLED and ESME_RMSGQFUL),
+   *  how often and after how long (SimpleRequeuePolicy). Ignored when
+   *  Components::requeue_policy is given. */
+  RequeueOptions requeue;
+
+  /** @brief Accept outbind instead of connecting (see OutbindConfig). */
+  OutbindConfig outbind;
+
+  /** @brief Which receipt states are final where SMSCs disagree (ACCEPTD, UNKNOWN: not final by
+   *  default). Only a final receipt takes the correlator's entry (docs/concepts.md). */
+  text::FinalityRule receipt_finality;
 
   /** @brief How the SMSC writes message ids (responses vs receipts); see MessageIdForms. */
   MessageIdForms message_ids = MessageIdForms::as_given;

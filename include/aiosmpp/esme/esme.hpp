@@ -14,6 +14,7 @@
 #include "aiosmpp/esme/broker.hpp"
 #include "aiosmpp/esme/config.hpp"
 #include "aiosmpp/esme/correlator.hpp"
+#include "aiosmpp/esme/flow_control.hpp"
 #include "aiosmpp/esme/hook.hpp"
 #include "aiosmpp/esme/outcome.hpp"
 #include "aiosmpp/esme/rate_limiter.hpp"
@@ -25,10 +26,11 @@
 
 namespace aiosmpp {
 
-/** @brief The pluggable parts of an Esme; anything left empty gets the Simple* default
- *  (SimpleBroker on the Esme's executor, SimpleCorrelator, SimpleHook, no rate limit,
- *  SimpleThrottleHandler, ExponentialBackoff, SimpleSequenceGenerator, a Logger writing JSON
- *  lines to stderr at EsmeConfig::log_level). Shared so one component may serve several Esmes. */
+/** @brief The pluggable parts of an Esme; anything left empty gets the default (SimpleBroker on
+ *  the Esme's executor, SimpleCorrelator, SimpleHook, no rate limit, no ThrottleHandler,
+ *  FlowControl and SimpleRequeuePolicy from EsmeConfig, ExponentialBackoff,
+ *  SimpleSequenceGenerator, a Logger writing JSON lines to stderr at EsmeConfig::log_level).
+ *  Shared so one component may serve several Esmes. */
 struct Components {
   /** @brief Where messages come from; empty: a SimpleBroker (capacity 2500) on the Esme's
    *  executor. */
@@ -39,8 +41,17 @@ struct Components {
   /** @brief Told every outcome; empty: a SimpleHook (logs at TRACE). */
   std::shared_ptr<Hook> hook;
   std::shared_ptr<RateLimiter> rate_limiter;  ///< empty: no rate limit
-  /** @brief Backs off on ESME_RTHROTTLED / ESME_RMSGQFUL; empty: a SimpleThrottleHandler. */
+  /** @brief aiosmpplib's throttle handler: when given, it is told every response status and
+   *  asked before each batch is taken (see ThrottleHandler). Empty: none; adaptive flow control
+   *  (flow_control) and the requeue policy handle throttling instead. */
   std::shared_ptr<ThrottleHandler> throttle_handler;
+  /** @brief The adaptive rate (see FlowControl); share one between Esmes that bind the same
+   *  account so they slow down together. Empty: one of the Esme's own from
+   *  EsmeConfig::flow_control (none when that is disabled). */
+  std::shared_ptr<FlowControl> flow_control;
+  /** @brief Which answers send a message again, and when. Empty: a SimpleRequeuePolicy from
+   *  EsmeConfig::requeue. */
+  std::shared_ptr<RequeuePolicy> requeue_policy;
   /** @brief Reconnection delays; empty: an ExponentialBackoff (1 s doubling to 32 s, jittered). */
   std::shared_ptr<RetryTimer> retry_timer;
   /** @brief Request sequence numbers; empty: a SimpleSequenceGenerator. */
@@ -76,6 +87,8 @@ struct EsmeStats {
   std::uint64_t connects = 0;        ///< successful binds
   std::uint64_t in_flight = 0;       ///< requests awaiting a response now
   std::uint64_t max_in_flight = 0;   ///< highest in_flight seen (never above the window)
+  std::uint64_t throttled = 0;  ///< responses with ESME_RTHROTTLED or ESME_RMSGQFUL (any outcome)
+  std::uint64_t requeued = 0;   ///< times a message was kept to be sent again (RequeuePolicy)
 };
 
 /** @brief An SMPP 3.4 ESME (client): binds to an SMSC, takes messages from the Broker, sends them
@@ -118,6 +131,32 @@ class Esme {
    *  while start() runs (from another coroutine on the same executor); returns once start() has
    *  returned. Idempotent; does nothing when nothing runs. */
   asio::awaitable<void> stop();
+
+  /** @brief Sends `message` and returns its one outcome: the SMSC's response (any
+   *  command_status, with its message_id) or the SendError that ended it. It goes through the
+   *  same window, rate limit, flow control, requeueing and accounting as the broker's messages
+   *  (and ahead of them), and the hook sees it as it sees theirs (sending, received or
+   *  send_error, outcome). While start() runs but the Esme is not bound, it waits for the bind;
+   *  when start() is not running, or stop() ends it before it was sent, the outcome is
+   *  SendError::Kind::not_sent (errc::not_bound / errc::stopped). Text (MessageText) is
+   *  rendered as for the broker's messages; a long message has one outcome.
+   *
+   *  Cancellation (terminal, through the awaiting coroutine): before the message is sent it is
+   *  withdrawn and the call throws std::system_error(operation_aborted); once sent, it still ends
+   *  in one outcome, which then reaches the hook only, and the call throws the same. Call on the
+   *  Esme's executor; many may be awaited at once. */
+  asio::awaitable<Outcome> submit(SubmitSm message);
+  /** @brief As submit(), for data_sm. */
+  asio::awaitable<Outcome> data_sm(DataSm message);
+  /** @brief As submit(), for query_sm (the response carries the message's state). */
+  asio::awaitable<Outcome> query_sm(QuerySm message);
+  /** @brief As submit(), for replace_sm. */
+  asio::awaitable<Outcome> replace_sm(ReplaceSm message);
+  /** @brief As submit(), for cancel_sm. */
+  asio::awaitable<Outcome> cancel_sm(CancelSm message);
+  /** @brief As submit(), for any of the requests above held in a Pdu (anything else ends as
+   *  invalid_message). */
+  asio::awaitable<Outcome> request(Pdu message);
 
   /** @brief The broker the Esme takes messages from (the one given, or its SimpleBroker). */
   Broker& broker() noexcept;

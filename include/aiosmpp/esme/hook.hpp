@@ -22,7 +22,10 @@ enum class HookInterest : std::uint8_t {
   sending = 1,
   received = 2,
   send_error = 4,
-  all = 7,
+  all = 7,       ///< the three methods aiosmpplib has (the default)
+  outcome = 8,   ///< Hook::outcome(): every message's one outcome, either shape
+  session = 16,  ///< session PDUs (bind_*_resp, unbind, unbind_resp, enquire_link, ...) through
+                 ///< received(), which otherwise sees only messages and responses to them
 };
 /** @brief Combines interests. */
 constexpr HookInterest operator|(HookInterest a, HookInterest b) noexcept {
@@ -78,6 +81,11 @@ class Hook {
    *  was invalid, not sent or of unknown outcome. */
   virtual asio::awaitable<void> send_error(const Pdu& message, const SendError& error,
                                            std::string_view client_id) = 0;
+  /** @brief Every message's one outcome in one shape (the response, a generic_nack or a
+   *  SendError), for the broker's messages and direct requests alike; called after received()
+   *  or send_error() for the same message. Only when interests() includes
+   *  HookInterest::outcome. The default does nothing. */
+  virtual asio::awaitable<void> outcome(const Outcome& outcome, std::string_view client_id);
 };
 
 /** @brief aiosmpplib's SimpleHook: logs each call at TRACE (events "hook_sending",

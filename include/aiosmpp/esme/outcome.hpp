@@ -1,14 +1,18 @@
 #pragma once
 
 /** @file
- *  @brief SendError: how a message taken from the broker ended when it did not get a response. */
+ *  @brief SendError (how a message ended when it did not get a response) and Outcome (how it
+ *  ended, either way). */
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 
 #include <fmt/format.h>
+
+#include "aiosmpp/pdu/pdus.hpp"
 
 namespace aiosmpp {
 
@@ -53,6 +57,45 @@ constexpr std::string_view to_string(SendError::Kind kind) noexcept {
   }
   return "unknown";
 }
+
+/** @brief How one message ended, in one shape for every path: the SMSC's response (any
+ *  command_status; a submit_sm_resp, data_sm_resp, query_sm_resp, ... or a generic_nack), or a
+ *  SendError. Returned by Esme::submit() and the other direct requests, and given to
+ *  Hook::outcome() for every message, taken from the broker or sent directly. */
+struct Outcome {
+  /** @brief The message as it was taken (for a long message, the original with its text), with
+   *  its tracking. */
+  Pdu message;
+  /** @brief The SMSC's answer, with the message's tracking attached; empty when `error` is set. */
+  std::optional<Pdu> response;
+  /** @brief Why there is no response; empty when `response` is set. */
+  std::optional<SendError> error;
+
+  /** @brief A response with ESME_ROK. */
+  bool accepted() const noexcept {
+    return response && header_of(*response).command_status == CommandStatus::ok;
+  }
+  /** @brief The response's command_status; nullopt without a response. */
+  std::optional<CommandStatus> status() const noexcept {
+    if (!response) return std::nullopt;
+    return header_of(*response).command_status;
+  }
+  /** @brief The SMSC's message_id from the response (empty when it has none). */
+  std::string_view message_id() const noexcept {
+    if (!response) return {};
+    return std::visit(
+        [](const auto& r) -> std::string_view {
+          if constexpr (requires { r.message_id; }) {
+            return r.message_id;
+          } else {
+            return {};
+          }
+        },
+        *response);
+  }
+  /** @brief The message's tracking (log_id, extra_data). */
+  const Tracking& tracking() const noexcept { return tracking_of(message); }
+};
 
 }  // namespace aiosmpp
 

@@ -497,7 +497,7 @@ TEST_CASE("enquire_link is sent after silence, no answer is a dead link and reco
   }
 }
 
-TEST_CASE("throttled responses slow the sender down", "[esme][throttle]") {
+TEST_CASE("a plugged ThrottleHandler slows the sender down", "[esme][throttle]") {
   asio::io_context io;
   FakeSmsc smsc(io, {.script = [](std::uint64_t, CommandId) {
                   return FakeSmsc::Reply{Action::respond, CommandStatus::throttled};
@@ -509,6 +509,9 @@ TEST_CASE("throttled responses slow the sender down", "[esme][throttle]") {
   topt.throttle_wait = 150ms;
   auto cfg = test_config(smsc.port());
   cfg.window = 1;
+  // aiosmpplib's interface alone: no requeueing, no adaptive rate.
+  cfg.requeue.statuses.clear();
+  cfg.flow_control.enabled = false;
   Esme esme(io.get_executor(), cfg,
             {.hook = hook, .throttle_handler = std::make_shared<SimpleThrottleHandler>(topt)});
   std::size_t after_300ms = 0;

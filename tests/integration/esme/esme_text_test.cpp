@@ -109,9 +109,8 @@ TEST_CASE("text that cannot be encoded ends as invalid_message", "[esme][text]")
 TEST_CASE("one rejected segment makes the long message's one outcome that error", "[esme][text]") {
   asio::io_context io;
   FakeSmsc smsc(io, {.script = [](std::uint64_t n, CommandId) {
-                  return n == 2
-                             ? FakeSmsc::Reply{Action::respond, CommandStatus::message_queue_full}
-                             : FakeSmsc::Reply{};
+                  return n == 2 ? FakeSmsc::Reply{Action::respond, CommandStatus::system_error}
+                                : FakeSmsc::Reply{};
                 }});
   auto hook = std::make_shared<RecordingHook>();
   Esme esme(io.get_executor(), test_config(smsc.port()), {.hook = hook});
@@ -123,7 +122,7 @@ TEST_CASE("one rejected segment makes the long message's one outcome that error"
   });
   REQUIRE(hook->responses.size() == 1);
   CHECK(hook->responses[0].log_id == "id-1");
-  CHECK(hook->responses[0].status == CommandStatus::message_queue_full);
+  CHECK(hook->responses[0].status == CommandStatus::system_error);
 }
 
 TEST_CASE("a long message cut by a drop gets one send_error", "[esme][text]") {

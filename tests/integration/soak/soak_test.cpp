@@ -32,7 +32,9 @@ TEST_CASE("soak: 20000 messages through every trouble mode, each accounted for o
   // The trouble happened: otherwise the run proves nothing about it.
   CHECK(r.sim.drops >= 5);
   CHECK(r.esme.connects >= 5);
-  CHECK(r.throttled > 0);
+  // Throttled answers are sent again (the requeue path), so they are rarely outcomes.
+  CHECK(r.esme.requeued > 0);
+  CHECK(r.esme.throttled >= r.esme.requeued);
   CHECK(r.rejected > r.throttled);
   CHECK(r.sim.withheld > 0);
   CHECK(r.outcome_unknown >= r.sim.withheld);

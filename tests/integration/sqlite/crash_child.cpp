@@ -63,10 +63,6 @@ class LineLog {
   int fd_;
 };
 
-const Tracking& tracking_of(const Pdu& p) {
-  return std::visit([](const auto& m) -> const Tracking& { return m.tracking; }, p);
-}
-
 // Message ids accepted (R lines) whose receipt has not come (no D line), over every run so far.
 struct Awaited {
   std::set<std::string> accepted, receipted;

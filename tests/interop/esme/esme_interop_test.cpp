@@ -72,10 +72,6 @@ struct RecordingHook final : Hook {
   std::size_t outcomes() const { return responses.size() + errors.size(); }
 };
 
-const Tracking& tracking_of(const Pdu& p) {
-  return std::visit([](const auto& v) -> const Tracking& { return v.tracking; }, p);
-}
-
 EsmeConfig config_for(std::uint16_t port) {
   EsmeConfig c;
   c.smsc_port = port;

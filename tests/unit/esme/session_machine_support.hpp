@@ -81,9 +81,11 @@ inline Pdu receipt(std::uint32_t seq, std::string text,
 struct MachineHarness {
   using Clock = std::chrono::steady_clock;
 
-  explicit MachineHarness(EsmeConfig config = default_config())
+  explicit MachineHarness(EsmeConfig config = default_config(), RequeuePolicy* requeue = nullptr,
+                          FlowControl* flow = nullptr)
       : cfg(std::move(config)),
-        machine(std::make_unique<SessionMachine>(cfg, sequence, throttle, log, nullptr)) {}
+        machine(std::make_unique<SessionMachine>(
+            cfg, SessionMachine::Parts{sequence, &throttle, flow, requeue, log, nullptr})) {}
 
   static EsmeConfig default_config() {
     EsmeConfig c;

@@ -555,3 +555,99 @@ TEST_CASE("machine: a receiver never asks for messages", "[esme][machine]") {
 }
 
 }  // namespace aiosmpp::test
+
+namespace aiosmpp::test {
+
+TEST_CASE("machine: a throttled message is sent again, and ends once", "[esme][machine][requeue]") {
+  SimpleRequeuePolicy policy(
+      RequeueOptions{.max_attempts = 3, .first_delay = 100ms, .max_delay = 100ms, .jitter = 0});
+  auto cfg = MachineHarness::default_config();
+  cfg.window = 2;
+  MachineHarness h(cfg, &policy);
+  h.bind();
+  auto sent = h.send(pdus({submit("a"), submit("b")}));
+  REQUIRE(sent.size() == 2);
+  h.feed(submit_resp(seq_of(sent[0]), "", CommandStatus::throttled));
+  h.feed(submit_resp(seq_of(sent[1]), "m-b"));
+  // "a" waits inside the machine: no outcome, its window slot still held.
+  auto outcomes = h.take_events<OutcomeEvent>();
+  REQUIRE(outcomes.size() == 1);
+  CHECK(tracking_of(*outcomes[0].response).log_id == "b");
+  CHECK(h.machine->requeued() == 1);
+  CHECK(h.machine->window_free() == 1);
+  CHECK(h.machine->stats().requeued == 1);
+  CHECK(h.machine->next_deadline() == h.now + 100ms);
+  h.advance(100ms);
+  CHECK(h.machine->sendable() == 1);
+  CHECK((h.machine->take_wakeups() & detail::wake_ready) != 0);
+  h.machine->send_pending(h.now, false, h.events);
+  auto again = h.written();
+  REQUIRE(again.size() == 1);
+  CHECK(tracking_of(again[0]).log_id.empty());  // tracking never goes on the wire
+  SECTION("accepted the second time: its response is the one outcome") {
+    h.feed(submit_resp(seq_of(again[0]), "m-a"));
+    outcomes = h.take_events<OutcomeEvent>();
+    REQUIRE(outcomes.size() == 1);
+    CHECK(tracking_of(*outcomes[0].response).log_id == "a");
+    CHECK(std::get<SubmitSmResp>(*outcomes[0].response).message_id == "m-a");
+    CHECK(h.machine->stats().responses == 2);
+  }
+  SECTION("throttled until max_attempts: the last throttled response is final") {
+    h.feed(submit_resp(seq_of(again[0]), "", CommandStatus::throttled));
+    h.advance(100ms);
+    h.machine->send_pending(h.now, false, h.events);
+    auto third = h.written();
+    REQUIRE(third.size() == 1);
+    h.feed(submit_resp(seq_of(third[0]), "", CommandStatus::throttled));
+    outcomes = h.take_events<OutcomeEvent>();
+    REQUIRE(outcomes.size() == 1);
+    CHECK(header_of(*outcomes[0].response).command_status == CommandStatus::throttled);
+    CHECK(tracking_of(*outcomes[0].response).log_id == "a");
+    CHECK(h.machine->requeued() == 0);
+  }
+  SECTION("the Esme stops while it waits: the last answer is its outcome") {
+    h.feed(submit_resp(seq_of(again[0]), "", CommandStatus::message_queue_full));
+    h.machine->stop(h.now);
+    h.machine->give_up_requeued(h.events);
+    outcomes = h.take_events<OutcomeEvent>();
+    REQUIRE(outcomes.size() == 1);
+    CHECK(header_of(*outcomes[0].response).command_status == CommandStatus::message_queue_full);
+  }
+  SECTION("a dropped connection keeps it for the next one") {
+    h.feed(submit_resp(seq_of(again[0]), "", CommandStatus::throttled));
+    h.machine->on_transport_error(errc::connection_closed);
+    h.machine->end({}, h.events);
+    CHECK(h.take_events<OutcomeEvent>().empty());
+    CHECK(h.machine->requeued() == 1);
+    h.bind();
+    h.advance(100ms);
+    h.machine->send_pending(h.now, false, h.events);
+    CHECK(h.written().size() == 1);
+  }
+}
+
+TEST_CASE("machine: flow control holds sends back and says until when", "[esme][machine][flow]") {
+  FlowControl flow(FlowControlOptions{.period = 100ms, .min_samples = 2});
+  MachineHarness h(MachineHarness::default_config(), nullptr, &flow);
+  h.bind(HookInterest::none);
+  // The SMSC throttles half of a period's responses: the rate drops to what it accepted.
+  auto sent = h.send(pdus({submit("1"), submit("2"), submit("3"), submit("4")}));
+  REQUIRE(sent.size() == 4);
+  h.now += 100ms;
+  h.feed(submit_resp(seq_of(sent[0]), "", CommandStatus::throttled));
+  h.feed(submit_resp(seq_of(sent[1]), "", CommandStatus::throttled));
+  h.feed(submit_resp(seq_of(sent[2]), "x"));
+  h.feed(submit_resp(seq_of(sent[3]), "y"));
+  REQUIRE(flow.rate());
+  std::vector<Pdu> many;
+  for (int i = 0; i < 8; ++i)
+    many.emplace_back(submit(std::to_string(i)));
+  h.machine->take(many, h.events);
+  std::size_t total = 0;
+  for (int i = 0; i < 8 && total < 8; ++i)
+    total += h.machine->send_pending(h.now, false, h.events);
+  CHECK(total < 8);  // the burst is bounded
+  CHECK(h.machine->send_at() > h.now);
+}
+
+}  // namespace aiosmpp::test

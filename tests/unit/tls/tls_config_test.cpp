@@ -152,6 +152,22 @@ TEST_CASE("tls config: EsmeConfig refuses TLS settings as tls.<field>") {
   }
 }
 
+TEST_CASE("tls config: outbind over TLS is refused by name") {
+  EsmeConfig c;
+  c.system_id = "esme";
+  c.bind_mode = BindMode::receiver;
+  c.outbind.enabled = true;
+  c.outbind.listen_port = 2775;
+  CHECK_NOTHROW(validate(c));
+  c.tls.enabled = true;
+  try {
+    validate(c);
+    FAIL("validate() took outbind with TLS");
+  } catch (const ConfigError& e) {
+    CHECK(e.field() == "tls.enabled");
+  }
+}
+
 TEST_CASE("tls config: the Esme loads its CA and certificate when constructed") {
   if (!tls_available()) return;
   const Files files("esme");
