@@ -883,13 +883,16 @@ std::optional<Pdu> error_response(const CodecError& error) {
                               error.problem == CodecProblem::length_mismatch ||
                               error.problem == CodecProblem::unknown_command_id;
   if (header_problem) return bodiless_response<GenericNack>(error.status, seq);
-  if (error.command_id == CommandId::generic_nack) return std::nullopt;  // never answered
+  // A response whose header is sound is never answered, whatever is wrong in its body (§1.1: a
+  // generic_nack answers a request that cannot be processed; the peer would take one for a
+  // rejection of its own request with that sequence_number).
+  if (is_response(error.command_id)) return std::nullopt;
   if (error.status == CommandStatus::invalid_command_length ||
       error.status == CommandStatus::invalid_command_id) {
     return bodiless_response<GenericNack>(error.status, seq);
   }
-  if (is_response(error.command_id) || response_id(error.command_id) == CommandId::generic_nack) {
-    return std::nullopt;  // responses, outbind and alert_notification have no response PDU
+  if (response_id(error.command_id) == CommandId::generic_nack) {
+    return std::nullopt;  // outbind and alert_notification have no response PDU
   }
   switch (response_id(error.command_id)) {
 #define AIOSMPP_ERROR_RESPONSE(Owning, View, O, V)         \

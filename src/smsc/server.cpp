@@ -9,6 +9,7 @@
 #include <asio/this_coro.hpp>
 
 #include "aiosmpp/detail/asio_compat.hpp"
+#include "aiosmpp/net/transport.hpp"
 #include "smsc/server_core.hpp"
 
 namespace aiosmpp::smsc {
@@ -25,6 +26,12 @@ Server::Server(asio::any_io_executor executor, ServerConfig config, Handlers han
   }
   if (core_->config.window == 0) {
     throw std::invalid_argument("ServerConfig::window: 0, must be at least 1");
+  }
+  if (core_->config.max_write_buffer < core_->config.write_high_water) {
+    throw std::invalid_argument(
+        "ServerConfig::max_write_buffer: " + std::to_string(core_->config.max_write_buffer) +
+        ", must be at least write_high_water (" + std::to_string(core_->config.write_high_water) +
+        ")");
   }
 }
 
@@ -48,41 +55,84 @@ asio::ip::tcp::endpoint Server::listen(const asio::ip::tcp::endpoint& endpoint) 
   return at;
 }
 
-void Server::start_session(asio::ip::tcp::socket socket, SessionState initial, const Pdu* first,
-                           std::shared_ptr<Session>* out) {
-  std::error_code ignored;
-  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+std::shared_ptr<Session> Server::start_session(std::unique_ptr<Transport> transport,
+                                               const asio::ip::tcp::endpoint& remote,
+                                               SessionState initial, const Pdu* first) {
   const auto id = core_->next_id++;
-  auto session = std::make_shared<Session>(core_, std::move(socket), initial, id);
+  std::shared_ptr<Session> session(new Session(core_, std::move(transport), remote, initial, id));
   if (first != nullptr) session->queue_initial(*first);
   core_->sessions.emplace(id, session);
-  if (out != nullptr) *out = session;
+  // Only accepted connections count per address (an outbind is ours, a pipe has none).
+  const bool counted = initial == SessionState::open && !remote.address().is_unspecified();
+  if (counted) ++core_->per_address[remote.address()];
   auto core = core_;
-  asio::co_spawn(core_->executor, session->run(), [core, id](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        AIOSMPP_LOG(core->config.logger, LogLevel::error, "session_failed", {"error", ex.what()});
-      }
+  auto address = remote.address();
+  asio::co_spawn(core_->executor, session->run(),
+                 [core, id, counted, address](std::exception_ptr e) {
+                   if (e) {
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       ++core->stats.sessions_failed;
+                       AIOSMPP_LOG(core->config.logger, LogLevel::error, "session_failed",
+                                   {"error", ex.what()});
+                     }
+                   }
+                   if (counted) {
+                     auto it = core->per_address.find(address);
+                     if (it != core->per_address.end() && --it->second == 0)
+                       core->per_address.erase(it);
+                   }
+                   core->sessions.erase(id);
+                   core->sessions_changed.cancel();
+                 });
+  return session;
+}
+
+std::shared_ptr<Session> Server::serve(std::unique_ptr<Transport> transport,
+                                       const asio::ip::tcp::endpoint& remote) {
+  if (core_->stopping) {
+    transport->close();
+    return nullptr;
+  }
+  ++core_->stats.connections_accepted;
+  auto refuse = [&](std::string_view reason, std::size_t limit) {
+    ++core_->stats.connections_refused;
+    AIOSMPP_LOG(core_->config.logger, LogLevel::warning, "connection_refused", {"reason", reason},
+                {"limit", limit}, {"remote", remote.address().to_string()});
+    transport->close();
+    return nullptr;
+  };
+  const auto& cfg = core_->config;
+  if (core_->sessions.size() >= cfg.max_connections) {
+    return refuse("max_connections", cfg.max_connections);
+  }
+  if (cfg.max_connections_per_address != 0 && !remote.address().is_unspecified()) {
+    auto it = core_->per_address.find(remote.address());
+    if (it != core_->per_address.end() && it->second >= cfg.max_connections_per_address) {
+      return refuse("max_connections_per_address", cfg.max_connections_per_address);
     }
-    core->sessions.erase(id);
-    core->sessions_changed.cancel();
-  });
+  }
+  return start_session(std::move(transport), remote, SessionState::open);
 }
 
 asio::awaitable<void> Server::run() {
   auto core = core_;
-  for (;;) {
+  // Cancelled from outside: the hard path, every session closed at once.
+  auto hard_stop = [&core] {
+    core->stopping = true;
+    std::error_code ignored;
+    core->acceptor.close(ignored);
+    for (auto& [id, s] : core->sessions)
+      s->close();
+  };
+  auto cancelled = [](asio::cancellation_state cs) {
+    return cs.cancelled() != asio::cancellation_type::none;
+  };
+  while (core->acceptor.is_open() && !core->stopping) {
     auto [ec, socket] = co_await core->acceptor.async_accept(use_nothrow_awaitable);
-    auto cs = co_await asio::this_coro::cancellation_state;
-    if (cs.cancelled() != asio::cancellation_type::none) {
-      // Cancelled from outside: the hard path.
-      core->stopping = true;
-      std::error_code ignored;
-      core->acceptor.close(ignored);
-      for (auto& [id, s] : core->sessions)
-        s->close();
+    if (cancelled(co_await asio::this_coro::cancellation_state)) {
+      hard_stop();
       co_return;
     }
     if (ec) {
@@ -96,25 +146,39 @@ asio::awaitable<void> Server::run() {
       co_await pause.async_wait(use_nothrow_awaitable);
       continue;
     }
-    ++core->stats.connections_accepted;
-    if (core->sessions.size() >= core->config.max_connections) {
-      ++core->stats.connections_refused;
-      AIOSMPP_LOG(core->config.logger, LogLevel::warning, "connection_refused",
-                  {"reason", "max_connections"}, {"max_connections", core->config.max_connections});
-      std::error_code ignored;
-      socket.close(ignored);
-      continue;
-    }
-    start_session(std::move(socket), SessionState::open);
+    std::error_code ignored;
+    const auto remote = socket.remote_endpoint(ignored);
+    serve(std::make_unique<TcpTransport>(std::move(socket)), remote);
   }
-  while (!core->sessions.empty()) {
+  // Without a listening socket (sessions come from serve() only) run until stop().
+  while (!core->stopping) {
     core->sessions_changed.expires_at(asio::steady_timer::time_point::max());
     co_await core->sessions_changed.async_wait(use_nothrow_awaitable);
-    auto cs = co_await asio::this_coro::cancellation_state;
-    if (cs.cancelled() != asio::cancellation_type::none) {
+    if (cancelled(co_await asio::this_coro::cancellation_state)) {
+      hard_stop();
+      co_return;
+    }
+  }
+  // Graceful: each session ends by its own deadlines (unbind_timeout, close_timeout); the
+  // shutdown deadline bounds the whole, whatever a peer does.
+  const auto limit = core->config.shutdown_timeout;
+  const auto deadline =
+      limit.count() > 0 ? core->stop_time + limit : asio::steady_timer::time_point::max();
+  bool forced = false;
+  while (!core->sessions.empty()) {
+    core->sessions_changed.expires_at(forced ? asio::steady_timer::time_point::max() : deadline);
+    auto [ec] = co_await core->sessions_changed.async_wait(use_nothrow_awaitable);
+    if (cancelled(co_await asio::this_coro::cancellation_state)) {
+      hard_stop();
+      co_return;
+    }
+    if (!ec && !forced) {
+      forced = true;
+      core->stats.shutdown_closes += core->sessions.size();
+      AIOSMPP_LOG(core->config.logger, LogLevel::warning, "shutdown_timeout",
+                  {"timeout_ms", limit.count()}, {"sessions", core->sessions.size()});
       for (auto& [id, s] : core->sessions)
         s->close();
-      co_return;
     }
   }
   AIOSMPP_LOG(core->config.logger, LogLevel::info, "stopped");
@@ -123,6 +187,7 @@ asio::awaitable<void> Server::run() {
 void Server::stop() {
   if (core_->stopping) return;
   core_->stopping = true;
+  core_->stop_time = asio::steady_timer::clock_type::now();
   std::error_code ignored;
   core_->acceptor.close(ignored);
   // Copy: unbind() may end a session synchronously-later, but never erases from the map here.
@@ -131,7 +196,7 @@ void Server::stop() {
   for (auto& [id, s] : core_->sessions)
     all.push_back(s);
   for (auto& s : all)
-    s->unbind();
+    s->unbind();  // unbound ones end once their output is written (close_after_flush)
   core_->sessions_changed.cancel();
 }
 
@@ -142,9 +207,8 @@ asio::awaitable<std::shared_ptr<Session>> Server::outbind(OutbindRequest request
   pdu.system_id = request.system_id.empty() ? core_->config.system_id : request.system_id;
   pdu.password = request.password;
   Pdu first{std::move(pdu)};
-  std::shared_ptr<Session> session;
-  start_session(std::move(socket), SessionState::outbound, &first, &session);
-  co_return session;
+  co_return start_session(std::make_unique<TcpTransport>(std::move(socket)), request.endpoint,
+                          SessionState::outbound, &first);
 }
 
 std::vector<std::shared_ptr<Session>> Server::sessions() const {

@@ -29,6 +29,8 @@ struct ServerCore {
   asio::ip::tcp::acceptor acceptor;
   asio::steady_timer sessions_changed;  // cancelled whenever a session ends
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions;
+  std::unordered_map<asio::ip::address, std::size_t> per_address;  // accepted connections
+  asio::steady_timer::time_point stop_time{};
   std::uint64_t next_id = 1;
   std::size_t bound = 0;
   bool stopping = false;

@@ -1,17 +1,17 @@
-#include "aiosmpp/smsc/session.hpp"
+// A server session's lifecycle: the reader, writer and keeper coroutines over the Transport, and
+// how a session ends. What it does with each PDU is in session_dispatch.cpp.
 
 #include <algorithm>
 #include <exception>
-#include <type_traits>
 #include <utility>
 #include <variant>
 
 #include <asio/error.hpp>
 #include <asio/this_coro.hpp>
-#include <asio/write.hpp>
 
 #include "aiosmpp/detail/asio_compat.hpp"
 #include "smsc/server_core.hpp"
+#include "smsc/session_impl.hpp"
 
 namespace aiosmpp::smsc {
 
@@ -19,211 +19,71 @@ namespace {
 
 using aiosmpp::detail::use_nothrow_awaitable;
 
-void put_u32(std::uint8_t* p, std::uint32_t v) noexcept {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
-}
-
-// bind view type -> its response type
-template <class View>
-struct BindRespOf;
-template <>
-struct BindRespOf<BindTransmitterView> {
-  using type = BindTransmitterResp;
-};
-template <>
-struct BindRespOf<BindReceiverView> {
-  using type = BindReceiverResp;
-};
-template <>
-struct BindRespOf<BindTransceiverView> {
-  using type = BindTransceiverResp;
-};
+// An unbound connection reads and writes little (a bind and its response), so its buffers start
+// small; they grow once the ESME has bound (issue 15: 1,000 idle connections each reserved 192
+// KiB).
+constexpr std::size_t unbound_read_size = 1024;
+constexpr std::size_t bound_buffer_size = 64 * 1024;
 
 std::chrono::milliseconds keeper_period(const ServerConfig& c) {
   using std::chrono::milliseconds;
   milliseconds shortest{1000 * 4};
   for (auto d : {c.session_init_timeout, c.enquire_link_interval, c.response_timeout,
-                 c.inactivity_timeout, c.unbind_timeout}) {
+                 c.inactivity_timeout, c.unbind_timeout, c.pdu_timeout, c.close_timeout}) {
     if (d.count() > 0) shortest = std::min(shortest, d);
   }
   return std::clamp(shortest / 4, milliseconds(5), milliseconds(1000));
 }
 
+bool cancelled(const asio::cancellation_state& cs) {
+  return cs.cancelled() != asio::cancellation_type::none;
+}
+
 }  // namespace
 
-Session::Session(std::shared_ptr<detail::ServerCore> core, asio::ip::tcp::socket socket,
-                 SessionState initial, std::uint64_t id)
-    : core_(std::move(core)),
+Session::Impl::Impl(Session& self, std::shared_ptr<detail::ServerCore> core,
+                    std::unique_ptr<Transport> transport, const asio::ip::tcp::endpoint& remote,
+                    SessionState initial, std::uint64_t id)
+    : self_(self),
+      core_(std::move(core)),
       logger_(core_->config.logger.with({{"session", id}})),
-      socket_(std::move(socket)),
-      wake_(socket_.get_executor(), asio::steady_timer::time_point::max()),
-      drained_(socket_.get_executor(), asio::steady_timer::time_point::max()),
-      tick_(socket_.get_executor()),
-      framer_(core_->config.max_pdu_size, 64 * 1024),
+      transport_(std::move(transport)),
+      remote_(remote),
+      wake_(transport_->get_executor(), asio::steady_timer::time_point::max()),
+      drained_(transport_->get_executor(), asio::steady_timer::time_point::max()),
+      tick_(transport_->get_executor()),
+      pause_(transport_->get_executor()),
+      framer_(core_->config.max_pdu_size, unbound_read_size),
       id_(id),
       state_(initial),
       created_(Clock::now()),
-      last_rx_(created_) {
+      batch_now_(created_),
+      last_pdu_at_(created_) {
   decode_options_.max_pdu_size = core_->config.max_pdu_size;
-  std::error_code ec;
-  remote_ = socket_.remote_endpoint(ec);
-  out_.reserve(64 * 1024);
-  writing_.reserve(64 * 1024);
 }
 
-Session::~Session() = default;
-
-std::uint32_t Session::next_sequence() noexcept {
-  // 1..0x7FFFFFFF, wrapping (reference §1.1); the ESME's numbers are independent of ours.
-  last_sequence_ = last_sequence_ >= 0x7FFFFFFFU ? 1U : last_sequence_ + 1U;
-  return last_sequence_;
+void Session::Impl::grow_buffers() {
+  if (buffers_grown_) return;
+  buffers_grown_ = true;
+  framer_.set_read_buffer_size(bound_buffer_size);
+  out_.reserve(bound_buffer_size);
+  writing_.reserve(bound_buffer_size);
 }
 
-void Session::wake_writer() noexcept {
+void Session::Impl::wake_writer() noexcept {
+  if (out_.size() > core_->config.max_write_buffer && !closing_) {
+    // The peer does not read and the server keeps producing: end it rather than grow.
+    ++core_->stats.write_overflows;
+    AIOSMPP_LOG(logger_, LogLevel::warning, "write_buffer_full", {"octets", out_.size()},
+                {"max_write_buffer", core_->config.max_write_buffer});
+    end_reason_ = errc::stopped;
+    close();
+    return;
+  }
   wake_.cancel();
 }
 
-void Session::write_header_only(CommandId id, CommandStatus status, std::uint32_t sequence) {
-  const auto at = out_.size();
-  out_.resize(at + pdu_header_size);
-  std::uint8_t* p = out_.data() + at;
-  put_u32(p, static_cast<std::uint32_t>(pdu_header_size));
-  put_u32(p + 4, static_cast<std::uint32_t>(id));
-  put_u32(p + 8, static_cast<std::uint32_t>(status));
-  put_u32(p + 12, sequence);
-  if (id == CommandId::generic_nack) ++core_->stats.generic_nacks_sent;
-  if (sequence == 0 && !is_response(id)) return;  // put_in_flight logs it with its number
-  AIOSMPP_LOG(logger_, LogLevel::trace, "pdu_sent", {"command", command_name(id)},
-              {"sequence_number", sequence}, {"command_status", static_cast<std::uint32_t>(status)},
-              {"command_length", pdu_header_size});
-}
-
-template <class P>
-void Session::encode_response(const P& response) {
-  const auto status = response.header.command_status;
-  if (status != CommandStatus::ok) {
-    // 3.4 sends no body with a non-zero command_status (§3.2, §3.6).
-    write_header_only(P::command_id, status, response.header.sequence_number);
-    return;
-  }
-  const auto at = out_.size();
-  auto r = encode(response, out_);
-  if (!r) {
-    out_.resize(at);
-    AIOSMPP_LOG(logger_, LogLevel::error, "invalid_response", {"error", r.error().message()});
-    write_header_only(P::command_id, CommandStatus::system_error, response.header.sequence_number);
-    return;
-  }
-  AIOSMPP_LOG(logger_, LogLevel::trace, "pdu_sent", {"command", command_name(P::command_id)},
-              {"sequence_number", response.header.sequence_number}, {"command_status", 0U},
-              {"command_length", out_.size() - at});
-}
-
-std::error_code Session::respond(const Pdu& response) {
-  if (closing_ || state_ == SessionState::closed) return errc::stopped;
-  const CommandId id = command_id_of(response);
-  if (!is_response(id)) {
-    throw SmppError(id, CommandStatus::invalid_command_id,
-                    "Session::respond takes a response PDU, not a request");
-  }
-  // Validate first: an invalid PDU is the caller's bug and must not reach the wire half-written.
-  if (header_of(response).command_status == CommandStatus::ok) {
-    auto size = encoded_size(response);
-    if (!size) throw SmppError(id, size.error().status, size.error().message());
-  }
-  if (pending_requests_ > 0) --pending_requests_;
-  std::visit([this](const auto& p) { encode_response(p); }, response);
-  wake_writer();
-  return {};
-}
-
-void Session::put_in_flight(CommandId id, std::size_t at, ResponseHandler handler) {
-  const std::uint32_t seq = next_sequence();
-  put_u32(out_.data() + at + 12, seq);
-  in_flight_.insert_or_assign(seq, InFlight{id, Clock::now(), std::move(handler)});
-  AIOSMPP_LOG(logger_, LogLevel::trace, "pdu_sent", {"command", command_name(id)},
-              {"sequence_number", seq}, {"command_length", out_.size() - at});
-}
-
-template <class Req>
-std::error_code Session::send_impl(const Req& request, ResponseHandler handler, bool use_window) {
-  constexpr CommandId id = Req::command_id;
-  if (closing_ || state_ == SessionState::closed || state_ == SessionState::unbinding) {
-    return errc::stopped;
-  }
-  if (!may_send(state_, id)) return errc::not_bound;
-  const bool room =
-      !use_window ||
-      (in_flight_.size() < std::max<std::size_t>(core_->config.window, 1) && backlog_.empty());
-  if (room) {
-    const auto at = out_.size();
-    auto r = encode(request, out_);
-    if (!r) {
-      out_.resize(at);
-      throw SmppError(id, r.error().status, r.error().message());
-    }
-    if constexpr (id == CommandId::alert_notification || id == CommandId::outbind) {
-      const std::uint32_t seq = next_sequence();
-      put_u32(out_.data() + at + 12, seq);
-      AIOSMPP_LOG(logger_, LogLevel::trace, "pdu_sent", {"command", command_name(id)},
-                  {"sequence_number", seq}, {"command_length", out_.size() - at});
-    } else {
-      put_in_flight(id, at, std::move(handler));
-    }
-    wake_writer();
-    return {};
-  }
-  Waiting w{id, {}, std::move(handler)};
-  auto r = encode(request, w.bytes);
-  if (!r) throw SmppError(id, r.error().status, r.error().message());
-  backlog_.push_back(std::move(w));
-  return {};
-}
-
-std::error_code Session::send(const DeliverSm& request, ResponseHandler on_response) {
-  return send_impl(request, std::move(on_response), true);
-}
-std::error_code Session::send(const DataSm& request, ResponseHandler on_response) {
-  return send_impl(request, std::move(on_response), true);
-}
-std::error_code Session::send(const AlertNotification& request) {
-  return send_impl(request, {}, false);
-}
-std::error_code Session::enquire_link(ResponseHandler on_response) {
-  if (closing_ || state_ == SessionState::closed) return errc::stopped;
-  const auto at = out_.size();
-  write_header_only(CommandId::enquire_link, CommandStatus::ok, 0);
-  put_in_flight(CommandId::enquire_link, at, std::move(on_response));
-  enquire_link_in_flight_ = true;
-  wake_writer();
-  return {};
-}
-
-void Session::queue_initial(const Pdu& pdu) {
-  const auto at = out_.size();
-  encode(pdu, out_).value();
-  put_u32(out_.data() + at + 12, next_sequence());
-}
-
-void Session::release_backlog() {
-  const std::size_t window = std::max<std::size_t>(core_->config.window, 1);
-  bool any = false;
-  while (!backlog_.empty() && in_flight_.size() < window && !closing_ &&
-         may_send(state_, backlog_.front().command)) {
-    Waiting w = std::move(backlog_.front());
-    backlog_.pop_front();
-    const auto at = out_.size();
-    out_.insert(out_.end(), w.bytes.begin(), w.bytes.end());
-    put_in_flight(w.command, at, std::move(w.handler));
-    any = true;
-  }
-  if (any) wake_writer();
-}
-
-void Session::unbind() {
+void Session::Impl::unbind() {
   if (closing_ || state_ == SessionState::closed || state_ == SessionState::unbinding) return;
   if (!is_bound(state_)) {
     end_reason_ = errc::stopped;
@@ -231,7 +91,7 @@ void Session::unbind() {
     return;
   }
   const auto at = out_.size();
-  write_header_only(CommandId::unbind, CommandStatus::ok, 0);
+  queue_header_only(CommandId::unbind, CommandStatus::ok, 0);
   put_in_flight(CommandId::unbind, at, {});
   state_ = SessionState::unbinding;
   unbind_sent_ = Clock::now();
@@ -239,319 +99,118 @@ void Session::unbind() {
   wake_writer();
 }
 
-void Session::close() {
+void Session::Impl::close() {
   if (state_ == SessionState::closed) return;
   if (!end_reason_) end_reason_ = errc::stopped;
   closing_ = true;
   flush_then_end_ = true;
   out_.clear();
-  std::error_code ignored;
-  socket_.close(ignored);
-  wake_writer();
+  transport_->close();
+  wake_.cancel();
   drained_.cancel();
+  pause_.cancel();
 }
 
-void Session::close_after_flush() {
+void Session::Impl::close_after_flush() {
   if (!end_reason_) end_reason_ = errc::connection_closed;
+  if (closing_since_ == Clock::time_point{}) closing_since_ = Clock::now();
   closing_ = true;
   flush_then_end_ = true;
-  wake_writer();
+  wake_.cancel();
   drained_.cancel();
+  pause_.cancel();
 }
 
-void Session::finish_request(std::uint32_t sequence, std::error_code ec, const PduView* response) {
-  auto it = in_flight_.find(sequence);
-  if (it == in_flight_.end()) {
-    AIOSMPP_LOG(logger_, LogLevel::warning, "unexpected_response", {"sequence_number", sequence});
-    return;
-  }
-  InFlight f = std::move(it->second);
-  in_flight_.erase(it);
-  if (f.command == CommandId::enquire_link) enquire_link_in_flight_ = false;
-  if (f.handler) f.handler(ec, response);
-  if (f.command == CommandId::unbind) {
-    close_after_flush();
-    return;
-  }
-  release_backlog();
-}
-
-void Session::on_response(CommandId id, std::uint32_t sequence, CommandStatus status,
-                          const PduView* response) {
-  auto it = in_flight_.find(sequence);
-  if (it == in_flight_.end()) {
-    AIOSMPP_LOG(logger_, LogLevel::warning, "unexpected_response", {"command", command_name(id)},
-                {"sequence_number", sequence});
-    return;
-  }
-  std::error_code ec;
-  if (id != CommandId::generic_nack && id != response_id(it->second.command)) {
-    AIOSMPP_LOG(logger_, LogLevel::warning, "mismatched_response", {"command", command_name(id)},
-                {"expected", command_name(response_id(it->second.command))},
-                {"sequence_number", sequence});
-    ec = errc::malformed_pdu;
-  } else if (status != CommandStatus::ok) {
-    ec = status;
-  }
-  finish_request(sequence, ec, response);
-}
-
-template <class View>
-void Session::on_bind(const View& bind, BindType type) {
-  using Resp = typename BindRespOf<View>::type;
-  const std::uint32_t seq = bind.header.sequence_number;
-  BindRequest request{type,
-                      bind.system_id,
-                      bind.password,
-                      bind.system_type,
-                      bind.interface_version,
-                      bind.address_range,
-                      remote_};
-  CommandStatus status = CommandStatus::ok;
-  auto& core = *core_;
-  if (core.stopping) {
-    status = CommandStatus::bind_failed;
-  } else if (core.bound >= core.config.max_sessions) {
-    AIOSMPP_LOG(logger_, LogLevel::warning, "bind_refused", {"reason", "max_sessions"},
-                {"max_sessions", core.config.max_sessions});
-    status = CommandStatus::bind_failed;
-  } else if (core.handlers.bind) {
-    status = core.handlers.bind(*this, request);
-  }
-  if (status != CommandStatus::ok) {
-    ++core.stats.binds_rejected;
-    AIOSMPP_LOG(logger_, LogLevel::info, "bind_rejected", {"system_id", bind.system_id},
-                {"bind_type", to_string(type)}, {"command_status", status_name(status)});
-    write_header_only(Resp::command_id, status, seq);
-    return;
-  }
-  ++core.stats.binds_accepted;
-  ++core.bound;
-  counted_bound_ = true;
-  state_ = bound_state(type);
-  bind_type_ = type;
-  system_id_.assign(bind.system_id);
-  Resp resp;
-  resp.header = {CommandStatus::ok, seq};
-  resp.system_id = core.config.system_id;
-  resp.tlvs.template set<tlv::ScInterfaceVersion>(0x34);
-  encode_response(resp);
-  AIOSMPP_LOG(logger_, LogLevel::info, "bound", {"system_id", system_id_},
-              {"bind_type", to_string(type)}, {"remote", remote_.address().to_string()});
-  if (core.handlers.on_bound) core.handlers.on_bound(*this);
-}
-
-template <class Resp, class View, class Fn>
-void Session::on_request(const View& request, const Fn& handler, CommandStatus missing) {
-  const std::uint32_t seq = request.header.sequence_number;
-  const auto max_pending = core_->config.max_pending_requests;
-  if (max_pending != 0 && pending_requests_ >= max_pending) {
-    write_header_only(Resp::command_id, CommandStatus::throttled, seq);
-    return;
-  }
-  if (!handler) {
-    write_header_only(Resp::command_id, missing, seq);
-    return;
-  }
-  auto answer = [&](Resp& resp) {
-    if (handler(*this, request, resp) == Reply::later) {
-      ++pending_requests_;
+void Session::Impl::process_batch() {
+  // One clock read per batch: what is sent while handling it is stamped with batch_now_.
+  in_batch_ = true;
+  struct Leave {
+    bool& flag;
+    ~Leave() { flag = false; }
+  } leave{in_batch_};
+  while (!closing_ && !failed_bind_.pending) {
+    auto next = framer_.next();
+    if (!next) {
+      handle_framing_error(next.error());
       return;
     }
-    encode_response(resp);
-  };
-  if constexpr (std::is_same_v<Resp, SubmitSmResp> || std::is_same_v<Resp, DataSmResp>) {
-    Resp& resp = [this]() -> Resp& {
-      if constexpr (std::is_same_v<Resp, SubmitSmResp>) {
-        return submit_resp_;
-      } else {
-        return data_resp_;
-      }
-    }();
-    resp.header = {CommandStatus::ok, seq};
-    resp.has_body = true;
-    resp.message_id.clear();
-    resp.tlvs.clear();
-    answer(resp);
-  } else {
-    Resp resp;
-    resp.header = {CommandStatus::ok, seq};
-    answer(resp);
-  }
-}
-
-void Session::dispatch(const PduView& pdu) {
-  auto& core = *core_;
-  std::visit(
-      [&](const auto& p) {
-        using T = std::remove_cvref_t<decltype(p)>;
-        constexpr CommandId id = T::command_id;
-        const std::uint32_t seq = p.header.sequence_number;
-        if constexpr (is_response(id)) {
-          on_response(id, seq, p.header.command_status, &pdu);
-        } else if constexpr (id == CommandId::outbind || id == CommandId::alert_notification) {
-          // No response type exists to reject them with (§9.2, practice: drop).
-          AIOSMPP_LOG(logger_, LogLevel::warning, "dropped_pdu", {"command", command_name(id)},
-                      {"sequence_number", seq});
-        } else {
-          const CommandStatus allowed = check_request(state_, id);
-          if (allowed != CommandStatus::ok) {
-            ++core.stats.state_errors;
-            AIOSMPP_LOG(logger_, LogLevel::debug, "wrong_state", {"command", command_name(id)},
-                        {"state", to_string(state_)}, {"command_status", status_name(allowed)});
-            write_header_only(response_id(id), allowed, seq);
-            return;
-          }
-          if constexpr (id == CommandId::bind_transmitter) {
-            on_bind(p, BindType::transmitter);
-          } else if constexpr (id == CommandId::bind_receiver) {
-            on_bind(p, BindType::receiver);
-          } else if constexpr (id == CommandId::bind_transceiver) {
-            on_bind(p, BindType::transceiver);
-          } else if constexpr (id == CommandId::enquire_link) {
-            write_header_only(CommandId::enquire_link_resp, CommandStatus::ok, seq);
-          } else if constexpr (id == CommandId::unbind) {
-            write_header_only(CommandId::unbind_resp, CommandStatus::ok, seq);
-            state_ = SessionState::unbinding;
-            if (!end_reason_) end_reason_ = errc::connection_closed;
-            close_after_flush();
-          } else if constexpr (id == CommandId::submit_sm) {
-            on_request<SubmitSmResp>(p, core.handlers.submit_sm, CommandStatus::submit_failed);
-          } else if constexpr (id == CommandId::submit_multi) {
-            on_request<SubmitMultiResp>(p, core.handlers.submit_multi,
-                                        CommandStatus::submit_failed);
-          } else if constexpr (id == CommandId::data_sm) {
-            on_request<DataSmResp>(p, core.handlers.data_sm, CommandStatus::submit_failed);
-          } else if constexpr (id == CommandId::query_sm) {
-            on_request<QuerySmResp>(p, core.handlers.query_sm, CommandStatus::query_failed);
-          } else if constexpr (id == CommandId::cancel_sm) {
-            on_request<CancelSmResp>(p, core.handlers.cancel_sm, CommandStatus::cancel_failed);
-          } else if constexpr (id == CommandId::replace_sm) {
-            on_request<ReplaceSmResp>(p, core.handlers.replace_sm, CommandStatus::replace_failed);
-          } else {
-            // check_request rejects every other request (deliver_sm from an ESME).
-            write_header_only(response_id(id), CommandStatus::invalid_bind_status, seq);
-          }
-        }
-      },
-      pdu);
-}
-
-void Session::handle_framing_error(const CodecError& error) {
-  // The stream has lost its framing (command_length < 16 or above the limit): answer what we can
-  // and close, without buffering the announced body (reference §1.1).
-  ++core_->stats.decode_errors;
-  AIOSMPP_LOG(logger_, LogLevel::warning, "framing_error", {"error", error.message()});
-  write_header_only(CommandId::generic_nack, CommandStatus::invalid_command_length,
-                    error.sequence_known ? error.sequence_number : 0);
-  end_reason_ = errc::malformed_pdu;
-  close_after_flush();
-}
-
-void Session::handle_decode_error(const CodecError& error) {
-  ++core_->stats.decode_errors;
-  const std::uint32_t seq = error.sequence_known ? error.sequence_number : 0;
-  AIOSMPP_LOG(logger_, LogLevel::warning, "malformed_pdu", {"error", error.message()},
-              {"command_status", status_name(error.status)}, {"sequence_number", seq});
-  const CommandId id = error.command_id;
-  if (is_known(id) && is_response(id)) {
-    // A response (or generic_nack) is never answered (§1.1); one we cannot read still ends the
-    // request it answers.
-    if (error.sequence_known && in_flight_.count(seq) != 0) {
-      finish_request(seq, errc::malformed_pdu, nullptr);
+    if (next->empty()) return;
+    last_pdu_at_ = batch_now_;
+    try {
+      handle(*next);
+    } catch (const std::exception& e) {
+      ++core_->stats.sessions_failed;
+      AIOSMPP_LOG(logger_, LogLevel::error, "handler_failed", {"error", e.what()});
+      end_reason_ = errc::stopped;
+      close();
     }
-    return;
   }
-  if (error.status == CommandStatus::invalid_command_length ||
-      error.status == CommandStatus::invalid_command_id || !is_known(id)) {
-    write_header_only(CommandId::generic_nack,
-                      is_known(id) ? error.status : CommandStatus::invalid_command_id, seq);
-    return;
-  }
-  if (id == CommandId::outbind || id == CommandId::alert_notification) return;
-  write_header_only(response_id(id), error.status, seq);
 }
 
-void Session::handle(std::span<const std::uint8_t> bytes) {
-  ++core_->stats.pdus_received;
-  auto decoded = decode_view(bytes, decode_options_);
-  if (!decoded) {
-    handle_decode_error(decoded.error());
-    return;
+void Session::Impl::track_partial_pdu(bool whole_pdu_read) {
+  // The PDU deadline runs from the first octet of each PDU: a PDU that completed in this batch
+  // means that what is left started in this read.
+  if (framer_.buffered() == 0) {
+    partial_since_ = {};
+  } else if (whole_pdu_read || partial_since_ == Clock::time_point{}) {
+    partial_since_ = batch_now_;
   }
-  const PduView& pdu = *decoded;
-  AIOSMPP_LOG(logger_, LogLevel::trace, "pdu_received",
-              {"command", command_name(command_id_of(pdu))},
-              {"sequence_number", header_of(pdu).sequence_number},
-              {"command_status", static_cast<std::uint32_t>(header_of(pdu).command_status)},
-              {"command_length", bytes.size()});
-  if (core_->handlers.on_pdu && !core_->handlers.on_pdu(*this, pdu)) {
-    AIOSMPP_LOG(logger_, LogLevel::info, "dropped_by_handler",
-                {"command", command_name(command_id_of(pdu))});
-    end_reason_ = errc::connection_closed;
-    close_after_flush();
-    return;
-  }
-  dispatch(pdu);
 }
 
-asio::awaitable<std::error_code> Session::reader() {
+asio::awaitable<std::error_code> Session::Impl::reader() {
   for (;;) {
     auto buf = framer_.prepare();
     if (buf.empty()) co_return errc::malformed_pdu;
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()),
-                                                    use_nothrow_awaitable);
-    if (ec) {
-      if (ec == asio::error::eof || ec == asio::error::connection_reset) {
-        co_return errc::connection_closed;
-      }
-      co_return ec;
-    }
+    auto [ec, n] = co_await transport_->read_some(buf);
+    if (ec) co_return ec;
     framer_.commit(n);
-    last_rx_ = Clock::now();
-    while (!closing_) {
-      auto next = framer_.next();
-      if (!next) {
-        handle_framing_error(next.error());
-        break;
-      }
-      if (next->empty()) break;
-      try {
-        handle(*next);
-      } catch (const std::exception& e) {
-        AIOSMPP_LOG(logger_, LogLevel::error, "handler_failed", {"error", e.what()});
-        end_reason_ = errc::stopped;
-        close();
-      }
+    batch_now_ = Clock::now();
+    const auto before = last_pdu_at_;
+    process_batch();
+    while (failed_bind_.pending && !closing_) {
+      // Hold the failed bind's response back; nothing else from this connection is read or acted
+      // on meanwhile (the keeper's deadlines still run).
+      pause_.expires_after(core_->config.bind_failure_delay);
+      co_await pause_.async_wait(use_nothrow_awaitable);
+      if (cancelled(co_await asio::this_coro::cancellation_state)) co_return errc::cancelled;
+      if (closing_) break;
+      finish_failed_bind();
+      batch_now_ = Clock::now();
+      process_batch();
     }
+    track_partial_pdu(last_pdu_at_ != before);
     if (!out_.empty()) wake_writer();
     if (closing_) {
-      // The writer ends the session once it has flushed; stop reading meanwhile.
-      asio::steady_timer forever(socket_.get_executor(), asio::steady_timer::time_point::max());
+      // The writer ends the session once it has flushed (or the keeper once close_timeout has
+      // passed); stop reading meanwhile.
+      asio::steady_timer forever(transport_->get_executor(), asio::steady_timer::time_point::max());
       auto [e] = co_await forever.async_wait(use_nothrow_awaitable);
       co_return e;
     }
     while (out_.size() > core_->config.write_high_water && !closing_) {
+      reading_paused_ = true;
       drained_.expires_at(asio::steady_timer::time_point::max());
       co_await drained_.async_wait(use_nothrow_awaitable);
-      auto cs = co_await asio::this_coro::cancellation_state;
-      if (cs.cancelled() != asio::cancellation_type::none) co_return errc::cancelled;
+      if (cancelled(co_await asio::this_coro::cancellation_state)) co_return errc::cancelled;
+    }
+    if (reading_paused_) {
+      // Our own pause does not count against the peer's PDU deadline.
+      reading_paused_ = false;
+      if (partial_since_ != Clock::time_point{}) partial_since_ = Clock::now();
     }
   }
 }
 
-asio::awaitable<std::error_code> Session::writer() {
+asio::awaitable<std::error_code> Session::Impl::writer() {
   for (;;) {
     if (out_.empty()) {
       if (flush_then_end_) co_return end_reason_ ? end_reason_ : errc::connection_closed;
       co_await wake_.async_wait(use_nothrow_awaitable);
-      auto cs = co_await asio::this_coro::cancellation_state;
-      if (cs.cancelled() != asio::cancellation_type::none) co_return errc::cancelled;
+      if (cancelled(co_await asio::this_coro::cancellation_state)) co_return errc::cancelled;
       continue;
     }
     std::swap(out_, writing_);
-    auto [ec, n] =
-        co_await asio::async_write(socket_, asio::buffer(writing_), use_nothrow_awaitable);
+    auto [ec, n] = co_await transport_->write(writing_);
     (void)n;
     writing_.clear();
     drained_.cancel();
@@ -559,112 +218,208 @@ asio::awaitable<std::error_code> Session::writer() {
   }
 }
 
-asio::awaitable<std::error_code> Session::keeper() {
+void Session::Impl::end_by_deadline(std::string_view which, std::chrono::milliseconds limit,
+                                    std::error_code ec) {
+  ++core_->stats.sessions_timed_out;
+  AIOSMPP_LOG(logger_, LogLevel::info, "deadline", {"which", which}, {"timeout_ms", limit.count()},
+              {"state", to_string(state_)});
+  end_reason_ = ec;
+  close();
+}
+
+bool Session::Impl::expire_requests(Clock::time_point now) {
+  const auto limit = core_->config.response_timeout;
+  std::vector<std::uint32_t> expired;
+  for (const auto& [seq, f] : in_flight_) {
+    if (now - f.sent >= limit) expired.push_back(seq);
+  }
+  std::sort(expired.begin(), expired.end());
+  for (auto seq : expired) {
+    auto it = in_flight_.find(seq);
+    if (it == in_flight_.end()) continue;
+    const CommandId cmd = it->second.command;
+    AIOSMPP_LOG(logger_, LogLevel::warning, "response_timeout", {"command", command_name(cmd)},
+                {"sequence_number", seq});
+    finish_request(seq, errc::response_timeout, nullptr);
+    if (cmd == CommandId::enquire_link && state_ != SessionState::closed) {
+      // The link is dead (§9.3: response_timer on enquire_link closes the session).
+      end_by_deadline("enquire_link_response", limit, errc::enquire_link_timeout);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Session::Impl::check_deadlines(Clock::time_point now) {
   const auto& cfg = core_->config;
-  const auto period = keeper_period(cfg);
+  auto passed = [now](Clock::time_point since, std::chrono::milliseconds limit) {
+    return limit.count() > 0 && since != Clock::time_point{} && now - since >= limit;
+  };
+  if ((state_ == SessionState::open || state_ == SessionState::outbound) &&
+      passed(created_, cfg.session_init_timeout)) {
+    end_by_deadline("session_init", cfg.session_init_timeout, errc::not_bound);
+  } else if (passed(last_pdu_at_, cfg.inactivity_timeout)) {
+    end_by_deadline("inactivity", cfg.inactivity_timeout, errc::connection_closed);
+  } else if (!reading_paused_ && !closing_ && passed(partial_since_, cfg.pdu_timeout)) {
+    end_by_deadline("pdu", cfg.pdu_timeout, errc::malformed_pdu);
+  } else if (state_ == SessionState::unbinding && passed(unbind_sent_, cfg.unbind_timeout)) {
+    end_by_deadline("unbind", cfg.unbind_timeout, end_reason_ ? end_reason_ : errc::stopped);
+  } else if (closing_ && passed(closing_since_, cfg.close_timeout)) {
+    end_by_deadline("close", cfg.close_timeout, end_reason_);
+  } else if (cfg.response_timeout.count() > 0 && expire_requests(now)) {
+    return true;
+  }
+  if (state_ == SessionState::closed || !transport_->is_open()) return true;
+  if (closing_) return false;
+  if (is_bound(state_) && cfg.enquire_link_interval.count() > 0 && !enquire_link_in_flight_ &&
+      now - last_pdu_at_ >= cfg.enquire_link_interval) {
+    enquire_link({});
+  }
+  return false;
+}
+
+asio::awaitable<std::error_code> Session::Impl::keeper() {
+  const auto period = keeper_period(core_->config);
   for (;;) {
     tick_.expires_after(period);
     auto [ec] = co_await tick_.async_wait(use_nothrow_awaitable);
     if (ec) co_return errc::cancelled;
-    const auto now = Clock::now();
-    if ((state_ == SessionState::open || state_ == SessionState::outbound) &&
-        cfg.session_init_timeout.count() > 0 && now - created_ >= cfg.session_init_timeout) {
-      AIOSMPP_LOG(logger_, LogLevel::info, "session_init_timeout",
-                  {"timeout_ms", cfg.session_init_timeout.count()});
-      end_reason_ = errc::not_bound;
-      close();
-      co_return end_reason_;
-    }
-    if (cfg.inactivity_timeout.count() > 0 && now - last_rx_ >= cfg.inactivity_timeout) {
-      AIOSMPP_LOG(logger_, LogLevel::info, "inactivity_timeout",
-                  {"timeout_ms", cfg.inactivity_timeout.count()});
-      end_reason_ = errc::connection_closed;
-      close();
-      co_return end_reason_;
-    }
-    if (state_ == SessionState::unbinding && unbind_sent_ != Clock::time_point{} &&
-        now - unbind_sent_ >= cfg.unbind_timeout) {
-      close();
-      co_return end_reason_;
-    }
-    if (cfg.response_timeout.count() > 0) {
-      std::vector<std::uint32_t> expired;
-      for (const auto& [seq, f] : in_flight_) {
-        if (now - f.sent >= cfg.response_timeout) expired.push_back(seq);
-      }
-      std::sort(expired.begin(), expired.end());
-      for (auto seq : expired) {
-        auto it = in_flight_.find(seq);
-        if (it == in_flight_.end()) continue;
-        const CommandId cmd = it->second.command;
-        AIOSMPP_LOG(logger_, LogLevel::warning, "response_timeout", {"command", command_name(cmd)},
-                    {"sequence_number", seq});
-        finish_request(seq, errc::response_timeout, nullptr);
-        if (cmd == CommandId::enquire_link) {
-          // The link is dead (§9.3: response_timer on enquire_link closes the session).
-          end_reason_ = errc::enquire_link_timeout;
-          close();
-          co_return end_reason_;
-        }
-      }
-    }
-    if (closing_) continue;
-    if (is_bound(state_) && cfg.enquire_link_interval.count() > 0 && !enquire_link_in_flight_ &&
-        now - last_rx_ >= cfg.enquire_link_interval) {
-      enquire_link();
-    }
+    if (check_deadlines(Clock::now())) co_return end_reason_;
   }
 }
 
-void Session::fail_all(std::error_code ec) {
-  auto flights = std::move(in_flight_);
-  in_flight_.clear();
-  auto waiting = std::move(backlog_);
-  backlog_.clear();
-  for (auto& [seq, f] : flights) {
-    if (f.handler) f.handler(ec, nullptr);
-  }
-  for (auto& w : waiting) {
-    if (w.handler) w.handler(ec, nullptr);
-  }
-}
-
-asio::awaitable<void> Session::run() {
-  auto self = shared_from_this();
+asio::awaitable<void> Session::Impl::run() {
   std::error_code ec;
-  AIOSMPP_LOG(logger_, LogLevel::debug, "session_started",
-              {"remote", remote_.address().to_string()}, {"port", remote_.port()},
+  AIOSMPP_LOG(logger_, LogLevel::debug, "session_started", {"remote", transport_->remote_address()},
               {"state", to_string(state_)});
   try {
     using namespace aiosmpp::detail::awaitable_operators;
     auto result = co_await (reader() || writer() || keeper());
     ec = std::visit([](std::error_code e) { return e; }, result);
   } catch (const std::exception& e) {
+    ++core_->stats.sessions_failed;
     AIOSMPP_LOG(logger_, LogLevel::error, "session_failed", {"error", e.what()});
     ec = errc::stopped;
   }
   if (end_reason_) ec = end_reason_;
   state_ = SessionState::closed;
   closing_ = true;
-  std::error_code ignored;
-  socket_.close(ignored);
+  transport_->close();
   wake_.cancel();
   drained_.cancel();
   tick_.cancel();
+  pause_.cancel();
   if (counted_bound_) {
     counted_bound_ = false;
     --core_->bound;
   }
-  fail_all(errc::connection_closed);
+  // Handlers run here (the simulator re-queues receipts); one that throws must not leave the
+  // others uncalled or escape the session.
+  auto flights = std::move(in_flight_);
+  in_flight_.clear();
+  auto waiting = std::move(backlog_);
+  backlog_.clear();
+  auto notify = [this](ResponseHandler& h) {
+    if (!h) return;
+    try {
+      h(errc::connection_closed, nullptr);
+    } catch (const std::exception& e) {
+      AIOSMPP_LOG(logger_, LogLevel::error, "handler_failed", {"error", e.what()});
+    }
+  };
+  for (auto& [seq, f] : flights)
+    notify(f.handler);
+  for (auto& w : waiting)
+    notify(w.handler);
   AIOSMPP_LOG(logger_, LogLevel::info, "session_closed", {"reason", ec.message()},
               {"system_id", system_id_});
   if (core_->handlers.on_closed) {
     try {
-      core_->handlers.on_closed(*this, ec);
+      core_->handlers.on_closed(self_, ec);
     } catch (const std::exception& e) {
       AIOSMPP_LOG(logger_, LogLevel::error, "handler_failed", {"error", e.what()});
     }
   }
+}
+
+// ---- Session: the public face ----------------------------------------------------------------
+
+Session::Session(std::shared_ptr<detail::ServerCore> core, std::unique_ptr<Transport> transport,
+                 const asio::ip::tcp::endpoint& remote, SessionState initial, std::uint64_t id)
+    : impl_(std::make_unique<Impl>(*this, std::move(core), std::move(transport), remote, initial,
+                                   id)) {}
+
+Session::~Session() = default;
+
+std::uint64_t Session::id() const noexcept {
+  return impl_->id_;
+}
+SessionState Session::state() const noexcept {
+  return impl_->state_;
+}
+BindType Session::bind_type() const noexcept {
+  return impl_->bind_type_;
+}
+const std::string& Session::system_id() const noexcept {
+  return impl_->system_id_;
+}
+const asio::ip::tcp::endpoint& Session::remote_endpoint() const noexcept {
+  return impl_->remote_;
+}
+bool Session::can_receive() const noexcept {
+  return impl_->state_ == SessionState::bound_rx || impl_->state_ == SessionState::bound_trx;
+}
+Session::Clock::time_point Session::last_read_time() const noexcept {
+  return impl_->batch_now_;
+}
+std::error_code Session::respond(const Pdu& response) {
+  return impl_->respond(response);
+}
+std::error_code Session::send(const DeliverSm& request, ResponseHandler on_response) {
+  return impl_->send(request, std::move(on_response), true);
+}
+std::error_code Session::send(const DeliverSmView& request, ResponseHandler on_response) {
+  return impl_->send(request, std::move(on_response), true);
+}
+std::error_code Session::send(const DataSm& request, ResponseHandler on_response) {
+  return impl_->send(request, std::move(on_response), true);
+}
+std::error_code Session::send(const AlertNotification& request) {
+  return impl_->send(request, {}, false);
+}
+std::error_code Session::enquire_link(ResponseHandler on_response) {
+  return impl_->enquire_link(std::move(on_response));
+}
+void Session::unbind() {
+  impl_->unbind();
+}
+void Session::close() {
+  impl_->close();
+}
+void Session::close_after_flush() {
+  impl_->close_after_flush();
+}
+std::size_t Session::in_flight() const noexcept {
+  return impl_->in_flight_.size();
+}
+std::size_t Session::backlog() const noexcept {
+  return impl_->backlog_.size();
+}
+std::size_t Session::pending_requests() const noexcept {
+  return impl_->pending_requests_;
+}
+void Session::set_context(std::shared_ptr<void> context) {
+  impl_->context_ = std::move(context);
+}
+void* Session::context() const noexcept {
+  return impl_->context_.get();
+}
+asio::awaitable<void> Session::run() {
+  auto self = shared_from_this();
+  co_await impl_->run();
+}
+void Session::queue_initial(const Pdu& pdu) {
+  impl_->queue_initial(pdu);
 }
 
 }  // namespace aiosmpp::smsc

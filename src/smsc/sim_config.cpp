@@ -211,9 +211,25 @@ CommandStatus parse_command_status(std::string_view text) {
       text));
 }
 
-void apply_option(SimConfig& c, std::string_view raw_name, std::string_view value) {
-  const std::string name = canonical(raw_name);
-  if (name == "host") {
+bool sim_option_value_optional(std::string_view name) {
+  return canonical(name) == "refuse-binds";
+}
+
+void apply_sim_config_file(SimConfig& c, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument(fmt::format("--config: cannot read \"{}\"", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  apply_sim_json(c, ss.str());
+}
+
+// Listening, binds and the session timers the ESME sees.
+namespace {
+
+bool listen_option(SimConfig& c, const std::string& name, std::string_view value) {
+  if (name == "config") {
+    apply_sim_config_file(c, std::string(trim(value)));
+  } else if (name == "host") {
     if (trim(value).empty()) bad(name, value, "an IP address");
     c.host = std::string(trim(value));
   } else if (name == "port") {
@@ -251,7 +267,68 @@ void apply_option(SimConfig& c, std::string_view raw_name, std::string_view valu
     c.enquire_link_interval = duration(name, value);
   } else if (name == "response-timeout") {
     c.response_timeout = duration(name, value);
-  } else if (name == "receipts") {
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The bounds of docs/simulator.md "Limits".
+bool limit_option(SimConfig& c, const std::string& name, std::string_view value) {
+  if (name == "max-connections") {
+    c.max_connections = static_cast<std::size_t>(count(name, value, 1000000));
+    if (c.max_connections == 0) bad(name, value, "at least 1");
+  } else if (name == "max-connections-per-address") {
+    c.max_connections_per_address = static_cast<std::size_t>(count(name, value, 1000000));
+  } else if (name == "max-bind-failures") {
+    c.max_bind_failures = static_cast<std::size_t>(count(name, value, 1000000));
+  } else if (name == "bind-failure-delay") {
+    c.bind_failure_delay = duration(name, value);
+  } else if (name == "session-init-timeout") {
+    c.session_init_timeout = duration(name, value);
+  } else if (name == "inactivity-timeout") {
+    c.inactivity_timeout = duration(name, value);
+  } else if (name == "pdu-timeout") {
+    c.pdu_timeout = duration(name, value);
+  } else if (name == "unbind-timeout") {
+    c.unbind_timeout = duration(name, value);
+  } else if (name == "close-timeout") {
+    c.close_timeout = duration(name, value);
+  } else if (name == "shutdown-timeout") {
+    c.shutdown_timeout = duration(name, value);
+  } else if (name == "max-pdu-size") {
+    c.max_pdu_size = static_cast<std::size_t>(count(name, value, 16 * 1024 * 1024));
+    if (c.max_pdu_size < 16) bad(name, value, "at least 16 (the header)");
+  } else if (name == "max-pending-requests") {
+    c.max_pending_requests = static_cast<std::size_t>(count(name, value, 100000000));
+  } else if (name == "max-backlog") {
+    c.max_backlog = static_cast<std::size_t>(count(name, value, 100000000));
+  } else if (name == "write-high-water") {
+    c.write_high_water = static_cast<std::size_t>(count(name, value, 1ULL << 32));
+    if (c.write_high_water == 0) bad(name, value, "at least 1");
+  } else if (name == "max-write-buffer") {
+    c.max_write_buffer = static_cast<std::size_t>(count(name, value, 1ULL << 34));
+    if (c.max_write_buffer == 0) bad(name, value, "at least 1");
+  } else if (name == "max-receipts-per-session") {
+    c.max_receipts_per_session = static_cast<std::size_t>(count(name, value, 1000000000));
+  } else if (name == "max-receipts") {
+    c.max_receipts = static_cast<std::size_t>(count(name, value, 1000000000));
+  } else if (name == "max-mo-per-session") {
+    c.max_mo_per_session = static_cast<std::size_t>(count(name, value, 1000000000));
+  } else if (name == "max-mo") {
+    c.max_mo = static_cast<std::size_t>(count(name, value, 1000000000));
+  } else if (name == "receipt-retry") {
+    c.receipt_retry = delay_range(name, value);
+    if (c.receipt_retry.min.count() <= 0) bad(name, value, "a first delay above 0, e.g. 1s-60s");
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Delivery receipts.
+bool receipt_option(SimConfig& c, const std::string& name, std::string_view value) {
+  if (name == "receipts") {
     c.receipts = parse_bool(name, value);
   } else if (name == "receipt-delay") {
     c.receipt_delay = delay_range(name, value);
@@ -272,7 +349,45 @@ void apply_option(SimConfig& c, std::string_view raw_name, std::string_view valu
     } else {
       bad(name, value, "text|tlv|both");
     }
-  } else if (name == "mo-rate") {
+  } else if (name == "receipt-first-rate") {
+    c.receipt_first_rate = share(name, value);
+  } else if (name == "receipt-first-every") {
+    c.receipt_first_every = count(name, value, UINT64_MAX);
+  } else if (name == "intermediate-receipts") {
+    const auto v = lower(trim(value));
+    if (v == "off" || v == "none" || v == "0" || v == "false") {
+      c.intermediate_receipt = IntermediateReceipt::off;
+    } else if (v == "enroute") {
+      c.intermediate_receipt = IntermediateReceipt::enroute;
+    } else if (v == "buffred" || v == "buffered") {
+      c.intermediate_receipt = IntermediateReceipt::buffered;
+    } else {
+      bad(name, value, "off|ENROUTE|BUFFRED");
+    }
+  } else if (name == "intermediate-rate") {
+    c.intermediate_rate = share(name, value);
+  } else if (name == "message-ids") {
+    const auto v = lower(trim(value));
+    if (v == "decimal") {
+      c.message_ids = MessageIdFormat::decimal;
+    } else if (v == "hex") {
+      c.message_ids = MessageIdFormat::hex;
+    } else if (v == "hex-response" || v == "hex_response") {
+      c.message_ids = MessageIdFormat::hex_in_response;
+    } else if (v == "hex-receipt" || v == "hex_receipt") {
+      c.message_ids = MessageIdFormat::hex_in_receipt;
+    } else {
+      bad(name, value, "decimal|hex|hex-response|hex-receipt");
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Mobile-originated messages.
+bool mo_option(SimConfig& c, const std::string& name, std::string_view value) {
+  if (name == "mo-rate") {
     c.mo_rate = rate(name, value);
   } else if (name == "mo-count") {
     c.mo_count = count(name, value, UINT64_MAX);
@@ -290,7 +405,15 @@ void apply_option(SimConfig& c, std::string_view raw_name, std::string_view valu
     c.mo.encoding = mo_encoding(name, value);
   } else if (name == "mo-long") {
     c.mo.long_message = mo_long(name, value);
-  } else if (name == "error-rate") {
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Trouble on purpose: errors, delays, throttling, unbinds.
+bool trouble_option(SimConfig& c, const std::string& name, std::string_view value) {
+  if (name == "error-rate") {
     c.error_rate = share(name, value);
   } else if (name == "error-status" || name == "error-statuses") {
     c.error_statuses = weighted_list<CommandStatus>(name, value, [&](std::string_view k) {
@@ -305,13 +428,43 @@ void apply_option(SimConfig& c, std::string_view raw_name, std::string_view valu
     }
   } else if (name == "response-delay") {
     c.response_delay = delay_range(name, value);
+  } else if (name == "response-delay-rate") {
+    c.response_delay_rate = share(name, value);
+  } else if (name == "throttle-every") {
+    c.throttle_every = count(name, value, UINT64_MAX);
+  } else if (name == "throttle-rate") {
+    c.throttle_rate = share(name, value);
+  } else if (name == "queue-full-above") {
+    c.queue_full_above = rate(name, value);
+  } else if (name == "queue-full-every") {
+    c.queue_full_every = count(name, value, UINT64_MAX);
+  } else if (name == "queue-full-rate") {
+    c.queue_full_rate = share(name, value);
+  } else if (name == "account-rate") {
+    c.account_rate = rate(name, value);
+    if (c.account_rate > 10000000) bad(name, value, "at most 10000000 per second");
+  } else if (name == "max-binds-per-account") {
+    c.max_binds_per_account = static_cast<std::size_t>(count(name, value, 1000000));
+  } else if (name == "unbind-after") {
+    c.unbind_after = count(name, value, UINT64_MAX);
+  } else if (name == "unbind-owed") {
+    c.unbind_owed = count(name, value, 1000000);
+    if (c.unbind_owed == 0) bad(name, value, "at least 1");
   } else if (name == "withhold-rate") {
     c.withhold_rate = share(name, value);
   } else if (name == "drop-every") {
     c.drop_every = count(name, value, UINT64_MAX);
-  } else if (name == "max-submit-rate") {
+  } else if (name == "max-submit-rate" || name == "throttle-above") {
     c.max_submit_rate = rate(name, value);
-  } else if (name == "stats-interval") {
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Statistics, logging, randomness.
+bool output_option(SimConfig& c, const std::string& name, std::string_view value) {
+  if (name == "stats-interval") {
     c.stats_interval = duration(name, value);
   } else if (name == "log-level") {
     auto l = parse_log_level(trim(value));
@@ -320,11 +473,24 @@ void apply_option(SimConfig& c, std::string_view raw_name, std::string_view valu
   } else if (name == "seed") {
     c.seed = count(name, value, UINT64_MAX);
   } else {
-    throw std::invalid_argument(fmt::format("unknown option --{} (see --help)", name));
+    return false;
   }
+  return true;
 }
 
-void apply_json(SimConfig& c, std::string_view json_text) {
+}  // namespace
+
+void apply_sim_option(SimConfig& c, std::string_view raw_name, std::string_view value) {
+  const std::string name = canonical(raw_name);
+  if (listen_option(c, name, value) || limit_option(c, name, value) ||
+      receipt_option(c, name, value) || mo_option(c, name, value) ||
+      trouble_option(c, name, value) || output_option(c, name, value)) {
+    return;
+  }
+  throw std::invalid_argument(fmt::format("unknown option --{} (see --help)", name));
+}
+
+void apply_sim_json(SimConfig& c, std::string_view json_text) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(json_text);
@@ -335,7 +501,9 @@ void apply_json(SimConfig& c, std::string_view json_text) {
   for (auto& [key, v] : j.items()) {
     const std::string name = canonical(key);
     try {
-      if (name == "credentials" && v.is_array()) {
+      if (name == "config") {
+        throw std::invalid_argument("a config file cannot include another");
+      } else if (name == "credentials" && v.is_array()) {
         std::string joined;
         for (auto& e : v) {
           if (!e.is_object() || !e.contains("system_id") || !e.contains("password")) {
@@ -346,7 +514,7 @@ void apply_json(SimConfig& c, std::string_view json_text) {
           joined +=
               e.at("system_id").get<std::string>() + ":" + e.at("password").get<std::string>();
         }
-        apply_option(c, name, joined);
+        apply_sim_option(c, name, joined);
       } else if ((name == "receipt-states" || name == "error-status" || name == "error-statuses") &&
                  v.is_object()) {
         std::string joined;
@@ -354,12 +522,12 @@ void apply_json(SimConfig& c, std::string_view json_text) {
           if (!joined.empty()) joined += ',';
           joined += k + ":" + json_scalar(w);
         }
-        apply_option(c, name, joined);
+        apply_sim_option(c, name, joined);
       } else if (name == "mo" && v.is_object()) {
         for (auto& [k, w] : v.items())
-          apply_option(c, "mo-" + canonical(k), json_scalar(w));
+          apply_sim_option(c, "mo-" + canonical(k), json_scalar(w));
       } else {
-        apply_option(c, name, json_scalar(v));
+        apply_sim_option(c, name, json_scalar(v));
       }
     } catch (const nlohmann::json::exception& e) {
       throw std::invalid_argument(fmt::format("config: \"{}\": {}", key, e.what()));
@@ -367,99 +535,6 @@ void apply_json(SimConfig& c, std::string_view json_text) {
       throw std::invalid_argument(fmt::format("config: \"{}\": {}", key, e.what()));
     }
   }
-}
-
-std::optional<SimConfig> parse_sim_args(std::span<const std::string_view> args) {
-  SimConfig c;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a == "-h" || a == "--help") return std::nullopt;
-    if (!a.starts_with("--")) {
-      throw std::invalid_argument(fmt::format("unexpected argument \"{}\" (see --help)", a));
-    }
-    a.remove_prefix(2);
-    std::string_view name = a;
-    std::string_view value;
-    bool has_value = false;
-    if (auto eq = a.find('='); eq != std::string_view::npos) {
-      name = a.substr(0, eq);
-      value = a.substr(eq + 1);
-      has_value = true;
-    } else if (canonical(name) == "refuse-binds" &&
-               (i + 1 >= args.size() || args[i + 1].starts_with("--"))) {
-      has_value = true;  // a bare --refuse-binds means ESME_RBINDFAIL
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-      has_value = true;
-    }
-    if (!has_value) throw std::invalid_argument(fmt::format("--{}: missing value", name));
-    if (canonical(name) == "config") {
-      std::ifstream in{std::string(value)};
-      if (!in) throw std::invalid_argument(fmt::format("--config: cannot read \"{}\"", value));
-      std::stringstream ss;
-      ss << in.rdbuf();
-      apply_json(c, ss.str());
-    } else {
-      apply_option(c, name, value);
-    }
-  }
-  return c;
-}
-
-std::string sim_usage() {
-  return R"(aiosmpp-smsc-sim: an SMPP 3.4 SMSC simulator
-
-Usage: aiosmpp-smsc-sim [--option value | --option=value]...
-
-Listening and binds
-  --host ADDR              address to listen on (default 127.0.0.1)
-  --port N                 port (default 2775; 0 picks a free one). The bound address is printed
-                           on stdout as "listening HOST:PORT".
-  --system-id ID           system_id in bind responses (default aiosmpp-sim)
-  --credentials ID:PW,...  accepted logins (default: any). Unknown system_id: ESME_RINVSYSID;
-                           wrong password: ESME_RINVPASWD
-  --refuse-binds [STATUS]  answer every bind with STATUS (default ESME_RBINDFAIL); off to undo
-  --max-sessions N         bound sessions at once (default 100); beyond: ESME_RBINDFAIL
-  --window N               deliver_sm in flight per session (default 100)
-  --enquire-link DURATION  idle time before the simulator sends enquire_link (default 30s; 0: off)
-  --response-timeout DUR   how long a deliver_sm may wait for its response (default 10s)
-  --config FILE            JSON object of these options (keys without dashes, '-' or '_');
-                           flags after it override it
-
-Delivery receipts
-  --receipts on|off        send receipts when registered_delivery asks (default on)
-  --receipt-delay D|MIN-MAX  delay, fixed or uniform in a range (default 100ms)
-  --receipt-states LIST    final states with weights, e.g. DELIVRD:90,UNDELIV:5,EXPIRED:3,REJECTD:2
-                           (default DELIVRD)
-  --receipt-style S        text (Appendix B text), tlv (receipted_message_id + message_state)
-                           or both (default)
-
-Mobile-originated messages (sent to bound receivers and transceivers, round robin)
-  --mo-rate R              messages per second (default 0: none)
-  --mo-count N             stop after N messages (default: no limit; a file is sent once)
-  --mo-file FILE           one message per line: text, or JSON {"from","to","text","encoding","long"}
-  --mo-text TEXT           the text when no file is given
-  --mo-from ADDR / --mo-to ADDR   addresses (default 447700900001 -> 1234)
-  --mo-encoding E          auto|gsm7|ucs2|latin1|ascii (default auto)
-  --mo-long M              how long texts are sent: udh8 (default), udh16, sar, payload
-
-Trouble on purpose
-  --error-rate F           share (0-1) of submit_sm answered with an error status
-  --error-status LIST      which statuses, weighted (default ESME_RTHROTTLED), e.g.
-                           ESME_RTHROTTLED:3,ESME_RMSGQFUL:1,0x45:1
-  --response-delay D|MIN-MAX   delay before each submit_sm_resp
-  --withhold-rate F        share of submit_sm never answered
-  --drop-every N           close the connection on every Nth PDU received from it
-  --max-submit-rate R      submit_sm per second per session; above it ESME_RTHROTTLED
-
-Output
-  --stats-interval DUR     statistics line period (default 10s; 0: only at exit)
-  --log-level L            trace (every PDU) | debug | info (default) | warning | error | off
-  --seed N                 random seed for reproducible runs (default: random)
-  --help                   this text
-
-Durations: 250 (ms), 250ms, 2s, 1.5s, 1m. SIGINT/SIGTERM unbind every session and exit.
-)";
 }
 
 }  // namespace aiosmpp::smsc

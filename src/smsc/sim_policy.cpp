@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aiosmpp/smsc/simulator.hpp"
+#include "smsc/sim_receipt.hpp"
 
 namespace aiosmpp::smsc {
 
@@ -37,24 +38,55 @@ std::chrono::milliseconds pick_delay(const DelayRange& range, double u) noexcept
          std::chrono::milliseconds(std::min<std::int64_t>(extra, (range.max - range.min).count()));
 }
 
-SubmitDecision decide_submit(const SimConfig& c, bool within_rate, const UniformSource& rng) {
+SubmitDecision decide_submit(const SimConfig& c, const SubmitContext& ctx,
+                             const UniformSource& rng) {
+  using Reason = SubmitDecision::Reason;
   SubmitDecision d;
-  if (!within_rate) {
-    d.status = CommandStatus::throttled;
-  } else if (c.withhold_rate > 0 && rng() < c.withhold_rate) {
+  auto refuse = [&d](CommandStatus status, Reason reason) {
+    d.status = status;
+    d.reason = reason;
+  };
+  auto every = [&ctx](std::uint64_t n) { return n != 0 && ctx.index % n == 0; };
+  auto drawn = [&rng](double share) { return share > 0 && rng() < share; };
+  if (!ctx.within_account_rate) {
+    refuse(CommandStatus::throttled, Reason::account);
+  } else if (!ctx.within_rate || every(c.throttle_every)) {
+    refuse(CommandStatus::throttled, Reason::throttled);
+  } else if (!ctx.within_queue_rate || every(c.queue_full_every)) {
+    refuse(CommandStatus::message_queue_full, Reason::queue_full);
+  } else if (drawn(c.throttle_rate)) {
+    refuse(CommandStatus::throttled, Reason::throttled);
+  } else if (drawn(c.queue_full_rate)) {
+    refuse(CommandStatus::message_queue_full, Reason::queue_full);
+  } else if (drawn(c.withhold_rate)) {
     d.action = SubmitDecision::Action::withhold;
+    d.reason = Reason::withheld;
     return d;
-  } else if (c.error_rate > 0 && rng() < c.error_rate) {
+  } else if (drawn(c.error_rate)) {
     std::vector<double> w;
     w.reserve(c.error_statuses.size());
     for (auto& [s, weight] : c.error_statuses)
       w.push_back(weight);
-    d.status = c.error_statuses[pick_weighted(w, rng())].first;
+    refuse(c.error_statuses[pick_weighted(w, rng())].first, Reason::error);
   }
-  if (c.response_delay.max.count() > 0) {
+  if (c.response_delay.max.count() > 0 &&
+      (c.response_delay_rate >= 1 || drawn(c.response_delay_rate))) {
     d.delay = c.response_delay.fixed() ? c.response_delay.min : pick_delay(c.response_delay, rng());
   }
   return d;
+}
+
+SlidingWindowLimiter::SlidingWindowLimiter(double rate)
+    : times_(rate > 0 ? static_cast<std::size_t>(std::max(1.0, std::floor(rate))) : 0) {}
+
+bool SlidingWindowLimiter::try_acquire(Clock::time_point now) {
+  if (times_.empty()) return true;
+  // times_ holds the last times_.size() acceptances; the oldest is at next_ once it is full.
+  if (count_ == times_.size() && now - times_[next_] < std::chrono::seconds(1)) return false;
+  times_[next_] = now;
+  next_ = (next_ + 1) % times_.size();
+  count_ = std::min(count_ + 1, times_.size());
+  return true;
 }
 
 bool receipt_wanted(RegisteredDelivery requested, text::DeliveryState final_state) noexcept {
@@ -93,35 +125,19 @@ bool SubmitRateLimiter::try_acquire(Clock::time_point now) noexcept {
 
 DeliverSm make_receipt(const ReceiptInfo& info, ReceiptStyle style,
                        std::chrono::system_clock::time_point done) {
-  DeliverSm d;
-  d.source = info.destination;
-  d.destination = info.source;
-  d.esm_class = EsmClass::delivery_receipt;
-  d.registered_delivery = RegisteredDelivery::none;
-  d.data_coding = DataCoding::smsc_default;
-  if (style != ReceiptStyle::tlv) {
-    text::Receipt r;
-    r.id = info.message_id;
-    r.submitted = 1;
-    r.delivered = info.state == text::DeliveryState::delivered ? 1 : 0;
-    // Appendix B gives no time zone; the simulator reports UTC.
-    auto local = [](std::chrono::system_clock::time_point t) {
-      return std::chrono::local_seconds(
-          std::chrono::floor<std::chrono::seconds>(t).time_since_epoch());
-    };
-    r.submit_date = text::ReceiptDate{{}, local(info.submitted), std::nullopt};
-    r.done_date = text::ReceiptDate{{}, local(done), std::nullopt};
-    r.state = info.state;
-    r.error_code = info.state == text::DeliveryState::delivered ? 0U : 1U;
-    r.text = info.text;
-    d.short_message = text::format_receipt(r);
-    if (d.short_message.size() > 254) d.short_message.resize(254);
-  }
-  if (style != ReceiptStyle::text) {
-    d.tlvs.set<tlv::ReceiptedMessageId>(info.message_id).value();
-    d.tlvs.set<tlv::MessageState>(static_cast<std::uint8_t>(info.state));
-  }
-  return d;
+  sim_detail::ReceiptBuilder builder;
+  sim_detail::ReceiptFields f;
+  f.tlv_id = info.message_id;
+  f.text_id = info.text_id.empty() ? std::string_view(info.message_id) : info.text_id;
+  // A receipt goes from the original recipient back to its sender.
+  f.source = PhoneNumberView(info.destination.number, info.destination.ton, info.destination.npi);
+  f.destination = PhoneNumberView(info.source.number, info.source.ton, info.source.npi);
+  f.submitted = info.submitted;
+  f.done = done;
+  f.state = info.state;
+  f.intermediate_stat = info.intermediate_stat;
+  f.text = info.text;
+  return to_owning(builder.build(f, style));
 }
 
 std::vector<DeliverSm> make_mo(const MoMessage& m) {
@@ -178,7 +194,7 @@ std::vector<MoMessage> load_mo_file(const std::string& path, const MoMessage& de
       for (auto& [k, v] : j.items()) {
         const std::string key = k == "long" ? "mo-long" : "mo-" + k;
         if (!v.is_string()) throw std::invalid_argument(k + ": expected a string");
-        apply_option(scratch, key, v.get<std::string>());
+        apply_sim_option(scratch, key, v.get<std::string>());
       }
       out.push_back(std::move(scratch.mo));
     } catch (const std::exception& e) {
@@ -190,12 +206,17 @@ std::vector<MoMessage> load_mo_file(const std::string& path, const MoMessage& de
 
 std::string format_stats(const SimStats& s) {
   return fmt::format(
-      "stats sessions={} binds={} bind_failures={} submits={} submit_errors={} throttled={} "
-      "withheld={} receipts_sent={} receipts_acked={} receipts_failed={} receipts_waiting={} "
-      "mo_sent={} mo_acked={} mo_failed={} drops={} generic_nacks={} window={} backlog={}",
-      s.sessions, s.binds, s.bind_failures, s.submits, s.submit_errors, s.throttled, s.withheld,
-      s.receipts_sent, s.receipts_acked, s.receipts_failed, s.receipts_waiting, s.mo_sent,
-      s.mo_acked, s.mo_failed, s.drops, s.generic_nacks, s.window, s.backlog);
+      "stats sessions={} binds={} bind_failures={} submits={} accepted={} submit_errors={} "
+      "throttled={} account_throttled={} queue_full={} withheld={} delayed={} "
+      "pending_throttled={} receipts_sent={} receipts_acked={} receipts_failed={} "
+      "receipts_retried={} receipts_dropped={} receipts_waiting={} receipts_first={} "
+      "receipts_intermediate={} mo_sent={} mo_acked={} mo_failed={} drops={} unbinds={} "
+      "generic_nacks={} timeouts={} refused={} window={} backlog={}",
+      s.sessions, s.binds, s.bind_failures, s.submits, s.accepted, s.submit_errors, s.throttled,
+      s.account_throttled, s.queue_full, s.withheld, s.delayed, s.pending_throttled,
+      s.receipts_sent, s.receipts_acked, s.receipts_failed, s.receipts_retried, s.receipts_dropped,
+      s.receipts_waiting, s.receipts_first, s.receipts_intermediate, s.mo_sent, s.mo_acked,
+      s.mo_failed, s.drops, s.unbinds, s.generic_nacks, s.timeouts, s.refused, s.window, s.backlog);
 }
 
 }  // namespace aiosmpp::smsc

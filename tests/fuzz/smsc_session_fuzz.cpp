@@ -1,8 +1,9 @@
 // Fuzz target: arbitrary bytes from an ESME to a server session.
 //
-// One Server listens on 127.0.0.1 for the whole run. Each input is one connection: the client
-// writes the input, shuts down its sending side and reads until the server closes, while the
-// io_context runs on this thread until the session has ended. Handlers accept binds, answer
+// One Server runs for the whole run, without a listening socket. Each input is one connection
+// over the in-memory transport (tests/support/memory_transport.hpp, a bounded pipe each way): the
+// client writes the input, shuts down its sending side and reads until the server closes, while
+// the io_context runs on this thread until the session has ended. Handlers accept binds, answer
 // submit_sm now or later (an odd sequence_number is answered from a posted handler, which may
 // find the session gone), and a bound receiver is sent a deliver_sm and a data_sm, so that
 // responses in the input can meet requests in flight.
@@ -25,14 +26,10 @@
 #include <vector>
 
 #include <asio/co_spawn.hpp>
-#include <asio/error.hpp>
 #include <asio/io_context.hpp>
-#include <asio/ip/address.hpp>
-#include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
-#include <asio/read.hpp>
-#include <asio/write.hpp>
 
+#include "../support/memory_transport.hpp"
 #include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/pdu/codec.hpp"
 #include "aiosmpp/pdu/framer.hpp"
@@ -44,7 +41,8 @@ namespace {
 using namespace aiosmpp;
 using namespace aiosmpp::smsc;
 using namespace std::chrono_literals;
-using asio::ip::tcp;
+using aiosmpp::test::memory_transport_pair;
+using aiosmpp::test::MemoryTransport;
 
 constexpr auto deadline = 5s;
 
@@ -92,7 +90,6 @@ void rethrow(std::exception_ptr e) {
 
 struct Environment {
   Environment() : server(io.get_executor(), config(), make_handlers(io.get_executor())) {
-    at = server.listen({asio::ip::make_address("127.0.0.1"), 0});
     asio::co_spawn(io, server.run(), rethrow);
   }
 
@@ -106,7 +103,6 @@ struct Environment {
 
   asio::io_context io;
   Server server;
-  tcp::endpoint at;
 };
 
 Environment& environment() {
@@ -117,7 +113,7 @@ Environment& environment() {
 }
 
 struct Client {
-  tcp::socket socket;
+  std::unique_ptr<MemoryTransport> transport;
   std::vector<std::uint8_t> received;
   bool connected = false;
   bool write_done = false;
@@ -126,19 +122,16 @@ struct Client {
 
 asio::awaitable<void> client_write(std::shared_ptr<Client> c, std::span<const std::uint8_t> in) {
   // Errors (the server closed after a framing error) end the write; they are not failures.
-  auto [ec, n] = co_await asio::async_write(c->socket, asio::buffer(in.data(), in.size()),
-                                            aiosmpp::detail::use_nothrow_awaitable);
+  auto [ec, n] = co_await c->transport->write(in);
   (void)n;
-  std::error_code ignored;
-  if (!ec) c->socket.shutdown(tcp::socket::shutdown_send, ignored);
+  if (!ec) co_await c->transport->shutdown();
   c->write_done = true;
 }
 
 asio::awaitable<void> client_read(std::shared_ptr<Client> c) {
   std::uint8_t buf[4096];
   for (;;) {
-    auto [ec, n] = co_await c->socket.async_read_some(asio::buffer(buf),
-                                                      aiosmpp::detail::use_nothrow_awaitable);
+    auto [ec, n] = co_await c->transport->read_some(buf);
     c->received.insert(c->received.end(), buf, buf + n);
     if (ec) break;
   }
@@ -162,19 +155,11 @@ void check_output(std::span<const std::uint8_t> out) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   Environment& env = environment();
-  auto client = std::make_shared<Client>(Client{tcp::socket(env.io), {}, false, false, false});
-  // libFuzzer's SIGALRM (for -timeout) can interrupt a blocking connect: retry on EINTR. After
-  // an interrupted connect the socket's state is unspecified, so start from a fresh one.
-  for (;;) {
-    std::error_code ec;
-    client->socket.connect(env.at, ec);
-    if (!ec) break;
-    if (ec != asio::error::interrupted) {
-      std::fprintf(stderr, "connect: %s\n", ec.message().c_str());
-      std::abort();
-    }
-    client->socket = tcp::socket(env.io);
-  }
+  // 16 KiB pipes: an input that makes the server write more than that before it is read exercises
+  // the server's blocked writer.
+  auto [ours, theirs] = memory_transport_pair(env.io.get_executor(), 16 * 1024);
+  auto client = std::make_shared<Client>(Client{std::move(ours), {}, false, false, false});
+  AIOSMPP_FUZZ_CHECK(env.server.serve(std::move(theirs)) != nullptr, "the server takes the pipe");
   const std::vector<std::uint8_t> input(data, data + size);
 
   asio::co_spawn(env.io, client_write(client, input), rethrow);
@@ -189,7 +174,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     env.io.run_one_for(100ms);
   }
-  client->socket.close();
+  client->transport->close();
   check_output(client->received);
   return 0;
 }

@@ -13,6 +13,7 @@
 
 #include "aiosmpp/log.hpp"
 #include "aiosmpp/smsc/simulator.hpp"
+#include "args.hpp"
 
 namespace {
 
@@ -28,13 +29,13 @@ int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   std::optional<aiosmpp::smsc::SimConfig> config;
   try {
-    config = aiosmpp::smsc::parse_sim_args(args);
+    config = aiosmpp::smsc_sim::parse_sim_args(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aiosmpp-smsc-sim: %s\n", e.what());
     return 2;
   }
   if (!config) {
-    std::fputs(aiosmpp::smsc::sim_usage().c_str(), stdout);
+    std::fputs(aiosmpp::smsc_sim::sim_usage().c_str(), stdout);
     return 0;
   }
   try {

@@ -108,12 +108,14 @@ Pdu to_owning(const PduView& pdu);
 
 /** @brief The PDU to send back for a PDU that failed to decode, or nullopt when none is due.
  *
- *  - A broken header or length (command_length, command_id, a body shorter or longer than its
- *    fields: ESME_RINVCMDLEN / ESME_RINVCMDID) gets a generic_nack with that status and the
- *    offending sequence_number (0 when unreadable), reference §1.1.
+ *  - A broken header (command_length out of range, a command_id 3.4 does not define, requests and
+ *    responses alike) gets a generic_nack with that status and the offending sequence_number (0
+ *    when unreadable), reference §1.1; so does a request whose body is shorter or longer than
+ *    its fields (ESME_RINVCMDLEN).
  *  - Any other failure in a request gets the request's own _resp carrying the error's status and
  *    no body (e.g. submit_sm_resp ESME_RINVDSTADR), reference §1.1 and §4.
- *  - Responses, generic_nack, outbind and alert_notification are never answered: nullopt. */
+ *  - Known responses (whatever is wrong in their body), generic_nack, outbind and
+ *    alert_notification are never answered: nullopt. */
 std::optional<Pdu> error_response(const CodecError& error);
 
 }  // namespace aiosmpp

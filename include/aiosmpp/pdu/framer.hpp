@@ -65,6 +65,11 @@ class Framer {
   std::size_t buffered() const noexcept { return end_ - begin_; }
   /** @brief Current buffer allocation, for tests and metrics. */
   std::size_t capacity() const noexcept { return buf_.size(); }
+  /** @brief Changes how much room prepare() offers from the next call on (a server starts an
+   *  unauthenticated connection small and grows it once bound). Never below 16. */
+  void set_read_buffer_size(std::size_t size) noexcept {
+    read_buffer_size_ = size < pdu_header_size ? pdu_header_size : size;
+  }
   /** @brief The largest command_length accepted, in octets. */
   std::size_t max_pdu_size() const noexcept { return max_pdu_size_; }
   /** @brief Drops all buffered bytes and any error (for a new connection). */

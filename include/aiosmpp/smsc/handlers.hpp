@@ -25,7 +25,7 @@ struct BindRequest {
   BindType type = BindType::transceiver;
   /** @brief The ESME's login (at most 15 characters). */
   std::string_view system_id;
-  /** @brief Its password (at most 8 characters); never log it. */
+  /** @brief Its password (at most 8 characters); never log it, compare it with secret_equal(). */
   std::string_view password;
   /** @brief The kind of ESME (at most 12 characters), often empty. */
   std::string_view system_type;
@@ -39,9 +39,15 @@ struct BindRequest {
 
 /** @brief What a request handler did with the response it was given. */
 enum class Reply : std::uint8_t {
-  now,   ///< send the response now (the handler filled it in)
-  later  ///< the handler answers later with Session::respond(), or never (a withheld response)
+  now,    ///< send the response now (the handler filled it in)
+  later,  ///< the handler answers later with Session::respond() (counts as pending until then)
+  never   ///< no response will ever be sent (a withheld response); not counted as pending
 };
+
+/** @brief Compares a secret (a password) with what a peer sent in a time that does not depend on
+ *  where they differ, so a bind authenticator does not tell a guesser how many leading characters
+ *  were right. SMPP passwords are at most 8 characters; longer input takes longer. */
+bool secret_equal(std::string_view expected, std::string_view given) noexcept;
 
 /** @brief Called with the outcome of a request the server sent (deliver_sm, data_sm,
  *  enquire_link, unbind): `response` is the ESME's response (or generic_nack), valid only during

@@ -16,13 +16,16 @@
 #include <asio/ip/tcp.hpp>
 
 #include "aiosmpp/log.hpp"
+#include "aiosmpp/net/transport.hpp"
 #include "aiosmpp/pdu/codec.hpp"
 #include "aiosmpp/smsc/handlers.hpp"
 #include "aiosmpp/smsc/session.hpp"
 
 namespace aiosmpp::smsc {
 
-/** @brief Server settings. Durations of zero turn the timer off. */
+/** @brief Server settings. Durations of zero turn the timer off; limits of zero turn the limit
+ *  off where that is said. Every bound says what happens when it is reached (docs/simulator.md
+ *  lists them with the simulator's flags). */
 struct ServerConfig {
   /** @brief system_id sent in bind_*_resp and outbind (at most 15 characters). */
   std::string system_id = "aiosmpp";
@@ -30,28 +33,55 @@ struct ServerConfig {
   std::size_t max_sessions = 100;
   /** @brief Connections at once (bound or not); one beyond it is closed on accept. */
   std::size_t max_connections = 1024;
+  /** @brief Connections at once from one source address; one beyond it is closed on accept.
+   *  0: only max_connections applies. */
+  std::size_t max_connections_per_address = 0;
   /** @brief Requests the server sends (deliver_sm, data_sm, ...) awaiting a response, per
    *  session; more wait in the session's backlog. At least 1. */
   std::size_t window = 100;
+  /** @brief Requests waiting in a session's backlog for a window slot; Session::send() beyond it
+   *  returns errc::window_full and queues nothing. 0: no limit. */
+  std::size_t max_backlog = 10000;
   /** @brief ESME requests a handler deferred (Reply::later) and has not answered yet, per session;
    *  requests beyond it get ESME_RTHROTTLED without reaching the handler. 0: no limit. */
   std::size_t max_pending_requests = 10000;
+  /** @brief Failed binds on one connection after which it is closed (once the last bind_*_resp
+   *  is written). 0: no limit. */
+  std::size_t max_bind_failures = 3;
+  /** @brief How long a failed bind's response is held back; nothing else from that connection is
+   *  read meanwhile, so a password guesser gets one answer per delay per connection. */
+  std::chrono::milliseconds bind_failure_delay{std::chrono::seconds(1)};
   /** @brief Close a connection that has not bound within this time (session_init_timer). */
   std::chrono::milliseconds session_init_timeout{std::chrono::seconds(30)};
-  /** @brief Send enquire_link after this long without traffic from the ESME. */
+  /** @brief Send enquire_link after this long without a PDU from the ESME. */
   std::chrono::milliseconds enquire_link_interval{std::chrono::seconds(30)};
   /** @brief A request the server sent fails with errc::response_timeout after this; an
    *  unanswered enquire_link closes the session. */
   std::chrono::milliseconds response_timeout{std::chrono::seconds(10)};
-  /** @brief Close after this long without any PDU from the ESME (inactivity_timer). */
+  /** @brief Close after this long without a whole PDU from the ESME (inactivity_timer; a peer
+   *  that drips octets does not reset it). */
   std::chrono::milliseconds inactivity_timeout{0};
+  /** @brief Once the first octet of a PDU has arrived, the rest must arrive within this time, or
+   *  the connection is closed (a slow-drip client). Not counted while the session itself stops
+   *  reading because its peer does not read (write_high_water). */
+  std::chrono::milliseconds pdu_timeout{std::chrono::seconds(10)};
   /** @brief How long unbind (ours) may wait for unbind_resp before the connection is closed. */
   std::chrono::milliseconds unbind_timeout{std::chrono::seconds(2)};
+  /** @brief How long a session that is ending (after unbind, a framing error, close_after_flush)
+   *  may take to write what is queued; then it is closed hard, unsent octets dropped. */
+  std::chrono::milliseconds close_timeout{std::chrono::seconds(2)};
+  /** @brief After stop(), sessions still open after this are closed hard, so run() completes
+   *  within it even when a peer never reads. */
+  std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(5)};
   /** @brief Largest command_length accepted; a larger one (a hostile 2 GB length) gets
    *  generic_nack ESME_RINVCMDLEN and the connection is closed, without buffering it. */
   std::size_t max_pdu_size = default_max_pdu_size;
   /** @brief Write buffer size at which the reader stops reading until the writer catches up. */
   std::size_t write_high_water = 1024 * 1024;
+  /** @brief Write buffer size at which the session is closed hard: what the server itself sends
+   *  (responses answered later, deliver_sm) while the peer does not read. At least
+   *  write_high_water. */
+  std::size_t max_write_buffer = 16 * 1024 * 1024;
   /** @brief Logs sessions at INFO/DEBUG and every PDU at TRACE. Off by default. */
   Logger logger;
 };
@@ -60,11 +90,13 @@ struct ServerConfig {
 struct ServerStats {
   /** @brief TCP connections accepted. */
   std::uint64_t connections_accepted = 0;
-  std::uint64_t connections_refused = 0;  ///< over max_connections
+  std::uint64_t connections_refused = 0;  ///< over max_connections or max_connections_per_address
   /** @brief Binds answered ESME_ROK. */
   std::uint64_t binds_accepted = 0;
   /** @brief Binds refused (by Handlers::bind or max_sessions). */
   std::uint64_t binds_rejected = 0;
+  /** @brief Connections closed after max_bind_failures failed binds. */
+  std::uint64_t bind_failure_closes = 0;
   /** @brief PDUs read, valid or not. */
   std::uint64_t pdus_received = 0;
   /** @brief generic_nack answers (broken header or length, unknown command). */
@@ -72,6 +104,19 @@ struct ServerStats {
   std::uint64_t state_errors = 0;  ///< ESME_RINVBNDSTS / ESME_RALYBND answers
   /** @brief PDUs that did not decode. */
   std::uint64_t decode_errors = 0;
+  /** @brief Requests answered ESME_RTHROTTLED because max_pending_requests were deferred. */
+  std::uint64_t pending_throttled = 0;
+  /** @brief Session::send() calls refused because the backlog held max_backlog requests. */
+  std::uint64_t backlog_full = 0;
+  /** @brief Sessions closed by one of their deadlines (session_init, inactivity, pdu, unbind,
+   *  close, enquire_link response). */
+  std::uint64_t sessions_timed_out = 0;
+  /** @brief Sessions closed because their write buffer reached max_write_buffer. */
+  std::uint64_t write_overflows = 0;
+  /** @brief Sessions closed because a handler threw (or another error inside the session). */
+  std::uint64_t sessions_failed = 0;
+  /** @brief Sessions still open shutdown_timeout after stop(), closed hard. */
+  std::uint64_t shutdown_closes = 0;
 };
 
 /** @brief Credentials for outbind (the SMSC asks an ESME listening on a port to bind). */
@@ -107,18 +152,28 @@ class Server {
    *  @return the bound endpoint. @throws std::system_error. */
   asio::ip::tcp::endpoint listen(const asio::ip::tcp::endpoint& endpoint);
 
-  /** @brief Accepts connections until stop(), then waits for every session to end. Cancelling it
-   *  closes every session at once. Never throws on network errors (they are logged). */
+  /** @brief Accepts connections until stop() (without listen(), only serves the sessions given
+   *  to serve() until stop()), then waits for every session to end. Cancelling it closes every
+   *  session at once. Never throws on network errors (they are logged). */
   asio::awaitable<void> run();
 
   /** @brief Graceful shutdown: stops accepting, unbinds bound sessions (each closes when
-   *  answered or after unbind_timeout) and closes the others. run() then completes. */
+   *  answered or after unbind_timeout) and ends the others once their output is written (or after
+   *  close_timeout). run() then completes, within shutdown_timeout in any case. */
   void stop();
 
   /** @brief Connects to an ESME, sends outbind and runs the session like an accepted one; the
    *  ESME's bind_receiver (or bind_transceiver) goes through Handlers::bind.
    *  @throws std::system_error when the connection fails. */
   asio::awaitable<std::shared_ptr<Session>> outbind(OutbindRequest request);
+
+  /** @brief Runs a session over a connection accepted elsewhere: a TLS stream, a socket from
+   *  another acceptor, an in-memory pipe in tests. It is admitted like an accepted socket
+   *  (counted in the statistics, refused beyond max_connections) and run() waits for it.
+   *  `remote` is what Session::remote_endpoint() and BindRequest::remote report.
+   *  @return the session, or nullptr when refused (the transport is then closed). */
+  std::shared_ptr<Session> serve(std::unique_ptr<Transport> transport,
+                                 const asio::ip::tcp::endpoint& remote = {});
 
   /** @brief The live sessions. */
   std::vector<std::shared_ptr<Session>> sessions() const;
@@ -134,8 +189,9 @@ class Server {
   asio::any_io_executor get_executor() const noexcept;
 
  private:
-  void start_session(asio::ip::tcp::socket socket, SessionState initial, const Pdu* first = nullptr,
-                     std::shared_ptr<Session>* out = nullptr);
+  std::shared_ptr<Session> start_session(std::unique_ptr<Transport> transport,
+                                         const asio::ip::tcp::endpoint& remote,
+                                         SessionState initial, const Pdu* first = nullptr);
 
   std::shared_ptr<detail::ServerCore> core_;
 };

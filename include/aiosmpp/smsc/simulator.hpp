@@ -49,6 +49,22 @@ enum class ReceiptStyle : std::uint8_t {
   both   ///< the text and the TLVs (the default)
 };
 
+/** @brief How message ids are written (decimal by default). The quirks are what some operators
+ *  do, and an ESME must survive them. */
+enum class MessageIdFormat : std::uint8_t {
+  decimal,          ///< "1234" everywhere
+  hex,              ///< "4d2" everywhere
+  hex_in_response,  ///< hex in submit_sm_resp (and receipted_message_id), decimal in the `id:` text
+  hex_in_receipt    ///< decimal in submit_sm_resp (and receipted_message_id), hex in `id:`
+};
+
+/** @brief An intermediate receipt sent before the final one. */
+enum class IntermediateReceipt : std::uint8_t {
+  off,       ///< none (the default)
+  enroute,   ///< `stat:ENROUTE`
+  buffered,  ///< `stat:BUFFRED`
+};
+
 /** @brief One accepted login. */
 struct Credential {
   /** @brief The login. */
@@ -93,6 +109,53 @@ struct SimConfig {
   /** @brief How long a deliver_sm waits for its response. */
   std::chrono::milliseconds response_timeout{std::chrono::seconds(10)};
 
+  // Limits (docs/simulator.md, "Limits"): the server's (ServerConfig) and the simulator's own.
+  /** @brief Connections at once; one beyond it is closed on accept. */
+  std::size_t max_connections = 1024;
+  /** @brief Connections at once from one address (0: only max_connections). */
+  std::size_t max_connections_per_address = 0;
+  /** @brief Failed binds after which a connection is closed (0: no limit). Unset: 3, or no
+   *  limit with refuse_binds (refusals are then the point, not a guesser). */
+  std::optional<std::size_t> max_bind_failures;
+  /** @brief A failed bind's response is held back this long. Unset: 1 s, or none with
+   *  refuse_binds. */
+  std::optional<std::chrono::milliseconds> bind_failure_delay;
+  /** @brief A connection that has not bound is closed after this. */
+  std::chrono::milliseconds session_init_timeout{std::chrono::seconds(30)};
+  /** @brief A session without a whole PDU from the ESME for this long is closed (0: off). */
+  std::chrono::milliseconds inactivity_timeout{std::chrono::seconds(120)};
+  /** @brief The rest of a PDU must arrive within this once it has started. */
+  std::chrono::milliseconds pdu_timeout{std::chrono::seconds(10)};
+  /** @brief How long the simulator's unbind waits for unbind_resp. */
+  std::chrono::milliseconds unbind_timeout{std::chrono::seconds(2)};
+  /** @brief How long an ending session may take to write what is queued. */
+  std::chrono::milliseconds close_timeout{std::chrono::seconds(2)};
+  /** @brief After SIGTERM / stop(), sessions still open after this are closed hard. */
+  std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(5)};
+  /** @brief Largest command_length accepted. */
+  std::size_t max_pdu_size = default_max_pdu_size;
+  /** @brief Delayed responses owed per session; more submit_sm get ESME_RTHROTTLED. */
+  std::size_t max_pending_requests = 10000;
+  /** @brief deliver_sm (MO) waiting for a window slot per session. */
+  std::size_t max_backlog = 10000;
+  /** @brief Octets queued for one session at which it stops reading. */
+  std::size_t write_high_water = 1024 * 1024;
+  /** @brief Octets queued for one session at which it is closed. */
+  std::size_t max_write_buffer = 16 * 1024 * 1024;
+  /** @brief Receipts owed for the submit_sm of one session (scheduled, queued or in flight);
+   *  beyond it submit_sm asking for a receipt get ESME_RMSGQFUL. */
+  std::size_t max_receipts_per_session = 250000;
+  /** @brief The same over the whole simulator, receipts waiting for a receiver included. */
+  std::size_t max_receipts = 1000000;
+  /** @brief MO deliver_sm outstanding (queued or in flight) per session; a receiver at it is
+   *  skipped and MO waits. */
+  std::size_t max_mo_per_session = 1000;
+  /** @brief The same over the whole simulator. */
+  std::size_t max_mo = 10000;
+  /** @brief A receipt the ESME did not take is offered again after `min`, doubling per attempt up
+   *  to `max`. */
+  DelayRange receipt_retry{std::chrono::seconds(1), std::chrono::seconds(60)};
+
   /** @brief Send delivery receipts (when the submit asked for one). */
   bool receipts = true;
   /** @brief Delay between submit_sm_resp and the receipt. */
@@ -108,13 +171,42 @@ struct SimConfig {
   std::string mo_file;         ///< one message per line: text, or a JSON object (see docs)
   MoMessage mo;                ///< what to send when no file is given
 
+  /** @brief Receipts sent before their submit_sm_resp: a share of them... */
+  double receipt_first_rate = 0;
+  /** @brief ...and/or every Nth (0: none). Such a receipt goes out at once (no receipt_delay)
+   *  and its submit_sm_resp is written right after it. */
+  std::uint64_t receipt_first_every = 0;
+  /** @brief An intermediate receipt (esm_class delivery receipt, no message_state TLV) half-way
+   *  to the final one. */
+  IntermediateReceipt intermediate_receipt = IntermediateReceipt::off;
+  /** @brief Share of receipts preceded by the intermediate one (when enabled). */
+  double intermediate_rate = 1;
+  /** @brief How message ids are written. */
+  MessageIdFormat message_ids = MessageIdFormat::decimal;
+
   double error_rate = 0;  ///< share of submit_sm answered with an error status
   /** @brief Error statuses and their weights, used for error_rate. */
   std::vector<std::pair<CommandStatus, double>> error_statuses{{CommandStatus::throttled, 1.0}};
-  DelayRange response_delay;     ///< delay before each submit_sm_resp
-  double withhold_rate = 0;      ///< share of submit_sm never answered
-  std::uint64_t drop_every = 0;  ///< close the connection on every Nth PDU received (0: never)
-  double max_submit_rate = 0;    ///< submit_sm per second per session; above: ESME_RTHROTTLED
+  DelayRange response_delay;         ///< delay before a submit_sm_resp
+  double response_delay_rate = 1;    ///< share of submit_sm_resp that are delayed
+  double withhold_rate = 0;          ///< share of submit_sm never answered
+  std::uint64_t drop_every = 0;      ///< close the connection on every Nth PDU received (0: never)
+  double max_submit_rate = 0;        ///< submit_sm per second per session; above: ESME_RTHROTTLED
+  std::uint64_t throttle_every = 0;  ///< every Nth submit_sm of a session: ESME_RTHROTTLED
+  double throttle_rate = 0;          ///< share of submit_sm answered ESME_RTHROTTLED
+  double queue_full_above = 0;       ///< submit_sm per second per session; above: ESME_RMSGQFUL
+  std::uint64_t queue_full_every = 0;  ///< every Nth submit_sm of a session: ESME_RMSGQFUL
+  double queue_full_rate = 0;          ///< share of submit_sm answered ESME_RMSGQFUL
+  /** @brief submit_sm per second summed over every bind of one system_id (a sliding one-second
+   *  window); above: ESME_RTHROTTLED. 0: no limit. */
+  double account_rate = 0;
+  /** @brief Bound sessions per system_id; a bind beyond it gets ESME_RBINDFAIL. 0: no limit. */
+  std::size_t max_binds_per_account = 0;
+  /** @brief After a session's Nth submit_sm the simulator sends unbind, and writes the responses
+   *  of the last `unbind_owed` submit_sm after it (0: never). */
+  std::uint64_t unbind_after = 0;
+  /** @brief Responses written after the simulator's unbind (at least 1, at most unbind_after). */
+  std::uint64_t unbind_owed = 1;
 
   std::chrono::milliseconds stats_interval{std::chrono::seconds(10)};  ///< 0: only at exit
   /** @brief Threshold of the simulator's log. */
@@ -122,23 +214,26 @@ struct SimConfig {
   std::uint64_t seed = 0;  ///< 0: random
 };
 
-/** @brief Sets one option by its flag name without dashes ("receipt-delay", "port"; '_' is
- *  accepted for '-'). @throws std::invalid_argument naming the option, the value and what is
- *  allowed. */
-void apply_option(SimConfig& config, std::string_view name, std::string_view value);
+/** @brief Sets one simulator option by its name: the one setter behind aiosmpp-smsc-sim's flags,
+ *  the keys of its JSON config file and the keys of JSON lines in an MO file, so all three accept
+ *  the same values. `name` is the flag without its dashes ("receipt-delay", "port"; '_' may
+ *  stand for '-'); "config" applies a JSON config file (apply_sim_config_file()).
+ *  @throws std::invalid_argument naming the option, the value and what is allowed. */
+void apply_sim_option(SimConfig& config, std::string_view name, std::string_view value);
 
-/** @brief Applies a JSON object of options (keys as in apply_option; values strings, numbers,
- *  booleans; "credentials" also as [{"system_id":..,"password":..}], "receipt_states" and
- *  "error_statuses" also as {"DELIVRD": 90, ...}). @throws std::invalid_argument. */
-void apply_json(SimConfig& config, std::string_view json_text);
+/** @brief True for the options whose value may be left out on a command line ("refuse-binds"
+ *  alone means ESME_RBINDFAIL); apply_sim_option() then takes an empty value. */
+bool sim_option_value_optional(std::string_view name);
 
-/** @brief Parses command-line arguments (argv[0] excluded): `--name value`, `--name=value`,
- *  `--config file.json` (applied where it appears, so later flags override it), `--help`.
- *  @return nullopt when --help was given. @throws std::invalid_argument. */
-std::optional<SimConfig> parse_sim_args(std::span<const std::string_view> args);
+/** @brief Applies a JSON object of options (keys as in apply_sim_option(); values strings,
+ *  numbers, booleans; "credentials" also as [{"system_id":..,"password":..}], "receipt_states"
+ *  and "error_statuses" also as {"DELIVRD": 90, ...}, "mo" as an object of the mo-* options).
+ *  @throws std::invalid_argument naming the key. */
+void apply_sim_json(SimConfig& config, std::string_view json_text);
 
-/** @brief The option reference printed by --help. */
-std::string sim_usage();
+/** @brief Reads the JSON config file at `path` and applies it (apply_sim_json()).
+ *  @throws std::invalid_argument when it cannot be read or is invalid. */
+void apply_sim_config_file(SimConfig& config, const std::string& path);
 
 /** @brief A command_status by name ("ESME_RTHROTTLED", "throttled") or number ("0x58", "88").
  *  @throws std::invalid_argument. */
@@ -165,14 +260,52 @@ struct SubmitDecision {
   CommandStatus status = CommandStatus::ok;
   /** @brief How long to wait before answering. */
   std::chrono::milliseconds delay{0};
+  /** @brief Which rule chose a refusal (for the counters). */
+  enum class Reason : std::uint8_t {
+    none,                   ///< accepted
+    account,                ///< account_rate
+    throttled,              ///< max_submit_rate, throttle_every, throttle_rate
+    queue_full,             ///< queue_full_above, queue_full_every, queue_full_rate
+    withheld,               ///< withhold_rate
+    error                   ///< error_rate
+  } reason = Reason::none;  ///< the rule
   friend bool operator==(const SubmitDecision&, const SubmitDecision&) = default;
 };
 
-/** @brief The trouble policy for one submit_sm: ESME_RTHROTTLED when over the rate limit
- *  (`within_rate` false), else withheld with probability withhold_rate, else an error status with
- *  probability error_rate (chosen by weight), else ESME_ROK; then the response delay. Draws from
- *  `rng` only for what the configuration enables. */
-SubmitDecision decide_submit(const SimConfig& config, bool within_rate, const UniformSource& rng);
+/** @brief What decide_submit() needs to know about one submit_sm besides the configuration. */
+struct SubmitContext {
+  bool within_account_rate = true;  ///< under account_rate (its system_id)
+  bool within_rate = true;          ///< under max_submit_rate (its session)
+  bool within_queue_rate = true;    ///< under queue_full_above (its session)
+  /** @brief 1 for the session's first submit_sm, 2 for the next, ... (for the every-Nth rules). */
+  std::uint64_t index = 1;
+};
+
+/** @brief The trouble policy for one submit_sm, first match wins: over account_rate,
+ *  max_submit_rate, throttle_every, throttle_rate: ESME_RTHROTTLED; over queue_full_above,
+ *  queue_full_every, queue_full_rate: ESME_RMSGQFUL; withheld with probability withhold_rate;
+ *  an error status with probability error_rate (chosen by weight); else ESME_ROK. Then the
+ *  response delay, for a share response_delay_rate. Draws from `rng` only for what the
+ *  configuration enables. */
+SubmitDecision decide_submit(const SimConfig& config, const SubmitContext& context,
+                             const UniformSource& rng);
+
+/** @brief Submit_sm per second summed over every bind of one account, in a sliding one-second
+ *  window (exact: it remembers the last `rate` acceptances). No clock of its own. */
+class SlidingWindowLimiter {
+ public:
+  /** @brief The clock of the times passed in. */
+  using Clock = std::chrono::steady_clock;
+  /** @brief `rate`: at most this many per second; 0: no limit. */
+  explicit SlidingWindowLimiter(double rate = 0);
+  /** @brief Takes one at `now`; false when `rate` were taken within the last second. */
+  bool try_acquire(Clock::time_point now);
+
+ private:
+  std::vector<Clock::time_point> times_;  // ring of the last acceptances
+  std::size_t next_ = 0;
+  std::size_t count_ = 0;
+};
 
 /** @brief Whether an ESME that asked `requested` wants a receipt for `final_state`: receipt
  *  always (1), on failure only (2, not for DELIVRD), on success only (3, SMPP 5.0). */
@@ -208,6 +341,12 @@ struct ReceiptInfo {
   /** @brief The final state to report. */
   text::DeliveryState state = text::DeliveryState::delivered;
   std::string text;  ///< the start of the original text (printable ASCII, at most 20)
+  /** @brief An intermediate receipt: `stat:` says this (ENROUTE, BUFFRED), dlvrd:000, and no
+   *  message_state TLV. Empty: a final receipt for `state`. */
+  std::string intermediate_stat;
+  /** @brief The `id:` of the text when it differs from message_id (an operator writing its ids
+   *  in another base there); empty: message_id. */
+  std::string text_id;
 };
 
 /** @brief The deliver_sm receipt for `info` in `style`, done at `done` (Appendix B text with
@@ -225,25 +364,51 @@ std::vector<DeliverSm> make_mo(const MoMessage& message);
  *  @throws std::invalid_argument naming the line. */
 std::vector<MoMessage> load_mo_file(const std::string& path, const MoMessage& defaults);
 
-/** @brief Counters the statistics line reports. */
+/** @brief Counters the statistics line reports. Every submit_sm that reaches the simulator's
+ *  handlers is counted once in submits and once in accepted, submit_errors or withheld. */
 struct SimStats {
   /** @brief Binds accepted. */
   std::uint64_t binds = 0;
   /** @brief Binds refused. */
   std::uint64_t bind_failures = 0;
-  /** @brief submit_sm received. */
+  /** @brief submit_sm (and data_sm, submit_multi) received. */
   std::uint64_t submits = 0;
-  std::uint64_t submit_errors = 0;  ///< answered with a non-zero status (trouble or rate)
-  std::uint64_t throttled = 0;      ///< of which over max_submit_rate
-  /** @brief submit_sm never answered (withhold_rate). */
+  /** @brief Answered ESME_ROK (a message_id given). */
+  std::uint64_t accepted = 0;
+  /** @brief Answered with a non-zero status the simulator chose: error_rate, the rate limit,
+   *  a receipt bound. */
+  std::uint64_t submit_errors = 0;
+  /** @brief Of which ESME_RTHROTTLED by a throttling rule (max_submit_rate, account_rate,
+   *  throttle_every, throttle_rate). */
+  std::uint64_t throttled = 0;
+  std::uint64_t account_throttled = 0;  ///< of those, over account_rate
+  /** @brief Of which ESME_RMSGQFUL: a receipt bound or a queue-full rule. */
+  std::uint64_t queue_full = 0;
+  /** @brief Never answered (withhold_rate). */
   std::uint64_t withheld = 0;
-  /** @brief Receipts sent. */
+  /** @brief Answered after response_delay (of the above). */
+  std::uint64_t delayed = 0;
+  /** @brief Requests the session answered ESME_RTHROTTLED because max_pending_requests delayed
+   *  responses were owed (these never reach the simulator's handlers). */
+  std::uint64_t pending_throttled = 0;
+  /** @brief Receipts sent before their submit_sm_resp (receipt_first_*). */
+  std::uint64_t receipts_first = 0;
+  /** @brief Intermediate receipts sent (ENROUTE, BUFFRED); not counted in receipts_sent. */
+  std::uint64_t receipts_intermediate = 0;
+  /** @brief Sessions the simulator unbound with responses still owed (unbind_after). */
+  std::uint64_t unbinds = 0;
+  /** @brief Receipts sent (each attempt). */
   std::uint64_t receipts_sent = 0;
   /** @brief Receipts answered ESME_ROK. */
   std::uint64_t receipts_acked = 0;
-  /** @brief Receipts answered with an error, timed out or lost to a drop. */
+  /** @brief Receipts answered with an error that is not "later": given up. */
   std::uint64_t receipts_failed = 0;
-  std::uint64_t receipts_waiting = 0;  ///< due but no receiver bound yet, or scheduled
+  /** @brief Receipts offered again (timed out, "later" errors, lost to a drop). */
+  std::uint64_t receipts_retried = 0;
+  /** @brief Receipts that could not be built for the ESME (an address too long for deliver_sm,
+   *  say): logged and dropped. */
+  std::uint64_t receipts_dropped = 0;
+  std::uint64_t receipts_waiting = 0;  ///< scheduled, queued behind a window, or no receiver bound
   /** @brief MO deliver_sm sent. */
   std::uint64_t mo_sent = 0;
   /** @brief MO deliver_sm answered ESME_ROK. */
@@ -253,6 +418,10 @@ struct SimStats {
   std::uint64_t drops = 0;  ///< connections closed on purpose (drop_every)
   /** @brief generic_nack sent. */
   std::uint64_t generic_nacks = 0;
+  /** @brief Sessions closed by a deadline (bind, inactivity, PDU, unbind, close, enquire_link). */
+  std::uint64_t timeouts = 0;
+  /** @brief Connections refused (max_connections, max_connections_per_address). */
+  std::uint64_t refused = 0;
   /** @brief Sessions open now. */
   std::uint64_t sessions = 0;
   std::uint64_t window = 0;   ///< deliver_sm in flight over all sessions

@@ -98,6 +98,8 @@ TEST_CASE("binds: the authenticator decides, and the response carries system_id 
   };
   ServerConfig cfg;
   cfg.system_id = "test-smsc";
+  cfg.max_bind_failures = 0;  // the limit and its delay have their own test
+  cfg.bind_failure_delay = 0ms;
   Harness t(cfg, h);
   t.run([&]() -> asio::awaitable<void> {
     RawClient c(t.io.get_executor());

@@ -245,3 +245,13 @@ TEST_CASE("framer: no growth and no reallocation once warm") {
   CHECK(f.capacity() == cap);
   CHECK(f.prepare().data() - (f.capacity() - f.prepare().size()) == base);
 }
+
+TEST_CASE("framer: starts small and grows its reads once told to") {
+  Framer f(default_max_pdu_size, 256);
+  CHECK(f.prepare().size() == 256);
+  CHECK(f.capacity() == 256);
+  f.set_read_buffer_size(4096);
+  CHECK(f.prepare().size() == 4096);
+  f.set_read_buffer_size(1);  // never below a header
+  CHECK(f.prepare().size() >= 16);
+}

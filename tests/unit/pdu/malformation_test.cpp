@@ -386,6 +386,8 @@ TEST_CASE("error_response: what to answer an undecodable PDU with") {
   // responses, generic_nack and alert_notification are never answered
   CHECK_FALSE(error_response(decode_error(pdu("80000004 00000000 00000002", "4141 0001"))));
   CHECK_FALSE(error_response(decode_error(pdu("80000000 00000000 00000002", "00"))));
+  // ... even when their body is shorter than its fields (ESME_RINVCMDLEN for a request)
+  CHECK_FALSE(error_response(decode_error(pdu("80000005 00000000 00000002", "78"))));
   CHECK_FALSE(error_response(
       decode_error(pdu("00000102 00000000 00000002", "00 00 00 00 00 00 0422 0002 0000"))));
 }

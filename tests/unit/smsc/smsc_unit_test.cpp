@@ -103,34 +103,100 @@ TEST_CASE("pick_weighted and pick_delay map a uniform number onto the configurat
 
 TEST_CASE("decide_submit: rate limit, withholding, error mix and delay in that order") {
   SimConfig c;
+  const SubmitContext within;
+  using Reason = SubmitDecision::Reason;
   SECTION("no trouble draws nothing") {
-    auto d = decide_submit(c, true, sequence({}));
+    auto d = decide_submit(c, within, sequence({}));
     CHECK(d == SubmitDecision{});
   }
   SECTION("over the rate is ESME_RTHROTTLED without drawing") {
     c.error_rate = 1;
-    auto d = decide_submit(c, false, sequence({}));
+    SubmitContext over;
+    over.within_rate = false;
+    auto d = decide_submit(c, over, sequence({}));
     CHECK(d.status == CommandStatus::throttled);
+    CHECK(d.reason == Reason::throttled);
     CHECK(d.action == SubmitDecision::Action::respond);
   }
   SECTION("withheld") {
     c.withhold_rate = 0.25;
-    CHECK(decide_submit(c, true, sequence({0.2})).action == SubmitDecision::Action::withhold);
-    CHECK(decide_submit(c, true, sequence({0.3})).action == SubmitDecision::Action::respond);
+    auto held = decide_submit(c, within, sequence({0.2}));
+    CHECK(held.action == SubmitDecision::Action::withhold);
+    CHECK(held.reason == Reason::withheld);
+    CHECK(decide_submit(c, within, sequence({0.3})).action == SubmitDecision::Action::respond);
   }
   SECTION("an error chosen by weight") {
     c.error_rate = 0.5;
     c.error_statuses = {{CommandStatus::throttled, 1}, {CommandStatus::message_queue_full, 3}};
-    CHECK(decide_submit(c, true, sequence({0.4, 0.2})).status == CommandStatus::throttled);
-    CHECK(decide_submit(c, true, sequence({0.4, 0.3})).status == CommandStatus::message_queue_full);
-    CHECK(decide_submit(c, true, sequence({0.6})).status == CommandStatus::ok);
+    CHECK(decide_submit(c, within, sequence({0.4, 0.2})).status == CommandStatus::throttled);
+    CHECK(decide_submit(c, within, sequence({0.4, 0.3})).status ==
+          CommandStatus::message_queue_full);
+    CHECK(decide_submit(c, within, sequence({0.4, 0.3})).reason == Reason::error);
+    CHECK(decide_submit(c, within, sequence({0.6})).status == CommandStatus::ok);
   }
-  SECTION("response delay, fixed or drawn") {
+  SECTION("response delay, fixed or drawn, for a share") {
     c.response_delay = {50ms, 50ms};
-    CHECK(decide_submit(c, true, sequence({})).delay == 50ms);
+    CHECK(decide_submit(c, within, sequence({})).delay == 50ms);
     c.response_delay = {0ms, 1000ms};
-    CHECK(decide_submit(c, true, sequence({0.25})).delay == 250ms);
+    CHECK(decide_submit(c, within, sequence({0.25})).delay == 250ms);
+    c.response_delay = {50ms, 300ms};
+    c.response_delay_rate = 0.5;
+    CHECK(decide_submit(c, within, sequence({0.7})).delay == 0ms);
+    CHECK(decide_submit(c, within, sequence({0.3, 0.2})).delay == 100ms);
   }
+}
+
+TEST_CASE("decide_submit: throttling and queue-full patterns, the account rate first") {
+  SimConfig c;
+  using Reason = SubmitDecision::Reason;
+  SECTION("every Nth submit_sm of a session") {
+    c.throttle_every = 4;
+    c.queue_full_every = 3;
+    std::vector<CommandStatus> got;
+    for (std::uint64_t i = 1; i <= 12; ++i) {
+      SubmitContext ctx;
+      ctx.index = i;
+      got.push_back(decide_submit(c, ctx, sequence({})).status);
+    }
+    const auto ok = CommandStatus::ok;
+    const auto thr = CommandStatus::throttled;
+    const auto qf = CommandStatus::message_queue_full;
+    CHECK(got == std::vector<CommandStatus>{ok, ok, qf, thr, ok, qf, ok, thr, qf, ok, ok, thr});
+  }
+  SECTION("a share") {
+    c.throttle_rate = 0.25;
+    c.queue_full_rate = 0.5;
+    CHECK(decide_submit(c, {}, sequence({0.1})).status == CommandStatus::throttled);
+    CHECK(decide_submit(c, {}, sequence({0.3, 0.4})).status == CommandStatus::message_queue_full);
+    CHECK(decide_submit(c, {}, sequence({0.3, 0.6})).status == CommandStatus::ok);
+  }
+  SECTION("above a per-session rate, and the account rate before everything") {
+    SubmitContext queue;
+    queue.within_queue_rate = false;
+    CHECK(decide_submit(c, queue, sequence({})).status == CommandStatus::message_queue_full);
+    SubmitContext account;
+    account.within_account_rate = false;
+    account.within_rate = false;
+    auto d = decide_submit(c, account, sequence({}));
+    CHECK(d.status == CommandStatus::throttled);
+    CHECK(d.reason == Reason::account);
+  }
+}
+
+TEST_CASE("SlidingWindowLimiter: at most N in any one second, exactly") {
+  using Clock = SlidingWindowLimiter::Clock;
+  SlidingWindowLimiter l(3);
+  const Clock::time_point t0{};
+  CHECK(l.try_acquire(t0));
+  CHECK(l.try_acquire(t0 + 100ms));
+  CHECK(l.try_acquire(t0 + 900ms));
+  CHECK_FALSE(l.try_acquire(t0 + 999ms));  // three within the last second
+  CHECK(l.try_acquire(t0 + 1000ms));       // the first has left the window
+  CHECK_FALSE(l.try_acquire(t0 + 1050ms));
+  CHECK(l.try_acquire(t0 + 1100ms));
+  SlidingWindowLimiter none(0);
+  for (int i = 0; i < 100; ++i)
+    CHECK(none.try_acquire(t0));
 }
 
 TEST_CASE("receipt_wanted honours registered_delivery bits 1-0") {
@@ -255,50 +321,73 @@ TEST_CASE("make_mo: one PDU when it fits, UDH or SAR segments when long, UCS2 wh
 
 TEST_CASE("options: flags, values and errors that name the option") {
   SimConfig c;
-  apply_option(c, "port", "0");
+  apply_sim_option(c, "port", "0");
   CHECK(c.port == 0);
-  apply_option(c, "receipt-delay", "50-250ms");
+  apply_sim_option(c, "receipt-delay", "50-250ms");
   CHECK(c.receipt_delay == DelayRange{50ms, 250ms});
-  apply_option(c, "receipt_delay", "2s");
+  apply_sim_option(c, "receipt_delay", "2s");
   CHECK(c.receipt_delay == DelayRange{2000ms, 2000ms});
-  apply_option(c, "receipt-states", "DELIVRD:90,UNDELIV:5,EXPIRED:5");
+  apply_sim_option(c, "receipt-states", "DELIVRD:90,UNDELIV:5,EXPIRED:5");
   REQUIRE(c.receipt_states.size() == 3);
   CHECK(c.receipt_states[1].first == text::DeliveryState::undeliverable);
   CHECK(c.receipt_states[2].second == 5);
-  apply_option(c, "error-status", "ESME_RTHROTTLED:3,ESME_RMSGQFUL:1,0x45");
+  apply_sim_option(c, "error-status", "ESME_RTHROTTLED:3,ESME_RMSGQFUL:1,0x45");
   REQUIRE(c.error_statuses.size() == 3);
   CHECK(c.error_statuses[1].first == CommandStatus::message_queue_full);
   CHECK(c.error_statuses[2].first == CommandStatus::submit_failed);
-  apply_option(c, "credentials", "alice:secret,bob:pw");
+  apply_sim_option(c, "credentials", "alice:secret,bob:pw");
   CHECK(c.credentials == std::vector<Credential>{{"alice", "secret"}, {"bob", "pw"}});
-  apply_option(c, "refuse-binds", "ESME_RINVSYSID");
+  apply_sim_option(c, "refuse-binds", "ESME_RINVSYSID");
   CHECK(c.refuse_binds == CommandStatus::invalid_system_id);
-  apply_option(c, "refuse-binds", "off");
+  apply_sim_option(c, "refuse-binds", "off");
   CHECK_FALSE(c.refuse_binds);
-  apply_option(c, "mo-long", "sar");
+  apply_sim_option(c, "mo-long", "sar");
   CHECK(c.mo.long_message == text::LongMessage::sar);
-  apply_option(c, "log-level", "trace");
+  apply_sim_option(c, "log-level", "trace");
   CHECK(c.log_level == LogLevel::trace);
+  apply_sim_option(c, "message-ids", "hex-response");
+  CHECK(c.message_ids == MessageIdFormat::hex_in_response);
+  apply_sim_option(c, "intermediate-receipts", "BUFFRED");
+  CHECK(c.intermediate_receipt == IntermediateReceipt::buffered);
+  apply_sim_option(c, "throttle-every", "4");
+  apply_sim_option(c, "queue-full-rate", "0.25");
+  apply_sim_option(c, "account-rate", "200");
+  apply_sim_option(c, "unbind-after", "10");
+  apply_sim_option(c, "receipt-retry", "500ms-30s");
+  apply_sim_option(c, "max-connections-per-address", "8");
+  apply_sim_option(c, "inactivity-timeout", "0");
+  apply_sim_option(c, "bind-failure-delay", "250ms");
+  CHECK(c.bind_failure_delay == std::optional<std::chrono::milliseconds>(250ms));
+  CHECK(c.throttle_every == 4);
+  CHECK(c.queue_full_rate == 0.25);
+  CHECK(c.account_rate == 200);
+  CHECK(c.unbind_after == 10);
+  CHECK(c.receipt_retry == DelayRange{500ms, 30000ms});
+  CHECK(c.max_connections_per_address == 8);
+  CHECK(c.inactivity_timeout == 0ms);
+  CHECK_THROWS_AS(apply_sim_option(c, "receipt-retry", "0-1s"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_option(c, "unbind-owed", "0"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_option(c, "message-ids", "octal"), std::invalid_argument);
 
   try {
-    apply_option(c, "error-rate", "1.5");
+    apply_sim_option(c, "error-rate", "1.5");
     FAIL("no exception");
   } catch (const std::invalid_argument& e) {
     CHECK(message_of(e).find("--error-rate") != std::string::npos);
     CHECK(message_of(e).find("0 to 1") != std::string::npos);
   }
   try {
-    apply_option(c, "port", "70000");
+    apply_sim_option(c, "port", "70000");
     FAIL("no exception");
   } catch (const std::invalid_argument& e) {
     CHECK(message_of(e).find("--port") != std::string::npos);
     CHECK(message_of(e).find("65535") != std::string::npos);
   }
-  CHECK_THROWS_AS(apply_option(c, "receipt-states", "DELIVRD:0"), std::invalid_argument);
-  CHECK_THROWS_AS(apply_option(c, "receipt-delay", "300-100"), std::invalid_argument);
-  CHECK_THROWS_AS(apply_option(c, "error-status", "ESME_ROK"), std::invalid_argument);
-  CHECK_THROWS_AS(apply_option(c, "no-such-option", "1"), std::invalid_argument);
-  CHECK_THROWS_AS(apply_option(c, "system-id", "sixteen-chars-xx"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_option(c, "receipt-states", "DELIVRD:0"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_option(c, "receipt-delay", "300-100"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_option(c, "error-status", "ESME_ROK"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_option(c, "no-such-option", "1"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_option(c, "system-id", "sixteen-chars-xx"), std::invalid_argument);
 }
 
 TEST_CASE("parse_command_status takes names, short names and numbers") {
@@ -309,9 +398,9 @@ TEST_CASE("parse_command_status takes names, short names and numbers") {
   CHECK_THROWS_AS(parse_command_status("ESME_RNOSUCH"), std::invalid_argument);
 }
 
-TEST_CASE("JSON config and command line: later flags override the file") {
+TEST_CASE("JSON config: keys as the flags, list and object forms, errors naming the key") {
   SimConfig c;
-  apply_json(c, R"({"port": 2800, "receipts": false, "error_rate": 0.25,
+  apply_sim_json(c, R"({"port": 2800, "receipts": false, "error_rate": 0.25,
                     "error_status": {"ESME_RMSGQFUL": 2},
                     "credentials": [{"system_id": "a", "password": "b"}],
                     "receipt_states": {"DELIVRD": 1, "EXPIRED": 1},
@@ -324,36 +413,28 @@ TEST_CASE("JSON config and command line: later flags override the file") {
   CHECK(c.receipt_states.size() == 2);
   CHECK(c.mo_rate == 5);
   CHECK(c.mo.text == "hi");
-  CHECK_THROWS_AS(apply_json(c, "[1]"), std::invalid_argument);
-  CHECK_THROWS_AS(apply_json(c, "{not json"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_json(c, "[1]"), std::invalid_argument);
+  CHECK_THROWS_AS(apply_sim_json(c, "{not json"), std::invalid_argument);
   try {
-    apply_json(c, R"({"withhold_rate": "lots"})");
+    apply_sim_json(c, R"({"withhold_rate": "lots"})");
     FAIL("no exception");
   } catch (const std::invalid_argument& e) {
     CHECK(message_of(e).find("withhold_rate") != std::string::npos);
   }
+
+  CHECK_THROWS_AS(apply_sim_json(c, R"({"config": "other.json"})"), std::invalid_argument);
 
   const std::string path = std::string(AIOSMPP_TEST_BINARY_DIR) + "/smsc_unit_config.json";
   {
     std::ofstream out(path);
     out << R"({"port": 3000, "stats_interval": "1s"})";
   }
-  std::vector<std::string_view> args{"--config",       path,     "--port=0",
-                                     "--refuse-binds", "--host", "0.0.0.0"};
-  auto parsed = parse_sim_args(args);
+  SimConfig from_file;
+  apply_sim_option(from_file, "config", path);
   std::remove(path.c_str());
-  REQUIRE(parsed);
-  CHECK(parsed->port == 0);
-  CHECK(parsed->stats_interval == 1000ms);
-  CHECK(parsed->refuse_binds == CommandStatus::bind_failed);
-  CHECK(parsed->host == "0.0.0.0");
-  std::vector<std::string_view> help{"--port", "1", "--help"};
-  CHECK_FALSE(parse_sim_args(help));
-  std::vector<std::string_view> missing{"--port"};
-  CHECK_THROWS_AS(parse_sim_args(missing), std::invalid_argument);
-  std::vector<std::string_view> stray{"port"};
-  CHECK_THROWS_AS(parse_sim_args(stray), std::invalid_argument);
-  CHECK(sim_usage().find("--max-submit-rate") != std::string::npos);
+  CHECK(from_file.port == 3000);
+  CHECK(from_file.stats_interval == 1000ms);
+  CHECK_THROWS_AS(apply_sim_config_file(from_file, path), std::invalid_argument);
 }
 
 TEST_CASE("load_mo_file reads text lines and JSON lines") {

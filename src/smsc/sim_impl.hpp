@@ -1,0 +1,295 @@
+#pragma once
+
+// Simulator::Impl: the simulator's state. simulator.cpp holds construction, the handlers and the
+// submit path; sim_delivery.cpp the receipts (scheduled, routed, queued behind a window, retried
+// with back-off), the MO injector and the scheduler; sim_receipt.cpp how a receipt is written.
+//
+// Bounds (issue 15): receipts owed per origin session and in total (submit_sm asking for one
+// beyond them gets ESME_RMSGQFUL, so nothing owed is ever dropped for room); MO outstanding per
+// session and in total (the injector skips a full receiver and waits); receipts waiting for a
+// window slot sit in the target session's queue, compact, and are sent when a response frees a
+// slot (no polling); a receipt the ESME did not take is offered again with a doubling delay.
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "aiosmpp/smsc/simulator.hpp"
+#include "smsc/sim_receipt.hpp"
+
+namespace aiosmpp::smsc {
+
+namespace sim_detail {
+
+using SteadyClock = std::chrono::steady_clock;
+using SysClock = std::chrono::system_clock;
+
+// query_sm, cancel_sm and replace_sm know the last ring_size messages.
+inline constexpr std::size_t ring_size = 1 << 16;
+
+// A FIFO on a power-of-two ring: no allocation once it has grown to its working size (a
+// std::deque of receipt-sized elements allocates a block every few pushes).
+template <class T>
+class Ring {
+ public:
+  Ring() = default;
+  Ring(Ring&& o) noexcept
+      : items_(std::move(o.items_)),
+        head_(std::exchange(o.head_, 0)),
+        size_(std::exchange(o.size_, 0)) {}
+  Ring& operator=(Ring&& o) noexcept {
+    items_ = std::move(o.items_);
+    head_ = std::exchange(o.head_, 0);
+    size_ = std::exchange(o.size_, 0);
+    o.items_.clear();
+    return *this;
+  }
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+  bool empty() const noexcept { return size_ == 0; }
+  std::size_t size() const noexcept { return size_; }
+  T& front() { return items_[head_]; }
+  const T& front() const { return items_[head_]; }
+  void push_back(T v) {
+    if (size_ == items_.size()) grow();
+    items_[(head_ + size_) & (items_.size() - 1)] = std::move(v);
+    ++size_;
+  }
+  T pop_front() {
+    T v = std::move(items_[head_]);
+    items_[head_] = T{};
+    head_ = (head_ + 1) & (items_.size() - 1);
+    if (--size_ == 0 && items_.size() > shrink_above) {
+      // A burst is over: give its memory back (a steady flow rarely empties a large ring).
+      items_ = std::vector<T>();
+      head_ = 0;
+    }
+    return v;
+  }
+  void clear() {
+    while (!empty())
+      (void)pop_front();
+  }
+
+ private:
+  void grow() {
+    std::vector<T> bigger(items_.empty() ? 16 : items_.size() * 2);
+    for (std::size_t i = 0; i < size_; ++i)
+      bigger[i] = std::move(items_[(head_ + i) & (items_.size() - 1)]);
+    items_ = std::move(bigger);
+    head_ = 0;
+  }
+  static constexpr std::size_t shrink_above = 4096;
+  std::vector<T> items_;
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+};
+
+// Items ordered by due time: a FIFO when every delay is the same (pushes are then already in
+// order, and a ring is far cheaper than a heap at hundreds of thousands per second), a min-heap
+// otherwise.
+template <class T>
+class DueQueue {
+ public:
+  explicit DueQueue(bool fifo) : fifo_(fifo) {}
+  bool empty() const noexcept { return fifo_ ? q_.empty() : heap_.empty(); }
+  std::size_t size() const noexcept { return fifo_ ? q_.size() : heap_.size(); }
+  const T& top() const { return fifo_ ? q_.front() : heap_.front(); }
+  void push(T v) {
+    if (fifo_) {
+      q_.push_back(std::move(v));
+    } else {
+      heap_.push_back(std::move(v));
+      std::push_heap(heap_.begin(), heap_.end(), later);
+    }
+  }
+  T pop() {
+    if (fifo_) return q_.pop_front();
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    T v = std::move(heap_.back());
+    heap_.pop_back();
+    return v;
+  }
+
+ private:
+  static bool later(const T& a, const T& b) { return a.due > b.due; }
+  bool fifo_;
+  Ring<T> q_;
+  std::vector<T> heap_;
+};
+
+struct SimSession;
+
+// One receipt from acceptance to its settlement (acknowledged, given up, dropped, cancelled);
+// kept compact (no heap) since hundreds of thousands may wait at once.
+struct PendingReceipt {
+  SteadyClock::time_point due{};
+  SysClock::time_point submitted{};
+  std::uint64_t id = 0;
+  ReceiptAddress source;       // of the submit_sm
+  ReceiptAddress destination;  // of the submit_sm
+  text::DeliveryState state = text::DeliveryState::delivered;
+  bool intermediate = false;
+  bool holds_response = false;  // receipt first: its submit_sm_resp is written after it
+  std::uint8_t text_size = 0;
+  std::uint32_t attempts = 0;
+  std::uint32_t held_sequence = 0;
+  std::array<char, 20> text{};
+  std::shared_ptr<SimSession> owner;  // the submitting session: bound accounting and routing
+};
+
+// One account (system_id): its binds and the rate summed over them.
+struct Account {
+  explicit Account(double rate) : limiter(rate) {}
+  SlidingWindowLimiter limiter;
+  std::size_t bound = 0;
+};
+
+// Per-session state, in Session::context(). Outlives its Session while receipts it owes are
+// pending (they hold a shared_ptr to it for their accounting and routing).
+struct SimSession : std::enable_shared_from_this<SimSession> {
+  SimSession(double rate, double queue_rate) : limiter(rate), queue_limiter(queue_rate) {}
+  SubmitRateLimiter limiter;
+  SubmitRateLimiter queue_limiter;  // queue_full_above
+  std::uint64_t pdus = 0;
+  std::uint64_t submits = 0;  // submit_sm received (the every-Nth rules)
+  std::weak_ptr<Session> session;
+  std::string system_id;
+  Account* account = nullptr;  // once bound
+  bool closed = false;
+  std::size_t receipts_owed = 0;  // for this session's submit_sm, not yet settled
+  std::size_t mo_outstanding = 0;
+  Ring<PendingReceipt> queued;            // due and routed here, waiting for a window slot
+  std::vector<SubmitSmResp> unbind_held;  // responses to write after our unbind (unbind_after)
+};
+
+}  // namespace sim_detail
+
+struct Simulator::Impl {
+  using SteadyClock = sim_detail::SteadyClock;
+  using SysClock = sim_detail::SysClock;
+  using SimSession = sim_detail::SimSession;
+  using PendingReceipt = sim_detail::PendingReceipt;
+
+  struct Record {
+    std::uint64_t id = 0;
+    text::DeliveryState state = text::DeliveryState::enroute;
+    bool final = false;
+    bool cancelled = false;
+    SysClock::time_point final_time{};
+  };
+  struct PendingResponse {
+    SteadyClock::time_point due;
+    std::weak_ptr<Session> session;
+    SubmitSmResp response;
+  };
+  // A receipt sent and awaiting its deliver_sm_resp; the response handler captures only the
+  // slot's index, so std::function stores it without allocating.
+  struct FlightSlot {
+    PendingReceipt receipt;
+    std::weak_ptr<Session> target;
+    bool used = false;
+  };
+
+  Impl(asio::any_io_executor ex, SimConfig cfg, Logger log, UniformSource source);
+  ~Impl();
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  // simulator.cpp
+  ServerConfig server_config() const;
+  Handlers make_handlers();
+  SimSession& context(Session& s);
+  Record* find(std::string_view message_id);
+  CommandStatus on_bind(const BindRequest& b);
+  bool receipt_room(const SimSession& owner) const noexcept;
+  SubmitContext submit_context(Session& s, SimSession& ctx);
+  void count(const SubmitDecision& d);
+  std::uint64_t accept(Session& s, const PhoneNumberView& source,
+                       const PhoneNumberView& destination, RegisteredDelivery rd,
+                       std::string_view text, std::uint32_t sequence, bool& response_held);
+  void write_message_id(std::string& out, std::uint64_t id) const;
+  Reply on_submit(Session& s, const SubmitSmView& r, SubmitSmResp& resp);
+  Reply hold_for_unbind(Session& s, SimSession& ctx, const SubmitSmResp& resp);
+  Reply on_submit_multi(Session& s, const SubmitMultiView& r, SubmitMultiResp& resp);
+  Reply on_data_sm(Session& s, const DataSmView& r, DataSmResp& resp);
+  SimStats snapshot() const;
+
+  // sim_delivery.cpp
+  void on_bound(Session& s);
+  void on_closed(Session& s);
+  void wake_at(SteadyClock::time_point due);
+  std::shared_ptr<Session> receiver_for(const std::string& system_id);
+  void deliver(PendingReceipt p);
+  void route(PendingReceipt p);
+  void pump(Session& target);
+  bool window_free(const Session& s) const;
+  void send_receipt(Session& target, PendingReceipt p);
+  void release_response(PendingReceipt& p, bool after_receipt);
+  void on_receipt_response(std::size_t slot, std::error_code ec);
+  void retry_later(PendingReceipt p);
+  void settle(PendingReceipt& p);
+  void drop(PendingReceipt& p, std::string_view why);
+  void requeue_from(SimSession& ctx);
+  std::size_t take_slot(PendingReceipt p, const std::shared_ptr<Session>& target);
+  PendingReceipt release_slot(std::size_t slot);
+  SteadyClock::time_point earliest() const;
+  void run_due(SteadyClock::time_point now);
+  asio::awaitable<void> scheduler();
+  bool mo_exhausted() const;
+  std::shared_ptr<Session> mo_target();
+  void send_mo(Session& target);
+  asio::awaitable<void> mo_loop();
+  asio::awaitable<void> stats_loop();
+
+  asio::any_io_executor executor;
+  SimConfig config;
+  Logger logger;
+  UniformSource rng;
+  std::vector<double> state_weights;
+  std::vector<Record> ring;
+  sim_detail::DueQueue<PendingReceipt> receipts;       // scheduled at their receipt delay
+  sim_detail::DueQueue<PendingReceipt> intermediates;  // at half the receipt delay
+  sim_detail::DueQueue<PendingReceipt> retries;        // offered again after back-off
+  sim_detail::DueQueue<PendingResponse> responses;     // delayed submit_sm_resp
+  // Due, but no receiver bound for their system_id.
+  std::unordered_map<std::string, sim_detail::Ring<PendingReceipt>> waiting;
+  std::size_t waiting_count = 0;
+  std::size_t receipts_outstanding = 0;  // accepted, not settled (every place above)
+  std::unordered_map<std::string, sim_detail::Account> accounts;
+  sim_detail::ReceiptBuilder builder;
+  std::vector<FlightSlot> flights;
+  std::vector<std::size_t> free_flights;
+  std::size_t in_flight_receipts = 0;
+  std::size_t queued_receipts = 0;  // in SimSession::queued over all sessions
+  std::size_t mo_outstanding = 0;
+  std::vector<std::weak_ptr<Session>> receivers;
+  std::size_t rr = 0;
+  std::vector<MoMessage> mo_messages;
+  std::size_t mo_next = 0;
+  std::uint64_t mo_done = 0;
+  std::uint64_t next_message_id = 1;
+  std::uint64_t receipts_total = 0;  // receipts scheduled, for receipt_first_every
+  asio::steady_timer sched;
+  SteadyClock::time_point sched_at = SteadyClock::time_point::max();
+  asio::steady_timer mo_timer;
+  asio::steady_timer stats_timer;
+  bool stopping = false;
+  SimStats stats;
+  std::function<void(const std::string&)> on_stats;
+  std::unique_ptr<Server> server;
+};
+
+}  // namespace aiosmpp::smsc
