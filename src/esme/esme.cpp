@@ -250,6 +250,12 @@ asio::awaitable<std::error_code> Esme::Impl::connect_and_bind() {
     if (b.index() == 0) {
       ec = std::get<0>(b);
       if (!ec && machine_.phase() != Phase::bound) ec = machine_.error();
+      // TLS 1.3: the SMSC refuses our certificate (or its absence) after our side of the
+      // handshake is done, so its alert ends the bind; it is still a failed handshake.
+      if (tls_ && is_tls_protocol_error(ec)) {
+        connect_detail_ = ec.message();
+        ec = errc::tls_handshake_failed;
+      }
     } else {
       ec = b.index() == 1 ? std::error_code(errc::response_timeout) : errc::stopped;
     }

@@ -44,6 +44,14 @@ std::error_code tls_transport_error(const std::error_code& ec) noexcept {
   return transport_error(ec);
 }
 
+}  // namespace
+
+bool is_tls_protocol_error(const std::error_code& ec) noexcept {
+  return ec.category() == asio::error::get_ssl_category();
+}
+
+namespace {
+
 std::string subject_of(X509* cert) {
   if (cert == nullptr) return {};
   std::array<char, 256> name{};

@@ -21,6 +21,10 @@ bool tls_available() noexcept {
   return false;
 }
 
+bool is_tls_protocol_error(const std::error_code&) noexcept {
+  return false;
+}
+
 std::shared_ptr<const TlsContext> TlsContext::client(const TlsClientConfig&) {
   refuse();
 }

@@ -39,6 +39,12 @@ class TlsSetupError : public std::invalid_argument {
   std::string reason_;
 };
 
+/** @brief True when `ec` is OpenSSL's own error (category "asio.ssl"): an alert from the peer or
+ *  a broken record, as a TlsTransport read or write returns it. In TLS 1.3 a server refuses a
+ *  client certificate after the client's handshake has completed, so the client first learns of
+ *  it this way, at its first read. Always false in a build without TLS. */
+bool is_tls_protocol_error(const std::error_code& ec) noexcept;
+
 /** @brief Which side of the handshake a context is for. */
 enum class TlsRole : std::uint8_t {
   client,  ///< connects, checks the server's certificate and name
