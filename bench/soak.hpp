@@ -183,7 +183,9 @@ class Ledger {
         return;
       }
       if ((receipt_[i] & correlated_bit) != 0) {
-        violation(fmt::format("receipt for log_id {} correlated twice", i));
+        // Offered again after a drop, and still correlated: the correlator keeps a marker for
+        // the receipt grace period so that a repeat reaches its log_id.
+        ++redelivered_;
         return;
       }
       receipt_[i] |= correlated_bit;
@@ -191,9 +193,10 @@ class Ledger {
       return;
     }
     if (known) {
-      // The Esme forgets a message_id at its final receipt, so a receipt the simulator offers
-      // again (its deliver_sm_resp was lost in a drop) comes without tracking. Before that, an
-      // uncorrelated receipt for a message the Esme knew was accepted is a lost correlation.
+      // A receipt the simulator offers again (its deliver_sm_resp was lost in a drop) after the
+      // correlator's repeat marker is gone comes without tracking. Before the first correlated
+      // one, an uncorrelated receipt for a message the Esme knew was accepted is a lost
+      // correlation.
       if ((receipt_[i] & correlated_bit) != 0) {
         ++redelivered_;
       } else {

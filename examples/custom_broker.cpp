@@ -38,10 +38,11 @@
 #include <fmt/format.h>
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
-#include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/esme/esme.hpp"
 #include "aiosmpp/json.hpp"
 #include "common/condition.hpp"
@@ -136,7 +137,8 @@ class FileBroker final : public aiosmpp::Broker {
     }
     while (unacknowledged_ >= capacity_) {
       producers_waiting_ = true;
-      co_await space_ready_.async_wait(aiosmpp::detail::use_nothrow_awaitable);
+      std::error_code woken;  // operation_aborted: a wake-up or a cancellation, told apart below
+      co_await space_ready_.async_wait(asio::redirect_error(asio::use_awaitable, woken));
       throw_if_cancelled(co_await asio::this_coro::cancellation_state, "enqueue");
     }
     append(aiosmpp::json_encode(message));
@@ -160,7 +162,8 @@ class FileBroker final : public aiosmpp::Broker {
     for (;;) {
       if (const std::size_t n = take(out, std::max<std::size_t>(max, 1)); n > 0) co_return n;
       consumer_waiting_ = true;
-      co_await data_ready_.async_wait(aiosmpp::detail::use_nothrow_awaitable);
+      std::error_code woken;
+      co_await data_ready_.async_wait(asio::redirect_error(asio::use_awaitable, woken));
       consumer_waiting_ = false;
       throw_if_cancelled(co_await asio::this_coro::cancellation_state, "dequeue");
     }
@@ -422,49 +425,47 @@ class AcknowledgingHook final : public aiosmpp::Hook {
   AcknowledgingHook(FileBroker& broker, examples::Condition& progress)
       : broker_(broker), progress_(progress) {}
 
+  // outcome() alone: one call per message, whatever ended it (any response, a generic_nack, or
+  // a SendError). An ESME_RTHROTTLED answer is no outcome: the Esme sends the message again
+  // itself, so the broker keeps it unacknowledged until its final answer.
   aiosmpp::HookInterest interests() const noexcept override {
-    return aiosmpp::HookInterest::received | aiosmpp::HookInterest::send_error;
+    return aiosmpp::HookInterest::outcome;
   }
   asio::awaitable<void> sending(const aiosmpp::Pdu&, std::span<const std::uint8_t>,
                                 std::string_view) override {
     co_return;
   }
-
-  asio::awaitable<void> received(const aiosmpp::Pdu* message, std::span<const std::uint8_t>,
+  asio::awaitable<void> received(const aiosmpp::Pdu*, std::span<const std::uint8_t>,
                                  std::string_view) override {
-    if (message == nullptr || !aiosmpp::is_response(aiosmpp::command_id_of(*message))) co_return;
-    const auto& response = *message;
-    const auto& log_id =
-        std::visit([](const auto& p) -> const std::string& { return p.tracking.log_id; }, response);
-    const auto status = aiosmpp::header_of(response).command_status;
-    std::string message_id;
-    if (const auto* r = std::get_if<aiosmpp::SubmitSmResp>(&response)) message_id = r->message_id;
-    // A real application writes the outcome to its own store first, then acknowledges: if it
-    // crashes in between, the message is sent again (at least once), never lost.
-    fmt::print("outcome {}: {} {} message_id={}\n", log_id,
-               status == aiosmpp::CommandStatus::ok ? "accepted" : "refused", status, message_id);
-    std::fflush(stdout);
-    if (!broker_.acknowledge(log_id)) {
-      fmt::print(stderr, "outcome for {}, which the broker did not hand out\n", log_id);
-    }
-    ++outcomes_;
-    progress_.notify();
+    co_return;
+  }
+  asio::awaitable<void> send_error(const aiosmpp::Pdu&, const aiosmpp::SendError&,
+                                   std::string_view) override {
     co_return;
   }
 
-  asio::awaitable<void> send_error(const aiosmpp::Pdu& message, const aiosmpp::SendError& error,
-                                   std::string_view) override {
-    const auto& log_id =
-        std::visit([](const auto& p) -> const std::string& { return p.tracking.log_id; }, message);
-    // not_sent: the SMSC never saw it, so sending it again is safe (a few times: a message the
-    // SMSC's connection keeps dropping should not loop for ever). The other kinds are final
-    // here; outcome_unknown could be re-sent too, at the risk of a duplicate SMS.
-    if (error.kind == aiosmpp::SendError::Kind::not_sent && ++retries_[log_id] <= 3) {
-      fmt::print("retry {}: {}\n", log_id, error);
-      broker_.requeue(log_id);
+  asio::awaitable<void> outcome(const aiosmpp::Outcome& o, std::string_view) override {
+    const std::string& log_id = o.tracking().log_id;
+    if (o.error) {
+      // not_sent: the SMSC never saw it, so sending it again is safe (a few times: a message
+      // the SMSC's connection keeps dropping should not loop for ever). The other kinds are
+      // final here; outcome_unknown could be re-sent too, at the risk of a duplicate SMS.
+      if (o.error->kind == aiosmpp::SendError::Kind::not_sent && ++retries_[log_id] <= 3) {
+        fmt::print("retry {}: {}\n", log_id, *o.error);
+        broker_.requeue(log_id);
+      } else {
+        fmt::print("outcome {}: failed {}\n", log_id, *o.error);
+        broker_.acknowledge(log_id);
+        ++outcomes_;
+      }
     } else {
-      fmt::print("outcome {}: failed {}\n", log_id, error);
-      broker_.acknowledge(log_id);
+      // A real application writes the outcome to its own store first, then acknowledges: if it
+      // crashes in between, the message is sent again (at least once), never lost.
+      fmt::print("outcome {}: {} {} message_id={}\n", log_id, o.accepted() ? "accepted" : "refused",
+                 *o.status(), o.message_id());
+      if (!broker_.acknowledge(log_id)) {
+        fmt::print(stderr, "outcome for {}, which the broker did not hand out\n", log_id);
+      }
       ++outcomes_;
     }
     std::fflush(stdout);

@@ -3,14 +3,18 @@
 // there too, so a receipt arriving after a restart still finds its log_id. Kill it at any moment
 // (kill -9 included) and start it again: it first lists the messages whose outcome is unknown and
 // decides about them (--unknown requeue: send again, accepting a possible duplicate; --unknown
-// report: give them up and say so), then carries on.
+// report: give them up and say so), then carries on. It stops when its queue is empty and nothing
+// is in flight, once this run's receipts are in (or --receipt-wait seconds after its last outcome;
+// later receipts still find their log_id in the next run).
 //
 //   durable [--host 127.0.0.1] [--port 2775] [--db durable.db] [--count 10]
-//           [--unknown requeue|report] [--seconds 10]      (try it with aiosmpp-smsc-sim)
+//           [--unknown requeue|report] [--receipt-wait 5] [--seconds 10]
+//                                                       (try it with aiosmpp-smsc-sim)
 
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <fmt/format.h>
@@ -20,6 +24,7 @@
 
 #include "aiosmpp/esme/esme.hpp"
 #include "aiosmpp/sqlite/sqlite.hpp"
+#include "aiosmpp/text/received.hpp"
 #include "common/options.hpp"
 
 namespace {
@@ -50,17 +55,23 @@ class AppHook final : public aiosmpp::Hook {
     const auto& t = tracking_of(*m);
     if (const auto* r = std::get_if<aiosmpp::SubmitSmResp>(m)) {
       fmt::print("{}: {} message_id={}\n", t.log_id, r->header.command_status, r->message_id);
-      ++outcomes;
-    } else if (std::holds_alternative<aiosmpp::DeliverSm>(*m)) {
+      count_outcome();
+      if (r->header.command_status == aiosmpp::CommandStatus::ok) awaited.insert(r->message_id);
+    } else if (const auto* d = std::get_if<aiosmpp::DeliverSm>(m)) {
       fmt::print("receipt for {}\n", t.log_id.empty() ? "an unknown message" : t.log_id);
       ++receipts;
+      if (auto receipt = aiosmpp::text::parse_receipt(*d)) awaited.erase(receipt->id);
+    } else {
+      // Any other answer to a message (a generic_nack) is its outcome too.
+      fmt::print("{}: {}\n", t.log_id, aiosmpp::command_id_of(*m));
+      count_outcome();
     }
     co_return;
   }
   asio::awaitable<void> send_error(const aiosmpp::Pdu& m, const aiosmpp::SendError& e,
                                    std::string_view) override {
     fmt::print("{}: {}\n", tracking_of(m).log_id, e);
-    ++outcomes;
+    count_outcome();
     if (e.kind == aiosmpp::SendError::Kind::not_sent ||
         e.kind == aiosmpp::SendError::Kind::outcome_unknown) {
       // Retry: safe for not_sent; for outcome_unknown a duplicate is possible (docs/durable.md).
@@ -71,8 +82,15 @@ class AppHook final : public aiosmpp::Hook {
 
   int outcomes = 0;
   int receipts = 0;
+  std::set<std::string> awaited;  // message_ids accepted in this run, receipt not yet seen
+  std::chrono::steady_clock::time_point last_outcome = std::chrono::steady_clock::now();
 
  private:
+  void count_outcome() {
+    ++outcomes;
+    last_outcome = std::chrono::steady_clock::now();
+  }
+
   std::shared_ptr<aiosmpp::SqliteBroker> broker_;
 };
 
@@ -83,12 +101,16 @@ int main(int argc, char** argv) {
   std::string unknown = "requeue";
   std::uint64_t count = 10;
   std::uint64_t seconds = 10;
+  std::uint64_t receipt_wait = 5;
   const auto options = examples::parse_options(
       argc, argv,
       {examples::string_flag("--db", "FILE", "the SQLite file (created on first use)", db_path),
        examples::uint_flag("--count", "N", "new messages to send this time", count, 0, 1'000'000),
        examples::string_flag("--unknown", "requeue|report",
                              "what to do with messages of unknown outcome", unknown),
+       examples::uint_flag("--receipt-wait", "S",
+                           "how long to wait for this run's receipts after the last outcome",
+                           receipt_wait, 0, 3600),
        examples::uint_flag("--seconds", "S", "how long to run at most", seconds, 1, 86'400)});
   if (unknown != "requeue" && unknown != "report") {
     std::fprintf(stderr, "--unknown: expected requeue or report, got %s\n", unknown.c_str());
@@ -147,17 +169,31 @@ int main(int argc, char** argv) {
       *finished = true;
       if (e) std::rethrow_exception(e);
     });
-    // Until every message has its outcome and every receipt came, or the time is up.
+    // Until the queue is empty and nothing is in flight (every message has its outcome), and this
+    // run's receipts came or stopped coming; or the time is up. Not until the correlation table is
+    // empty: a row may stay behind until it expires (docs/durable.md), and repeat markers stay
+    // for their grace period.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
+    bool done = false;
+    while (!done && std::chrono::steady_clock::now() < deadline) {
       co_await sleep_for(std::chrono::milliseconds(100));
       const auto c = co_await broker->counts();
-      if (c.ready == 0 && c.in_progress == 0 && co_await correlator->size() == 0) break;
+      if (c.ready != 0 || c.in_progress != 0) continue;
+      const bool waited_enough = std::chrono::steady_clock::now() - app->last_outcome >=
+                                 std::chrono::seconds(receipt_wait);
+      done = app->awaited.empty() || waited_enough;
     }
     co_await esme.stop();
     while (!*finished)
       co_await sleep_for(std::chrono::milliseconds(1));
     co_await db->flush();
     fmt::print("{} outcomes, {} receipts this run\n", app->outcomes, app->receipts);
+    const auto left = co_await broker->counts();
+    if (done) {
+      fmt::print("stopped: done ({} receipts not seen)\n", app->awaited.size());
+    } else {
+      fmt::print("stopped: --seconds reached, {} messages waiting, {} in flight\n", left.ready,
+                 left.in_progress);
+    }
   });
 }

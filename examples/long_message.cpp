@@ -56,56 +56,55 @@ class LongMessageHook final : public aiosmpp::Hook {
  public:
   explicit LongMessageHook(examples::Condition& progress) : progress_(progress) {}
 
+  // outcome(): one per original message, whatever ended it; received(): the receipts.
   aiosmpp::HookInterest interests() const noexcept override {
-    return aiosmpp::HookInterest::received | aiosmpp::HookInterest::send_error;
+    return aiosmpp::HookInterest::outcome | aiosmpp::HookInterest::received;
   }
   asio::awaitable<void> sending(const aiosmpp::Pdu&, std::span<const std::uint8_t>,
                                 std::string_view) override {
     co_return;
   }
+  asio::awaitable<void> send_error(const aiosmpp::Pdu&, const aiosmpp::SendError&,
+                                   std::string_view) override {
+    co_return;  // not asked for: outcome() sees failures too
+  }
 
-  asio::awaitable<void> received(const aiosmpp::Pdu* message, std::span<const std::uint8_t>,
-                                 std::string_view) override {
-    if (message == nullptr) co_return;
-    if (const auto* r = std::get_if<aiosmpp::SubmitSmResp>(message)) {
-      // For a message sent in several segments this is called once: with the first error
-      // response if a segment was refused, else with the last segment's response.
-      const bool ok = r->header.command_status == aiosmpp::CommandStatus::ok;
-      fmt::print("outcome {}: {} {} message_id={}\n", r->tracking.log_id,
-                 ok ? "accepted" : "refused", r->header.command_status, r->message_id);
-      record(r->tracking.log_id, ok);
-    } else if (const auto* g = std::get_if<aiosmpp::GenericNack>(message)) {
-      // The SMSC did not understand the request: a refusal too.
-      fmt::print("outcome {}: refused generic_nack {}\n", g->tracking.log_id,
-                 g->header.command_status);
-      record(g->tracking.log_id, false);
-    } else if (const auto* d = std::get_if<aiosmpp::DeliverSm>(message)) {
-      if (!aiosmpp::text::is_receipt(*d)) co_return;  // MO: see the receiver example
-      // The correlator put the submit's log_id on the receipt; every segment's receipt carries
-      // the same one, so count them per original message.
-      const auto& log_id = d->tracking.log_id.empty() ? unknown_ : d->tracking.log_id;
-      const auto receipt = aiosmpp::text::parse_receipt(*d);
-      const auto n = ++receipts_by_message_[log_id];
-      if (receipt) {
-        fmt::print("receipt {} #{}: id={} stat={}\n", log_id, n, receipt->id, receipt->stat);
-      } else {
-        fmt::print("receipt {} #{}: unreadable ({})\n", log_id, n, receipt.error().message);
-      }
-      ++receipts_;
+  // Once per original message, however many segments it was sent in: the first error response
+  // if a segment was refused, else the last segment's response; or, when a segment got no
+  // response, the SendError (its detail says how many segments the SMSC had accepted: a receiver
+  // may then see a partial message). `o.message` is the message as enqueued, with its text.
+  asio::awaitable<void> outcome(const aiosmpp::Outcome& o, std::string_view) override {
+    const std::string& log_id = o.tracking().log_id;
+    if (o.error) {
+      fmt::print("outcome {}: failed {}\n", log_id, *o.error);
+    } else if (o.accepted()) {
+      fmt::print("outcome {}: accepted {} message_id={}\n", log_id, *o.status(), o.message_id());
+    } else {
+      // An error status, or a generic_nack (the SMSC did not understand the request).
+      fmt::print("outcome {}: refused {} {}\n", log_id, aiosmpp::command_id_of(*o.response),
+                 *o.status());
     }
+    record(log_id, o.accepted());
     std::fflush(stdout);
     progress_.notify();
     co_return;
   }
 
-  asio::awaitable<void> send_error(const aiosmpp::Pdu& message, const aiosmpp::SendError& error,
-                                   std::string_view) override {
-    // Once per original message, however many of its segments failed (the detail says how many
-    // the SMSC had accepted: a receiver may then see a partial message).
-    const auto& log_id =
-        std::visit([](const auto& p) -> const std::string& { return p.tracking.log_id; }, message);
-    fmt::print("outcome {}: failed {}\n", log_id, error);
-    record(log_id, false);
+  asio::awaitable<void> received(const aiosmpp::Pdu* message, std::span<const std::uint8_t>,
+                                 std::string_view) override {
+    const auto* d = message ? std::get_if<aiosmpp::DeliverSm>(message) : nullptr;
+    if (d == nullptr || !aiosmpp::text::is_receipt(*d)) co_return;  // responses: see outcome()
+    // The correlator put the submit's log_id on the receipt; every segment's receipt carries
+    // the same one, so count them per original message.
+    const auto& log_id = d->tracking.log_id.empty() ? unknown_ : d->tracking.log_id;
+    const auto receipt = aiosmpp::text::parse_receipt(*d);
+    const auto n = ++receipts_by_message_[log_id];
+    if (receipt) {
+      fmt::print("receipt {} #{}: id={} stat={}\n", log_id, n, receipt->id, receipt->stat);
+    } else {
+      fmt::print("receipt {} #{}: unreadable ({})\n", log_id, n, receipt.error().message);
+    }
+    ++receipts_;
     std::fflush(stdout);
     progress_.notify();
     co_return;

@@ -5,57 +5,69 @@
 
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <memory>
+#include <stdexcept>
 
 #include <fmt/format.h>
-#include <asio/steady_timer.hpp>
 
-#include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/esme/esme.hpp"
+#include "aiosmpp/text/received.hpp"
+#include "common/condition.hpp"
 #include "common/options.hpp"
 
 namespace {
 
-// Prints what the Esme reports: the response (or failure) of each message, and the receipts.
+// Prints what the Esme reports: each message's one outcome, and the receipts.
 class PrintingHook final : public aiosmpp::Hook {
  public:
+  explicit PrintingHook(examples::Condition& progress) : progress_(progress) {}
+
+  // outcome(): every message's one outcome, whatever ended it (a submit_sm_resp, a generic_nack,
+  // a timeout, a dropped connection). received(): the receipts. The Esme skips the rest.
   aiosmpp::HookInterest interests() const noexcept override {
-    return aiosmpp::HookInterest::received | aiosmpp::HookInterest::send_error;
+    return aiosmpp::HookInterest::outcome | aiosmpp::HookInterest::received;
   }
   asio::awaitable<void> sending(const aiosmpp::Pdu&, std::span<const std::uint8_t>,
                                 std::string_view) override {
     co_return;
   }
+  asio::awaitable<void> send_error(const aiosmpp::Pdu&, const aiosmpp::SendError&,
+                                   std::string_view) override {
+    co_return;  // not asked for: outcome() sees failures too
+  }
+
+  asio::awaitable<void> outcome(const aiosmpp::Outcome& o, std::string_view) override {
+    if (o.error) {
+      fmt::print("{}: failed: {}\n", o.tracking().log_id, *o.error);
+    } else {
+      fmt::print("{}: {} message_id={}\n", o.tracking().log_id, *o.status(), o.message_id());
+      if (o.accepted()) ++accepted;
+    }
+    ++outcomes;
+    progress_.notify();
+    co_return;
+  }
+
   asio::awaitable<void> received(const aiosmpp::Pdu* message, std::span<const std::uint8_t>,
                                  std::string_view) override {
-    if (message == nullptr) co_return;
-    if (const auto* r = std::get_if<aiosmpp::SubmitSmResp>(message)) {
-      fmt::print("{}: {} message_id={}\n", r->tracking.log_id, r->header.command_status,
-                 r->message_id);
-      ++outcomes;
-    } else if (const auto* d = std::get_if<aiosmpp::DeliverSm>(message)) {
-      fmt::print("{}: receipt \"{}\"\n",
-                 d->tracking.log_id.empty() ? "(unknown)" : d->tracking.log_id, d->short_message);
-      ++receipts;
-    }
+    // Responses arrive here too (outcome() has them); receipts only here.
+    const auto* d = message ? std::get_if<aiosmpp::DeliverSm>(message) : nullptr;
+    if (d == nullptr || !aiosmpp::text::is_receipt(*d)) co_return;
+    fmt::print("{}: receipt \"{}\"\n",
+               d->tracking.log_id.empty() ? "(unknown)" : d->tracking.log_id, d->short_message);
+    ++receipts;
+    progress_.notify();
     co_return;
   }
-  asio::awaitable<void> send_error(const aiosmpp::Pdu& message, const aiosmpp::SendError& error,
-                                   std::string_view) override {
-    const auto& log_id =
-        std::visit([](const auto& p) -> const std::string& { return p.tracking.log_id; }, message);
-    fmt::print("{}: failed: {}\n", log_id, error);
-    ++outcomes;
-    co_return;
-  }
-  int outcomes = 0;
-  int receipts = 0;
-};
 
-asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(aiosmpp::detail::use_nothrow_awaitable);
-}
+  int outcomes = 0;
+  int accepted = 0;
+  int receipts = 0;
+
+ private:
+  examples::Condition& progress_;
+};
 
 }  // namespace
 
@@ -68,7 +80,8 @@ int main(int argc, char** argv) {
     config.system_id = "smppclient1";
     config.password = "password";
     config.log_level = aiosmpp::LogLevel::warning;
-    auto hook = std::make_shared<PrintingHook>();
+    examples::Condition progress(io.get_executor());
+    auto hook = std::make_shared<PrintingHook>(progress);
     aiosmpp::Esme esme(io.get_executor(), config, {.hook = hook});
 
     co_await esme.connect();  // throws SmppError / std::system_error: fail early, as aiosmpplib
@@ -84,18 +97,25 @@ int main(int argc, char** argv) {
     }
 
     bool finished = false;
+    std::exception_ptr run_error;
     asio::co_spawn(io, esme.start(), [&](std::exception_ptr e) {
+      run_error = e;
       finished = true;
-      if (e) std::rethrow_exception(e);
+      progress.notify();
     });
-    // Wait for the five outcomes and, for a while, their receipts.
-    for (int waited = 0; waited < 5000 && (hook->outcomes < 5 || hook->receipts < 5);
-         waited += 10) {
-      co_await sleep_for(std::chrono::milliseconds(10));
-    }
+    // The five outcomes and, for a while, a receipt for each accepted message.
+    co_await progress.wait_for(std::chrono::seconds(5), [&] {
+      return finished || (hook->outcomes == 5 && hook->receipts >= hook->accepted);
+    });
     co_await esme.stop();
-    while (!finished)
-      co_await sleep_for(std::chrono::milliseconds(1));
+    co_await progress.wait_until(examples::Condition::Clock::time_point::max(),
+                                 [&] { return finished; });
+    if (run_error) std::rethrow_exception(run_error);
     fmt::print("{} outcomes, {} receipts\n", hook->outcomes, hook->receipts);
+    if (hook->outcomes < 5 || hook->receipts < hook->accepted) {
+      throw std::runtime_error(
+          fmt::format("incomplete after 5 s: {} of 5 outcomes, {} of {} receipts", hook->outcomes,
+                      hook->receipts, hook->accepted));
+    }
   });
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -15,9 +16,9 @@
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 
+#include "aiosmpp/esme/config.hpp"
 #include "aiosmpp/esme/correlator.hpp"
 #include "aiosmpp/json.hpp"
-#include "aiosmpp/text/message_id.hpp"
 #include "snippet_main.hpp"
 
 namespace {
@@ -59,55 +60,65 @@ class MemoryStore final : public KeyValueStore {
 // snippet-begin: correlator
 class StoreCorrelator final : public aiosmpp::Correlator {
  public:
-  StoreCorrelator(std::shared_ptr<KeyValueStore> store, aiosmpp::text::MessageIdRule rule = {},
-                  std::chrono::seconds ttl = std::chrono::hours(72))
-      : store_(std::move(store)), ids_(rule), ttl_(ttl) {}
+  explicit StoreCorrelator(std::shared_ptr<KeyValueStore> store,
+                           std::chrono::seconds ttl = std::chrono::hours(72),
+                           std::chrono::seconds grace = std::chrono::hours(1))
+      : store_(std::move(store)), ttl_(ttl), grace_(grace) {}
 
-  // After a successful submit_sm_resp: remember which message the SMSC's id belongs to.
+  // After a successful submit_sm_resp: remember which message the SMSC's id belongs to. The id
+  // arrives normalised by the Esme (EsmeConfig::message_ids): store it as it is.
   asio::awaitable<void> put_delivery(std::string smsc_message_id,
                                      aiosmpp::Tracking tracking) override {
-    const nlohmann::json value = tracking;  // {"log_id": ..., "extra_data": ...}
-    store_->put(ids_.response_key(smsc_message_id), value.dump(), ttl_);
+    const nlohmann::json value = {{"tracking", tracking}, {"final", false}};
+    store_->put(std::move(smsc_message_id), value.dump(), ttl_);
     co_return;
   }
 
-  // When a receipt arrives: whose is it? A final state (DELIVRD, UNDELIV, ...) ends the entry.
+  // When a receipt arrives: whose is it? A final state (DELIVRD, UNDELIV, ...) ends the entry,
+  // which stays a while as a marker so that a receipt the SMSC sends again still finds its log_id.
   asio::awaitable<std::optional<aiosmpp::Tracking>> get_delivery(std::string_view smsc_message_id,
                                                                  bool final_state) override {
-    const std::string key = ids_.receipt_key(smsc_message_id);
+    const std::string key(smsc_message_id);
     auto value = store_->get(key);
     if (!value) co_return std::nullopt;
-    if (final_state) store_->erase(key);
-    co_return nlohmann::json::parse(*value).get<aiosmpp::Tracking>();
+    auto row = nlohmann::json::parse(*value);
+    if (final_state && !row.at("final").get<bool>()) {
+      row["final"] = true;
+      store_->put(key, row.dump(), grace_);
+    }
+    co_return row.at("tracking").get<aiosmpp::Tracking>();
   }
 
  private:
   std::shared_ptr<KeyValueStore> store_;
-  aiosmpp::text::MessageIdNormalizer ids_;  // hex in responses, decimal in receipts, ...
   std::chrono::seconds ttl_;
+  std::chrono::seconds grace_;
 };
 // snippet-end: correlator
 
 asio::awaitable<void> demo() {
   auto store = std::make_shared<MemoryStore>();
   // snippet-begin: use
-  // This SMSC answers submit_sm with hex ids and writes decimal ids in its receipts.
-  const aiosmpp::text::MessageIdRule rule{.response = aiosmpp::text::IdForm::hex,
-                                          .receipt = aiosmpp::text::IdForm::decimal};
-  auto correlator = std::make_shared<StoreCorrelator>(store, rule);
+  auto correlator = std::make_shared<StoreCorrelator>(store);
+  aiosmpp::EsmeConfig config;
+  // This SMSC answers submit_sm with hex ids and writes decimal ids in its receipts: the Esme
+  // hands the correlator one form of both.
+  config.message_ids = aiosmpp::MessageIdForms::hex_response_decimal_receipt;
   // aiosmpp::Esme esme(executor, config, {.correlator = correlator, .hook = hook});
   // snippet-end: use
 
   // Named values, not temporaries, go into awaited calls (a g++ 12 pitfall; see concepts.md).
-  std::string response_id = "38601fa";
+  std::string response_id = "59113978";
   aiosmpp::Tracking tracking{.log_id = "order-42", .extra_data = "{\"customer\":17}"};
   co_await correlator->put_delivery(std::move(response_id), std::move(tracking));
-  // ... the process restarts; the receipt says id:0059113978 ...
-  auto found = co_await correlator->get_delivery("0059113978", true);
+  // ... the process restarts; the receipt comes ...
+  auto found = co_await correlator->get_delivery("59113978", true);
   if (!found || found->log_id != "order-42") throw std::runtime_error("receipt not correlated");
-  fmt::print("receipt 0059113978 belongs to {} ({})\n", found->log_id, found->extra_data);
-  auto again = co_await correlator->get_delivery("0059113978", true);
-  if (again) throw std::runtime_error("a final receipt must end the entry");
+  fmt::print("receipt 59113978 belongs to {} ({})\n", found->log_id, found->extra_data);
+  auto again = co_await correlator->get_delivery("59113978", true);
+  if (!again || again->log_id != "order-42") {
+    throw std::runtime_error("a receipt sent again must still find its log_id");
+  }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// docs/concepts.md#outcomes: retrying from the hook. Nothing is re-sent automatically; the hook
-// decides per outcome. Runs without a network: main() plays the Esme's part.
+// docs/concepts.md#outcomes: retrying from the hook. The Esme sends only throttling answers again
+// (EsmeConfig::requeue, before the outcome); for everything else the hook decides per outcome. Runs
+// without a network: main() plays the Esme's part.
 
 #include <chrono>
 #include <cstdio>

@@ -7,13 +7,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <system_error>
 #include <utility>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
-
-#include "aiosmpp/detail/asio_compat.hpp"
+#include <asio/use_awaitable.hpp>
 
 namespace examples {
 
@@ -33,8 +34,10 @@ class Condition {
     while (!ready()) {
       if (Clock::now() >= deadline) co_return false;
       timer_.expires_at(deadline);
-      // operation_aborted means notify(); either way the loop tests the predicate again.
-      co_await timer_.async_wait(aiosmpp::detail::use_nothrow_awaitable);
+      // operation_aborted means notify(); either way the loop tests the predicate again, so the
+      // wait's error is kept instead of thrown.
+      std::error_code ec;
+      co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     co_return true;
   }

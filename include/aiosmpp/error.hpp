@@ -20,15 +20,16 @@ enum class errc {
   malformed_pdu = 1,     ///< bytes that are not a valid PDU (the CodecError says which field)
   pdu_too_large,         ///< command_length above the configured maximum
   invalid_field,         ///< a PDU to encode has a field outside its size or range
-  unknown_command,       ///< a command_id SMPP 3.4 does not define
+  unknown_command,       ///< a command_id the codec (or the negotiated version) does not define
   bind_failed,           ///< the SMSC rejected the bind (the CommandStatus says why)
   response_timeout,      ///< no response to a request within the response timeout
   enquire_link_timeout,  ///< the peer did not answer enquire_link: the link is dead
   connection_closed,     ///< the peer closed the connection (or unbound)
   not_bound,             ///< an operation that needs a bound session was attempted without one
-  window_full,           ///< no free slot in the window of outstanding requests
-  cancelled,             ///< the operation was cancelled
-  stopped,               ///< the ESME or session is stopping or stopped
+  // 10 was window_full, which nothing produced (a full window is back-pressure, not an error);
+  // the numbers after it are kept so that logged values keep their meaning.
+  cancelled = 11,  ///< the operation was cancelled
+  stopped,         ///< the ESME or session is stopping or stopped
   /** @brief The TLS handshake failed: no common protocol version or cipher, a peer that does not
    *  speak TLS (a plain SMPP port), an alert from the peer, or no handshake in time. The log and
    *  Esme::connect()'s exception carry OpenSSL's reason. */

@@ -4,6 +4,9 @@
  *  @brief JSON for every PDU and message type (nlohmann_json), so a broker can persist messages
  *  and an operator can read and write PDUs by hand. Stable across versions: schema 1.
  *
+ *  Every PDU type has a form, SMPP 5.0's broadcast PDUs included ("type": "broadcast_sm", ...,
+ *  with the same conventions).
+ *
  *  `to_json` / `from_json` are found by ADL, so `nlohmann::json j = pdu;` and
  *  `j.get<SubmitSm>()` work, for both `nlohmann::json` and `nlohmann::ordered_json` (the
  *  ordered form keeps the wire order of the fields, which is what `json_encode` writes).
@@ -48,10 +51,10 @@
  *  - Octet strings (short_message, octet TLVs) are lower-case hex; whitespace is allowed on input.
  *  - Enums are written by name when the name reads back to the same byte, else as a number;
  *    input takes either, and numbers also as "0x.." strings.
- *  - TLVs: a 3.4 TLV whose value is in its canonical form is `{"name", "value"}` with a typed
- *    value (integer, string for C-string TLVs, hex for octet TLVs, `true` for flags); anything
- *    else (vendor tags, non-minimal integer lengths) is `{"tag", "hex"}` (plus "name" when
- *    known), so decode → JSON → encode gives the same bytes.
+ *  - TLVs: a TLV of 3.4 or 5.0 whose value is in its canonical form is `{"name", "value"}` with
+ *    a typed value (integer, string for C-string TLVs, hex for octet TLVs, `true` for flags);
+ *    anything else (vendor tags, non-minimal integer lengths) is `{"tag", "hex"}` (plus "name"
+ *    when known), so decode → JSON → encode gives the same bytes.
  *  - `has_body` (responses) is written only when false; `tracking` only when not empty;
  *    `text` only when set. Missing fields take the C++ defaults.
  *  - Keys starting with '_' are annotations (the `aiosmpp-pdu` inspector adds them) and are

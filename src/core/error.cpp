@@ -104,7 +104,7 @@ struct CommandInfo {
   std::string_view name;
 };
 
-constexpr std::array<CommandInfo, 27> command_table{{
+constexpr std::array<CommandInfo, 33> command_table{{
     {CommandId::generic_nack, "generic_nack"},
     {CommandId::bind_receiver, "bind_receiver"},
     {CommandId::bind_receiver_resp, "bind_receiver_resp"},
@@ -132,6 +132,12 @@ constexpr std::array<CommandInfo, 27> command_table{{
     {CommandId::alert_notification, "alert_notification"},
     {CommandId::data_sm, "data_sm"},
     {CommandId::data_sm_resp, "data_sm_resp"},
+    {CommandId::broadcast_sm, "broadcast_sm"},
+    {CommandId::broadcast_sm_resp, "broadcast_sm_resp"},
+    {CommandId::query_broadcast_sm, "query_broadcast_sm"},
+    {CommandId::query_broadcast_sm_resp, "query_broadcast_sm_resp"},
+    {CommandId::cancel_broadcast_sm, "cancel_broadcast_sm"},
+    {CommandId::cancel_broadcast_sm_resp, "cancel_broadcast_sm_resp"},
 }};
 
 class CommandStatusCategory final : public std::error_category {
@@ -165,8 +171,6 @@ class AiosmppCategory final : public std::error_category {
         return "connection closed";
       case errc::not_bound:
         return "not bound";
-      case errc::window_full:
-        return "window full";
       case errc::cancelled:
         return "cancelled";
       case errc::stopped:

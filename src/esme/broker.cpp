@@ -1,12 +1,21 @@
 #include "aiosmpp/esme/broker.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <deque>
 #include <limits>
+#include <list>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
+
+#include <fmt/format.h>
 
 #include <asio/post.hpp>
 #include <asio/this_coro.hpp>
 
 #include "aiosmpp/detail/asio_compat.hpp"
+#include "aiosmpp/log.hpp"
 
 namespace aiosmpp {
 
@@ -19,26 +28,55 @@ asio::awaitable<std::size_t> Broker::dequeue_batch(std::vector<Pdu>& out, std::s
   co_return 1;
 }
 
-// The timers are condition variables: a waiter sets its flag and waits on a timer that never
-// expires by itself; a waker clears the flag and cancels the timer. Flags and the queue are under
-// the mutex (try_enqueue comes from other threads); the timers are touched only on the executor.
+// The timers are condition variables: a waiter sets its flag (or queues itself) and waits on a
+// timer that expires only at its own deadline, if any; a waker clears the flag and cancels the
+// timer. Flags and the queue are under the mutex (try_enqueue comes from other threads); the timers
+// are touched only on the executor.
 struct SimpleBroker::State {
-  explicit State(const asio::any_io_executor& ex) : data_ready(ex), space_ready(ex) {
+  State(const asio::any_io_executor& ex, Logger log) : data_ready(ex), logger(std::move(log)) {
     data_ready.expires_at(asio::steady_timer::time_point::max());
-    space_ready.expires_at(asio::steady_timer::time_point::max());
   }
   mutable std::mutex mutex;
   std::deque<Pdu> queue;
   bool consumer_waiting = false;
-  bool producers_waiting = false;
   bool wake_posted = false;
   asio::steady_timer data_ready;
-  asio::steady_timer space_ready;
+  std::list<ProducerWait*> producers;  // waiting for room, oldest first
+  Logger logger;
+  std::chrono::steady_clock::time_point last_warning{};  // on the executor only
 };
 
+// A producer waiting for room; lives in its enqueue's coroutine frame.
+struct SimpleBroker::ProducerWait {
+  explicit ProducerWait(const asio::any_io_executor& ex) : timer(ex) {}
+  asio::steady_timer timer;
+  bool queued = false;  // in State::producers (a waker removes it and cancels the timer)
+  std::list<ProducerWait*>::iterator pos;
+};
+
+namespace {
+
+SimpleBrokerOptions with_capacity(std::size_t capacity) {
+  SimpleBrokerOptions o;
+  o.capacity = capacity;
+  return o;
+}
+
+}  // namespace
+
 SimpleBroker::SimpleBroker(asio::any_io_executor executor, std::size_t capacity)
-    : capacity_(capacity), state_(std::make_shared<State>(executor)) {
-  if (capacity == 0) throw std::invalid_argument("SimpleBroker capacity: 0, must be >= 1");
+    : SimpleBroker(std::move(executor), with_capacity(capacity)) {}
+
+SimpleBroker::SimpleBroker(asio::any_io_executor executor, SimpleBrokerOptions options)
+    : capacity_(options.capacity), warn_after_(options.slow_enqueue_warning) {
+  if (capacity_ == 0) throw std::invalid_argument("SimpleBroker capacity: 0, must be >= 1");
+  if (warn_after_.count() < 0) {
+    throw std::invalid_argument(fmt::format(
+        "SimpleBrokerOptions.slow_enqueue_warning: {} ms, must be >= 0", warn_after_.count()));
+  }
+  Logger log = options.logger ? *options.logger
+                              : Logger(std::make_shared<JsonLinesSink>(stderr), LogLevel::warning);
+  state_ = std::make_shared<State>(executor, std::move(log));
 }
 
 SimpleBroker::~SimpleBroker() = default;
@@ -75,33 +113,95 @@ bool SimpleBroker::try_enqueue(Pdu& message) {
 }
 
 asio::awaitable<void> SimpleBroker::enqueue(Pdu message) {
+  co_await add(message, std::nullopt);
+}
+
+asio::awaitable<bool> SimpleBroker::enqueue_for(Pdu& message,
+                                                std::chrono::steady_clock::duration timeout) {
+  co_return co_await add(message, std::chrono::steady_clock::now() + timeout);
+}
+
+asio::awaitable<bool> SimpleBroker::add(
+    Pdu& message, std::optional<std::chrono::steady_clock::time_point> deadline) {
+  using SteadyClock = std::chrono::steady_clock;
+  const auto start = SteadyClock::now();
+  std::optional<ProducerWait> wait;
+  bool warned = warn_after_.count() == 0;
   for (;;) {
     {
       std::lock_guard lock(state_->mutex);
       if (state_->queue.size() < capacity_) {
+        if (wait && wait->queued) state_->producers.erase(wait->pos);
         state_->queue.push_back(std::move(message));
         if (state_->consumer_waiting) {
           state_->consumer_waiting = false;
           state_->data_ready.cancel();
         }
-        co_return;
+        co_return true;
       }
-      state_->producers_waiting = true;
+      if (deadline && SteadyClock::now() >= *deadline) {
+        if (wait && wait->queued) state_->producers.erase(wait->pos);
+        co_return false;
+      }
+      if (!wait) wait.emplace(state_->data_ready.get_executor());
+      if (!wait->queued) {
+        wait->pos = state_->producers.insert(state_->producers.end(), &*wait);
+        wait->queued = true;
+      }
     }
-    co_await state_->space_ready.async_wait(detail::use_nothrow_awaitable);
+    auto until = deadline.value_or(SteadyClock::time_point::max());
+    if (!warned) until = std::min(until, start + warn_after_);
+    wait->timer.expires_at(until);
+    co_await wait->timer.async_wait(detail::use_nothrow_awaitable);
     // A wake and a cancellation both complete with operation_aborted; only the latter is
     // visible in the coroutine's cancellation state.
     auto cs = co_await asio::this_coro::cancellation_state;
     if (cs.cancelled() != asio::cancellation_type::none) {
+      std::lock_guard lock(state_->mutex);
+      if (wait->queued) {
+        state_->producers.erase(wait->pos);
+      } else {
+        wake_producers_locked(1);  // it was given room it will not use: pass that on
+      }
       throw std::system_error(asio::error::operation_aborted, "SimpleBroker::enqueue cancelled");
+    }
+    if (!warned && SteadyClock::now() >= start + warn_after_) {
+      warned = true;
+      warn_waiting(SteadyClock::now() - start);
     }
   }
 }
 
-void SimpleBroker::wake_producers_locked() {
-  if (state_->producers_waiting) {
-    state_->producers_waiting = false;
-    state_->space_ready.cancel();
+void SimpleBroker::warn_waiting(std::chrono::steady_clock::duration waited) {
+  const auto now = std::chrono::steady_clock::now();
+  // One line per interval per broker, however many producers wait.
+  if (state_->last_warning != std::chrono::steady_clock::time_point{} &&
+      now - state_->last_warning < warn_after_) {
+    return;
+  }
+  state_->last_warning = now;
+  std::size_t waiting = 0;
+  {
+    std::lock_guard lock(state_->mutex);
+    waiting = state_->producers.size();
+  }
+  const auto waited_ms = std::chrono::duration_cast<std::chrono::milliseconds>(waited).count();
+  AIOSMPP_LOG(state_->logger, LogLevel::warning, "broker_full_waiting", {"waited_ms", waited_ms},
+              {"capacity", capacity_}, {"waiting_producers", waiting},
+              {"hint",
+               "nothing takes messages: start the Esme before enqueueing more than the capacity, "
+               "or use try_enqueue / enqueue_for (docs/guides/own-broker.md)"});
+}
+
+// Wakes the `n` producers that have waited longest (each re-checks for room: a try_enqueue from
+// another thread may take it first, and then it queues again, last).
+void SimpleBroker::wake_producers_locked(std::size_t n) {
+  auto& p = state_->producers;
+  for (; n > 0 && !p.empty(); --n) {
+    ProducerWait* w = p.front();
+    p.pop_front();
+    w->queued = false;
+    w->timer.cancel();
   }
 }
 
@@ -113,7 +213,7 @@ std::size_t SimpleBroker::take_locked(std::vector<Pdu>& out, std::size_t max) {
     q.pop_front();
     ++n;
   }
-  if (n > 0) wake_producers_locked();
+  if (n > 0) wake_producers_locked(n);
   return n;
 }
 

@@ -46,6 +46,10 @@ void validate(const EsmeConfig& c) {
   check_positive("stop_timeout", c.stop_timeout);
   check_positive("reassembly_timeout", c.reassembly_timeout);
   check_positive("unbind_drain_timeout", c.unbind_drain_timeout);
+  if (c.merge_receipts_limit < 1 || c.merge_receipts_limit > 1'000'000) {
+    throw ConfigError("merge_receipts_limit",
+                      fmt::format("{}, must be 1..1000000", c.merge_receipts_limit));
+  }
   if (c.outbind.enabled) {
     if (c.outbind.listen_port == 0) {
       throw ConfigError("outbind.listen_port", "0, must be 1..65535 when outbind is enabled");

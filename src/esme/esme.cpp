@@ -13,6 +13,7 @@
 #include <asio/this_coro.hpp>
 
 #include "aiosmpp/detail/asio_compat.hpp"
+#include "aiosmpp/esme/metrics.hpp"
 #include "esme/esme_impl.hpp"
 
 namespace aiosmpp {
@@ -111,7 +112,8 @@ Esme::Impl::Impl(asio::any_io_executor executor, EsmeConfig config, Components c
       pump_cv_(ex_),
       ticker_(ex_),
       stop_cv_(ex_),
-      done_cv_(ex_) {
+      done_cv_(ex_),
+      merger_(cfg_.merge_receipts_limit) {
   batch_.reserve(512);
   done_cv_.expires_at(Clock::time_point::max());
   stop_cv_.expires_at(Clock::time_point::max());
@@ -329,6 +331,7 @@ asio::awaitable<void> Esme::Impl::start() {
       machine_.give_up_partials(Clock::now(), end_events_);
       machine_.give_up_requeued(end_events_);
       co_await deliver(end_events_);
+      co_await give_up_receipts();
       fail_direct(errc::cancelled);
       if (hard_stop) std::rethrow_exception(hard_stop);
       throw std::system_error(asio::error::operation_aborted, "Esme::start cancelled");
@@ -349,6 +352,7 @@ asio::awaitable<void> Esme::Impl::start() {
   machine_.give_up_partials(Clock::now(), end_events_);
   machine_.give_up_requeued(end_events_);
   co_await deliver(end_events_);
+  co_await give_up_receipts();
   fail_direct(errc::stopped);
   AIOSMPP_LOG(log_, LogLevel::info, "stopped");
 }
@@ -420,6 +424,16 @@ SessionState Esme::session_state() const noexcept {
 }
 const EsmeStats& Esme::stats() const noexcept {
   return impl_->machine_.stats();
+}
+EsmeMetrics Esme::metrics() const {
+  EsmeMetrics m;
+  m.stats = impl_->machine_.stats();
+  impl_->machine_.metrics().snapshot(m);
+  m.window = impl_->cfg_.window;
+  m.requeued_waiting = impl_->machine_.requeued();
+  if (impl_->flow_) m.flow_rate = impl_->flow_->rate();
+  m.broker_depth = impl_->broker_->depth();
+  return m;
 }
 std::string_view Esme::client_id() const noexcept {
   return impl_->client_id_;

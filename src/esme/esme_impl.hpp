@@ -24,6 +24,7 @@
 #include "aiosmpp/esme/esme.hpp"
 #include "aiosmpp/net/transport.hpp"
 #include "aiosmpp/tls/transport.hpp"
+#include "esme/receipt_merger.hpp"
 #include "esme/session_machine.hpp"
 
 namespace aiosmpp {
@@ -34,7 +35,6 @@ struct Esme::Impl {
   Impl(asio::any_io_executor executor, EsmeConfig config, Components components);
 
   // esme.cpp: API and the run loop.
-  asio::awaitable<std::error_code> open_transport();
   asio::awaitable<std::error_code> connect_and_bind();
   asio::awaitable<std::error_code> open_transport(asio::steady_timer& timer);
   asio::awaitable<std::error_code> accept_outbind();
@@ -63,6 +63,17 @@ struct Esme::Impl {
                                       bool session = false);
   asio::awaitable<void> call_send_error(const Pdu& message, const SendError& error);
   asio::awaitable<void> deliver_outcome(detail::OutcomeEvent& event);
+
+  // esme_receipts.cpp: correlation of receipts (held, repeated, merged) and their hooks.
+  asio::awaitable<void> register_delivery(detail::RegisterEvent& event);
+  asio::awaitable<void> deliver_receipt(detail::IncomingEvent& event);
+  asio::awaitable<void> deliver_released(ReleasedReceipt& released, const std::string* key);
+  asio::awaitable<void> release_expired_holds();
+  asio::awaitable<void> call_receipt(const Pdu& receipt, ReceiptOutcome meta,
+                                     const std::string* key);
+  asio::awaitable<void> call_receipt_hook(const ReceiptOutcome& receipt);
+  asio::awaitable<void> give_up_receipts();
+  void note_correlator_due();
 
   // esme_requests.cpp: direct requests (submit() and the others).
   struct Waiter {
@@ -125,9 +136,20 @@ struct Esme::Impl {
   bool ticker_waiting_ = false;
   Clock::time_point ticker_at_ = Clock::time_point::max();
   bool correlator_idle_ = true;  // the correlator had nothing due when last asked
+  bool holds_due_ = false;       // the correlator's expiry passed: take its released holds
+
+  detail::ReceiptMerger merger_;  // EsmeConfig::merge_receipts
 
   bool running_ = false;
   bool stopping_ = false;
+
+  // Submit-to-receipt latency: when each message awaiting its final receipt was first sent, for
+  // at most receipt_clock_capacity of them (the oldest forgotten first).
+  static constexpr std::size_t receipt_clock_capacity = 100'000;
+  std::unordered_map<std::string, Clock::time_point> receipt_clock_;
+  std::deque<std::string> receipt_clock_order_;
+  void start_receipt_clock(const std::string& key, Clock::time_point sent_at);
+  void stop_receipt_clock(const std::string& key);
 };
 
 }  // namespace aiosmpp

@@ -143,6 +143,10 @@ asio::awaitable<void> Esme::Impl::ticker() {
     if (!ticker_events_.empty()) co_await deliver(ticker_events_);
     if (machine_.over()) co_return;
     ticker_at_ = std::min(machine_.next_deadline(), correlator_expiry(now));
+    if (holds_due_) {
+      co_await release_expired_holds();
+      if (machine_.over()) co_return;
+    }
     ticker_waiting_ = true;
     co_await wait(ticker_, ticker_at_);
     ticker_waiting_ = false;
@@ -155,6 +159,7 @@ Esme::Impl::Clock::time_point Esme::Impl::correlator_expiry(Clock::time_point no
   try {
     auto next = correlator_->next_expiry();
     if (next && *next <= now) {
+      holds_due_ = true;
       correlator_->expire_due();
       next = correlator_->next_expiry();
     }
@@ -366,31 +371,11 @@ asio::awaitable<void> Esme::Impl::deliver_one(detail::Event& event) {
   if (auto* o = std::get_if<detail::OutcomeEvent>(&event)) {
     co_await deliver_outcome(*o);
   } else if (auto* r = std::get_if<detail::RegisterEvent>(&event)) {
-    try {
-      co_await correlator_->put_delivery(std::move(r->key), std::move(r->tracking));
-      // The ticker learns when an idle correlator has something due again.
-      if (correlator_idle_ && ticker_waiting_) {
-        if (auto next = correlator_->next_expiry(); next && *next < ticker_at_) {
-          correlator_idle_ = false;
-          ticker_waiting_ = false;
-          ticker_.cancel();
-        }
-      }
-    } catch (const std::exception& e) {
-      AIOSMPP_LOG(log_, LogLevel::error, "correlator_failed", {"method", "put_delivery"},
-                  {"error", e.what()});
-    }
+    co_await register_delivery(*r);
   } else if (auto* i = std::get_if<detail::IncomingEvent>(&event)) {
     if (!i->receipt_key.empty() && i->message) {
-      try {
-        auto t = co_await correlator_->get_delivery(i->receipt_key, i->final_state);
-        if (t) tracking_of(*i->message) = std::move(*t);
-      } catch (const std::exception& e) {
-        AIOSMPP_LOG(log_, LogLevel::error, "correlator_failed", {"method", "get_delivery"},
-                    {"error", e.what()});
-      }
-    }
-    if (!i->session || has_interest(interests_, HookInterest::session)) {
+      co_await deliver_receipt(*i);
+    } else if (!i->session || has_interest(interests_, HookInterest::session)) {
       co_await call_received(i->message ? &*i->message : nullptr, i->pdu, i->session);
     }
     if (i->answer) {

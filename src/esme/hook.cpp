@@ -6,6 +6,10 @@ asio::awaitable<void> Hook::outcome(const Outcome&, std::string_view) {
   co_return;
 }
 
+asio::awaitable<void> Hook::receipt(const ReceiptOutcome&, std::string_view) {
+  co_return;
+}
+
 HookInterest SimpleHook::interests() const noexcept {
   return logger_.enabled(LogLevel::trace) ? HookInterest::all : HookInterest::none;
 }

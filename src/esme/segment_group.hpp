@@ -4,6 +4,7 @@
 // response, else the last response, each with the original message's tracking.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 
 #include "aiosmpp/esme/outcome.hpp"
@@ -12,7 +13,8 @@
 namespace aiosmpp::detail {
 
 struct SegmentGroup {
-  Pdu original;  // as enqueued (with its text and tracking)
+  Pdu original;              // as enqueued (with its text and tracking)
+  std::uint64_t serial = 0;  // the session machine's number for it (merged receipts' key)
   std::size_t total = 0;
   std::size_t remaining = 0;
   std::size_t accepted = 0;

@@ -119,6 +119,7 @@ void SessionMachine::reset_connection(Clock::time_point now, HookInterest intere
   unbind_sequence_ = 0;
   enquire_pending_ = false;
   unwritten_expired_ = false;
+  answers_owed_ = 0;
   last_read_ = now;
   throttled_pending_ = not_throttled_pending_ = 0;
 }
@@ -185,9 +186,10 @@ void SessionMachine::stop(Clock::time_point now) {
 void SessionMachine::close(std::error_code ec, Clock::time_point now) {
   if (phase_ == Phase::closing || phase_ == Phase::closed) return;
   error_ = ec;
-  if (!out_.empty() || !writing_.empty()) {
-    // What is queued (answers, unbind_resp, a generic_nack) still goes out, within a bound: a
-    // peer that does not read cannot hold the connection.
+  if (!out_.empty() || !writing_.empty() || answers_owed_ > 0) {
+    // What is queued (answers, unbind_resp, a generic_nack) and the answers the hook still owes
+    // go out, within a bound: a peer that does not read, or a hook that does not return, cannot
+    // hold the connection.
     phase_deadline_ = now + std::min(cfg_.socket_timeout, cfg_.stop_timeout);
     set_phase(Phase::closing);
   } else {
@@ -243,11 +245,13 @@ void SessionMachine::queue_request(CommandId id, std::uint32_t sequence_number) 
 
 void SessionMachine::answer(const Answer& a) {
   if (phase_ == Phase::idle || phase_ == Phase::closed) return;
+  if (answers_owed_ > 0) --answers_owed_;
   queue(a);
 }
 
 void SessionMachine::on_read(std::size_t n, Clock::time_point now) {
   framer_.commit(n);
+  metrics_.read(n);
   last_read_ = now;
   if (enquire_pending_) {
     // Anything read proves the link alive: the next enquire_link is due an interval from now,
@@ -265,6 +269,7 @@ std::span<const std::uint8_t> SessionMachine::take_output() {
 void SessionMachine::on_written(std::size_t n) noexcept {
   const std::uint64_t before = written_total_;
   written_total_ += n;
+  metrics_.written(n);
   // The oldest request's deadline counts from the moment its last octet is out: the timer must
   // learn it then (it may be asleep until a later keepalive).
   const std::uint32_t head = in_flight_.head();
@@ -278,7 +283,7 @@ void SessionMachine::on_written(std::size_t n) noexcept {
 
 void SessionMachine::write_done() {
   writing_.clear();
-  if (phase_ == Phase::closing && out_.empty()) set_phase(Phase::closed);
+  if (phase_ == Phase::closing && out_.empty() && answers_owed_ == 0) set_phase(Phase::closed);
 }
 
 SessionMachine::Clock::time_point SessionMachine::next_deadline() const noexcept {

@@ -36,6 +36,7 @@
 #include "aiosmpp/text/received.hpp"
 #include "aiosmpp/text/render.hpp"
 #include "esme/in_flight.hpp"
+#include "esme/metrics_recorder.hpp"
 #include "esme/segment_group.hpp"
 
 namespace aiosmpp {
@@ -82,6 +83,9 @@ struct OutcomeEvent {
 struct RegisterEvent {
   std::string key;  // the id as the correlator keys it (normalised, see MessageIdRule)
   Tracking tracking;
+  std::chrono::steady_clock::time_point sent_at{};  // the message's first send (receipt latency)
+  std::uint64_t group = 0;   // a segment of a long message: its SegmentGroup::serial (else 0)
+  std::size_t segments = 1;  // that message's segment count
 };
 
 /** A PDU from the SMSC for the application (deliver_sm, data_sm, alert_notification, or one that
@@ -93,6 +97,7 @@ struct IncomingEvent {
   bool final_state = false;           // the receipt reports a final state
   std::optional<Answer> answer;       // written after the hook returns
   bool session = false;               // a session PDU (HookInterest::session), not a message
+  std::optional<MessageState> state;  // the state a receipt reports, when readable
 };
 
 using Event = std::variant<OutcomeEvent, RegisterEvent, IncomingEvent>;
@@ -224,6 +229,8 @@ class SessionMachine {
   unsigned take_wakeups() noexcept { return std::exchange(wakeups_, 0u); }
 
   const EsmeStats& stats() const noexcept { return stats_; }
+  const MetricsRecorder& metrics() const noexcept { return metrics_; }
+  MetricsRecorder& metrics() noexcept { return metrics_; }
   EsmeStats& stats() noexcept { return stats_; }
   std::size_t in_flight() const noexcept { return in_flight_.size(); }
   std::size_t partial_messages() const noexcept { return reassembler_.pending(); }
@@ -296,6 +303,8 @@ class SessionMachine {
   text::DeliverSmReassembler reassembler_;
   Clock::duration reassembly_period_;
   EsmeStats stats_;
+  MetricsRecorder metrics_;
+  std::uint64_t group_serial_ = 0;  // SegmentGroup::serial, never reused
 
   // Per connection.
   Phase phase_ = Phase::idle;
@@ -311,6 +320,9 @@ class SessionMachine {
   bool enquire_pending_ = false;
   Clock::time_point next_reassembly_check_ = Clock::time_point::max();
   bool unwritten_expired_ = false;  // the oldest request timed out before its last octet was out
+  // The SMSC's requests handed to the hook whose answer is not queued yet: closing waits for them
+  // (within its deadline), so a receipt read just before unbind_resp is still acknowledged.
+  std::uint32_t answers_owed_ = 0;
 
   // Output: out_ is queued, writing_ is with the writer. Offsets count octets queued / written
   // since the connection began, so a request whose end offset was not written never left.

@@ -66,7 +66,12 @@ void SessionMachine::process(Clock::time_point now, Events& out) {
     }
     if (pdu->empty()) break;
     if (phase_ == Phase::closing) continue;  // only what is queued still matters
+    const std::size_t before = out.size();
     handle(*pdu, now, out);
+    for (std::size_t i = before; i < out.size(); ++i) {
+      const auto* e = std::get_if<IncomingEvent>(&out[i]);
+      if (e != nullptr && e->answer) ++answers_owed_;
+    }
   }
   flush_throttle_counts(now);
 }
@@ -222,7 +227,7 @@ bool SessionMachine::handle_fast(const RawHeader& h, std::span<const std::uint8_
     return true;
   }
   if (!is_response(id) || id == CommandId::generic_nack) return false;
-  if (has_interest(interests_, HookInterest::received)) return false;
+  if (has_interest(interests_, HookInterest::received | HookInterest::outcome)) return false;
   if (h.command_status != CommandStatus::ok && requeue_ != nullptr) return false;
   const std::uint32_t slot = in_flight_.find(h.sequence_number);
   if (slot == InFlightTable::npos) return false;
@@ -234,6 +239,7 @@ bool SessionMachine::handle_fast(const RawHeader& h, std::span<const std::uint8_
   AIOSMPP_LOG(log_, LogLevel::trace, "pdu_received", {"command", command_name(id)},
               {"command_status", static_cast<std::uint32_t>(h.command_status)},
               {"sequence_number", h.sequence_number});
+  metrics_.response(id, h.command_status, now - (entry.deadline - cfg_.response_timeout));
   in_flight_.release(slot);
   ++stats_.responses;
   stats_.in_flight = in_flight_.size();
@@ -309,6 +315,7 @@ void SessionMachine::handle_response(const PduView& view, std::span<const std::u
                 {"request", command_name(request_id)}, {"sequence_number", header.sequence_number});
   }
   auto& entry = in_flight_.at(slot);
+  metrics_.response(id, header.command_status, now - (entry.deadline - cfg_.response_timeout));
   Unit unit{Pdu{}, std::move(entry.group), entry.origin, entry.attempts, entry.first_sent, {}};
   unit.pdu = in_flight_.take(slot);
   stats_.in_flight = in_flight_.size();
@@ -321,7 +328,7 @@ void SessionMachine::handle_response(const PduView& view, std::span<const std::u
 
   const bool remember = header.command_status == CommandStatus::ok && wants_receipt(unit.pdu);
   if (!unit.group && !remember && unit.origin == 0 &&
-      !has_interest(interests_, HookInterest::received)) {
+      !has_interest(interests_, HookInterest::received | HookInterest::outcome)) {
     ++stats_.responses;
     after_response(now);
     return;
@@ -329,7 +336,9 @@ void SessionMachine::handle_response(const PduView& view, std::span<const std::u
   Pdu response = to_owning(view);
   if (remember) {
     if (const auto message_id = message_id_of(response); !message_id.empty()) {
-      out.emplace_back(RegisterEvent{ids_.response_key(message_id), tracking_of(unit.pdu)});
+      out.emplace_back(RegisterEvent{ids_.response_key(message_id), tracking_of(unit.pdu),
+                                     unit.first_sent, unit.group ? unit.group->serial : 0,
+                                     unit.group ? unit.group->total : 1});
     }
   }
   unit_answered(std::move(unit.pdu), unit.group, std::move(response), bytes, out, unit.origin);
@@ -399,6 +408,7 @@ void SessionMachine::handle_message(const PduView& view, std::span<const std::ui
   std::optional<text::ReceiptSummary> receipt;
   if (const auto* d = std::get_if<DeliverSmView>(&view)) receipt = text::summarize_receipt(*d);
   if (const auto* d = std::get_if<DataSmView>(&view)) receipt = text::summarize_receipt(*d);
+  if (receipt) metrics_.receipt(receipt->state, receipt->is_final(cfg_.receipt_finality));
   if (receipt && receipt->message_id.empty()) receipt.reset();
   if (!receipt && !has_interest(interests_, HookInterest::received)) {
     queue(answer);
@@ -407,7 +417,8 @@ void SessionMachine::handle_message(const PduView& view, std::span<const std::ui
   Pdu message = to_owning(view);
   if (receipt) {
     out.emplace_back(IncomingEvent{std::move(message), bytes, ids_.receipt_key(receipt->message_id),
-                                   receipt->is_final(cfg_.receipt_finality), answer});
+                                   receipt->is_final(cfg_.receipt_finality), answer, false,
+                                   receipt->state});
     return;
   }
   auto* deliver = std::get_if<DeliverSm>(&message);

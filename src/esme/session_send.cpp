@@ -133,6 +133,7 @@ void SessionMachine::render_units(std::vector<Pdu>& messages, std::uint64_t orig
       units_.push_back(Unit{std::move(rendered.front()), nullptr, origin});
     } else {
       auto group = std::make_shared<SegmentGroup>();
+      group->serial = ++group_serial_;
       group->total = group->remaining = rendered.size();
       group->original = std::move(m);
       for (auto& segment : rendered)

@@ -324,7 +324,7 @@ std::optional<J> typed_tlv_value(const tlv::Info& info, const std::vector<std::u
   if (v.size() < info.min_length || v.size() > info.max_length) return std::nullopt;
   switch (info.kind) {
     case tlv::Kind::integer: {
-      std::uint32_t x = 0;
+      std::uint64_t x = 0;
       for (auto b : v)
         x = (x << 8) | b;
       std::size_t n = info.min_length;
@@ -419,7 +419,7 @@ Tlv read_tlv(const J& j, const Path& path) {
   switch (info->kind) {
     case tlv::Kind::integer: {
       const std::uint64_t max = (std::uint64_t{1} << (8 * info->max_length)) - 1;
-      const auto x = static_cast<std::uint32_t>(read_uint(*value, p, max));
+      const std::uint64_t x = read_uint(*value, p, max);
       std::size_t n = info->min_length;
       while (n < info->max_length && (x >> (8 * n)) != 0)
         ++n;
@@ -891,7 +891,7 @@ void read_command_id(const J& j, const jio::Path& path, CommandId& id) {
   static const jio::NameTable names = [] {
     jio::NameTable t;
     for (std::uint32_t low : {0x00U, 0x80000000U}) {
-      for (std::uint32_t v = 0; v <= 0x103; ++v) {
+      for (std::uint32_t v = 0; v <= 0x113; ++v) {  // 5.0's broadcast commands end at 0x113
         const auto c = static_cast<CommandId>(low | v);
         if (is_known(c)) t.add(command_name(c), low | v);
       }

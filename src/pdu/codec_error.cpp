@@ -6,6 +6,15 @@
 #include "aiosmpp/pdu/tlv.hpp"
 
 namespace aiosmpp {
+namespace {
+
+std::string version_text(InterfaceVersion v) {
+  const auto b = static_cast<unsigned>(v);
+  if (b < 0x34) return fmt::format("3.3 or earlier (0x{:02x})", b);
+  return fmt::format("{}.{} (0x{:02x})", b >> 4, b & 0x0FU, b);
+}
+
+}  // namespace
 
 std::string CodecError::message() const {
   const std::string prefix =
@@ -21,7 +30,7 @@ std::string CodecError::message() const {
       return fmt::format("command_length: the buffer holds {} octets, the PDU needs {}", size,
                          limit);
     case CodecProblem::unknown_command_id:
-      return fmt::format("command_id 0x{:08x}: not an SMPP 3.4 command", size);
+      return fmt::format("command_id 0x{:08x}: not an SMPP 3.4 or 5.0 command", size);
     case CodecProblem::truncated:
       return fmt::format(
           "{}: needs {} octet(s), {} left in the PDU (command_length too small "
@@ -92,6 +101,19 @@ std::string CodecError::message() const {
       return fmt::format("{}: {} octets, limit {}", tlv_where, size, limit);
     case CodecProblem::pdu_too_large:
       return fmt::format("{}: {} octets, limit {}", where, size, limit);
+    case CodecProblem::tlv_missing:
+      return fmt::format("{}: missing; {} requires it", tlv_where,
+                         is_known(command_id) ? command_name(command_id) : "this PDU");
+    case CodecProblem::tlv_not_in_version: {
+      const tlv::Info* info = tlv::find(tag);
+      return fmt::format("{}: an SMPP {} TLV, and the peer speaks {}", tlv_where,
+                         info != nullptr ? version_text(info->since) : "5.0",
+                         version_text(static_cast<InterfaceVersion>(limit)));
+    }
+    case CodecProblem::command_not_in_version:
+      return fmt::format("command_id 0x{:08x} ({}): an SMPP {} command, and the peer speaks {}",
+                         size, command_name(command_id), version_text(since_version(command_id)),
+                         version_text(static_cast<InterfaceVersion>(limit)));
   }
   return fmt::format("{}: invalid", where);
 }

@@ -8,8 +8,8 @@ namespace tlv {
 namespace {
 
 constexpr std::array<Info, detail::count> infos{{
-#define AIOSMPP_TLV_INFO(Type, name, tag, kind, min, max, vt) \
-  {tag, #name, Kind::kind, min, max, detail::Type##_index},
+#define AIOSMPP_TLV_INFO(Type, name, tag, kind, min, max, vt, since) \
+  {tag, #name, Kind::kind, min, max, detail::Type##_index, InterfaceVersion::smpp_##since},
     AIOSMPP_TLV_LIST(AIOSMPP_TLV_INFO)
 #undef AIOSMPP_TLV_INFO
 }};
@@ -22,7 +22,7 @@ constexpr std::uint64_t mask_of() {
   return ((std::uint64_t{1} << Defs::index) | ... | 0);
 }
 
-// Reference §3.5 (submit_sm), §3.7 (submit_multi), §3.9 (deliver_sm), §3.11 (data_sm),
+// SMPP 3.4: reference §3.5 (submit_sm), §3.7 (submit_multi), §3.9 (deliver_sm), §3.11 (data_sm),
 // §3.12 (data_sm_resp), §3.2 (bind_*_resp), §3.16 (alert_notification); extras per §11.
 constexpr std::uint64_t submit_sm_mask =
     mask_of<UserMessageReference, SourcePort, SourceAddrSubunit, DestinationPort, DestAddrSubunit,
@@ -60,6 +60,33 @@ constexpr std::uint64_t data_sm_resp_mask =
 constexpr std::uint64_t bind_resp_mask = mask_of<ScInterfaceVersion>();
 constexpr std::uint64_t alert_notification_mask = mask_of<MsAvailabilityStatus>();
 
+// SMPP 5.0 (docs/smpp-5.0.md): the message submission TLVs are one list for submit_sm,
+// submit_multi and data_sm; deliver_sm gains the routing and number portability TLVs; replace_sm
+// may carry message_payload; every response may carry congestion_state.
+constexpr std::uint64_t routing_50 =
+    mask_of<BillingIdentification, DestAddrNpCountry, DestAddrNpInformation, DestAddrNpResolution,
+            DestNetworkId, DestNodeId, SourceNetworkId, SourceNodeId>();
+constexpr std::uint64_t submission_50 =
+    submit_sm_mask | submit_multi_mask | routing_50 |
+    mask_of<DestBearerType, DestNetworkType, DestTelematicsId, QosTimeToLive, SetDpf,
+            SourceBearerType, SourceNetworkType, SourceTelematicsId>();
+constexpr std::uint64_t deliver_sm_50 =
+    deliver_sm_mask | (routing_50 & ~mask_of<BillingIdentification>()) |
+    mask_of<CallbackNumAtag, CallbackNumPresInd, DestAddrSubunit, DpfResult, ItsReplyType,
+            SourceAddrSubunit>();
+constexpr std::uint64_t broadcast_sm_50 =
+    mask_of<BroadcastAreaIdentifier, BroadcastContentType, BroadcastFrequencyInterval,
+            BroadcastRepNum, MessagePayload, AlertOnMessageDelivery, BroadcastChannelIndicator,
+            BroadcastContentTypeInfo, BroadcastMessageClass, BroadcastServiceGroup, CallbackNum,
+            CallbackNumAtag, CallbackNumPresInd, DestAddrSubunit, DestSubaddress, DestinationPort,
+            DisplayTime, LanguageIndicator, MsValidity, PayloadType, PrivacyIndicator, SmsSignal,
+            SourceAddrSubunit, SourcePort, SourceSubaddress, UserMessageReference>();
+constexpr std::uint64_t response_50 = mask_of<CongestionState>();
+
+constexpr bool speaks_50(InterfaceVersion version) noexcept {
+  return version_has(version, InterfaceVersion::smpp_5_0);
+}
+
 }  // namespace
 
 const Info* find(std::uint16_t tag) noexcept {
@@ -72,32 +99,61 @@ std::span<const Info> all() noexcept {
   return infos;
 }
 
-std::uint64_t allowed_mask(CommandId command) noexcept {
+std::uint64_t allowed_mask(CommandId command, InterfaceVersion version) noexcept {
+  const bool v50 = speaks_50(version);
   switch (command) {
     case CommandId::submit_sm:
-      return submit_sm_mask;
+      return v50 ? submission_50 : submit_sm_mask;
     case CommandId::submit_multi:
-      return submit_multi_mask;
+      return v50 ? submission_50 : submit_multi_mask;
     case CommandId::deliver_sm:
-      return deliver_sm_mask;
+      return v50 ? deliver_sm_50 : deliver_sm_mask;
     case CommandId::data_sm:
-      return data_sm_mask;
+      // data_sm also carries receipts (reference §3.11), so 3.4's delivery TLVs stay.
+      return v50 ? submission_50 | data_sm_mask : data_sm_mask;
+    case CommandId::replace_sm:
+      return v50 ? mask_of<MessagePayload>() : 0;
     case CommandId::data_sm_resp:
-      return data_sm_resp_mask;
+      return data_sm_resp_mask | (v50 ? response_50 : 0);
     case CommandId::bind_receiver_resp:
     case CommandId::bind_transmitter_resp:
     case CommandId::bind_transceiver_resp:
-      return bind_resp_mask;
+      return bind_resp_mask | (v50 ? response_50 : 0);
     case CommandId::alert_notification:
       return alert_notification_mask;
+    case CommandId::broadcast_sm:
+      return v50 ? broadcast_sm_50 : 0;
+    case CommandId::query_broadcast_sm:
+      return v50 ? mask_of<UserMessageReference>() : 0;
+    case CommandId::cancel_broadcast_sm:
+      return v50 ? mask_of<BroadcastContentType, UserMessageReference>() : 0;
+    case CommandId::query_broadcast_sm_resp:
+      return v50 ? mask_of<BroadcastAreaIdentifier, BroadcastAreaSuccess, MessageState,
+                           BroadcastEndTime, UserMessageReference, CongestionState>()
+                 : 0;
+    case CommandId::broadcast_sm_resp:
+      return v50 ? mask_of<BroadcastErrorStatus, BroadcastAreaIdentifier, CongestionState>() : 0;
+    default:
+      return is_response(command) && v50 ? response_50 : 0;
+  }
+}
+
+std::uint64_t required_mask(CommandId command) noexcept {
+  switch (command) {
+    case CommandId::broadcast_sm:
+      return mask_of<BroadcastAreaIdentifier, BroadcastContentType, BroadcastRepNum,
+                     BroadcastFrequencyInterval, MessagePayload>();
+    case CommandId::query_broadcast_sm_resp:
+      return mask_of<BroadcastAreaIdentifier, BroadcastAreaSuccess, MessageState>();
     default:
       return 0;
   }
 }
 
-bool allowed(CommandId command, std::uint16_t tag) noexcept {
+bool allowed(CommandId command, std::uint16_t tag, InterfaceVersion version) noexcept {
   const Info* info = find(tag);
-  return info == nullptr || (allowed_mask(command) & (std::uint64_t{1} << info->index)) != 0;
+  return info == nullptr || !version_has(version, info->since) ||
+         (allowed_mask(command, version) & (std::uint64_t{1} << info->index)) != 0;
 }
 
 }  // namespace tlv

@@ -4,6 +4,7 @@
 // does not decode is the codec's error_response().
 
 #include <algorithm>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -137,7 +138,7 @@ std::error_code Session::Impl::send(const Req& request, ResponseHandler handler,
   const auto max_backlog = core_->config.max_backlog;
   if (max_backlog != 0 && backlog_.size() >= max_backlog) {
     ++core_->stats.backlog_full;
-    return errc::window_full;
+    return std::make_error_code(std::errc::no_buffer_space);
   }
   Waiting w{id, {}, std::move(handler)};
   auto r = encode(request, w.bytes);

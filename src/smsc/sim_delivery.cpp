@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <system_error>
 #include <utility>
 
 #include "aiosmpp/detail/asio_compat.hpp"
@@ -22,7 +23,7 @@ bool retryable(std::error_code ec) {
   return ec == errc::connection_closed || ec == errc::response_timeout ||
          ec == CommandStatus::throttled || ec == CommandStatus::message_queue_full ||
          ec == CommandStatus::receiver_temporary_error || ec == errc::stopped ||
-         ec == errc::not_bound || ec == errc::window_full;
+         ec == errc::not_bound || ec == std::errc::no_buffer_space;
 }
 
 }  // namespace
@@ -64,6 +65,7 @@ void Simulator::Impl::on_bound(Session& s) {
 }
 
 void Simulator::Impl::on_closed(Session& s) {
+  hint(SteadyClock::now());  // a close may come from a timer: what it requeues is sent now
   std::erase_if(receivers, [&](const std::weak_ptr<Session>& w) {
     auto l = w.lock();
     return !l || l.get() == &s;
@@ -112,7 +114,7 @@ void Simulator::Impl::release_response(PendingReceipt& p, bool after_receipt) {
   if (!session->respond(Pdu{std::move(resp)}) && after_receipt) ++stats.receipts_first;
 }
 
-void Simulator::Impl::deliver(PendingReceipt p) {
+void Simulator::Impl::deliver(PendingReceipt&& p) {
   Record& rec = ring[p.id % sim_detail::ring_size];
   if (rec.id == p.id) {
     if (rec.cancelled) {  // cancel_sm took it back before the receipt
@@ -122,7 +124,7 @@ void Simulator::Impl::deliver(PendingReceipt p) {
     if (!rec.final && !p.intermediate) {
       rec.final = true;
       rec.state = p.state;
-      rec.final_time = SysClock::now();
+      rec.final_time = sys_now();
     }
   }
   route(std::move(p));
@@ -132,7 +134,7 @@ bool Simulator::Impl::window_free(const Session& s) const {
   return s.in_flight() < config.window && s.backlog() == 0;
 }
 
-void Simulator::Impl::route(PendingReceipt p) {
+void Simulator::Impl::route(PendingReceipt&& p) {
   // The submitting session when it can receive, else a receiver bound with the same system_id
   // (round robin), else the receipt waits for one to bind.
   std::shared_ptr<Session> target;
@@ -157,6 +159,9 @@ void Simulator::Impl::route(PendingReceipt p) {
 }
 
 void Simulator::Impl::pump(Session& target) {
+  // Mostly called after reading from target (a response, a bind): its read time is "now" for the
+  // receipts' done dates (a close and a retry read the clock themselves).
+  hint(target.last_read_time());
   if (target.context() == nullptr) return;
   auto& ctx = context(target);
   while (!ctx.queued.empty() && target.can_receive() && window_free(target)) {
@@ -166,7 +171,7 @@ void Simulator::Impl::pump(Session& target) {
   }
 }
 
-std::size_t Simulator::Impl::take_slot(PendingReceipt p, const std::shared_ptr<Session>& target) {
+std::size_t Simulator::Impl::take_slot(PendingReceipt&& p, const std::shared_ptr<Session>& target) {
   std::size_t slot;
   if (!free_flights.empty()) {
     slot = free_flights.back();
@@ -175,7 +180,10 @@ std::size_t Simulator::Impl::take_slot(PendingReceipt p, const std::shared_ptr<S
     slot = flights.size();
     flights.emplace_back();
   }
-  flights[slot] = FlightSlot{std::move(p), target, true};
+  FlightSlot& f = flights[slot];
+  f.receipt = std::move(p);
+  f.target = target;
+  f.used = true;
   ++in_flight_receipts;
   return slot;
 }
@@ -189,7 +197,7 @@ Simulator::Impl::PendingReceipt Simulator::Impl::release_slot(std::size_t slot) 
   return p;
 }
 
-void Simulator::Impl::send_receipt(Session& target, PendingReceipt p) {
+void Simulator::Impl::send_receipt(Session& target, PendingReceipt&& p) {
   std::array<char, 24> tlv_id_buf;
   std::array<char, 24> text_id_buf;
   sim_detail::ReceiptFields f;
@@ -198,7 +206,7 @@ void Simulator::Impl::send_receipt(Session& target, PendingReceipt p) {
   f.source = p.destination.view();
   f.destination = p.source.view();
   f.submitted = p.submitted;
-  f.done = SysClock::now();
+  f.done = sys_now();
   f.state = p.state;
   if (p.intermediate) {
     f.intermediate_stat =
@@ -245,7 +253,7 @@ void Simulator::Impl::on_receipt_response(std::size_t slot, std::error_code ec) 
   if (target) pump(*target);
 }
 
-void Simulator::Impl::retry_later(PendingReceipt p) {
+void Simulator::Impl::retry_later(PendingReceipt&& p) {
   if (stopping || p.intermediate) {
     settle(p);
     return;
@@ -257,7 +265,10 @@ void Simulator::Impl::retry_later(PendingReceipt p) {
   for (std::uint32_t i = 1; i < p.attempts && delay < config.receipt_retry.max; ++i)
     delay *= 2;
   delay = std::min(delay, std::max(config.receipt_retry.max, config.receipt_retry.min));
-  p.due = SteadyClock::now() + delay;
+  // A retry follows a timeout or a close, not a read: the last read time is stale here, and a
+  // retry is rare enough for a clock read of its own.
+  hint(SteadyClock::now());
+  p.due = now_hint + delay;
   const auto due = p.due;
   retries.push(std::move(p));
   wake_at(due);
@@ -394,6 +405,7 @@ asio::awaitable<void> Simulator::Impl::scheduler() {
     if (stopping) break;
     const auto now = SteadyClock::now();
     last_wake = now;
+    hint(now);
     run_due(now + slice / 2);
   }
 }

@@ -40,7 +40,9 @@ using SysClock = std::chrono::system_clock;
 inline constexpr std::size_t ring_size = 1 << 16;
 
 // A FIFO on a power-of-two ring: no allocation once it has grown to its working size (a
-// std::deque of receipt-sized elements allocates a block every few pushes).
+// std::deque of receipt-sized elements allocates a block every few pushes). It keeps its size:
+// giving memory back when it empties made a flow that empties it now and then regrow it from 16
+// each time (most of the simulator's CPU with receipts on, in page faults and zeroing).
 template <class T>
 class Ring {
  public:
@@ -71,11 +73,7 @@ class Ring {
     T v = std::move(items_[head_]);
     items_[head_] = T{};
     head_ = (head_ + 1) & (items_.size() - 1);
-    if (--size_ == 0 && items_.size() > shrink_above) {
-      // A burst is over: give its memory back (a steady flow rarely empties a large ring).
-      items_ = std::vector<T>();
-      head_ = 0;
-    }
+    --size_;
     return v;
   }
   void clear() {
@@ -91,7 +89,6 @@ class Ring {
     items_ = std::move(bigger);
     head_ = 0;
   }
-  static constexpr std::size_t shrink_above = 4096;
   std::vector<T> items_;
   std::size_t head_ = 0;
   std::size_t size_ = 0;
@@ -232,18 +229,18 @@ struct Simulator::Impl {
   void on_closed(Session& s);
   void wake_at(SteadyClock::time_point due);
   std::shared_ptr<Session> receiver_for(const std::string& system_id);
-  void deliver(PendingReceipt p);
-  void route(PendingReceipt p);
+  void deliver(PendingReceipt&& p);
+  void route(PendingReceipt&& p);
   void pump(Session& target);
   bool window_free(const Session& s) const;
-  void send_receipt(Session& target, PendingReceipt p);
+  void send_receipt(Session& target, PendingReceipt&& p);
   void release_response(PendingReceipt& p, bool after_receipt);
   void on_receipt_response(std::size_t slot, std::error_code ec);
-  void retry_later(PendingReceipt p);
+  void retry_later(PendingReceipt&& p);
   void settle(PendingReceipt& p);
   void drop(PendingReceipt& p, std::string_view why);
   void requeue_from(SimSession& ctx);
-  std::size_t take_slot(PendingReceipt p, const std::shared_ptr<Session>& target);
+  std::size_t take_slot(PendingReceipt&& p, const std::shared_ptr<Session>& target);
   PendingReceipt release_slot(std::size_t slot);
   SteadyClock::time_point earliest() const;
   void run_due(SteadyClock::time_point now);
@@ -253,6 +250,25 @@ struct Simulator::Impl {
   void send_mo(Session& target);
   asio::awaitable<void> mo_loop();
   asio::awaitable<void> stats_loop();
+
+  // The simulator's clock, read once per batch or scheduler wake-up (hint()); system time for
+  // receipt dates (minute resolution) is derived from it, its base refreshed every second.
+  void hint(SteadyClock::time_point t) noexcept {
+    if (t > now_hint) now_hint = t;
+  }
+  SysClock::time_point sys_now() {
+    if (now_hint - steady_base > std::chrono::seconds(1) ||
+        steady_base == SteadyClock::time_point{}) {
+      // Both clocks read together, so that the mapping holds whatever the hint's age.
+      steady_base = SteadyClock::now();
+      sys_base = SysClock::now();
+      hint(steady_base);
+    }
+    return sys_base + std::chrono::duration_cast<SysClock::duration>(now_hint - steady_base);
+  }
+  SteadyClock::time_point now_hint = SteadyClock::now();
+  SteadyClock::time_point steady_base{};
+  SysClock::time_point sys_base{};
 
   asio::any_io_executor executor;
   SimConfig config;

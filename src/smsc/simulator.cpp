@@ -274,13 +274,13 @@ std::uint64_t Simulator::Impl::accept(Session& s, const PhoneNumberView& source,
   if (!receipt_wanted(rd, state)) {
     rec.final = true;
     rec.state = state;
-    rec.final_time = SysClock::now();
+    rec.final_time = sys_now();
     return id;
   }
   PendingReceipt p;
   p.id = id;
   p.state = state;
-  p.submitted = SysClock::now();
+  p.submitted = sys_now();
   // The receipt swaps the addresses; a deliver_sm holds 20 characters where a data_sm holds 64.
   if (!p.source.assign(source) || !p.destination.assign(destination)) {
     ++stats.receipts_dropped;
@@ -369,6 +369,7 @@ void Simulator::Impl::count(const SubmitDecision& d) {
 
 Reply Simulator::Impl::on_submit(Session& s, const SubmitSmView& r, SubmitSmResp& resp) {
   ++stats.submits;
+  hint(s.last_read_time());
   auto& ctx = context(s);
   auto d = decide_submit(config, submit_context(s, ctx), rng);
   if (d.action == SubmitDecision::Action::withhold) {
@@ -427,6 +428,7 @@ Reply Simulator::Impl::hold_for_unbind(Session& s, SimSession& ctx, const Submit
 
 Reply Simulator::Impl::on_data_sm(Session& s, const DataSmView& r, DataSmResp& resp) {
   ++stats.submits;
+  hint(s.last_read_time());
   if (config.receipts && receipt_request(r.registered_delivery) != RegisteredDelivery::none &&
       !receipt_room(context(s))) {
     ++stats.submit_errors;
@@ -444,6 +446,7 @@ Reply Simulator::Impl::on_data_sm(Session& s, const DataSmView& r, DataSmResp& r
 Reply Simulator::Impl::on_submit_multi(Session& s, const SubmitMultiView& r,
                                        SubmitMultiResp& resp) {
   ++stats.submits;
+  hint(s.last_read_time());
   if (config.receipts && receipt_request(r.registered_delivery) != RegisteredDelivery::none &&
       !receipt_room(context(s))) {
     ++stats.submit_errors;

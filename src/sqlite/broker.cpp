@@ -1,7 +1,6 @@
 #include "aiosmpp/sqlite/broker.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -19,26 +18,7 @@ namespace aiosmpp {
 
 namespace {
 
-// A taken message carries its queue id in front of its log_id: ESC 'q' <decimal id> ESC. ESC is
-// not something applications put in a log_id, and the framing makes the prefix unambiguous.
-constexpr char tag_mark = '\x1b';
-
-std::string tagged(std::int64_t id, std::string_view log_id) {
-  return fmt::format("{}q{}{}{}", tag_mark, id, tag_mark, log_id);
-}
-
-// Where the original log_id starts, and the id; nullopt when there is no well-formed prefix.
-std::optional<std::pair<std::int64_t, std::size_t>> parse_tag(std::string_view log_id) noexcept {
-  if (log_id.size() < 4 || log_id[0] != tag_mark || log_id[1] != 'q') return std::nullopt;
-  const auto end = log_id.find(tag_mark, 2);
-  if (end == std::string_view::npos || end == 2) return std::nullopt;
-  std::int64_t id = 0;
-  const char* first = log_id.data() + 2;
-  const char* last = log_id.data() + end;
-  const auto [ptr, ec] = std::from_chars(first, last, id);
-  if (ec != std::errc{} || ptr != last || id <= 0) return std::nullopt;
-  return std::pair{id, end + 1};
-}
+constexpr char queue_tag = 'q';
 
 std::string encode_for_queue(Pdu& message) {
   SqliteBroker::strip_id(tracking_of(message));
@@ -67,13 +47,15 @@ SqliteBroker::SqliteBroker(asio::any_io_executor executor, std::shared_ptr<Sqlit
 SqliteBroker::~SqliteBroker() = default;
 
 std::optional<std::int64_t> SqliteBroker::id_of(const Tracking& tracking) noexcept {
-  auto t = parse_tag(tracking.log_id);
+  auto t = detail::parse_log_id_tag(queue_tag, tracking.log_id);
   if (!t) return std::nullopt;
   return t->first;
 }
 
 void SqliteBroker::strip_id(Tracking& tracking) {
-  if (auto t = parse_tag(tracking.log_id)) tracking.log_id.erase(0, t->second);
+  if (auto t = detail::parse_log_id_tag(queue_tag, tracking.log_id)) {
+    tracking.log_id.erase(0, t->second);
+  }
 }
 
 void SqliteBroker::wake() {
@@ -139,7 +121,7 @@ asio::awaitable<std::size_t> SqliteBroker::dequeue_batch(std::vector<Pdu>& out, 
           try {
             Pdu m = json_decode(use->column_text(1));
             auto& tr = tracking_of(m);
-            tr.log_id = tagged(id, tr.log_id);
+            tr.log_id = detail::tag_log_id(queue_tag, id, tr.log_id);
             t.messages.push_back(std::move(m));
           } catch (const std::exception& e) {
             t.bad.push_back(fmt::format("queue id {}: {}", id, e.what()));

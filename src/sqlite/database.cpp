@@ -1,5 +1,6 @@
 #include "aiosmpp/sqlite/database.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
@@ -45,6 +46,24 @@ INSERT INTO aiosmpp_meta (key, value) VALUES ('run', 0);
 PRAGMA user_version = 1;
 )sql";
 
+// Version 2: repeat markers (a final receipt's row kept with marker = 1 for the grace period; the
+// partial index holds only them, so registering a live entry costs no extra index write) and
+// receipts held until their message id is registered. A version 1 file is migrated in place.
+constexpr const char* schema_v1_to_v2 = R"sql(
+ALTER TABLE aiosmpp_delivery ADD COLUMN marker INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX aiosmpp_delivery_markers ON aiosmpp_delivery (expires_at) WHERE marker = 1;
+CREATE TABLE aiosmpp_held_receipt (
+  hold_id INTEGER PRIMARY KEY,
+  smsc_message_id TEXT NOT NULL,
+  final INTEGER NOT NULL,
+  receipt TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+PRAGMA user_version = 2;
+)sql";
+
+constexpr char tag_mark = '\x1b';
+
 }  // namespace
 
 void sqlite_check(sqlite3* db, int rc, const char* what) {
@@ -52,6 +71,23 @@ void sqlite_check(sqlite3* db, int rc, const char* what) {
   const int ext = db != nullptr ? sqlite3_extended_errcode(db) : rc;
   const char* msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   throw SqliteError(ext, fmt::format("sqlite: {}: {}", what, msg));
+}
+
+std::string tag_log_id(char kind, std::int64_t id, std::string_view log_id) {
+  return fmt::format("{}{}{}{}{}", tag_mark, kind, id, tag_mark, log_id);
+}
+
+std::optional<std::pair<std::int64_t, std::size_t>> parse_log_id_tag(
+    char kind, std::string_view log_id) noexcept {
+  if (log_id.size() < 4 || log_id[0] != tag_mark || log_id[1] != kind) return std::nullopt;
+  const auto end = log_id.find(tag_mark, 2);
+  if (end == std::string_view::npos || end == 2) return std::nullopt;
+  std::int64_t id = 0;
+  const char* first = log_id.data() + 2;
+  const char* last = log_id.data() + end;
+  const auto [ptr, ec] = std::from_chars(first, last, id);
+  if (ec != std::errc{} || ptr != last || id <= 0) return std::nullopt;
+  return std::pair{id, end + 1};
 }
 
 std::int64_t unix_ms(std::chrono::system_clock::time_point t) noexcept {
@@ -182,13 +218,13 @@ SqliteDatabaseImpl::SqliteDatabaseImpl(SqliteDatabaseOptions opts) : options(std
         Statement s(db_, "PRAGMA user_version");
         if (s.step()) version = s.column_int(0);
       }
-      if (version == 0) {
-        c.exec(schema_v1);
-      } else if (version > SqliteDatabase::schema_version) {
+      if (version > SqliteDatabase::schema_version) {
         throw SqliteError(SQLITE_ERROR,
                           fmt::format("sqlite: {}: schema version {}, this library reads up to {}",
                                       options.path, version, SqliteDatabase::schema_version));
       }
+      if (version < 1) c.exec(schema_v1);
+      if (version < 2) c.exec(schema_v1_to_v2);
       c.exec("UPDATE aiosmpp_meta SET value = value + 1 WHERE key = 'run'");
       Statement s(db_, "SELECT value FROM aiosmpp_meta WHERE key = 'run'");
       if (!s.step()) throw SqliteError(SQLITE_CORRUPT, "sqlite: aiosmpp_meta has no 'run' row");

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
@@ -154,6 +155,15 @@ struct SqliteDatabaseImpl {
   std::unique_ptr<Connection> connection_;
   std::thread thread_;
 };
+
+/** A row id carried in front of a log_id, so that SqliteHook can tell the store which row an
+ *  outcome is about: ESC `kind` <decimal id> ESC (ESC is not something applications put in a
+ *  log_id, and the framing makes the prefix unambiguous). SqliteBroker tags taken messages 'q',
+ *  SqliteCorrelator released held receipts 'h'. */
+std::string tag_log_id(char kind, std::int64_t id, std::string_view log_id);
+/** The id of a `kind` tag and where the original log_id starts; nullopt when there is none. */
+std::optional<std::pair<std::int64_t, std::size_t>> parse_log_id_tag(
+    char kind, std::string_view log_id) noexcept;
 
 /** Milliseconds since the Unix epoch. */
 std::int64_t unix_ms(std::chrono::system_clock::time_point t) noexcept;

@@ -10,12 +10,14 @@ bool is_incoming_message(const Pdu& m) noexcept {
   return std::holds_alternative<DeliverSm>(m) || std::holds_alternative<DataSm>(m);
 }
 
-// A copy with the broker's id removed, or nullopt when there is none to remove (then the
-// original is passed on as is, without a copy).
+// A copy with the broker's queue id (or the correlator's held-receipt id) removed, or nullopt
+// when there is none to remove (then the original is passed on as is, without a copy).
 std::optional<Pdu> stripped(const Pdu& m) {
-  if (!SqliteBroker::id_of(tracking_of(m))) return std::nullopt;
+  const Tracking& t = tracking_of(m);
+  if (!SqliteBroker::id_of(t) && !SqliteCorrelator::held_id_of(t)) return std::nullopt;
   Pdu copy = m;
   SqliteBroker::strip_id(tracking_of(copy));
+  SqliteCorrelator::strip_held_id(tracking_of(copy));
   return copy;
 }
 
@@ -59,7 +61,13 @@ asio::awaitable<void> SqliteHook::received(const Pdu* message, std::span<const s
   }
   if (message != nullptr) {
     if (is_incoming_message(*message)) {
-      if (correlator_) correlator_->release_final_receipts();
+      if (correlator_) {
+        // A held receipt the correlator released: its row goes now that the hook has it.
+        if (auto held = SqliteCorrelator::held_id_of(tracking_of(*message))) {
+          correlator_->release_held(*held);
+        }
+        correlator_->release_final_receipts();
+      }
     } else if (broker_) {
       broker_->finish(*message);
     }

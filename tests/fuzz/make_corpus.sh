@@ -166,6 +166,27 @@ requests = [b for b, desc in pdus if not (struct.unpack(">I", b[4:8])[0] & 0x800
 write(d, "bind-every-request", bind_trx + b"".join(with_seq(b, 10 + i) for i, b in enumerate(requests)))
 for i, (b, desc) in enumerate(pdus):
     write(d, f"{i:02d}-after-bind-{slug(desc)}", bind_trx + with_seq(b, 100 + i))
+# Programs (0xA5 first; the operations are listed in smsc_session_fuzz.cpp): conversations with the
+# simulator's receipts and MO flowing back.
+BIND, SUBMIT, DATA, ANSWER, LINK, QUERY, PAUSE, READ, RAW, SPLIT, UNBIND = 0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11
+TRX_A, RX_A, TX_B, WRONG = 9, 6, 1, 0x19  # system_id a%3, kind (a>>2)%3, wrong password a&0x10
+RECEIPT = 0x01 | (5 << 3)  # registered_delivery 1, a five-character text
+def program(*ops):
+    return bytes([0xA5]) + bytes(ops)
+write(d, "program-trx-receipts", program(
+    BIND, TRX_A, *[SUBMIT, RECEIPT] * 6, PAUSE, 20, ANSWER, 0, *[SUBMIT, RECEIPT] * 4, PAUSE, 30,
+    ANSWER, 2, QUERY, 1, PAUSE, 30, ANSWER, 0, UNBIND))
+write(d, "program-rx-mo", program(
+    BIND, RX_A, PAUSE, 31, ANSWER, 0, PAUSE, 31, ANSWER, 3, READ, PAUSE, 31, READ, ANSWER, 0, LINK,
+    UNBIND))
+write(d, "program-tx-then-receipts-wait", program(
+    BIND, TX_B, *[SUBMIT, RECEIPT] * 3, DATA, 0x05, DATA, 0x01, PAUSE, 20))
+write(d, "program-wrong-passwords", program(BIND, WRONG, BIND, WRONG, BIND, WRONG, BIND, TRX_A))
+write(d, "program-stall", program(
+    BIND, TRX_A, READ, *[SUBMIT, RECEIPT] * 40, LINK, PAUSE, 31, READ, ANSWER, 0, PAUSE, 10,
+    ANSWER, 0, UNBIND))
+write(d, "program-split-and-garbage", program(
+    BIND, TRX_A, SPLIT, RECEIPT, 7, RAW, 5, 0, 0, 0, 0x10, 0x80, SUBMIT, RECEIPT))
 PY
 
 # json_decode: what aiosmpp-pdu decode writes for every vector, with and without its notes.

@@ -3,8 +3,9 @@
 // The filler walks a PDU's field list (the same `fields()` visitor the codec uses), so a new
 // field is covered without touching this file. Values span what the spec allows: any octet where
 // any octet is legal, strings up to their limits in three forms (ASCII, whole UTF-8 characters,
-// any octet but NUL, so JSON's text and hex forms are both exercised), every TLV a PDU may carry
-// at legal lengths, vendor tags, distribution lists up to the 254 limit, header-only responses.
+// any octet but NUL, so JSON's text and hex forms are both exercised), every TLV at legal lengths
+// (mostly those a request's list allows, sometimes others), vendor tags, distribution lists up to
+// the 254 limit, header-only responses.
 #pragma once
 
 #include <algorithm>
@@ -89,7 +90,9 @@ class RandomPduFiller {
     const auto all = tlv::all();
     for (std::size_t i = 0; i < n; ++i) {
       const auto& info = all[pick(all.size())];
-      if (request && (mask & (std::uint64_t{1} << info.index)) == 0) continue;
+      // Mostly what the request's list allows; sometimes a TLV outside it, which the default
+      // codec keeps and writes back (SMSCs send them; only strict_tlvs refuses them).
+      if (request && (mask & (std::uint64_t{1} << info.index)) == 0 && pick(4) != 0) continue;
       if (info.tag == tlv::MessagePayload::tag && sm_length_ != 0) continue;
       const std::size_t hi = std::min<std::size_t>(info.max_length, 300);
       std::vector<std::uint8_t> v(info.min_length + pick(hi - info.min_length + 1));

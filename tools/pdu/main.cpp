@@ -38,7 +38,7 @@ constexpr int exit_usage = 2;
 
 constexpr std::string_view main_help = R"(usage: aiosmpp-pdu <command> [options] [arguments]
 
-Inspect SMPP 3.4 PDUs and texts.
+Inspect SMPP 3.4 and 5.0 PDUs and texts.
 
 commands:
   decode   hex PDU(s) -> JSON with every field by name, plus read-only notes (keys starting '_')
@@ -51,7 +51,7 @@ Exit status: 0 success, 1 invalid input (the error says why), 2 usage error.
 )";
 
 constexpr std::string_view decode_help =
-    R"(usage: aiosmpp-pdu decode [--compact] [--no-notes] [HEX...]
+    R"(usage: aiosmpp-pdu decode [--compact] [--no-notes] [--strict] [--version V] [HEX...]
 
 Decodes one PDU, or several back to back, given as hex on the command line or on stdin
 (whitespace anywhere between octets, an optional 0x prefix). Prints JSON (2-space indent):
@@ -66,9 +66,13 @@ stderr and exits 1.
 options:
   --compact    one line of JSON
   --no-notes   only the fields 'encode' reads
+  --strict     refuse known TLVs outside a request's list and missing mandatory TLVs
+  --version V  the peer's SMPP version (3.3, 3.4, 5.0 or a byte such as 0x34; default 5.0):
+               a command newer than it is refused as unknown
 )";
 
-constexpr std::string_view encode_help = R"(usage: aiosmpp-pdu encode [--reference N] [JSON]
+constexpr std::string_view encode_help =
+    R"(usage: aiosmpp-pdu encode [--reference N] [--strict] [--version V [--drop-newer]] [JSON]
 
 Reads a PDU as JSON (what 'decode' prints; notes are ignored) from the argument or stdin and
 prints its bytes as hex. A JSON array gives one line of hex per PDU. Missing fields take their
@@ -83,6 +87,10 @@ error naming the field to stderr and exits 1.
 
 options:
   --reference N   the concatenation reference for a split text (default: a random one)
+  --strict        refuse known TLVs outside a request's list and missing mandatory TLVs
+  --version V     the peer's SMPP version (3.3, 3.4, 5.0 or a byte such as 0x34; default 5.0):
+                  a newer command is refused, and so is a newer TLV unless --drop-newer
+  --drop-newer    leave out TLVs newer than --version instead of refusing the PDU
 )";
 
 constexpr std::string_view split_help = R"(usage: aiosmpp-pdu split [options] [TEXT...]
@@ -328,7 +336,7 @@ Json user_data_note(std::span<const std::uint8_t> bytes, aiosmpp::DataCoding dc,
 
 std::string_view tlv_range_note(std::uint16_t tag) {
   if (tag >= 0x1400 && tag <= 0x3FFF) return "vendor-specific tag (0x1400-0x3FFF)";
-  return "a tag SMPP 3.4 does not define (reserved or SMPP 5.0)";
+  return "a tag neither SMPP 3.4 nor 5.0 defines (reserved)";
 }
 
 /** Adds notes to each TLV entry of `tlvs` (the JSON array written for `values`). */
@@ -344,7 +352,10 @@ Json annotate_tlvs(const Json& tlvs, const aiosmpp::Tlvs& values, aiosmpp::DataC
     e["_length"] = t.value.size();
     if (info == nullptr) {
       e["_note"] = std::string(tlv_range_note(t.tag));
-    } else if (!e.contains("value")) {
+    } else if (info->since == aiosmpp::InterfaceVersion::smpp_5_0) {
+      e["_since"] = "SMPP 5.0: a 3.4 peer must not be sent it";
+    }
+    if (info != nullptr && !e.contains("value")) {
       e["_note"] = fmt::format("{} octets, not the form the typed value would write; kept as hex",
                                t.value.size());
     }
@@ -379,6 +390,9 @@ Json annotate(const T& p, std::size_t length) {
     if (key == "type") {
       out["_command_id"] = fmt::format("0x{:08x}", static_cast<std::uint32_t>(T::command_id));
       out["_command_length"] = length;
+      if (aiosmpp::since_version(T::command_id) == aiosmpp::InterfaceVersion::smpp_5_0) {
+        out["_since"] = "SMPP 5.0: a 3.4 peer does not know this command";
+      }
     } else if (key == "command_status") {
       out["_command_status"] = fmt::format("{}", p.header.command_status);
     } else if (key == "has_body") {
@@ -461,6 +475,16 @@ std::optional<std::uint16_t> parse_reference(std::string_view text) {
   return static_cast<std::uint16_t>(n);
 }
 
+/** An SMPP version: "3.3", "3.4", "5.0" or a byte (decimal or 0x hex). */
+std::optional<aiosmpp::InterfaceVersion> parse_version(std::string_view text) {
+  if (text == "3.3") return aiosmpp::InterfaceVersion::smpp_3_3;
+  if (text == "3.4") return aiosmpp::InterfaceVersion::smpp_3_4;
+  if (text == "5.0" || text == "5") return aiosmpp::InterfaceVersion::smpp_5_0;
+  const auto n = parse_reference(text);
+  if (!n || *n > 0xFF) return std::nullopt;
+  return static_cast<aiosmpp::InterfaceVersion>(*n);
+}
+
 /** What a peer sends back for an undecodable PDU (the codec's error_response rule), with its
  *  bytes so an operator can compare it with what the SMSC or ESME actually sent. */
 std::string answer_for(const aiosmpp::CodecError& e) {
@@ -494,8 +518,10 @@ std::vector<std::span<const std::uint8_t>> split_stream(std::span<const std::uin
 int cmd_decode(const Args& args) {
   bool compact = false;
   bool notes = true;
+  aiosmpp::DecodeOptions options;
   Args hex_args;
-  for (auto a : args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto a = args[i];
     if (is_help(a)) {
       std::cout << decode_help;
       return exit_ok;
@@ -504,6 +530,14 @@ int cmd_decode(const Args& args) {
       compact = true;
     } else if (a == "--no-notes") {
       notes = false;
+    } else if (a == "--strict") {
+      options.strict_tlvs = true;
+    } else if (a == "--version") {
+      if (i + 1 >= args.size()) return usage_error("decode", "--version needs a value");
+      const auto v = parse_version(args[++i]);
+      if (!v)
+        return usage_error("decode", fmt::format("--version '{}': expected 3.4 or 5.0", args[i]));
+      options.version = *v;
     } else if (a.size() > 1 && a[0] == '-') {
       return usage_error("decode", fmt::format("unknown option '{}'", a));
     } else {
@@ -519,7 +553,7 @@ int cmd_decode(const Args& args) {
   Json all = Json::array();
   std::size_t offset = 0;
   for (std::size_t i = 0; i < pieces.size(); ++i) {
-    auto pdu = aiosmpp::decode(pieces[i]);
+    auto pdu = aiosmpp::decode(pieces[i], options);
     if (!pdu) {
       const auto& e = pdu.error();
       std::string where =
@@ -570,6 +604,7 @@ aiosmpp::text::Result<std::vector<Pdu>> wire_pdus(const Pdu& pdu,
 int cmd_encode(const Args& args) {
   Args rest;
   aiosmpp::text::RenderOptions render;
+  aiosmpp::EncodeOptions options;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto a = args[i];
     if (is_help(a)) {
@@ -582,6 +617,16 @@ int cmd_encode(const Args& args) {
       if (!n)
         return usage_error("encode", fmt::format("--reference '{}': expected 0-65535", args[i]));
       render.reference_generator = [n] { return *n; };
+    } else if (a == "--strict") {
+      options.strict_tlvs = true;
+    } else if (a == "--drop-newer") {
+      options.newer_tlvs = aiosmpp::NewerTlvs::drop;
+    } else if (a == "--version") {
+      if (i + 1 >= args.size()) return usage_error("encode", "--version needs a value");
+      const auto v = parse_version(args[++i]);
+      if (!v)
+        return usage_error("encode", fmt::format("--version '{}': expected 3.4 or 5.0", args[i]));
+      options.version = *v;
     } else if (a.size() > 1 && a[0] == '-') {
       return usage_error("encode", fmt::format("unknown option '{}'", a));
     } else {
@@ -616,7 +661,7 @@ int cmd_encode(const Args& args) {
     if (!wire) return invalid("encode", where + "cannot render \"text\": " + wire.error().message);
     for (const auto& w : *wire) {
       std::vector<std::uint8_t> bytes;
-      if (auto r = aiosmpp::encode(w, bytes); !r) {
+      if (auto r = aiosmpp::encode(w, bytes, options); !r) {
         return invalid("encode", where + "cannot encode: " + fmt::format("{}", r.error()));
       }
       out += to_hex(bytes);

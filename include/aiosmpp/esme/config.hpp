@@ -132,6 +132,16 @@ struct EsmeConfig {
    *  default). Only a final receipt takes the correlator's entry (docs/concepts.md). */
   text::FinalityRule receipt_finality;
 
+  /** @brief Hook::receipt() gets one merged ReceiptOutcome per long message (the worst state of
+   *  its segments) once every segment's final receipt is in, instead of one per segment.
+   *  received() still sees every segment's receipt. Default false. */
+  bool merge_receipts = false;
+  /** @brief The most long messages whose receipts are being merged; beyond it the oldest is given
+   *  up (its receipts so far come out as one incomplete ReceiptOutcome), as are all of them when
+   *  the Esme stops. A message with a refused segment waits for this bound or the stop.
+   *  1..1,000,000; default 10,000. */
+  std::size_t merge_receipts_limit = 10'000;
+
   /** @brief How the SMSC writes message ids (responses vs receipts); see MessageIdForms. */
   MessageIdForms message_ids = MessageIdForms::as_given;
 

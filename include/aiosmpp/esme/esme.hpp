@@ -89,7 +89,11 @@ struct EsmeStats {
   std::uint64_t max_in_flight = 0;   ///< highest in_flight seen (never above the window)
   std::uint64_t throttled = 0;  ///< responses with ESME_RTHROTTLED or ESME_RMSGQFUL (any outcome)
   std::uint64_t requeued = 0;   ///< times a message was kept to be sent again (RequeuePolicy)
+  std::uint64_t held_receipts = 0;      ///< receipts the correlator held until their response came
+  std::uint64_t repeated_receipts = 0;  ///< receipts the correlator knew as offered again
 };
+
+struct EsmeMetrics;
 
 /** @brief An SMPP 3.4 ESME (client): binds to an SMSC, takes messages from the Broker, sends them
  *  with up to `window` requests in flight, gives every outcome to the Hook, answers the SMSC's
@@ -103,8 +107,9 @@ struct EsmeStats {
  *  Outcomes: every message taken from the broker ends in exactly one of Hook::received (the
  *  response, with the message's tracking attached) or Hook::send_error (SendError says whether
  *  it was invalid, not sent, or of unknown outcome), through timeouts, disconnects, stop() and
- *  restarts; requests in flight are reported the moment the connection drops. Nothing is retried
- *  automatically: to retry, enqueue the message again from send_error (see SendError). */
+ *  restarts; requests in flight are reported the moment the connection drops (Hook::outcome gives
+ *  both shapes in one). Only throttling answers (EsmeConfig::requeue) are sent again by the Esme,
+ *  before the outcome; to retry anything else, enqueue the message again (see SendError). */
 class Esme {
  public:
   /** @throws ConfigError when `config` is invalid (see validate()). */
@@ -166,6 +171,10 @@ class Esme {
   SessionState session_state() const noexcept;
   /** @brief Counters since construction (read on the Esme's executor). */
   const EsmeStats& stats() const noexcept;
+  /** @brief A snapshot of everything the Esme measured (include aiosmpp/esme/metrics.hpp):
+   *  counters by command and status, receipts by state, latency histograms, gauges. Call on the
+   *  Esme's executor; costs a copy of fixed-size tables, nothing on the hot path. */
+  EsmeMetrics metrics() const;
   /** @brief The client_id given to hooks and written on log records. */
   std::string_view client_id() const noexcept;
   /** @brief The Esme's logger (with its metadata). */

@@ -26,6 +26,7 @@ enum class HookInterest : std::uint8_t {
   outcome = 8,   ///< Hook::outcome(): every message's one outcome, either shape
   session = 16,  ///< session PDUs (bind_*_resp, unbind, unbind_resp, enquire_link, ...) through
                  ///< received(), which otherwise sees only messages and responses to them
+  receipt = 32,  ///< Hook::receipt(): each delivery receipt correlated (or merged), with flags
 };
 /** @brief Combines interests. */
 constexpr HookInterest operator|(HookInterest a, HookInterest b) noexcept {
@@ -86,6 +87,11 @@ class Hook {
    *  or send_error() for the same message. Only when interests() includes
    *  HookInterest::outcome. The default does nothing. */
   virtual asio::awaitable<void> outcome(const Outcome& outcome, std::string_view client_id);
+  /** @brief A delivery receipt with what the correlator made of it (matched, repeat, held) and
+   *  its state; with EsmeConfig::merge_receipts, one per long message. Called after received()
+   *  for the same receipt (a merged one: after the last segment's). Only when interests()
+   *  includes HookInterest::receipt. The default does nothing. */
+  virtual asio::awaitable<void> receipt(const ReceiptOutcome& receipt, std::string_view client_id);
 };
 
 /** @brief aiosmpplib's SimpleHook: logs each call at TRACE (events "hook_sending",

@@ -4,6 +4,7 @@
  *  @brief SendError (how a message ended when it did not get a response) and Outcome (how it
  *  ended, either way). */
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,11 +21,11 @@ namespace aiosmpp {
  *  Hook::send_error). Every message taken from the broker ends in exactly one outcome: a response
  *  through Hook::received, or one SendError.
  *
- *  What an application may do with each kind (nothing is retried automatically, as in
- *  aiosmpplib): `invalid_message` never reaches the SMSC and will fail again unchanged;
- *  `not_sent` is safe to enqueue again; `outcome_unknown` may have been accepted by the SMSC, so
- *  re-sending risks a duplicate (query_sm with a message_id is not possible without the response;
- *  decide by the message's value: most applications re-send after a delay). */
+ *  What an application may do with each kind (the Esme sends nothing again on its own except
+ *  throttling answers, EsmeConfig::requeue): `invalid_message` never reaches the SMSC and will fail
+ * again unchanged; `not_sent` is safe to enqueue again; `outcome_unknown` may have been accepted by
+ * the SMSC, so re-sending risks a duplicate (query_sm with a message_id is not possible without the
+ * response; decide by the message's value: most applications re-send after a delay). */
 struct SendError {
   /** @brief What is known about the message. */
   enum class Kind : std::uint8_t {
@@ -96,6 +97,45 @@ struct Outcome {
   /** @brief The message's tracking (log_id, extra_data). */
   const Tracking& tracking() const noexcept { return tracking_of(message); }
 };
+
+/** @brief A delivery receipt as the Esme correlated it (Hook::receipt()): the receipt itself
+ *  (received() sees the same PDU), and what the correlator and the text layer made of it.
+ *
+ *  With EsmeConfig::merge_receipts, a message sent as several segments gets one ReceiptOutcome
+ *  once every segment's final receipt is in (or the merge gives up, see `complete`), carrying the
+ *  worst state of its segments; intermediate receipts and single-segment messages come one by
+ *  one as without merging. */
+struct ReceiptOutcome {
+  /** @brief The deliver_sm or data_sm, with the submit's tracking when `matched`. For a merged
+   *  receipt, the last segment's. */
+  Pdu receipt;
+  /** @brief The state it reports (message_state TLV, else the `stat:` word); for a merged
+   *  receipt the worst of its segments' (see worst_state()); nullopt when unreadable. */
+  std::optional<MessageState> state;
+  /** @brief It ends the message (EsmeConfig::receipt_finality). */
+  bool final_state = false;
+  /** @brief The correlator knew the message id: `receipt`'s tracking is the submit's. */
+  bool matched = false;
+  /** @brief The SMSC offered this receipt again after its final one was seen (within the
+   *  correlator's grace period); `matched` is true. */
+  bool repeat = false;
+  /** @brief It arrived before its submit's response and was held until the response came (or
+   *  the hold expired: then `matched` is false). */
+  bool held = false;
+  /** @brief Segments this outcome stands for: 1, or the message's segment count when merged. */
+  std::size_t segments = 1;
+  /** @brief Segments whose final receipt came; equals `segments` unless a merge was given up
+   *  (EsmeConfig::merge_receipts_limit or the message's entry expired). */
+  std::size_t segments_received = 1;
+  /** @brief Every segment's final receipt is in. */
+  bool complete() const noexcept { return segments_received == segments; }
+};
+
+/** @brief The worse of two receipt states for a merged receipt: any failure beats delivered, and
+ *  among failures rejected > undeliverable > expired > deleted > unknown > skipped; a state
+ *  beats none. */
+std::optional<MessageState> worst_state(std::optional<MessageState> a,
+                                        std::optional<MessageState> b) noexcept;
 
 }  // namespace aiosmpp
 

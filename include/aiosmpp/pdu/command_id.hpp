@@ -1,7 +1,8 @@
 #pragma once
 
 /** @file
- *  @brief SMPP 3.4 command_id values (reference §2). */
+ *  @brief SMPP command_id values: 3.4 (reference §2) and the three broadcast commands of 5.0
+ *  (docs/smpp-5.0.md). */
 
 #include <cstdint>
 #include <string_view>
@@ -40,12 +41,21 @@ enum class CommandId : std::uint32_t {
   alert_notification = 0x00000102,
   data_sm = 0x00000103,
   data_sm_resp = 0x80000103,
+  // SMPP 5.0 only (docs/smpp-5.0.md)
+  broadcast_sm = 0x00000111,
+  broadcast_sm_resp = 0x80000111,
+  query_broadcast_sm = 0x00000112,
+  query_broadcast_sm_resp = 0x80000112,
+  cancel_broadcast_sm = 0x00000113,
+  cancel_broadcast_sm_resp = 0x80000113,
 };
 
-/** @brief True for the 27 command ids SMPP 3.4 defines. */
+/** @brief True for the 33 command ids SMPP 3.4 and 5.0 define (27 in 3.4, 6 broadcast ones added
+ *  by 5.0; since_version() in enums.hpp tells which). */
 bool is_known(CommandId id) noexcept;
 
-/** @brief The spec's lower-case name ("submit_sm"), or "unknown" for an id 3.4 does not define. */
+/** @brief The spec's lower-case name ("submit_sm"), or "unknown" for an id neither 3.4 nor 5.0
+ *  defines. */
 std::string_view command_name(CommandId id) noexcept;
 
 /** @brief True when bit 31 is set (every response, and generic_nack). */
@@ -64,7 +74,7 @@ constexpr CommandId response_id(CommandId id) noexcept {
 
 }  // namespace aiosmpp
 
-/** @brief Prints "submit_sm", or "0x00000111" for an id 3.4 does not define. */
+/** @brief Prints "submit_sm", or "0x00000114" for an id the library does not know. */
 template <>
 struct fmt::formatter<aiosmpp::CommandId> : fmt::formatter<std::string_view> {
   /** @brief Writes the formatted value to the context (see the specialisation). */

@@ -154,6 +154,30 @@ enum class InterfaceVersion : std::uint8_t {
   smpp_5_0 = 0x50,
 };
 
+/** @brief Whether a peer speaking `peer` knows what came with version `since`: compares the
+ *  bytes, so 3.3 and earlier (0x00-0x33) know no TLV, 3.4 knows no 5.0 command or TLV, and a
+ *  version above 0x50 counts as 5.0's successor. */
+constexpr bool version_has(InterfaceVersion peer, InterfaceVersion since) noexcept {
+  return static_cast<std::uint8_t>(since) <= static_cast<std::uint8_t>(peer);
+}
+
+/** @brief The version that introduced a command: smpp_5_0 for the broadcast commands (and their
+ *  responses), smpp_3_4 for the rest (the 3.3 commands are counted as 3.4's, as the codec speaks
+ *  3.4 to a 3.3 peer). The encoder refuses a command a peer's version lacks (EncodeOptions). */
+constexpr InterfaceVersion since_version(CommandId id) noexcept {
+  switch (id) {
+    case CommandId::broadcast_sm:
+    case CommandId::broadcast_sm_resp:
+    case CommandId::query_broadcast_sm:
+    case CommandId::query_broadcast_sm_resp:
+    case CommandId::cancel_broadcast_sm:
+    case CommandId::cancel_broadcast_sm_resp:
+      return InterfaceVersion::smpp_5_0;
+    default:
+      return InterfaceVersion::smpp_3_4;
+  }
+}
+
 /** @brief dest_flag of a submit_multi destination (§3.7). Only these two values are valid. */
 enum class DestFlag : std::uint8_t {
   sme_address = 1,

@@ -1,8 +1,8 @@
 #pragma once
 
 /** @file
- *  @brief One value type per SMPP 3.4 PDU (reference §3), owning and view, and the `Pdu` /
- *  `PduView` sum types.
+ *  @brief One value type per SMPP PDU, owning and view: every 3.4 PDU (reference §3) and the 5.0
+ *  broadcast PDUs (docs/smpp-5.0.md); and the `Pdu` / `PduView` sum types.
  *
  *  Each PDU is one template (`BasicSm`, `BasicBind`, ...) whose `fields()` lists its wire layout
  *  once; the encoder, both decoders and the view-to-owning copy all walk that list. The owning
@@ -270,7 +270,7 @@ using UnsuccessList =
  *  Header-only PDUs call nothing. */
 
 /** @brief A header-only PDU (§3.4): unbind(_resp), enquire_link(_resp), generic_nack,
- *  cancel_sm_resp, replace_sm_resp. */
+ *  cancel_sm_resp, replace_sm_resp and (5.0) cancel_broadcast_sm_resp. */
 template <CommandId Id, class Str>
 struct BasicHeaderOnly {
   /** @brief The command this type encodes (the header's command_id is implied by it). */
@@ -456,9 +456,10 @@ struct BasicSm {
   friend bool operator==(const BasicSm&, const BasicSm&) = default;
 };
 
-/** @brief submit_sm_resp (§3.6), deliver_sm_resp (§3.10), data_sm_resp (§3.12): a message_id
- *  (C 65) and TLVs. `has_body` as in BasicBindResp (3.4 sends no body on error; 3.3/5.0 and many
- *  SMSCs send a NULL message_id, which is has_body = true with an empty message_id). */
+/** @brief submit_sm_resp (§3.6), deliver_sm_resp (§3.10), data_sm_resp (§3.12) and (5.0)
+ *  broadcast_sm_resp and query_broadcast_sm_resp: a message_id (C 65) and TLVs. `has_body` as in
+ * BasicBindResp (3.4 sends no body on error; 3.3/5.0 and many SMSCs send a NULL message_id, which
+ * is has_body = true with an empty message_id). */
 template <CommandId Id, class Str, class TlvSeq>
 struct BasicMessageIdResp {
   /** @brief The command this type encodes (the header's command_id is implied by it). */
@@ -637,11 +638,11 @@ struct BasicDataSm {
   friend bool operator==(const BasicDataSm&, const BasicDataSm&) = default;
 };
 
-/** @brief query_sm (§3.13). */
-template <class Str, class TlvSeq>
+/** @brief query_sm (§3.13) and (5.0) query_broadcast_sm, which has the same body. */
+template <class Str, class TlvSeq, CommandId Id = CommandId::query_sm>
 struct BasicQuerySm {
   /** @brief The command this type encodes (the header's command_id is implied by it). */
-  static constexpr CommandId command_id = CommandId::query_sm;
+  static constexpr CommandId command_id = Id;
   /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
   PduHeader header;
   /** @brief The application's handle (owning types only; never encoded). */
@@ -823,6 +824,97 @@ struct BasicAlertNotification {
   friend bool operator==(const BasicAlertNotification&, const BasicAlertNotification&) = default;
 };
 
+/** @brief broadcast_sm (SMPP 5.0, docs/smpp-5.0.md): a cell broadcast. No short_message: the
+ *  content goes in message_payload (or sm_default_msg_id), and the broadcast_area_identifier,
+ *  broadcast_content_type, broadcast_rep_num and broadcast_frequency_interval TLVs are mandatory
+ *  (checked with strict_tlvs). priority_flag is 0-4 here (4: priority background). */
+template <class Str, class TlvSeq>
+struct BasicBroadcastSm {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
+  static constexpr CommandId command_id = CommandId::broadcast_sm;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
+  PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
+  [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
+  /** @brief SMS application service (C 6); empty: the SMSC default. */
+  Str service_type{};
+  /** @brief Source_addr_ton, source_addr_npi, source_addr (C 21). */
+  BasicPhoneNumber<Str> source;
+  /** @brief The broadcast to replace (with replace_if_present_flag 1), else empty (C 65). */
+  Str message_id{};
+  /** @brief 0 normal, 1 immediate broadcast, 2 high priority, 3 reserved, 4 priority background. */
+  std::uint8_t priority_flag = 0;
+  /** @brief Empty (now) or 16 characters, absolute or relative (§7). */
+  Str schedule_delivery_time{};
+  /** @brief Empty (SMSC default) or 16 characters, absolute or relative (§7). */
+  Str validity_period{};
+  /** @brief 1: replace the broadcast named by message_id. */
+  std::uint8_t replace_if_present_flag = 0;
+  /** @brief The wire byte: how the content is encoded. */
+  DataCoding data_coding = DataCoding::smsc_default;
+  /** @brief One of the SMSC's canned messages; 0 for none. */
+  std::uint8_t sm_default_msg_id = 0;
+  /** @brief Optional parameters in wire order (the broadcast ones among them); unknown tags kept.
+   */
+  TlvSeq tlvs{};
+  ///@}
+
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
+  template <class V, class... S>
+  static void fields(V& v, S&... s) {
+    v.c_string("service_type", 6, CommandStatus::invalid_service_type, s.service_type...);
+    v.address("source_addr", 21, CommandStatus::invalid_source_address, s.source...);
+    v.c_string("message_id", 65, CommandStatus::invalid_message_id, s.message_id...);
+    v.octet_max("priority_flag", 4, CommandStatus::invalid_priority_flag, s.priority_flag...);
+    v.time("schedule_delivery_time", CommandStatus::invalid_schedule, s.schedule_delivery_time...);
+    v.time("validity_period", CommandStatus::invalid_expiry, s.validity_period...);
+    v.octet_max("replace_if_present_flag", 1, CommandStatus::invalid_replace_flag,
+                s.replace_if_present_flag...);
+    v.octet("data_coding", s.data_coding...);
+    v.octet("sm_default_msg_id", s.sm_default_msg_id...);
+    v.tlvs(s.tlvs...);
+  }
+  friend bool operator==(const BasicBroadcastSm&, const BasicBroadcastSm&) = default;
+};
+
+/** @brief cancel_broadcast_sm (SMPP 5.0): cancel_sm's body without the destination. */
+template <class Str, class TlvSeq>
+struct BasicCancelBroadcastSm {
+  /** @brief The command this type encodes (the header's command_id is implied by it). */
+  static constexpr CommandId command_id = CommandId::cancel_broadcast_sm;
+  /** @brief command_status and sequence_number (the Esme numbers the requests it sends). */
+  PduHeader header;
+  /** @brief The application's handle (owning types only; never encoded). */
+  [[no_unique_address]] detail::OwningOnly<Str, Tracking> tracking{};
+  /** @name Wire fields
+   *  The body in wire order, then the TLVs. "C n": a C-octet string of at most n octets counting
+   *  its NUL (n - 1 characters); the encoder checks every limit and names the field it rejects. */
+  ///@{
+  /** @brief SMS application service (C 6); empty: the SMSC default. */
+  Str service_type{};
+  /** @brief The SMSC's identifier of the broadcast (C 65). */
+  Str message_id{};
+  /** @brief Source_addr_ton, source_addr_npi, source_addr (C 21). */
+  BasicPhoneNumber<Str> source;
+  /** @brief Optional parameters in wire order (broadcast_content_type, user_message_reference). */
+  TlvSeq tlvs{};
+  ///@}
+
+  /** @brief Calls `v` once per wire field, in wire order (see @ref pdu_fields). */
+  template <class V, class... S>
+  static void fields(V& v, S&... s) {
+    v.c_string("service_type", 6, CommandStatus::invalid_service_type, s.service_type...);
+    v.c_string("message_id", 65, CommandStatus::invalid_message_id, s.message_id...);
+    v.address("source_addr", 21, CommandStatus::invalid_source_address, s.source...);
+    v.tlvs(s.tlvs...);
+  }
+  friend bool operator==(const BasicCancelBroadcastSm&, const BasicCancelBroadcastSm&) = default;
+};
+
 /** @brief submit_sm's template by name (SubmitSm and SubmitSmView instantiate it). */
 template <class Str, class TlvSeq>
 using BasicSubmitSm = BasicSm<CommandId::submit_sm, Str, TlvSeq>;
@@ -830,9 +922,9 @@ using BasicSubmitSm = BasicSm<CommandId::submit_sm, Str, TlvSeq>;
 template <class Str, class TlvSeq>
 using BasicDeliverSm = BasicSm<CommandId::deliver_sm, Str, TlvSeq>;
 
-/** @brief Calls `X(Owning, View, (owning instantiation), (view instantiation))` once per SMPP 3.4
- *  PDU, in Pdu's order: an X-macro for code that must cover every PDU type (the codec and the JSON
- *  layer declare their overloads with it). */
+/** @brief Calls `X(Owning, View, (owning instantiation), (view instantiation))` once per SMPP
+ *  PDU (3.4's, then 5.0's broadcast PDUs), in Pdu's order: an X-macro for code that must cover
+ * every PDU type (the codec and the JSON layer declare their overloads with it). */
 #define AIOSMPP_PDU_LIST(X)                                                                       \
   X(BindTransmitter, BindTransmitterView,                                                         \
     (BasicBind<CommandId::bind_transmitter, std::string, Tlvs>),                                  \
@@ -895,7 +987,23 @@ using BasicDeliverSm = BasicSm<CommandId::deliver_sm, Str, TlvSeq>;
     (BasicHeaderOnly<CommandId::enquire_link_resp, std::string>),                                 \
     (BasicHeaderOnly<CommandId::enquire_link_resp, std::string_view>))                            \
   X(AlertNotification, AlertNotificationView, (BasicAlertNotification<std::string, Tlvs>),        \
-    (BasicAlertNotification<std::string_view, TlvsView>))
+    (BasicAlertNotification<std::string_view, TlvsView>))                                         \
+  X(BroadcastSm, BroadcastSmView, (BasicBroadcastSm<std::string, Tlvs>),                          \
+    (BasicBroadcastSm<std::string_view, TlvsView>))                                               \
+  X(BroadcastSmResp, BroadcastSmRespView,                                                         \
+    (BasicMessageIdResp<CommandId::broadcast_sm_resp, std::string, Tlvs>),                        \
+    (BasicMessageIdResp<CommandId::broadcast_sm_resp, std::string_view, TlvsView>))               \
+  X(QueryBroadcastSm, QueryBroadcastSmView,                                                       \
+    (BasicQuerySm<std::string, Tlvs, CommandId::query_broadcast_sm>),                             \
+    (BasicQuerySm<std::string_view, TlvsView, CommandId::query_broadcast_sm>))                    \
+  X(QueryBroadcastSmResp, QueryBroadcastSmRespView,                                               \
+    (BasicMessageIdResp<CommandId::query_broadcast_sm_resp, std::string, Tlvs>),                  \
+    (BasicMessageIdResp<CommandId::query_broadcast_sm_resp, std::string_view, TlvsView>))         \
+  X(CancelBroadcastSm, CancelBroadcastSmView, (BasicCancelBroadcastSm<std::string, Tlvs>),        \
+    (BasicCancelBroadcastSm<std::string_view, TlvsView>))                                         \
+  X(CancelBroadcastSmResp, CancelBroadcastSmRespView,                                             \
+    (BasicHeaderOnly<CommandId::cancel_broadcast_sm_resp, std::string>),                          \
+    (BasicHeaderOnly<CommandId::cancel_broadcast_sm_resp, std::string_view>))
 
 #define AIOSMPP_STRIP_PARENS(...) __VA_ARGS__
 #define AIOSMPP_PDU_ALIAS(Owning, View, O, V) \
@@ -904,15 +1012,17 @@ using BasicDeliverSm = BasicSm<CommandId::deliver_sm, Str, TlvSeq>;
 AIOSMPP_PDU_LIST(AIOSMPP_PDU_ALIAS)
 #undef AIOSMPP_PDU_ALIAS
 
-/** @brief Any SMPP 3.4 PDU (owning). */
+/** @brief Any SMPP PDU (owning): the 27 of 3.4, then the 6 broadcast PDUs of 5.0. */
 using Pdu =
     std::variant<BindTransmitter, BindTransmitterResp, BindReceiver, BindReceiverResp,
                  BindTransceiver, BindTransceiverResp, Outbind, Unbind, UnbindResp, GenericNack,
                  SubmitSm, SubmitSmResp, SubmitMulti, SubmitMultiResp, DeliverSm, DeliverSmResp,
                  DataSm, DataSmResp, QuerySm, QuerySmResp, CancelSm, CancelSmResp, ReplaceSm,
-                 ReplaceSmResp, EnquireLink, EnquireLinkResp, AlertNotification>;
+                 ReplaceSmResp, EnquireLink, EnquireLinkResp, AlertNotification, BroadcastSm,
+                 BroadcastSmResp, QueryBroadcastSm, QueryBroadcastSmResp, CancelBroadcastSm,
+                 CancelBroadcastSmResp>;
 
-/** @brief Any SMPP 3.4 PDU as a view into a receive buffer (same order as Pdu). */
+/** @brief Any SMPP PDU as a view into a receive buffer (same order as Pdu). */
 using PduView =
     std::variant<BindTransmitterView, BindTransmitterRespView, BindReceiverView,
                  BindReceiverRespView, BindTransceiverView, BindTransceiverRespView, OutbindView,
@@ -920,7 +1030,8 @@ using PduView =
                  SubmitMultiView, SubmitMultiRespView, DeliverSmView, DeliverSmRespView, DataSmView,
                  DataSmRespView, QuerySmView, QuerySmRespView, CancelSmView, CancelSmRespView,
                  ReplaceSmView, ReplaceSmRespView, EnquireLinkView, EnquireLinkRespView,
-                 AlertNotificationView>;
+                 AlertNotificationView, BroadcastSmView, BroadcastSmRespView, QueryBroadcastSmView,
+                 QueryBroadcastSmRespView, CancelBroadcastSmView, CancelBroadcastSmRespView>;
 
 /** @brief The command_id of the PDU held. */
 template <class... Ts>

@@ -2,7 +2,7 @@
 
 /** @file
  *  @brief CodecError (what went wrong encoding or decoding a PDU, and what a peer must answer)
- *  and Result<T>, the codec's small expected-like return type. No exceptions on this path. */
+ *  and Result<T>, the codec's value-or-error return type. No exceptions on this path. */
 
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "aiosmpp/basic_result.hpp"
 #include "aiosmpp/error.hpp"
 
 namespace aiosmpp {
@@ -23,7 +24,7 @@ enum class CodecProblem : std::uint8_t {
   command_length_too_small,   ///< command_length < 16 (size = the value)
   command_length_too_large,   ///< command_length > the configured maximum (size, limit)
   length_mismatch,            ///< the buffer holds more or fewer octets than command_length
-  unknown_command_id,         ///< command_id not defined by SMPP 3.4
+  unknown_command_id,         ///< command_id defined by neither SMPP 3.4 nor 5.0
   truncated,                  ///< a mandatory field runs past the end of the PDU
   trailing_bytes,             ///< a body-less PDU has a body (size = body octets)
   unterminated_c_string,      ///< no NUL before the end of the PDU
@@ -39,10 +40,13 @@ enum class CodecProblem : std::uint8_t {
   tlv_header_truncated,       ///< 1-3 octets after the last TLV
   tlv_length_past_end,        ///< a TLV's length runs past the end of the PDU
   tlv_length_invalid,         ///< a known TLV's length is outside its type's sizes
-  tlv_not_allowed,            ///< a known 3.4 TLV this PDU may not carry
+  tlv_not_allowed,            ///< (strict_tlvs) a known TLV this request may not carry
   tlv_value_invalid,          ///< a C-string TLV not ending in its only NUL
   tlv_too_large,              ///< (encode) a TLV value over 65535 octets
   pdu_too_large,              ///< (encode) the whole PDU would exceed 0xFFFFFFFF octets
+  tlv_missing,                ///< (strict_tlvs) a TLV the PDU requires is absent
+  tlv_not_in_version,         ///< (encode) a TLV newer than the peer's version (limit = it)
+  command_not_in_version,     ///< a command newer than the peer's version (limit = it)
 };
 
 /** @brief A codec failure: the library's errc, the command_status an SMPP peer must answer with
@@ -78,89 +82,17 @@ struct CodecError {
   friend bool operator==(const CodecError&, const CodecError&) = default;
 };
 
-/** @brief Value or CodecError. value() on an error throws SmppError (a programming error: check
- *  has_value() first on paths that must not throw). */
+/** @brief What Result<T>::value() throws for a CodecError: SmppError carrying the command, the
+ *  command_status and the message. */
+[[noreturn]] inline void throw_result_error(const CodecError& e) {
+  throw SmppError(e.command_id, e.status, e.message());
+}
+
+/** @brief Value or CodecError: the codec's return type (BasicResult, see basic_result.hpp).
+ *  value() on an error throws SmppError (a programming error: check has_value() first on paths
+ *  that must not throw). Result<void> is success or CodecError. */
 template <class T>
-class [[nodiscard]] Result {
- public:
-  /** @brief A success holding `value` (implicit, so a function can `return value;`). */
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  /** @brief A failure (implicit, so a function can `return error;`). */
-  Result(CodecError error) : v_(std::in_place_index<1>, error) {}  // NOLINT
-  /** @brief Constructs the value in place. */
-  template <class... Args>
-  explicit Result(std::in_place_t, Args&&... args)
-      : v_(std::in_place_index<0>, std::forward<Args>(args)...) {}
-
-  /** @brief True on success. */
-  bool has_value() const noexcept { return v_.index() == 0; }
-  /** @brief has_value(). */
-  explicit operator bool() const noexcept { return has_value(); }
-
-  /** @brief The value. @throws SmppError (command and status of the error) when this holds an
-   *  error. */
-  T& value() & {
-    check();
-    return *std::get_if<0>(&v_);
-  }
-  /** @brief The value. @throws SmppError when this holds an error. */
-  const T& value() const& {
-    check();
-    return *std::get_if<0>(&v_);
-  }
-  /** @brief The value, moved out. @throws SmppError when this holds an error. */
-  T&& value() && {
-    check();
-    return std::move(*std::get_if<0>(&v_));
-  }
-  /** @brief value(). */
-  T& operator*() & { return value(); }
-  /** @brief value(). */
-  const T& operator*() const& { return value(); }
-  /** @brief value(), moved out. */
-  T&& operator*() && { return std::move(*this).value(); }
-  /** @brief &value(). */
-  T* operator->() { return &value(); }
-  /** @brief &value(). */
-  const T* operator->() const { return &value(); }
-
-  /** @brief The error; only meaningful when !has_value(). */
-  const CodecError& error() const noexcept { return *std::get_if<1>(&v_); }
-
- private:
-  void check() const {
-    if (v_.index() != 0) {
-      const auto& e = *std::get_if<1>(&v_);
-      throw SmppError(e.command_id, e.status, e.message());
-    }
-  }
-  std::variant<T, CodecError> v_;
-};
-
-/** @brief Success or CodecError. */
-template <>
-class [[nodiscard]] Result<void> {
- public:
-  Result() = default;
-  /** @brief A failure (implicit, so a function can `return error;`); a default-constructed
-   *  Result is a success. */
-  Result(CodecError error) : error_(error), failed_(true) {}  // NOLINT: implicit by design
-
-  /** @brief True on success. */
-  bool has_value() const noexcept { return !failed_; }
-  /** @brief has_value(). */
-  explicit operator bool() const noexcept { return !failed_; }
-  /** @brief Does nothing on success. @throws SmppError when this holds an error. */
-  void value() const {
-    if (failed_) throw SmppError(error_.command_id, error_.status, error_.message());
-  }
-  /** @brief The error; only meaningful when !has_value(). */
-  const CodecError& error() const noexcept { return error_; }
-
- private:
-  CodecError error_{};
-  bool failed_ = false;
-};
+using Result = BasicResult<T, CodecError>;
 
 }  // namespace aiosmpp
 

@@ -3,7 +3,8 @@
 /** @file
  *  @brief TLVs (optional parameters, reference §5): Tlv / Tlvs (owning, ordered, unknown tags kept
  *  byte for byte), TlvsView (zero-copy, over a decoded PDU's TLV octets), typed access to every
- *  SMPP 3.4 TLV through `tlv::` definitions, and the per-PDU allow-list. */
+ *  TLV of SMPP 3.4 and 5.0 through `tlv::` definitions, the version that introduced each, and the
+ *  per-PDU allow-lists. */
 
 #include <algorithm>
 #include <cstddef>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "aiosmpp/pdu/command_id.hpp"
+#include "aiosmpp/pdu/enums.hpp"
 #include "aiosmpp/pdu/result.hpp"
 
 namespace aiosmpp {
@@ -32,7 +34,7 @@ enum class Kind : std::uint8_t {
   flag,      ///< no value: presence alone means "set" (length 0; 1 accepted from SMPP 5.0 peers)
 };
 
-/** @brief What the codec knows about a 3.4 TLV. */
+/** @brief What the codec knows about a TLV of SMPP 3.4 or 5.0. */
 struct Info {
   /** @brief The tag. */
   std::uint16_t tag;
@@ -44,100 +46,139 @@ struct Info {
   std::uint16_t min_length;
   /** @brief Longest valid value, in octets. */
   std::uint16_t max_length;
-  std::uint8_t index;  ///< 0..43, the bit in the allow-list masks
+  std::uint8_t index;  ///< 0..63, the bit in the allow-list masks
+  /** @brief The version that introduced it (smpp_3_4 or smpp_5_0): a peer that speaks an older
+   *  one must not be sent it (EncodeOptions::version). */
+  InterfaceVersion since;
 };
 
-/** @brief Calls X(Type, name, tag, kind, min_length, max_length, value_type) once per SMPP 3.4
- *  TLV; value_type is the integer type for Kind::integer and unused otherwise. Lengths follow
- *  reference §5.2 and §11 (source_telematics_id 1 octet, 2 accepted; alert_on_message_delivery 0,
- *  1 accepted). */
-#define AIOSMPP_TLV_LIST(X)                                                                \
-  X(DestAddrSubunit, dest_addr_subunit, 0x0005, integer, 1, 1, std::uint8_t)               \
-  X(DestNetworkType, dest_network_type, 0x0006, integer, 1, 1, std::uint8_t)               \
-  X(DestBearerType, dest_bearer_type, 0x0007, integer, 1, 1, std::uint8_t)                 \
-  X(DestTelematicsId, dest_telematics_id, 0x0008, integer, 2, 2, std::uint16_t)            \
-  X(SourceAddrSubunit, source_addr_subunit, 0x000D, integer, 1, 1, std::uint8_t)           \
-  X(SourceNetworkType, source_network_type, 0x000E, integer, 1, 1, std::uint8_t)           \
-  X(SourceBearerType, source_bearer_type, 0x000F, integer, 1, 1, std::uint8_t)             \
-  X(SourceTelematicsId, source_telematics_id, 0x0010, integer, 1, 2, std::uint16_t)        \
-  X(QosTimeToLive, qos_time_to_live, 0x0017, integer, 4, 4, std::uint32_t)                 \
-  X(PayloadType, payload_type, 0x0019, integer, 1, 1, std::uint8_t)                        \
-  X(AdditionalStatusInfoText, additional_status_info_text, 0x001D, c_string, 1, 256, void) \
-  X(ReceiptedMessageId, receipted_message_id, 0x001E, c_string, 1, 65, void)               \
-  X(MsMsgWaitFacilities, ms_msg_wait_facilities, 0x0030, integer, 1, 1, std::uint8_t)      \
-  X(PrivacyIndicator, privacy_indicator, 0x0201, integer, 1, 1, std::uint8_t)              \
-  X(SourceSubaddress, source_subaddress, 0x0202, octets, 2, 23, void)                      \
-  X(DestSubaddress, dest_subaddress, 0x0203, octets, 2, 23, void)                          \
-  X(UserMessageReference, user_message_reference, 0x0204, integer, 2, 2, std::uint16_t)    \
-  X(UserResponseCode, user_response_code, 0x0205, integer, 1, 1, std::uint8_t)             \
-  X(SourcePort, source_port, 0x020A, integer, 2, 2, std::uint16_t)                         \
-  X(DestinationPort, destination_port, 0x020B, integer, 2, 2, std::uint16_t)               \
-  X(SarMsgRefNum, sar_msg_ref_num, 0x020C, integer, 2, 2, std::uint16_t)                   \
-  X(LanguageIndicator, language_indicator, 0x020D, integer, 1, 1, std::uint8_t)            \
-  X(SarTotalSegments, sar_total_segments, 0x020E, integer, 1, 1, std::uint8_t)             \
-  X(SarSegmentSeqnum, sar_segment_seqnum, 0x020F, integer, 1, 1, std::uint8_t)             \
-  X(ScInterfaceVersion, sc_interface_version, 0x0210, integer, 1, 1, std::uint8_t)         \
-  X(CallbackNumPresInd, callback_num_pres_ind, 0x0302, integer, 1, 1, std::uint8_t)        \
-  X(CallbackNumAtag, callback_num_atag, 0x0303, octets, 0, 65, void)                       \
-  X(NumberOfMessages, number_of_messages, 0x0304, integer, 1, 1, std::uint8_t)             \
-  X(CallbackNum, callback_num, 0x0381, octets, 4, 19, void)                                \
-  X(DpfResult, dpf_result, 0x0420, integer, 1, 1, std::uint8_t)                            \
-  X(SetDpf, set_dpf, 0x0421, integer, 1, 1, std::uint8_t)                                  \
-  X(MsAvailabilityStatus, ms_availability_status, 0x0422, integer, 1, 1, std::uint8_t)     \
-  X(NetworkErrorCode, network_error_code, 0x0423, octets, 3, 3, void)                      \
-  X(MessagePayload, message_payload, 0x0424, octets, 0, 65535, void)                       \
-  X(DeliveryFailureReason, delivery_failure_reason, 0x0425, integer, 1, 1, std::uint8_t)   \
-  X(MoreMessagesToSend, more_messages_to_send, 0x0426, integer, 1, 1, std::uint8_t)        \
-  X(MessageState, message_state, 0x0427, integer, 1, 1, std::uint8_t)                      \
-  X(UssdServiceOp, ussd_service_op, 0x0501, octets, 1, 1, void)                            \
-  X(DisplayTime, display_time, 0x1201, integer, 1, 1, std::uint8_t)                        \
-  X(SmsSignal, sms_signal, 0x1203, integer, 2, 2, std::uint16_t)                           \
-  X(MsValidity, ms_validity, 0x1204, integer, 1, 1, std::uint8_t)                          \
-  X(AlertOnMessageDelivery, alert_on_message_delivery, 0x130C, flag, 0, 1, void)           \
-  X(ItsReplyType, its_reply_type, 0x1380, integer, 1, 1, std::uint8_t)                     \
-  X(ItsSessionInfo, its_session_info, 0x1383, octets, 2, 2, void)
+/** @brief Calls X(Type, name, tag, kind, min_length, max_length, value_type, since) once per TLV of
+ *  SMPP 3.4 (reference §5.2) and 5.0 (docs/smpp-5.0.md), in tag order; value_type is the integer
+ *  type for Kind::integer and unused otherwise, since is 3_4 or 5_0. Lengths follow reference §5.2
+ *  and §11 (source_telematics_id 1 octet, 2 accepted; alert_on_message_delivery 0, 1 accepted)
+ *  and, for 5.0, docs/smpp-5.0.md (sources and disagreements there). */
+#define AIOSMPP_TLV_LIST(X)                                                                      \
+  X(DestAddrSubunit, dest_addr_subunit, 0x0005, integer, 1, 1, std::uint8_t, 3_4)                \
+  X(DestNetworkType, dest_network_type, 0x0006, integer, 1, 1, std::uint8_t, 3_4)                \
+  X(DestBearerType, dest_bearer_type, 0x0007, integer, 1, 1, std::uint8_t, 3_4)                  \
+  X(DestTelematicsId, dest_telematics_id, 0x0008, integer, 2, 2, std::uint16_t, 3_4)             \
+  X(SourceAddrSubunit, source_addr_subunit, 0x000D, integer, 1, 1, std::uint8_t, 3_4)            \
+  X(SourceNetworkType, source_network_type, 0x000E, integer, 1, 1, std::uint8_t, 3_4)            \
+  X(SourceBearerType, source_bearer_type, 0x000F, integer, 1, 1, std::uint8_t, 3_4)              \
+  X(SourceTelematicsId, source_telematics_id, 0x0010, integer, 1, 2, std::uint16_t, 3_4)         \
+  X(QosTimeToLive, qos_time_to_live, 0x0017, integer, 4, 4, std::uint32_t, 3_4)                  \
+  X(PayloadType, payload_type, 0x0019, integer, 1, 1, std::uint8_t, 3_4)                         \
+  X(AdditionalStatusInfoText, additional_status_info_text, 0x001D, c_string, 1, 256, void, 3_4)  \
+  X(ReceiptedMessageId, receipted_message_id, 0x001E, c_string, 1, 65, void, 3_4)                \
+  X(MsMsgWaitFacilities, ms_msg_wait_facilities, 0x0030, integer, 1, 1, std::uint8_t, 3_4)       \
+  X(PrivacyIndicator, privacy_indicator, 0x0201, integer, 1, 1, std::uint8_t, 3_4)               \
+  X(SourceSubaddress, source_subaddress, 0x0202, octets, 2, 23, void, 3_4)                       \
+  X(DestSubaddress, dest_subaddress, 0x0203, octets, 2, 23, void, 3_4)                           \
+  X(UserMessageReference, user_message_reference, 0x0204, integer, 2, 2, std::uint16_t, 3_4)     \
+  X(UserResponseCode, user_response_code, 0x0205, integer, 1, 1, std::uint8_t, 3_4)              \
+  X(SourcePort, source_port, 0x020A, integer, 2, 2, std::uint16_t, 3_4)                          \
+  X(DestinationPort, destination_port, 0x020B, integer, 2, 2, std::uint16_t, 3_4)                \
+  X(SarMsgRefNum, sar_msg_ref_num, 0x020C, integer, 2, 2, std::uint16_t, 3_4)                    \
+  X(LanguageIndicator, language_indicator, 0x020D, integer, 1, 1, std::uint8_t, 3_4)             \
+  X(SarTotalSegments, sar_total_segments, 0x020E, integer, 1, 1, std::uint8_t, 3_4)              \
+  X(SarSegmentSeqnum, sar_segment_seqnum, 0x020F, integer, 1, 1, std::uint8_t, 3_4)              \
+  X(ScInterfaceVersion, sc_interface_version, 0x0210, integer, 1, 1, std::uint8_t, 3_4)          \
+  X(CallbackNumPresInd, callback_num_pres_ind, 0x0302, integer, 1, 1, std::uint8_t, 3_4)         \
+  X(CallbackNumAtag, callback_num_atag, 0x0303, octets, 0, 65, void, 3_4)                        \
+  X(NumberOfMessages, number_of_messages, 0x0304, integer, 1, 1, std::uint8_t, 3_4)              \
+  X(CallbackNum, callback_num, 0x0381, octets, 4, 19, void, 3_4)                                 \
+  X(DpfResult, dpf_result, 0x0420, integer, 1, 1, std::uint8_t, 3_4)                             \
+  X(SetDpf, set_dpf, 0x0421, integer, 1, 1, std::uint8_t, 3_4)                                   \
+  X(MsAvailabilityStatus, ms_availability_status, 0x0422, integer, 1, 1, std::uint8_t, 3_4)      \
+  X(NetworkErrorCode, network_error_code, 0x0423, octets, 3, 3, void, 3_4)                       \
+  X(MessagePayload, message_payload, 0x0424, octets, 0, 65535, void, 3_4)                        \
+  X(DeliveryFailureReason, delivery_failure_reason, 0x0425, integer, 1, 1, std::uint8_t, 3_4)    \
+  X(MoreMessagesToSend, more_messages_to_send, 0x0426, integer, 1, 1, std::uint8_t, 3_4)         \
+  X(MessageState, message_state, 0x0427, integer, 1, 1, std::uint8_t, 3_4)                       \
+  X(CongestionState, congestion_state, 0x0428, integer, 1, 1, std::uint8_t, 5_0)                 \
+  X(UssdServiceOp, ussd_service_op, 0x0501, octets, 1, 1, void, 3_4)                             \
+  X(BroadcastChannelIndicator, broadcast_channel_indicator, 0x0600, integer, 1, 1, std::uint8_t, \
+    5_0)                                                                                         \
+  X(BroadcastContentType, broadcast_content_type, 0x0601, octets, 3, 3, void, 5_0)               \
+  X(BroadcastContentTypeInfo, broadcast_content_type_info, 0x0602, octets, 0, 255, void, 5_0)    \
+  X(BroadcastMessageClass, broadcast_message_class, 0x0603, integer, 1, 1, std::uint8_t, 5_0)    \
+  X(BroadcastRepNum, broadcast_rep_num, 0x0604, integer, 2, 2, std::uint16_t, 5_0)               \
+  X(BroadcastFrequencyInterval, broadcast_frequency_interval, 0x0605, octets, 3, 3, void, 5_0)   \
+  X(BroadcastAreaIdentifier, broadcast_area_identifier, 0x0606, octets, 1, 101, void, 5_0)       \
+  X(BroadcastErrorStatus, broadcast_error_status, 0x0607, integer, 4, 4, std::uint32_t, 5_0)     \
+  X(BroadcastAreaSuccess, broadcast_area_success, 0x0608, integer, 1, 1, std::uint8_t, 5_0)      \
+  X(BroadcastEndTime, broadcast_end_time, 0x0609, c_string, 1, 17, void, 5_0)                    \
+  X(BroadcastServiceGroup, broadcast_service_group, 0x060A, octets, 0, 255, void, 5_0)           \
+  X(BillingIdentification, billing_identification, 0x060B, octets, 1, 1024, void, 5_0)           \
+  X(SourceNetworkId, source_network_id, 0x060D, c_string, 1, 65, void, 5_0)                      \
+  X(DestNetworkId, dest_network_id, 0x060E, c_string, 1, 65, void, 5_0)                          \
+  X(SourceNodeId, source_node_id, 0x060F, octets, 6, 6, void, 5_0)                               \
+  X(DestNodeId, dest_node_id, 0x0610, octets, 6, 6, void, 5_0)                                   \
+  X(DestAddrNpResolution, dest_addr_np_resolution, 0x0611, integer, 1, 1, std::uint8_t, 5_0)     \
+  X(DestAddrNpInformation, dest_addr_np_information, 0x0612, octets, 10, 10, void, 5_0)          \
+  X(DestAddrNpCountry, dest_addr_np_country, 0x0613, integer, 5, 5, std::uint64_t, 5_0)          \
+  X(DisplayTime, display_time, 0x1201, integer, 1, 1, std::uint8_t, 3_4)                         \
+  X(SmsSignal, sms_signal, 0x1203, integer, 2, 2, std::uint16_t, 3_4)                            \
+  X(MsValidity, ms_validity, 0x1204, integer, 1, 1, std::uint8_t, 3_4)                           \
+  X(AlertOnMessageDelivery, alert_on_message_delivery, 0x130C, flag, 0, 1, void, 3_4)            \
+  X(ItsReplyType, its_reply_type, 0x1380, integer, 1, 1, std::uint8_t, 3_4)                      \
+  X(ItsSessionInfo, its_session_info, 0x1383, octets, 2, 2, void, 3_4)
 
 namespace detail {
 enum Index : std::uint8_t {
-#define AIOSMPP_TLV_INDEX(Type, name, tag, kind, min, max, vt) Type##_index,
+#define AIOSMPP_TLV_INDEX(Type, name, tag, kind, min, max, vt, since) Type##_index,
   AIOSMPP_TLV_LIST(AIOSMPP_TLV_INDEX)
 #undef AIOSMPP_TLV_INDEX
       count
 };
+// One bit per TLV in a 64-bit mask: 44 of 3.4 and 20 of 5.0 fill it exactly.
+static_assert(count <= 64, "the allow-list masks are 64 bits wide");
 }  // namespace detail
 
-/** @brief One type per 3.4 TLV, for `tlvs.get<tlv::SarMsgRefNum>()` and friends. */
-#define AIOSMPP_TLV_DEF(Type, name_, tag_, kind_, min_, max_, vt) \
-  struct Type {                                                   \
-    static constexpr std::uint16_t tag = tag_;                    \
-    static constexpr std::string_view name = #name_;              \
-    static constexpr Kind kind = Kind::kind_;                     \
-    static constexpr std::uint16_t min_length = min_;             \
-    static constexpr std::uint16_t max_length = max_;             \
-    static constexpr std::uint8_t index = detail::Type##_index;   \
-    using integer_type = vt;                                      \
+/** @brief One type per TLV, for `tlvs.get<tlv::SarMsgRefNum>()` and friends. */
+#define AIOSMPP_TLV_DEF(Type, name_, tag_, kind_, min_, max_, vt, since_)      \
+  struct Type {                                                                \
+    static constexpr std::uint16_t tag = tag_;                                 \
+    static constexpr std::string_view name = #name_;                           \
+    static constexpr Kind kind = Kind::kind_;                                  \
+    static constexpr std::uint16_t min_length = min_;                          \
+    static constexpr std::uint16_t max_length = max_;                          \
+    static constexpr std::uint8_t index = detail::Type##_index;                \
+    static constexpr InterfaceVersion since = InterfaceVersion::smpp_##since_; \
+    using integer_type = vt;                                                   \
   };
 AIOSMPP_TLV_LIST(AIOSMPP_TLV_DEF)
 #undef AIOSMPP_TLV_DEF
 
-/** @brief The codec's knowledge of `tag`, or nullptr for a tag SMPP 3.4 does not define
- *  (vendor-specific 0x1400-0x3FFF, 5.0-only, reserved). */
+/** @brief The codec's knowledge of `tag`, or nullptr for a tag neither SMPP 3.4 nor 5.0 defines
+ *  (vendor-specific 0x1400-0x3FFF, reserved). */
 const Info* find(std::uint16_t tag) noexcept;
 
-/** @brief All 44 TLVs of SMPP 3.4, in tag order. */
+/** @brief All 64 TLVs of SMPP 3.4 (44) and 5.0 (20), in tag order. */
 std::span<const Info> all() noexcept;
 
-/** @brief The 3.4 TLVs `command` may carry, one bit per Info::index (reference §3 and §5.2, plus
- *  the extras §11 says decoders accept: submit_multi may also carry more_messages_to_send,
- *  number_of_messages, user_response_code, its_reply_type, its_session_info, ussd_service_op;
- *  deliver_sm and data_sm may carry ussd_service_op). */
-std::uint64_t allowed_mask(CommandId command) noexcept;
+/** @brief The TLVs `command` may carry in `version`, one bit per Info::index. 3.4 (and earlier):
+ *  reference §3 and §5.2, plus the extras §11 says decoders accept (submit_multi may also carry
+ *  more_messages_to_send, number_of_messages, user_response_code, its_reply_type,
+ *  its_session_info, ussd_service_op; deliver_sm and data_sm may carry ussd_service_op). 5.0:
+ *  those plus what 5.0 adds (docs/smpp-5.0.md), and the broadcast PDUs' lists. */
+std::uint64_t allowed_mask(CommandId command,
+                           InterfaceVersion version = InterfaceVersion::smpp_5_0) noexcept;
 
-/** @brief Whether `command` may carry `tag`. Tags 3.4 does not define are always allowed (and
- *  kept byte for byte). The codec enforces the list on requests, where the peer must answer a
- *  violation with ESME_ROPTPARNOTALLWD; responses may carry any TLV, because dropping a response
- *  over an extra TLV (SMPP 5.0 SMSCs add some) would lose the message it answers. */
-bool allowed(CommandId command, std::uint16_t tag) noexcept;
+/** @brief The TLVs `command` must carry when its command_status is 0, one bit per Info::index
+ *  (SMPP 5.0: broadcast_sm's four broadcast TLVs and message_payload, query_broadcast_sm_resp's
+ *  broadcast_area_identifier, broadcast_area_success and message_state); 0 for the others.
+ *  Checked with strict_tlvs (ESME_RMISSINGOPTPARAM). */
+std::uint64_t required_mask(CommandId command) noexcept;
+
+/** @brief Whether `command` may carry `tag` in `version`. Tags the version does not define
+ *  (vendor-specific, reserved, and 5.0's in 3.4) are always allowed (and kept byte for byte), as
+ *  a receiver ignores TLVs it does not know (reference §5.1). The codec checks the list on
+ *  requests only and only with strict_tlvs; responses may carry any TLV, because dropping a
+ *  response over an extra TLV (5.0 SMSCs add congestion_state to every one) would lose the
+ *  message it answers. */
+bool allowed(CommandId command, std::uint16_t tag,
+             InterfaceVersion version = InterfaceVersion::smpp_5_0) noexcept;
 
 template <class T>
 concept Definition = requires {
@@ -179,7 +220,7 @@ auto tlv_typed_value(std::span<const std::uint8_t> v) {
     using I = typename Def::integer_type;
     std::optional<I> out;
     if (v.size() >= Def::min_length && v.size() <= Def::max_length) {
-      std::uint32_t x = 0;
+      std::uint64_t x = 0;
       for (auto b : v)
         x = (x << 8) | b;
       out = static_cast<I>(x);
@@ -272,17 +313,20 @@ class Tlvs {
     return contains(Def::tag);
   }
 
-  /** @brief Sets an integer TLV, replacing the first one with the same tag. */
+  /** @brief Sets an integer TLV, replacing the first one with the same tag: the shortest length
+   *  the TLV allows that holds `value` (its low max_length octets). */
   template <tlv::Definition Def>
   requires(Def::kind == tlv::Kind::integer) void set(typename Def::integer_type value) {
-    std::uint8_t buf[4];
+    static_assert(Def::max_length <= 8);
+    std::uint8_t buf[8];
+    const auto x = static_cast<std::uint64_t>(value);
     std::size_t n = Def::min_length;
     if constexpr (Def::max_length > Def::min_length) {
-      while (n < Def::max_length && (static_cast<std::uint32_t>(value) >> (8 * n)) != 0)
+      while (n < Def::max_length && (x >> (8 * n)) != 0)
         ++n;
     }
     for (std::size_t i = 0; i < n; ++i) {
-      buf[i] = static_cast<std::uint8_t>(static_cast<std::uint32_t>(value) >> (8 * (n - 1 - i)));
+      buf[i] = static_cast<std::uint8_t>(x >> (8 * (n - 1 - i)));
     }
     replace(Def::tag, std::span<const std::uint8_t>(buf, n));
   }

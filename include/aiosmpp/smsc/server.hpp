@@ -42,7 +42,7 @@ struct ServerConfig {
    *  session; more wait in the session's backlog. At least 1. */
   std::size_t window = 100;
   /** @brief Requests waiting in a session's backlog for a window slot; Session::send() beyond it
-   *  returns errc::window_full and queues nothing. 0: no limit. */
+   *  returns std::errc::no_buffer_space and queues nothing. 0: no limit. */
   std::size_t max_backlog = 10000;
   /** @brief ESME requests a handler deferred (Reply::later) and has not answered yet, per session;
    *  requests beyond it get ESME_RTHROTTLED without reaching the handler. 0: no limit. */

@@ -71,8 +71,9 @@ struct SqliteDatabaseImpl;
 
 /** @brief An open database file, its schema, and the worker thread that runs every statement.
  *
- *  Opening creates the file and the schema on first use (schema version 1, recorded in
- *  PRAGMA user_version), switches the file to WAL mode, and starts a new *run* (a number stored
+ *  Opening creates the file and the schema on first use (schema version 2, recorded in
+ *  PRAGMA user_version; a file of an older version is migrated in place, in the opening
+ *  transaction), switches the file to WAL mode, and starts a new *run* (a number stored
  *  in the file, one higher at every open): SqliteBroker uses it to tell messages leased by this
  *  run from those a previous run left unfinished.
  *
@@ -89,7 +90,8 @@ class SqliteDatabase {
  public:
   /** @brief Opens (or creates) the file and starts the worker thread.
    *  @throws std::invalid_argument naming the option and its limit; SqliteError when the file
-   *  cannot be opened, is not a database, or has a schema newer than this library's. */
+   *  cannot be opened, is not a database, has a schema newer than this library's, or cannot be
+   *  migrated. */
   explicit SqliteDatabase(SqliteDatabaseOptions options);
   /** @brief Commits what is queued, then stops the worker thread. */
   ~SqliteDatabase();
@@ -97,7 +99,7 @@ class SqliteDatabase {
   SqliteDatabase& operator=(const SqliteDatabase&) = delete;
 
   /** @brief The schema version this library writes and reads. */
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
 
   /** @brief The path given at construction. */
   const std::string& path() const noexcept;

@@ -16,9 +16,10 @@
 
 namespace aiosmpp {
 
-/** @brief Wraps the application's hook: gives it every call with the SqliteBroker id removed from
- *  the tracking, then, once it returned (or threw), finishes the message in the broker (for a
- *  response or a send_error) and releases the correlation of a final receipt.
+/** @brief Wraps the application's hook: gives it every call with the SqliteBroker id (and a
+ *  released held receipt's SqliteCorrelator id) removed from the tracking, then, once it returned
+ *  (or threw), finishes the message in the broker (for a response or a send_error), turns a final
+ *  receipt's correlation into its repeat marker, and deletes a released held receipt.
  *
  *  Give it to the Esme as Components::hook whenever a SqliteBroker is the broker: without it
  *  taken messages never leave the queue. Because the application's hook runs first, an outcome
@@ -39,7 +40,7 @@ class SqliteHook final : public Hook {
   /** @brief Passes the call on with the id stripped from the tracking. */
   asio::awaitable<void> sending(const Pdu& message, std::span<const std::uint8_t> pdu,
                                 std::string_view client_id) override;
-  /** @brief Passes the call on, then finishes the message / releases a final receipt. */
+  /** @brief Passes the call on, then finishes the message / releases a final or held receipt. */
   asio::awaitable<void> received(const Pdu* message, std::span<const std::uint8_t> pdu,
                                  std::string_view client_id) override;
   /** @brief Passes the call on, then finishes the message. */

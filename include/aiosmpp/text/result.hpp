@@ -11,6 +11,7 @@
 #include <utility>
 #include <variant>
 
+#include "aiosmpp/basic_result.hpp"
 #include "aiosmpp/pdu/message_text.hpp"
 
 namespace aiosmpp::text {
@@ -64,75 +65,15 @@ class TextException : public std::runtime_error {
   TextError error_;
 };
 
-/** @brief Either a value or a `TextError` (std::expected is C++23). Test with `if (result)`. */
+/** @brief What Result<T>::value() throws for a TextError: TextException. */
+[[noreturn]] inline void throw_result_error(const TextError& error) {
+  throw TextException(error);
+}
+
+/** @brief Either a value or a `TextError` (BasicResult, see basic_result.hpp). Test with
+ *  `if (result)`; value() on an error throws TextException. Result<void> is success or
+ *  TextError. */
 template <class T>
-class [[nodiscard]] Result {
- public:
-  /** @brief A success (implicit, so a function can `return value;`). */
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
-  /** @brief A failure (implicit). */
-  Result(TextError error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
-
-  /** @brief True on success. */
-  bool has_value() const noexcept { return state_.index() == 0; }
-  /** @brief has_value(). */
-  explicit operator bool() const noexcept { return has_value(); }
-
-  /** @brief The value; throws `TextException` if this holds an error. */
-  T& value() & {
-    check();
-    return std::get<0>(state_);
-  }
-  /** @brief The value; throws TextException on an error. */
-  const T& value() const& {
-    check();
-    return std::get<0>(state_);
-  }
-  /** @brief The value, moved out; throws TextException on an error. */
-  T&& value() && {
-    check();
-    return std::get<0>(std::move(state_));
-  }
-  /** @brief value(). */
-  T& operator*() & { return value(); }
-  /** @brief value(). */
-  const T& operator*() const& { return value(); }
-  /** @brief &value(). */
-  T* operator->() { return &value(); }
-  /** @brief &value(). */
-  const T* operator->() const { return &value(); }
-
-  /** @brief The error; only valid when `!has_value()`. */
-  const TextError& error() const { return std::get<1>(state_); }
-
- private:
-  void check() const {
-    if (state_.index() != 0) throw TextException(std::get<1>(state_));
-  }
-  std::variant<T, TextError> state_;
-};
-
-/** @brief Success or a `TextError`. */
-template <>
-class [[nodiscard]] Result<void> {
- public:
-  Result() = default;
-  /** @brief A failure (implicit); a default-constructed Result is a success. */
-  Result(TextError error) : error_(std::move(error)), failed_(true) {}  // NOLINT: implicit
-  /** @brief True on success. */
-  bool has_value() const noexcept { return !failed_; }
-  /** @brief has_value(). */
-  explicit operator bool() const noexcept { return !failed_; }
-  /** @brief Does nothing on success; throws TextException on an error. */
-  void value() const {
-    if (failed_) throw TextException(error_);
-  }
-  /** @brief The error; only valid when `!has_value()`. */
-  const TextError& error() const { return error_; }
-
- private:
-  TextError error_;
-  bool failed_ = false;
-};
+using Result = BasicResult<T, TextError>;
 
 }  // namespace aiosmpp::text

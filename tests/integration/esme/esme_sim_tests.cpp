@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "aiosmpp/esme/metrics.hpp"
 #include "aiosmpp/smsc/simulator.hpp"
 #include "aiosmpp/text/received.hpp"
 #include "esme_test_support.hpp"
@@ -654,4 +655,80 @@ TEST_CASE("simulator MO injection: UCS2, UDH and SAR long messages arrive reasse
     CHECK(esme.stats().received > lines.size());  // the long ones came in several parts
   });
   std::filesystem::remove(path);
+}
+
+TEST_CASE("simulator: Esme::metrics() counts exactly what the hook saw", "[esme][sim][metrics]") {
+  asio::io_context io;
+  auto cfg = sim_config();
+  cfg.error_rate = 0.25;
+  cfg.error_statuses = {{CommandStatus::submit_failed, 1.0}};
+  cfg.receipts = true;
+  cfg.receipt_delay = {1ms, 10ms};
+  cfg.receipt_style = smsc::ReceiptStyle::tlv;
+  cfg.receipt_states = {{text::DeliveryState::delivered, 3.0},
+                        {text::DeliveryState::undeliverable, 1.0}};
+  with_simulator(io, cfg, [&](smsc::Simulator&, std::uint16_t port) {
+    auto hook = std::make_shared<RecordingHook>();
+    auto ecfg = test_config(port);
+    ecfg.window = esme_window;
+    Esme esme(io.get_executor(), ecfg, {.hook = hook});
+    constexpr int n = 300;
+    std::size_t accepted = 0;
+    run_esme(io, esme, [&]() -> asio::awaitable<void> {
+      co_await send_all(esme, *hook, n);
+      for (const auto& r : hook->responses)
+        accepted += r.status == CommandStatus::ok ? 1U : 0U;
+      const bool ok = co_await wait_until([&] { return hook->requests.size() == accepted; });
+      CHECK(ok);
+      co_await sleep_ms(20);
+    });
+    check_conservation(esme, *hook, n);
+    REQUIRE(accepted > 0);
+    REQUIRE(accepted < std::size_t(n));  // the 25 % error rate answered some with submit_failed
+    std::map<std::uint8_t, std::uint64_t> hook_states;
+    for (const auto& r : hook->requests) {
+      const auto state = std::get<DeliverSm>(r).tlvs.get<tlv::MessageState>();
+      REQUIRE(state);
+      ++hook_states[*state];
+    }
+
+    const EsmeMetrics m = esme.metrics();
+    std::uint64_t ok_count = 0, failed_count = 0, other = 0;
+    for (const auto& r : m.responses) {
+      if (r.command == CommandId::submit_sm_resp && r.status == CommandStatus::ok) {
+        ok_count += r.count;
+      } else if (r.command == CommandId::submit_sm_resp &&
+                 r.status == CommandStatus::submit_failed) {
+        failed_count += r.count;
+      } else {
+        other += r.count;
+      }
+    }
+    CHECK(ok_count == accepted);
+    CHECK(failed_count == n - accepted);
+    CHECK(other == 0);
+    CHECK(m.response_latency.count() == std::uint64_t(n));
+    std::map<std::uint8_t, std::uint64_t> metric_states;
+    for (const auto& r : m.receipts) {
+      CHECK(r.final);
+      metric_states[static_cast<std::uint8_t>(r.state)] += r.count;
+    }
+    CHECK(metric_states == hook_states);
+    CHECK(m.receipt_latency.count() == accepted);
+    CHECK(m.stats.taken == std::uint64_t(n));
+    CHECK(m.window == esme_window);
+    REQUIRE(m.broker_depth);
+    CHECK(*m.broker_depth == 0);
+    CHECK(m.requeued_waiting == 0);
+    CHECK(m.bytes_out > std::uint64_t(n) * 17);  // every submit_sm is more than a header
+    CHECK(m.bytes_in > std::uint64_t(n) * 16);
+
+    std::string text;
+    write_prometheus(m, "sim-test", text);
+    CHECK(text.find(fmt::format("aiosmpp_esme_taken_total{{client_id=\"sim-test\"}} {}\n", n)) !=
+          std::string::npos);
+    CHECK(text.find(fmt::format("aiosmpp_esme_response_latency_seconds_count{{client_id=\"sim-"
+                                "test\"}} {}\n",
+                                n)) != std::string::npos);
+  });
 }

@@ -182,6 +182,10 @@ TEST_CASE("hook: the response and the receipt carry the message's log_id and ext
                                 R"(log_id=hook-1 extra_data=any string the application wants )"
                                 R"(back$)") == 1);
   CHECK(count_matching(r.lines, "send_error") == 0);
+  // outcome(): once, after received(), with the same log_id and the SMSC's message_id.
+  CHECK(count_matching(r.lines, R"(^\[hook-example\] outcome log_id=hook-1: ESME_ROK .* )"
+                                R"(message_id=\d+$)") == 1);
+  CHECK(count_matching(r.lines, R"(^\[hook-example\] outcome )") == 1);
   // The map of saved outcomes, printed at the end: the response, then the receipt.
   CHECK(has_line(r.lines, "results:"));
   CHECK(has_line(r.lines, "  hook-1: Message sent; Delivered to handset"));
@@ -454,5 +458,38 @@ TEST_CASE("tls: three messages over TLS, and an untrusted certificate ends at co
   CHECK(stats.at("binds") == 1);
   CHECK(stats.at("submits") == 3);
   CHECK(stats.at("receipts_acked") == 3);
+}
+#endif
+
+#ifdef AIOSMPP_EXAMPLE_DURABLE
+TEST_CASE("durable: stops when its queue and window are done, receipts in or not") {
+  const auto dir = work_dir("durable");
+  const auto db = (dir / "durable.db").string();
+  {
+    Simulator sim(dir, {});
+    const auto r = run_example(dir, "durable",
+                               {AIOSMPP_EXAMPLE_DURABLE, "--port", sim.port(), "--db", db,
+                                "--count", "5", "--seconds", "600"});
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    CHECK(r.code == 0);
+    CHECK(count_matching(r.lines, R"(^run1-[0-4]: ESME_ROK .* message_id=\d+$)") == 5);
+    CHECK(count_matching(r.lines, R"(^receipt for run1-[0-4]$)") == 5);
+    CHECK(has_line(r.lines, "5 outcomes, 5 receipts this run"));
+    CHECK(has_line(r.lines, "stopped: done (0 receipts not seen)"));
+    CHECK(sim.stop().at("submits") == 5);
+  }
+  // No receipts at all: the correlation rows stay (as the docs allow), yet it stops once its
+  // messages have their outcomes and --receipt-wait has passed, not at --seconds (run_limit
+  // would fail the test long before).
+  Simulator quiet(dir, {"--receipts", "off"});
+  const auto r = run_example(dir, "durable-no-receipts",
+                             {AIOSMPP_EXAMPLE_DURABLE, "--port", quiet.port(), "--db", db,
+                              "--count", "3", "--receipt-wait", "1", "--seconds", "600"});
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 0);
+  CHECK(has_line(r.lines, "run 2 on " + db));
+  CHECK(has_line(r.lines, "3 outcomes, 0 receipts this run"));
+  CHECK(has_line(r.lines, "stopped: done (3 receipts not seen)"));
+  CHECK(quiet.stop().at("submits") == 3);
 }
 #endif

@@ -518,7 +518,11 @@ TEST_CASE("node-smpp error responses, header only, reach the hook with their com
   peer.command({{"op", "set"}, {"submit_statuses", {0x0B, 0, 0x45, 0, 0x58}}});
   asio::io_context io;
   auto hook = std::make_shared<RecordingHook>();
-  Esme esme(io.get_executor(), config_for(peer.port()), {.hook = hook});
+  // This test is about error responses reaching the hook, so the throttled one is not sent
+  // again here; the next test covers the default, which requeues it.
+  auto cfg = config_for(peer.port());
+  cfg.requeue.statuses.clear();
+  Esme esme(io.get_executor(), cfg, {.hook = hook});
   std::string long_text;
   for (int i = 0; i < 60; ++i)
     long_text += fmt::format("part{} ", i);
@@ -568,6 +572,40 @@ TEST_CASE("node-smpp error responses, header only, reach the hook with their com
   for (std::size_t i = 0; i < submits.size(); ++i)
     CHECK(submits[i].at("action") == actions[i]);
   CHECK(submits[4].at("command_status") == 0x58);
+}
+
+TEST_CASE(
+    "node-smpp throttling: by default the Esme sends the message again and reports one outcome",
+    "[interop][esme]") {
+  NodePeer peer = start_peer();
+  peer.command({{"op", "set"}, {"submit_statuses", {0x58, 0x14}}});  // ESME_RTHROTTLED, RMSGQFUL
+  asio::io_context io;
+  auto hook = std::make_shared<RecordingHook>();
+  auto cfg = config_for(peer.port());
+  cfg.requeue.first_delay = std::chrono::milliseconds(5);
+  cfg.requeue.max_delay = std::chrono::milliseconds(20);
+  Esme esme(io.get_executor(), cfg, {.hook = hook});
+  run_esme(io, esme, [&]() -> asio::awaitable<void> {
+    bool ok = co_await peer.settle();
+    REQUIRE(ok);
+    Pdu p = text_submit("requeued", "once more", TextEncoding::gsm7);
+    co_await esme.broker().enqueue(std::move(p));
+    ok = co_await peer.wait([&] { return hook->outcomes() == 1; });
+    REQUIRE(ok);
+  });
+  CHECK(hook->errors.empty());
+  REQUIRE(hook->responses.size() == 1);
+  const auto* r = std::get_if<SubmitSmResp>(&hook->responses[0]);
+  REQUIRE(r != nullptr);
+  CHECK(r->tracking.log_id == "requeued");
+  CHECK(r->header.command_status == CommandStatus::ok);
+  const auto submits = peer.received("submit_sm");
+  REQUIRE(submits.size() == 3);
+  CHECK(submits[0].at("command_status") == 0x58);
+  CHECK(submits[1].at("command_status") == 0x14);
+  CHECK(submits[2].at("action") == "answered");
+  CHECK(esme.stats().requeued == 2);
+  CHECK(esme.stats().throttled == 2);
 }
 
 TEST_CASE(

@@ -1,11 +1,14 @@
 #include "aiosmpp/esme/broker.hpp"
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 
 #include "aiosmpp/detail/asio_compat.hpp"
+#include "aiosmpp/log.hpp"
 #include "support/catch.hpp"
 #include "support/run_coro.hpp"
 
@@ -97,4 +100,121 @@ TEST_CASE("SimpleBroker: a full broker refuses try_enqueue and keeps the message
   CHECK(b.try_enqueue(a));
   CHECK_FALSE(b.try_enqueue(c));
   CHECK(id_of(c) == "2");
+}
+
+TEST_CASE("SimpleBroker: enqueue_for gives up after its timeout and keeps the message",
+          "[esme][broker]") {
+  asio::io_context io;
+  SimpleBroker b(io.get_executor(), 1);
+  test::run_coro(io, [&]() -> asio::awaitable<void> {
+    Pdu first = numbered(1);
+    const bool added = co_await b.enqueue_for(first, 0ms);  // room: added at once
+    CHECK(added);
+    Pdu second = numbered(2);
+    const bool now_only = co_await b.enqueue_for(second, 0ms);  // full: only tries
+    CHECK_FALSE(now_only);
+    const bool timed_out = co_await b.enqueue_for(second, 20ms);  // nobody takes: gives up
+    CHECK_FALSE(timed_out);
+    CHECK(id_of(second) == "2");
+    CHECK(b.size() == 1);
+    // A consumer frees room while it waits: added.
+    auto ex = co_await asio::this_coro::executor;
+    asio::co_spawn(
+        ex,
+        [&]() -> asio::awaitable<void> {
+          co_await sleep_ms(10);
+          Pdu p = co_await b.dequeue();
+          CHECK(id_of(p) == "1");
+        },
+        [](std::exception_ptr e) { CHECK(!e); });
+    const bool added_later = co_await b.enqueue_for(second, std::chrono::hours(1));
+    CHECK(added_later);
+    Pdu p = co_await b.dequeue();
+    CHECK(id_of(p) == "2");
+  }());
+}
+
+TEST_CASE(
+    "SimpleBroker: waiting producers get room in the order they came, and a cancelled one "
+    "adds nothing",
+    "[esme][broker]") {
+  asio::io_context io;
+  SimpleBroker b(io.get_executor(), 1);
+  test::run_coro(io, [&]() -> asio::awaitable<void> {
+    auto ex = co_await asio::this_coro::executor;
+    Pdu first = numbered(0);
+    co_await b.enqueue(std::move(first));
+    asio::cancellation_signal cancel;
+    bool cancelled = false;
+    for (int i = 1; i <= 3; ++i) {
+      auto producer = [&b, i]() -> asio::awaitable<void> {
+        Pdu m = numbered(i);
+        co_await b.enqueue(std::move(m));
+      };
+      if (i == 2) {
+        asio::co_spawn(ex, producer(),
+                       asio::bind_cancellation_slot(
+                           cancel.slot(), [&](std::exception_ptr e) { cancelled = e != nullptr; }));
+      } else {
+        asio::co_spawn(ex, producer(), [](std::exception_ptr e) { CHECK(!e); });
+      }
+      co_await sleep_ms(1);  // each starts waiting before the next
+    }
+    cancel.emit(asio::cancellation_type::terminal);
+    co_await sleep_ms(1);
+    CHECK(cancelled);
+    std::vector<std::string> order;
+    for (int i = 0; i < 3; ++i) {
+      Pdu p = co_await b.dequeue();
+      order.push_back(id_of(p));
+      co_await sleep_ms(1);
+    }
+    CHECK(order == std::vector<std::string>{"0", "1", "3"});
+    CHECK(b.size() == 0);
+  }());
+}
+
+TEST_CASE("SimpleBroker: an enqueue waiting longer than the threshold logs a warning with a hint",
+          "[esme][broker]") {
+  asio::io_context io;
+  std::vector<std::string> lines;
+  SimpleBrokerOptions o;
+  o.capacity = 1;
+  o.slow_enqueue_warning = 20ms;
+  o.logger = std::make_shared<Logger>(
+      std::make_shared<JsonLinesSink>(
+          LogOutput::callback([&](std::string_view line) { lines.emplace_back(line); })),
+      LogLevel::warning);
+  SimpleBroker b(io.get_executor(), o);
+  test::run_coro(io, [&]() -> asio::awaitable<void> {
+    auto ex = co_await asio::this_coro::executor;
+    bool done = false;
+    asio::co_spawn(
+        ex,
+        [&]() -> asio::awaitable<void> {
+          for (int i = 0; i < 2; ++i) {
+            Pdu m = numbered(i);
+            co_await b.enqueue(std::move(m));
+          }
+          done = true;
+        },
+        [](std::exception_ptr e) { CHECK(!e); });
+    // Nothing consumes until the warning is out (the Esme "not started").
+    while (lines.empty())
+      co_await sleep_ms(5);
+    CHECK_FALSE(done);
+    Pdu p = co_await b.dequeue();
+    while (!done)
+      co_await sleep_ms(1);
+  }());
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find("\"broker_full_waiting\"") != std::string::npos);
+  CHECK(lines[0].find("\"capacity\":1") != std::string::npos);
+  CHECK(lines[0].find("try_enqueue") != std::string::npos);
+  SimpleBrokerOptions bad;
+  bad.slow_enqueue_warning = -1ms;
+  CHECK_THROWS_AS(SimpleBroker(io.get_executor(), bad), std::invalid_argument);
+  bad = {};
+  bad.capacity = 0;
+  CHECK_THROWS_AS(SimpleBroker(io.get_executor(), bad), std::invalid_argument);
 }

@@ -76,6 +76,18 @@ TEST_CASE("machine: responses end their messages with the tracking attached", "[
     CHECK(h.machine->in_flight() == 0);
     CHECK(h.throttle.not_throttled == 3);
   }
+  SECTION("hook wants outcome() only: still one outcome per response, none taken fast") {
+    // No receipt asked and no received(): only Hook::outcome needs these events.
+    h.bind(HookInterest::outcome);
+    const auto sent = h.send(pdus({submit("a"), submit("b")}));
+    h.feed(submit_resp(seq_of(sent[0]), "m-a"));
+    h.feed(submit_resp(seq_of(sent[1]), "", CommandStatus::invalid_dest_address));
+    auto outcomes = h.take_events<OutcomeEvent>();
+    REQUIRE(outcomes.size() == 2);
+    CHECK(tracking_of(*outcomes[0].response).log_id == "a");
+    CHECK(tracking_of(*outcomes[1].response).log_id == "b");
+    CHECK(h.machine->stats().responses == 2);
+  }
   SECTION("nobody wants them: no event at all (the fast path)") {
     h.bind(HookInterest::send_error);
     const auto sent = h.send(pdus({submit("a"), submit("b")}));
@@ -466,6 +478,33 @@ TEST_CASE("machine: stop drains, unbinds, and answers what still arrives",
   auto last = h.written();
   REQUIRE(last.size() == 1);
   CHECK(command_id_of(last[0]) == CommandId::deliver_sm_resp);
+  CHECK(h.machine->over());
+  CHECK(h.machine->error() == errc::stopped);
+}
+
+TEST_CASE("machine: stop answers a deliver_sm read in the same buffer as unbind_resp",
+          "[esme][machine][stop]") {
+  MachineHarness h;
+  h.bind();
+  h.machine->stop(h.now);  // nothing in flight: the unbind goes out at once
+  const auto out = h.written();
+  REQUIRE(out.size() == 1);
+  REQUIRE(command_id_of(out[0]) == CommandId::unbind);
+  // The SMSC wrote a receipt just before its unbind_resp; both arrive in one read.
+  UnbindResp ur;
+  ur.header.sequence_number = seq_of(out[0]);
+  auto both = bytes_of(receipt(51, "id:1 stat:DELIVRD"));
+  const auto tail = bytes_of(ur);
+  both.insert(both.end(), tail.begin(), tail.end());
+  h.feed_bytes(both);
+  auto incoming = h.take_events<IncomingEvent>();
+  REQUIRE(incoming.size() == 1);
+  CHECK_FALSE(h.machine->over());  // an answer is still owed
+  h.machine->answer(*incoming[0].answer);
+  const auto last = h.written();
+  REQUIRE(last.size() == 1);
+  CHECK(command_id_of(last[0]) == CommandId::deliver_sm_resp);
+  CHECK(seq_of(last[0]) == 51);
   CHECK(h.machine->over());
   CHECK(h.machine->error() == errc::stopped);
 }

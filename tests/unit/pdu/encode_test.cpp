@@ -25,14 +25,14 @@ SubmitSm valid_submit() {
 }
 
 template <class P>
-CodecError encode_error(const P& p) {
+CodecError encode_error(const P& p, const EncodeOptions& options = {}) {
   std::vector<std::uint8_t> out{1, 2, 3};
   out.reserve(1024);
   const auto before = out;
-  auto r = encode(p, out);
+  auto r = encode(p, out, options);
   REQUIRE_FALSE(r.has_value());
   CHECK(out == before);  // never a partial PDU
-  auto size = encoded_size(p);
+  auto size = encoded_size(p, options);
   REQUIRE_FALSE(size.has_value());
   CHECK(size.error() == r.error());
   CHECK(r.error().error == errc::invalid_field);
@@ -137,7 +137,9 @@ TEST_CASE("encode: TLV checks") {
 
   p = valid_submit();
   p.tlvs.set<tlv::ScInterfaceVersion>(0x34);  // bind responses only
-  e = encode_error(p);
+  EncodeOptions strict;
+  strict.strict_tlvs = true;
+  e = encode_error(p, strict);
   CHECK(e.problem == CodecProblem::tlv_not_allowed);
   CHECK(e.status == CommandStatus::optional_param_not_allowed);
   CHECK(e.message() == "submit_sm.sc_interface_version (tag 0x0210): not allowed in submit_sm");
@@ -157,6 +159,44 @@ TEST_CASE("encode: TLV checks") {
   e = encode_error(p);
   CHECK(e.problem == CodecProblem::tlv_too_large);
   CHECK(e.limit == 0xFFFF);
+}
+
+TEST_CASE("encode: the TLV allow-lists are validation the caller asks for") {
+  // libsmpp34 writes submit_sm with receipted_message_id; the default decoder keeps such a TLV,
+  // so the default encoder must write it back (a gateway forwards what it received).
+  auto p = valid_submit();
+  REQUIRE(p.tlvs.set<tlv::ReceiptedMessageId>("abc123"));
+  std::vector<std::uint8_t> wire;
+  REQUIRE(encode(p, wire));
+  CHECK(encoded_size(p).value() == wire.size());
+  auto back = decode(wire);
+  REQUIRE(back);
+  CHECK(std::get<SubmitSm>(*back) == p);
+  std::vector<std::uint8_t> again;
+  REQUIRE(encode(*back, again));
+  CHECK(again == wire);
+
+  // With strict_tlvs both sides refuse it, with the same error.
+  EncodeOptions strict;
+  strict.strict_tlvs = true;
+  const auto e = encode_error(p, strict);
+  CHECK(e.problem == CodecProblem::tlv_not_allowed);
+  CHECK(e.field == "receipted_message_id");
+  DecodeOptions strict_decode;
+  strict_decode.strict_tlvs = true;
+  const auto d = decode(wire, strict_decode);
+  REQUIRE_FALSE(d);
+  CHECK(d.error().problem == e.problem);
+  CHECK(d.error().status == e.status);
+  CHECK(d.error().field == e.field);
+  CHECK(d.error().error == errc::malformed_pdu);
+
+  // Responses may carry any TLV, strict or not.
+  SubmitSmResp r;
+  r.message_id = "m1";
+  r.tlvs.set<tlv::MessageState>(2);
+  wire.clear();
+  CHECK(encode(r, wire, strict));
 }
 
 TEST_CASE("encode: submit_multi and submit_multi_resp lists") {
@@ -259,7 +299,7 @@ TEST_CASE("typed TLV setters check lengths and keep order and unknown tags") {
   CHECK_FALSE(t.get<tlv::ReceiptedMessageId>().has_value());
   CHECK(tlv::find(0x0424)->name == "message_payload");
   CHECK(tlv::find(0x1400) == nullptr);
-  CHECK(tlv::all().size() == 44);
+  CHECK(tlv::all().size() == 64);  // 44 of 3.4, 20 of 5.0
   CHECK(tlv::allowed(CommandId::deliver_sm, tlv::ReceiptedMessageId::tag));
   CHECK_FALSE(tlv::allowed(CommandId::submit_sm, tlv::ReceiptedMessageId::tag));
   CHECK(tlv::allowed(CommandId::bind_transmitter, 0x1400));
@@ -299,7 +339,8 @@ TEST_CASE("SmppError carries command and status") {
 
 TEST_CASE("command ids and enums print readably") {
   CHECK(fmt::format("{}", CommandId::deliver_sm_resp) == "deliver_sm_resp");
-  CHECK(fmt::format("{}", static_cast<CommandId>(0x111)) == "0x00000111");
+  CHECK(fmt::format("{}", static_cast<CommandId>(0x114)) == "0x00000114");
+  CHECK(fmt::format("{}", CommandId::broadcast_sm) == "broadcast_sm");
   CHECK(response_id(CommandId::submit_sm) == CommandId::submit_sm_resp);
   CHECK(response_id(CommandId::alert_notification) == CommandId::generic_nack);
   CHECK(is_response(CommandId::generic_nack));

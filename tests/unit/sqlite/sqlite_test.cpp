@@ -1,6 +1,6 @@
 // aiosmpp::sqlite: the database file, the durable broker's life of a message (take, finish,
-// unfinished after a "crash", requeue, forget), the correlator with its cache and TTL, and the
-// hook that ties them to the application's hook.
+// unfinished after a "crash", requeue, forget), and the hook that ties them to the application's
+// hook. The correlator's tests are in correlator_test.cpp.
 
 #include <atomic>
 #include <chrono>
@@ -22,105 +22,13 @@
 
 #include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/sqlite/sqlite.hpp"
+#include "sqlite_test_support.hpp"
 #include "support/catch.hpp"
 #include "support/run_coro.hpp"
 
 using namespace aiosmpp;
+using namespace aiosmpp::sqlite_test;
 using aiosmpp::test::run_coro;
-
-namespace {
-
-// A database path unique to this process and test, removed (with its WAL files) afterwards.
-class TempDb {
- public:
-  TempDb() {
-    static std::atomic<int> counter{0};
-    path_ = (std::filesystem::temp_directory_path() /
-             ("aiosmpp_sqlite_test_" + std::to_string(::getpid()) + "_" +
-              std::to_string(counter++) + ".db"))
-                .string();
-    remove();
-  }
-  ~TempDb() { remove(); }
-  TempDb(const TempDb&) = delete;
-  TempDb& operator=(const TempDb&) = delete;
-  const std::string& path() const { return path_; }
-  std::shared_ptr<SqliteDatabase> open(SqliteSync sync = SqliteSync::normal) const {
-    SqliteDatabaseOptions o;
-    o.path = path_;
-    o.sync = sync;
-    return std::make_shared<SqliteDatabase>(o);
-  }
-
- private:
-  void remove() {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm"})
-      std::filesystem::remove(path_ + suffix, ec);
-  }
-  std::string path_;
-};
-
-Pdu submit(const std::string& log_id, const std::string& extra = {}) {
-  SubmitSm m;
-  m.source = PhoneNumber("254722111111");
-  m.destination = PhoneNumber("254722999999");
-  m.text = MessageText{"hello " + log_id};
-  m.tracking.log_id = log_id;
-  m.tracking.extra_data = extra;
-  return m;
-}
-
-const Tracking& tracking(const Pdu& p) {
-  return std::visit([](const auto& m) -> const Tracking& { return m.tracking; }, p);
-}
-
-std::vector<std::string> log_ids(const std::vector<Pdu>& v) {
-  std::vector<std::string> out;
-  for (const auto& p : v) {
-    Tracking t = tracking(p);
-    SqliteBroker::strip_id(t);
-    out.push_back(t.log_id);
-  }
-  return out;
-}
-
-// Reads one integer with a separate connection, as an inspecting tool would.
-std::int64_t query_int(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK);
-  std::int64_t v = -1;
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return v;
-}
-
-// An application hook that records what it saw.
-class RecordingHook final : public Hook {
- public:
-  asio::awaitable<void> sending(const Pdu& m, std::span<const std::uint8_t>,
-                                std::string_view) override {
-    sent.push_back(tracking(m).log_id);
-    co_return;
-  }
-  asio::awaitable<void> received(const Pdu* m, std::span<const std::uint8_t>,
-                                 std::string_view) override {
-    if (m != nullptr) received_ids.push_back(tracking(*m).log_id);
-    if (throw_on_received) throw std::runtime_error("hook failed on purpose");
-    co_return;
-  }
-  asio::awaitable<void> send_error(const Pdu& m, const SendError&, std::string_view) override {
-    errors.push_back(tracking(m).log_id);
-    co_return;
-  }
-  std::vector<std::string> sent, received_ids, errors;
-  bool throw_on_received = false;
-};
-
-}  // namespace
 
 TEST_CASE("SqliteDatabase creates the versioned schema in WAL mode and counts runs") {
   TempDb tmp;
@@ -145,6 +53,50 @@ TEST_CASE("SqliteDatabase creates the versioned schema in WAL mode and counts ru
   REQUIRE(sqlite3_exec(raw, "PRAGMA user_version = 7", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(raw);
   CHECK_THROWS_AS(tmp.open(), SqliteError);
+}
+
+TEST_CASE("SqliteDatabase migrates a version 1 file in place: its queue and correlations work") {
+  TempDb tmp;
+  {
+    // The file as version 1 of the library wrote it.
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(tmp.path().c_str(), &raw) == SQLITE_OK);
+    const char* v1 = R"sql(
+      CREATE TABLE aiosmpp_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE aiosmpp_queue (id INTEGER PRIMARY KEY AUTOINCREMENT, message TEXT NOT NULL,
+        enqueued_at INTEGER NOT NULL, run INTEGER NOT NULL DEFAULT 0, taken_at INTEGER);
+      CREATE INDEX aiosmpp_queue_by_run ON aiosmpp_queue (run, id);
+      CREATE TABLE aiosmpp_delivery (smsc_message_id TEXT PRIMARY KEY, log_id TEXT NOT NULL,
+        extra_data TEXT NOT NULL, queue_id INTEGER, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX aiosmpp_delivery_by_expiry ON aiosmpp_delivery (expires_at);
+      INSERT INTO aiosmpp_meta (key, value) VALUES ('run', 3);
+      INSERT INTO aiosmpp_queue (message, enqueued_at) VALUES
+        ('{"type":"submit_sm","tracking":{"log_id":"queued"}}', 0);
+      INSERT INTO aiosmpp_delivery VALUES ('old-id', 'old-log', 'old-extra', NULL, 9000000000000);
+      PRAGMA user_version = 1;
+    )sql";
+    REQUIRE(sqlite3_exec(raw, v1, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  asio::io_context io;
+  auto db = tmp.open();
+  CHECK(db->run() == 4);
+  CHECK(query_int(tmp.path(), "PRAGMA user_version") == 2);
+  CHECK(query_int(tmp.path(), "SELECT count(*) FROM aiosmpp_held_receipt") == 0);
+  SqliteBroker broker(io.get_executor(), db);
+  SqliteCorrelator corr(db);
+  Pdu next = run_coro(io, broker.dequeue());
+  CHECK(log_ids({next}) == std::vector<std::string>{"queued"});
+  // The correlation written by version 1 answers, and its final receipt leaves a marker.
+  auto t = run_coro(io, corr.get_delivery("old-id", true));
+  REQUIRE(t);
+  CHECK(t->log_id == "old-log");
+  run_coro(io, db->flush());
+  CHECK(query_int(tmp.path(),
+                  "SELECT marker FROM aiosmpp_delivery WHERE smsc_message_id = 'old-id'") == 1);
+  auto again = run_coro(io, corr.get_delivery("old-id", true));
+  REQUIRE(again);
+  CHECK(again->extra_data == "old-extra");
 }
 
 TEST_CASE("SqliteDatabase refuses bad options and unusable files, naming the problem") {
@@ -184,8 +136,8 @@ TEST_CASE("SqliteBroker: FIFO, tracking kept, a message leaves only when finishe
   const auto n = run_coro(io, broker->dequeue_batch(got, 3));
   REQUIRE(n == 3);
   CHECK(log_ids(got) == std::vector<std::string>{"m0", "m1", "m2"});
-  CHECK(tracking(got[1]).extra_data == "x1");
-  REQUIRE(SqliteBroker::id_of(tracking(got[0])));
+  CHECK(tracking_of(got[1]).extra_data == "x1");
+  REQUIRE(SqliteBroker::id_of(tracking_of(got[0])));
   CHECK(std::get<SubmitSm>(got[0]).text->utf8 == "hello m0");
 
   auto c = run_coro(io, broker->counts());
@@ -222,7 +174,7 @@ TEST_CASE(
     std::vector<Pdu> got;
     REQUIRE(run_coro(io, broker->dequeue_batch(got, 4)) == 4);
     for (const auto& p : got)
-      ids.push_back(*SqliteBroker::id_of(tracking(p)));
+      ids.push_back(*SqliteBroker::id_of(tracking_of(p)));
     broker->finish(got[1]);  // m1's outcome is known; m0, m2, m3 are in flight at the "crash"
     run_coro(io, db->flush());
   }
@@ -236,8 +188,8 @@ TEST_CASE(
 
   auto unfinished = run_coro(io, broker->unfinished());
   REQUIRE(unfinished.size() == 3);
-  CHECK(tracking(unfinished[0].message).log_id == "m0");  // as enqueued: no id prefix
-  CHECK(tracking(unfinished[2].message).log_id == "m3");
+  CHECK(tracking_of(unfinished[0].message).log_id == "m0");  // as enqueued: no id prefix
+  CHECK(tracking_of(unfinished[2].message).log_id == "m3");
   CHECK(unfinished[0].run == db->run() - 1);
   CHECK(unfinished[0].id == ids[0]);
   CHECK(unfinished[0].taken_at.time_since_epoch().count() > 0);
@@ -253,7 +205,7 @@ TEST_CASE(
   CHECK(log_ids(got) == std::vector<std::string>{"m0", "m3", "m4", "m5"});
   // Messages this run took are not "unfinished" for it.
   CHECK(run_coro(io, broker->unfinished()).empty());
-  std::vector<std::int64_t> mine{*SqliteBroker::id_of(tracking(got[0]))};
+  std::vector<std::int64_t> mine{*SqliteBroker::id_of(tracking_of(got[0]))};
   CHECK(run_coro(io, broker->requeue(mine)) == 0);
 }
 
@@ -350,86 +302,6 @@ TEST_CASE("SqliteBroker: enqueues from other threads are committed in shared tra
   }
 }
 
-TEST_CASE("SqliteCorrelator: put, get, final removes, TTL expires, survives a restart") {
-  TempDb tmp;
-  auto now = std::chrono::system_clock::time_point(std::chrono::hours(1000));
-  SqliteCorrelatorOptions o;
-  o.delivery_ttl = std::chrono::hours(1);
-  o.clock = [&] { return now; };
-  {
-    asio::io_context io;
-    auto db = tmp.open();
-    SqliteCorrelator corr(db, o);
-    run_coro(io, [&]() -> asio::awaitable<void> {
-      // A taken message's id prefix is stripped: the file stores the application's log_id.
-      Tracking t{std::string("\x1bq42\x1b") + "order-1", "{\"c\":1}"};
-      std::string key = "abc";
-      co_await corr.put_delivery(std::move(key), std::move(t));
-      Tracking t2{"order-2", ""};
-      std::string key2 = "def";
-      co_await corr.put_delivery(std::move(key2), std::move(t2));
-      auto a = co_await corr.get_delivery("abc", false);  // enroute: kept
-      REQUIRE(a);
-      CHECK(a->log_id == "order-1");
-      CHECK(a->extra_data == "{\"c\":1}");
-      auto b = co_await corr.get_delivery("abc", true);  // delivered: taken
-      REQUIRE(b);
-      auto c = co_await corr.get_delivery("abc", true);
-      CHECK(!c);
-      auto u = co_await corr.get_delivery("nope", false);
-      CHECK(!u);
-      co_await db->flush();
-    }());
-    CHECK(query_int(tmp.path(),
-                    "SELECT queue_id FROM aiosmpp_delivery WHERE smsc_message_id = 'def'") == 0);
-  }
-  // A new process: "def" comes from the file (no cache), with its TTL still counted.
-  asio::io_context io;
-  auto db = tmp.open();
-  SqliteCorrelator corr(db, o);
-  CHECK(run_coro(io, corr.size()) == 1);
-  auto d = run_coro(io, corr.get_delivery("def", false));
-  REQUIRE(d);
-  CHECK(d->log_id == "order-2");
-  now += std::chrono::minutes(61);
-  CHECK(!run_coro(io, corr.get_delivery("def", true)));
-  SqliteCorrelator sweeper(db, o);  // construction sweeps expired rows
-  run_coro(io, db->flush());
-  CHECK(run_coro(io, corr.size()) == 0);
-}
-
-TEST_CASE(
-    "SqliteCorrelator: a small cache falls back to the file, and deferred release keeps a final "
-    "entry "
-    "until released") {
-  TempDb tmp;
-  asio::io_context io;
-  auto db = tmp.open();
-  SqliteCorrelatorOptions o;
-  o.cache_entries = 2;
-  SqliteCorrelator corr(db, o);
-  corr.defer_final_release(true);
-  run_coro(io, [&]() -> asio::awaitable<void> {
-    for (int i = 0; i < 10; ++i) {
-      Tracking t{"l" + std::to_string(i), ""};
-      std::string key = "k" + std::to_string(i);
-      co_await corr.put_delivery(std::move(key), std::move(t));
-    }
-    for (int i = 0; i < 10; ++i) {
-      auto t = co_await corr.get_delivery("k" + std::to_string(i), true);
-      REQUIRE(t);
-      CHECK(t->log_id == "l" + std::to_string(i));
-    }
-    co_await db->flush();
-    CHECK(co_await corr.size() == 10);  // not released yet: a re-offered receipt still matches
-    auto again = co_await corr.get_delivery("k3", false);
-    CHECK(again);
-    corr.release_final_receipts();
-    co_await db->flush();
-    CHECK(co_await corr.size() == 0);
-  }());
-}
-
 TEST_CASE("SqliteHook: the application sees its own log_id, then the message leaves the queue") {
   TempDb tmp;
   asio::io_context io;
@@ -450,7 +322,7 @@ TEST_CASE("SqliteHook: the application sees its own log_id, then the message lea
     // A response carries the request's tracking (the Esme copies it).
     SubmitSmResp resp;
     resp.message_id = "smsc-1";
-    resp.tracking = tracking(got[0]);
+    resp.tracking = tracking_of(got[0]);
     Pdu r = resp;
     co_await hook.received(&r, {}, "client");
     SendError e;
@@ -459,7 +331,7 @@ TEST_CASE("SqliteHook: the application sees its own log_id, then the message lea
     // The application's hook throws: the outcome still counts, the message still leaves.
     app->throw_on_received = true;
     SubmitSmResp resp2;
-    resp2.tracking = tracking(got[2]);
+    resp2.tracking = tracking_of(got[2]);
     Pdu r2 = resp2;
     bool threw = false;
     try {
