@@ -3,8 +3,12 @@
 //
 //   RESULT aiosmpp n=N seconds=S msgs_per_s=R
 //
-//   esme_bench --host H --port P --count N --window W [--text T]
+//   esme_bench --host H --port P --count N --window W [--text T] [--binds N [--rate R]]
 //              [--tls-ca FILE [--tls-server-name NAME]]
+//
+// --binds N sends through an EsmePool of N transceivers to the same host (window W each) instead
+// of one Esme; --rate R gives the pool one budget of R messages per second for all of them
+// (default: none).
 //
 // --tls-ca turns TLS on, verifying the SMSC's certificate against FILE and its name against
 // NAME (default: --host); the handshake is part of connecting, so outside the clock.
@@ -16,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,6 +32,7 @@
 
 #include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/esme/esme.hpp"
+#include "aiosmpp/esme/pool.hpp"
 
 namespace {
 
@@ -38,12 +44,14 @@ struct Options {
   std::string text = "Hello from aiosmpp esme_bench";
   std::string tls_ca;           // empty: plain TCP
   std::string tls_server_name;  // empty: host
+  std::size_t binds = 0;        // 0: one Esme; N: an EsmePool of N binds
+  double rate = 0;              // the pool's budget; 0: none
 };
 
 [[noreturn]] void usage(const char* argv0, const char* why) {
   std::fprintf(stderr,
                "esme_bench: %s\nusage: %s --host H --port P --count N --window W [--text T] "
-               "[--tls-ca FILE [--tls-server-name NAME]]\n",
+               "[--binds N [--rate R]] [--tls-ca FILE [--tls-server-name NAME]]\n",
                why, argv0);
   std::exit(2);
 }
@@ -77,6 +85,14 @@ Options parse(int argc, char** argv) {
       if (o.tls_ca.empty()) usage(argv[0], "--tls-ca must name a PEM file");
     } else if (arg == "--tls-server-name") {
       o.tls_server_name = value;
+    } else if (arg == "--binds") {
+      o.binds = std::strtoul(value, &end, 10);
+      if (*end != '\0' || o.binds == 0 || o.binds > 1024) usage(argv[0], "--binds must be 1..1024");
+    } else if (arg == "--rate") {
+      o.rate = std::strtod(value, &end);
+      if (*end != '\0' || !(o.rate > 0) || o.rate > 1e7) {
+        usage(argv[0], "--rate must be a number of messages per second, > 0 and <= 10000000");
+      }
     } else {
       usage(argv[0], "unknown option");
     }
@@ -84,6 +100,7 @@ Options parse(int argc, char** argv) {
   if (!o.tls_server_name.empty() && o.tls_ca.empty()) {
     usage(argv[0], "--tls-server-name needs --tls-ca");
   }
+  if (o.rate > 0 && o.binds == 0) usage(argv[0], "--rate needs --binds");
   return o;
 }
 
@@ -93,6 +110,14 @@ asio::awaitable<void> wait_ms(int ms) {
 }
 
 }  // namespace
+
+// One Esme or a pool, as the bench drives it: start, the counters, stop.
+struct Sender {
+  std::function<asio::awaitable<void>()> connect;  // fails early when the SMSC is not there
+  std::function<asio::awaitable<void>()> start;
+  std::function<asio::awaitable<void>()> stop;
+  std::function<aiosmpp::EsmeStats()> stats;  // in total
+};
 
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
@@ -111,44 +136,67 @@ int main(int argc, char** argv) {
     cfg.tls.ca_file = o.tls_ca;
     cfg.tls.server_name = o.tls_server_name;
   }
-  auto broker = std::make_shared<aiosmpp::SimpleBroker>(io.get_executor(),
-                                                        std::max<std::size_t>(4 * o.window, 8192));
-  aiosmpp::Esme esme(io.get_executor(), cfg, {.broker = broker});
+  auto broker = std::make_shared<aiosmpp::SimpleBroker>(
+      io.get_executor(),
+      std::max<std::size_t>(4 * o.window * std::max<std::size_t>(o.binds, 1), 8192));
+  std::unique_ptr<aiosmpp::Esme> esme;
+  std::unique_ptr<aiosmpp::EsmePool> pool;
+  Sender sender;
+  if (o.binds == 0) {
+    esme = std::make_unique<aiosmpp::Esme>(io.get_executor(), cfg,
+                                           aiosmpp::Components{.broker = broker});
+    sender = {[&]() { return esme->connect(); }, [&]() { return esme->start(); },
+              [&]() { return esme->stop(); }, [&]() { return esme->stats(); }};
+  } else {
+    aiosmpp::EsmePoolConfig pc;
+    pc.esme = cfg;
+    pc.hosts = {aiosmpp::PoolHost{.host = o.host, .port = o.port, .binds = o.binds}};
+    pc.rate = o.rate;
+    pool = std::make_unique<aiosmpp::EsmePool>(io.get_executor(), pc,
+                                               aiosmpp::PoolComponents{.broker = broker});
+    // The pool binds in start(); the first outcome shows the SMSC is there.
+    sender = {[]() -> asio::awaitable<void> { co_return; }, [&]() { return pool->start(); },
+              [&]() { return pool->stop(); }, [&]() { return pool->stats().total; }};
+  }
 
   double seconds = 0;
   int exit_code = 0;
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        co_await esme.connect();  // throws when the SMSC is not there or rejects the bind
+        co_await sender.connect();  // throws when the SMSC is not there or rejects the bind
         bool started_done = false;
-        asio::co_spawn(co_await asio::this_coro::executor, esme.start(), [&](std::exception_ptr e) {
-          started_done = true;
-          if (e) {
-            try {
-              std::rethrow_exception(e);
-            } catch (const std::exception& x) {
-              std::fprintf(stderr, "esme_bench: start() failed: %s\n", x.what());
-            }
-          }
-        });
+        asio::co_spawn(co_await asio::this_coro::executor, sender.start(),
+                       [&](std::exception_ptr e) {
+                         started_done = true;
+                         if (e) {
+                           try {
+                             std::rethrow_exception(e);
+                           } catch (const std::exception& x) {
+                             std::fprintf(stderr, "esme_bench: start() failed: %s\n", x.what());
+                           }
+                         }
+                       });
         aiosmpp::SubmitSm proto;
         proto.source = aiosmpp::PhoneNumber("254722111111");
         proto.destination = aiosmpp::PhoneNumber("254722999999");
         proto.short_message = o.text;
-        const auto& stats = esme.stats();
         const auto t0 = std::chrono::steady_clock::now();
         for (std::uint64_t i = 0; i < o.count; ++i) {
           aiosmpp::Pdu m = proto;
           if (!broker->try_enqueue(m)) co_await broker->enqueue(std::move(m));
         }
-        while (stats.responses + stats.send_errors < o.count)
+        for (;;) {
+          const auto st = sender.stats();
+          if (st.responses + st.send_errors >= o.count) break;
           co_await wait_ms(1);
+        }
         const auto t1 = std::chrono::steady_clock::now();
         seconds = std::chrono::duration<double>(t1 - t0).count();
-        co_await esme.stop();
+        co_await sender.stop();
         while (!started_done)
           co_await wait_ms(1);
+        const auto stats = sender.stats();
         std::printf("responses=%llu send_errors=%llu max_in_flight=%llu connects=%llu\n",
                     static_cast<unsigned long long>(stats.responses),
                     static_cast<unsigned long long>(stats.send_errors),

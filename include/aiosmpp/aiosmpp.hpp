@@ -8,6 +8,7 @@
  *  runtime), aiosmpp/smsc/server.hpp (the SMSC side). */
 
 #include "aiosmpp/esme/esme.hpp"
+#include "aiosmpp/esme/pool.hpp"
 #include "aiosmpp/json.hpp"
 #include "aiosmpp/log.hpp"
 #include "aiosmpp/pdu/pdu.hpp"

@@ -38,7 +38,10 @@ struct SimpleBroker::State {
   }
   mutable std::mutex mutex;
   std::deque<Pdu> queue;
-  bool consumer_waiting = false;
+  // Consumers waiting in dequeue_batch(): several Esmes (a pool's binds) may take from one
+  // broker, and each counts itself in and out, so that one leaving (cancelled when its session
+  // ends) cannot hide the others from the next enqueue.
+  std::size_t consumers_waiting = 0;
   bool wake_posted = false;
   asio::steady_timer data_ready;
   std::list<ProducerWait*> producers;  // waiting for room, oldest first
@@ -92,7 +95,7 @@ bool SimpleBroker::try_enqueue(Pdu& message) {
     std::lock_guard lock(state_->mutex);
     if (state_->queue.size() >= capacity_) return false;
     state_->queue.push_back(std::move(message));
-    if (state_->consumer_waiting && !state_->wake_posted) {
+    if (state_->consumers_waiting > 0 && !state_->wake_posted) {
       state_->wake_posted = true;
       wake = true;
     }
@@ -104,7 +107,6 @@ bool SimpleBroker::try_enqueue(Pdu& message) {
       {
         std::lock_guard lock(state->mutex);
         state->wake_posted = false;
-        state->consumer_waiting = false;
       }
       state->data_ready.cancel();
     });
@@ -133,10 +135,7 @@ asio::awaitable<bool> SimpleBroker::add(
       if (state_->queue.size() < capacity_) {
         if (wait && wait->queued) state_->producers.erase(wait->pos);
         state_->queue.push_back(std::move(message));
-        if (state_->consumer_waiting) {
-          state_->consumer_waiting = false;
-          state_->data_ready.cancel();
-        }
+        if (state_->consumers_waiting > 0) state_->data_ready.cancel();
         co_return true;
       }
       if (deadline && SteadyClock::now() >= *deadline) {
@@ -229,13 +228,15 @@ asio::awaitable<std::size_t> SimpleBroker::dequeue_batch(std::vector<Pdu>& out, 
       std::lock_guard lock(state_->mutex);
       const std::size_t n = take_locked(out, max);
       if (n > 0) co_return n;
-      state_->consumer_waiting = true;
+      ++state_->consumers_waiting;
     }
     co_await state_->data_ready.async_wait(detail::use_nothrow_awaitable);
+    {
+      std::lock_guard lock(state_->mutex);
+      --state_->consumers_waiting;
+    }
     auto cs = co_await asio::this_coro::cancellation_state;
     if (cs.cancelled() != asio::cancellation_type::none) {
-      std::lock_guard lock(state_->mutex);
-      state_->consumer_waiting = false;
       throw std::system_error(asio::error::operation_aborted, "SimpleBroker::dequeue cancelled");
     }
   }

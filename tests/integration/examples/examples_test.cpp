@@ -401,6 +401,25 @@ TEST_CASE("custom_broker: recovery skips acknowledged lines and a torn last line
   CHECK(stats.at("submits") == 2);
 }
 
+TEST_CASE("pool: four binds share one budget, every message one outcome") {
+  const auto dir = work_dir("pool");
+  // The simulator enforces the account's rate over all its binds: the pool stays within it, and
+  // what it throttles anyway is sent again, so every message is accepted once.
+  Simulator sim(dir, {"--account-rate", "200"});
+  const auto r = run_example(dir, "pool",
+                             {AIOSMPP_EXAMPLE_POOL, "--port", sim.port(), "--binds", "4", "--rate",
+                              "200", "--count", "300"});
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 0);
+  CHECK(count_matching(r.lines,
+                       R"(^pool-example#[0-3] 127\.0\.0\.1:\d+ priority 0: \d+ carried$)") == 4);
+  CHECK(has_line(r.lines, "300 outcomes, 300 accepted"));
+  const auto stats = sim.stop();
+  CHECK(stats.at("binds") == 4);
+  CHECK(stats.at("accepted") == 300);
+  CHECK(stats.at("submits") == 300 + stats.at("account_throttled"));
+}
+
 TEST_CASE("examples: a refused bind fails early with the SMSC's status, bad flags with usage") {
   const auto dir = work_dir("refused");
   Simulator sim(dir, {"--refuse-binds", "ESME_RBINDFAIL"});
