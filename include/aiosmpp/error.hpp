@@ -30,6 +30,14 @@ enum class errc {
   // the numbers after it are kept so that logged values keep their meaning.
   cancelled = 11,  ///< the operation was cancelled
   stopped,         ///< the ESME or session is stopping or stopped
+  /** @brief The TLS handshake failed: no common protocol version or cipher, a peer that does not
+   *  speak TLS (a plain SMPP port), an alert from the peer, or no handshake in time. The log and
+   *  Esme::connect()'s exception carry OpenSSL's reason. */
+  tls_handshake_failed,
+  /** @brief The peer's certificate was refused: untrusted issuer, expired or not yet valid, a name
+   *  that does not match, or a client certificate the server requires and did not get. The log
+   *  and Esme::connect()'s exception say which. */
+  tls_verify_failed,
 };
 
 /** @brief The category of `errc` ("aiosmpp"). */

@@ -175,6 +175,10 @@ class AiosmppCategory final : public std::error_category {
         return "cancelled";
       case errc::stopped:
         return "stopped";
+      case errc::tls_handshake_failed:
+        return "TLS handshake failed";
+      case errc::tls_verify_failed:
+        return "TLS certificate verification failed";
     }
     return fmt::format("aiosmpp error {}", value);
   }

@@ -61,6 +61,12 @@ void validate(const EsmeConfig& c) {
     }
     check_c_string("outbind.system_id", c.outbind.system_id, 15);
     check_c_string("outbind.password", c.outbind.password, 8);
+    // The SMSC connects for an outbind, so the Esme would be the TLS server; not built.
+    if (c.tls.enabled) {
+      throw ConfigError("tls.enabled",
+                        "must be false when outbind is enabled (outbind over TLS "
+                        "is not supported)");
+    }
   }
   if (c.message_ids != MessageIdForms::as_given &&
       c.message_ids != MessageIdForms::hex_response_decimal_receipt &&
@@ -83,6 +89,7 @@ void validate(const EsmeConfig& c) {
                       fmt::format("{}, must be {}..{}", c.max_pdu_size, min_pdu, max_pdu));
   }
   if (c.log_level > LogLevel::off) throw ConfigError("log_level", "not a LogLevel");
+  if (auto p = find_problem(c.tls)) throw ConfigError("tls." + p->field, p->message);
 }
 
 }  // namespace aiosmpp

@@ -68,6 +68,16 @@ std::shared_ptr<T> or_default(std::shared_ptr<T> given, Default make) {
   return given ? std::move(given) : make();
 }
 
+// Loads the TLS settings (CA, client certificate) once; OpenSSL refusing a file is a ConfigError.
+std::shared_ptr<const TlsContext> tls_context_of(const EsmeConfig& cfg) {
+  if (!cfg.tls.enabled) return nullptr;
+  try {
+    return TlsContext::client(cfg.tls);
+  } catch (const TlsSetupError& e) {
+    throw ConfigError("tls." + e.field(), e.reason());
+  }
+}
+
 }  // namespace
 
 Esme::Impl::Impl(asio::any_io_executor executor, EsmeConfig config, Components c)
@@ -97,6 +107,7 @@ Esme::Impl::Impl(asio::any_io_executor executor, EsmeConfig config, Components c
       codecs_(std::move(c.codecs)),
       machine_(cfg_, detail::SessionMachine::Parts{*sequence_, throttle_.get(), flow_.get(),
                                                    requeue_.get(), log_, codecs_.get()}),
+      tls_(tls_context_of(cfg_)),
       writer_cv_(ex_),
       pump_cv_(ex_),
       ticker_(ex_),
@@ -152,12 +163,15 @@ asio::awaitable<std::error_code> Esme::Impl::bind_exchange() {
   }
 }
 
-// Connects to the SMSC (or, for outbind, waits for it to connect to us): transport_ is set.
+// The byte stream to the SMSC (or, for outbind, from it: accept_outbind): the TCP connect
+// (bounded by socket_timeout), then, with TLS, the handshake (bounded by tls.handshake_timeout);
+// each raced with stop(). A failure's reason beyond its code (OpenSSL's) is left in
+// connect_detail_. transport_ is set on success.
 asio::awaitable<std::error_code> Esme::Impl::open_transport(asio::steady_timer& timer) {
   using namespace detail::awaitable_operators;
   if (cfg_.outbind.enabled) co_return co_await accept_outbind();
   AIOSMPP_LOG(log_, LogLevel::info, "connecting", {"port", cfg_.smsc_port},
-              {"bind_mode", to_string(cfg_.bind_mode)});
+              {"bind_mode", to_string(cfg_.bind_mode)}, {"tls", cfg_.tls.enabled});
   timer.expires_after(cfg_.socket_timeout);
   auto c = co_await (tcp_connect(ex_, cfg_.smsc_host, cfg_.smsc_port) ||
                      timer.async_wait(use_nothrow_awaitable) ||
@@ -166,8 +180,31 @@ asio::awaitable<std::error_code> Esme::Impl::open_transport(asio::steady_timer& 
     co_return c.index() == 1 ? std::error_code(asio::error::timed_out) : errc::stopped;
   }
   auto& [ec, socket] = std::get<0>(c);
-  if (!ec) transport_ = std::make_unique<TcpTransport>(std::move(socket));
-  co_return ec;
+  if (ec) co_return ec;
+  if (!tls_) {
+    transport_ = std::make_unique<TcpTransport>(std::move(socket));
+    co_return std::error_code{};
+  }
+  const auto& name = cfg_.tls.server_name.empty() ? cfg_.smsc_host : cfg_.tls.server_name;
+  timer.expires_after(cfg_.tls.handshake_timeout);
+  auto h = co_await (tls_->handshake(std::move(socket), name) ||
+                     timer.async_wait(use_nothrow_awaitable) ||
+                     stop_cv_.async_wait(use_nothrow_awaitable));
+  if (h.index() == 1) {
+    connect_detail_ = fmt::format("no TLS handshake within {} ms (tls.handshake_timeout)",
+                                  cfg_.tls.handshake_timeout.count());
+    co_return errc::tls_handshake_failed;
+  }
+  if (h.index() == 2) co_return errc::stopped;
+  auto& r = std::get<0>(h);
+  if (r.error) {
+    connect_detail_ = std::move(r.detail);
+    co_return r.error;
+  }
+  AIOSMPP_LOG(log_, LogLevel::debug, "tls_established", {"protocol", r.protocol},
+              {"cipher", r.cipher}, {"peer", r.peer_subject});
+  transport_ = std::move(r.transport);
+  co_return std::error_code{};
 }
 
 asio::awaitable<std::error_code> Esme::Impl::accept_outbind() {
@@ -200,6 +237,7 @@ asio::awaitable<std::error_code> Esme::Impl::connect_and_bind() {
   if (machine_.phase() == Phase::bound) co_return std::error_code{};
   connecting_ = true;
   close_transport();
+  connect_detail_.clear();
   asio::steady_timer timer(ex_);
   std::error_code ec = co_await open_transport(timer);
   connecting_ = false;
@@ -216,12 +254,21 @@ asio::awaitable<std::error_code> Esme::Impl::connect_and_bind() {
     if (b.index() == 0) {
       ec = std::get<0>(b);
       if (!ec && machine_.phase() != Phase::bound) ec = machine_.error();
+      // TLS 1.3: the SMSC refuses our certificate (or its absence) after our side of the
+      // handshake is done, so its alert ends the bind; it is still a failed handshake.
+      if (tls_ && is_tls_protocol_error(ec)) {
+        connect_detail_ = ec.message();
+        ec = errc::tls_handshake_failed;
+      }
     } else {
       ec = b.index() == 1 ? std::error_code(errc::response_timeout) : errc::stopped;
     }
   }
   if (ec) {
-    if (ec != errc::bind_failed) {
+    if (!connect_detail_.empty()) {
+      AIOSMPP_LOG(log_, LogLevel::error, "connect_failed", {"error", ec.message()},
+                  {"detail", connect_detail_});
+    } else if (ec != errc::bind_failed) {
       AIOSMPP_LOG(log_, LogLevel::error, "connect_failed", {"error", ec.message()});
     }
     machine_.close_now(ec);
@@ -355,6 +402,9 @@ asio::awaitable<void> Esme::connect() {
   if (!ec) co_return;
   if (ec == errc::bind_failed) {
     throw SmppError(bind_command(impl_->cfg_.bind_mode), impl_->machine_.bind_status());
+  }
+  if (!impl_->connect_detail_.empty()) {
+    throw std::system_error(ec, "Esme::connect: " + impl_->connect_detail_);
   }
   throw std::system_error(ec, "Esme::connect");
 }

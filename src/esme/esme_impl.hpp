@@ -23,6 +23,7 @@
 
 #include "aiosmpp/esme/esme.hpp"
 #include "aiosmpp/net/transport.hpp"
+#include "aiosmpp/tls/transport.hpp"
 #include "esme/receipt_merger.hpp"
 #include "esme/session_machine.hpp"
 
@@ -109,6 +110,8 @@ struct Esme::Impl {
   std::unique_ptr<Transport> transport_;
   std::optional<asio::ip::tcp::acceptor> acceptor_;  // EsmeConfig::outbind: where the SMSC connects
   bool connecting_ = false;
+  std::shared_ptr<const TlsContext> tls_;  // when cfg_.tls.enabled: loaded once, used per connect
+  std::string connect_detail_;             // why the last connect failed, beyond its error code
 
   // Each coroutine's events, reused so the hot path does not allocate.
   detail::Events reader_events_;

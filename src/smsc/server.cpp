@@ -38,6 +38,9 @@ Server::Server(asio::any_io_executor executor, ServerConfig config, Handlers han
 Server::~Server() {
   std::error_code ignored;
   core_->acceptor.close(ignored);
+  // A stopped port hands over no more connections, so its handler never sees a dead Server.
+  for (auto& port : core_->tls_ports)
+    port->stop();
   // Sessions still running hold the core; close them so none outlives its io_context's work.
   for (auto& [id, s] : core_->sessions)
     s->close();
@@ -52,6 +55,26 @@ asio::ip::tcp::endpoint Server::listen(const asio::ip::tcp::endpoint& endpoint) 
   auto at = a.local_endpoint();
   AIOSMPP_LOG(core_->config.logger, LogLevel::info, "listening",
               {"address", at.address().to_string()}, {"port", at.port()});
+  return at;
+}
+
+asio::ip::tcp::endpoint Server::listen_tls(const asio::ip::tcp::endpoint& endpoint,
+                                           const TlsServerConfig& tls) {
+  auto port = std::make_unique<TlsListener>(
+      core_->executor, tls,
+      [this](std::unique_ptr<Transport> transport, const asio::ip::tcp::endpoint& remote) {
+        serve(std::move(transport), remote);
+      },
+      core_->config.logger);
+  const auto at = port->listen(endpoint);
+  // Accepting starts now (like serve(), without waiting for run()); run() waits for it to end.
+  auto core = core_;
+  ++core->tls_running;
+  asio::co_spawn(core->executor, port->run(), [core](std::exception_ptr) {
+    --core->tls_running;
+    core->sessions_changed.cancel();
+  });
+  core->tls_ports.push_back(std::move(port));
   return at;
 }
 
@@ -123,6 +146,8 @@ asio::awaitable<void> Server::run() {
     core->stopping = true;
     std::error_code ignored;
     core->acceptor.close(ignored);
+    for (auto& port : core->tls_ports)
+      port->stop();
     for (auto& [id, s] : core->sessions)
       s->close();
   };
@@ -165,7 +190,7 @@ asio::awaitable<void> Server::run() {
   const auto deadline =
       limit.count() > 0 ? core->stop_time + limit : asio::steady_timer::time_point::max();
   bool forced = false;
-  while (!core->sessions.empty()) {
+  while (!core->sessions.empty() || core->tls_running > 0) {
     core->sessions_changed.expires_at(forced ? asio::steady_timer::time_point::max() : deadline);
     auto [ec] = co_await core->sessions_changed.async_wait(use_nothrow_awaitable);
     if (cancelled(co_await asio::this_coro::cancellation_state)) {
@@ -190,6 +215,8 @@ void Server::stop() {
   core_->stop_time = asio::steady_timer::clock_type::now();
   std::error_code ignored;
   core_->acceptor.close(ignored);
+  for (auto& port : core_->tls_ports)
+    port->stop();  // and its handshakes in progress
   // Copy: unbind() may end a session synchronously-later, but never erases from the map here.
   std::vector<std::shared_ptr<Session>> all;
   all.reserve(core_->sessions.size());
@@ -227,6 +254,18 @@ std::size_t Server::bound_count() const noexcept {
 }
 const ServerStats& Server::stats() const noexcept {
   return core_->stats;
+}
+TlsListenerStats Server::tls_stats() const noexcept {
+  TlsListenerStats sum;
+  for (const auto& port : core_->tls_ports) {
+    const auto& s = port->stats();
+    sum.accepted += s.accepted;
+    sum.established += s.established;
+    sum.failed += s.failed;
+    sum.timed_out += s.timed_out;
+    sum.refused += s.refused;
+  }
+  return sum;
 }
 const ServerConfig& Server::config() const noexcept {
   return core_->config;

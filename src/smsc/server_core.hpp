@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
 #include "aiosmpp/smsc/server.hpp"
+#include "aiosmpp/tls/listener.hpp"
 
 namespace aiosmpp::smsc::detail {
 
@@ -30,6 +32,8 @@ struct ServerCore {
   asio::steady_timer sessions_changed;  // cancelled whenever a session ends
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions;
   std::unordered_map<asio::ip::address, std::size_t> per_address;  // accepted connections
+  std::vector<std::unique_ptr<TlsListener>> tls_ports;             // listen_tls()
+  std::size_t tls_running = 0;                                     // their run() not yet completed
   asio::steady_timer::time_point stop_time{};
   std::uint64_t next_id = 1;
   std::size_t bound = 0;

@@ -462,6 +462,32 @@ bool trouble_option(SimConfig& c, const std::string& name, std::string_view valu
   return true;
 }
 
+// TLS: the port's TlsServerConfig and the extra port; checked when the Simulator is made.
+bool tls_option(SimConfig& c, const std::string& name, std::string_view value) {
+  if (name == "tls-cert") {
+    c.tls.cert_file = std::string(trim(value));
+  } else if (name == "tls-key") {
+    c.tls.key_file = std::string(trim(value));
+  } else if (name == "tls-port") {
+    c.tls_port = static_cast<std::uint16_t>(count(name, value, 65535));
+  } else if (name == "tls-client-ca") {
+    c.tls.client_ca_file = std::string(trim(value));
+  } else if (name == "tls-require-client-cert") {
+    c.tls.require_client_cert = parse_bool(name, value);
+  } else if (name == "tls-min-version") {
+    const auto v = trim(value);
+    if (v != "1.2" && v != "1.3") bad(name, value, "1.2 or 1.3");
+    c.tls.min_version = v == "1.2" ? TlsVersion::tls1_2 : TlsVersion::tls1_3;
+  } else if (name == "tls-handshake-timeout") {
+    c.tls.handshake_timeout = duration(name, value);
+  } else if (name == "tls-max-handshakes") {
+    c.tls.max_handshakes = static_cast<std::size_t>(count(name, value, 1000000));
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // Statistics, logging, randomness.
 bool output_option(SimConfig& c, const std::string& name, std::string_view value) {
   if (name == "stats-interval") {
@@ -484,7 +510,8 @@ void apply_sim_option(SimConfig& c, std::string_view raw_name, std::string_view 
   const std::string name = canonical(raw_name);
   if (listen_option(c, name, value) || limit_option(c, name, value) ||
       receipt_option(c, name, value) || mo_option(c, name, value) ||
-      trouble_option(c, name, value) || output_option(c, name, value)) {
+      trouble_option(c, name, value) || tls_option(c, name, value) ||
+      output_option(c, name, value)) {
     return;
   }
   throw std::invalid_argument(fmt::format("unknown option --{} (see --help)", name));

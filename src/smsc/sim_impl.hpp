@@ -306,6 +306,7 @@ struct Simulator::Impl {
   SimStats stats;
   std::function<void(const std::string&)> on_stats;
   std::unique_ptr<Server> server;
+  std::optional<asio::ip::tcp::endpoint> tls_at;  // where TLS is served, after listen()
 };
 
 }  // namespace aiosmpp::smsc

@@ -13,6 +13,7 @@
 
 #include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/text/smpp_time.hpp"
+#include "aiosmpp/tls/transport.hpp"
 #include "smsc/sim_impl.hpp"
 
 namespace aiosmpp::smsc {
@@ -36,6 +37,35 @@ std::string receipt_text(DataCoding dc, EsmClass esm, std::string_view sm) {
 
 bool under(std::size_t value, std::size_t limit) {
   return limit == 0 || value < limit;
+}
+
+// The flag behind a TlsServerConfig field, for errors that name what the user typed.
+std::string tls_flag(std::string_view field) {
+  if (field == "cert_file" || field == "enabled") return "tls-cert";
+  if (field == "key_file") return "tls-key";
+  if (field == "client_ca_file") return "tls-client-ca";
+  if (field == "require_client_cert") return "tls-require-client-cert";
+  if (field == "min_version") return "tls-min-version";
+  if (field == "handshake_timeout") return "tls-handshake-timeout";
+  if (field == "max_handshakes") return "tls-max-handshakes";
+  return std::string(field);
+}
+
+// Fails at start, naming the flag: TLS options without --tls-cert, or TLS settings that cannot
+// work (unreadable files, a key without its certificate, TLS not built).
+void check_tls(const SimConfig& c) {
+  if (c.tls.cert_file.empty()) {
+    auto needs_cert = [](std::string_view flag) {
+      throw std::invalid_argument(fmt::format("--{}: needs --tls-cert and --tls-key", flag));
+    };
+    if (!c.tls.key_file.empty()) needs_cert("tls-key");
+    if (c.tls_port) needs_cert("tls-port");
+    if (!c.tls.client_ca_file.empty()) needs_cert("tls-client-ca");
+    return;
+  }
+  if (auto p = find_problem(c.tls)) {
+    throw std::invalid_argument(fmt::format("--{}: {}", tls_flag(p->field), p->message));
+  }
 }
 
 }  // namespace
@@ -69,6 +99,7 @@ Simulator::Impl::Impl(asio::any_io_executor ex, SimConfig cfg, Logger log, Unifo
   if (config.unbind_after != 0 && config.unbind_owed > config.unbind_after) {
     throw std::invalid_argument("unbind-owed: at most unbind-after");
   }
+  check_tls(config);
   if (!config.mo_file.empty()) {
     mo_messages = load_mo_file(config.mo_file, config.mo);
   } else {
@@ -482,7 +513,25 @@ asio::ip::tcp::endpoint Simulator::listen() {
     throw std::invalid_argument(
         fmt::format("--host: \"{}\" is not an IP address", impl_->config.host));
   }
-  return impl_->server->listen({address, impl_->config.port});
+  const auto& c = impl_->config;
+  auto& server = *impl_->server;
+  try {
+    if (c.tls.cert_file.empty()) return server.listen({address, c.port});
+    if (!c.tls_port) {
+      impl_->tls_at = server.listen_tls({address, c.port}, c.tls);
+      return *impl_->tls_at;
+    }
+    const auto plain = server.listen({address, c.port});
+    impl_->tls_at = server.listen_tls({address, *c.tls_port}, c.tls);
+    return plain;
+  } catch (const TlsSetupError& e) {
+    // OpenSSL refused a file's contents (a key that is not PEM, a key for another certificate).
+    throw std::invalid_argument(fmt::format("--{}: {}", tls_flag(e.field()), e.reason()));
+  }
+}
+
+std::optional<asio::ip::tcp::endpoint> Simulator::tls_endpoint() const {
+  return impl_->tls_at;
 }
 
 asio::awaitable<void> Simulator::run() {

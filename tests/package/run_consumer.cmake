@@ -28,6 +28,12 @@ if(NOT MODE STREQUAL "find_package" AND DEFINED WARNINGS_AS_ERRORS)
   list(APPEND configure_args -DAIOSMPP_WARNINGS_AS_ERRORS=${WARNINGS_AS_ERRORS})
 endif()
 
+if(MODE STREQUAL "add_subdirectory")
+  list(APPEND configure_args -DAIOSMPP_WITH_TLS=OFF -DCONSUMER_EXPECT_TLS=OFF)
+else()
+  list(APPEND configure_args -DCONSUMER_EXPECT_TLS=${HAS_TLS})
+endif()
+
 if(MODE STREQUAL "find_package")
   run(${CMAKE_COMMAND} --install ${AIOSMPP_BINARY_DIR} --prefix ${WORK_DIR}/prefix --config ${build_type})
   foreach(f include/aiosmpp/aiosmpp.hpp lib/cmake/aiosmpp/aiosmppConfig.cmake

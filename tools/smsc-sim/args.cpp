@@ -58,6 +58,20 @@ Listening and binds
   --config FILE            JSON object of these options (keys without dashes, '-' or '_');
                            flags after it override it
 
+TLS (docs/guides/tls.md; a build with OpenSSL)
+  --tls-cert FILE          the simulator's certificate (PEM, intermediates after it): the port
+                           speaks TLS, or, with --tls-port, a TLS port is opened beside it
+  --tls-key FILE           its private key (PEM, not encrypted)
+  --tls-port N             a TLS port beside the plain --port (0 picks a free one), printed on
+                           stdout as "listening tls HOST:PORT" after the plain port's line
+  --tls-client-ca FILE     ask clients for a certificate and verify it against these CAs
+                           (default: none asked)
+  --tls-require-client-cert on|off  with --tls-client-ca: refuse a client without one (default
+                           off: a client may connect without a certificate)
+  --tls-min-version V      1.2 (default) or 1.3
+  --tls-handshake-timeout D  close a connection whose handshake is not done within D (default 10s)
+  --tls-max-handshakes N   handshakes in progress at once (default 64); more are closed on accept
+
 Limits (docs/simulator.md lists what happens at each)
   --max-connections N      connections at once (default 1024); more are closed on accept
   --max-connections-per-address N   per source address (default 0: only the total)

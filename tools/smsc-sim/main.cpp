@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
     aiosmpp::smsc::Simulator sim(io.get_executor(), *config, logger);
     const auto at = sim.listen();
     print_line(fmt::format("listening {}:{}", at.address().to_string(), at.port()));
+    // A TLS port beside the plain one (--tls-port) gets its own line, after the plain port's.
+    if (auto tls = sim.tls_endpoint(); tls && *tls != at) {
+      print_line(fmt::format("listening tls {}:{}", tls->address().to_string(), tls->port()));
+    }
     sim.on_stats(print_line);
 
     asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -16,6 +16,7 @@
 #include "aiosmpp/pdu/enums.hpp"
 #include "aiosmpp/pdu/message_text.hpp"
 #include "aiosmpp/text/receipt.hpp"
+#include "aiosmpp/tls/config.hpp"
 
 namespace aiosmpp {
 
@@ -143,6 +144,10 @@ struct EsmeConfig {
 
   /** @brief How the SMSC writes message ids (responses vs receipts); see MessageIdForms. */
   MessageIdForms message_ids = MessageIdForms::as_given;
+
+  /** @brief TLS to the SMSC (off by default; docs/guides/tls.md). Checked by validate() as
+   *  "tls.<field>"; certificate and key files are loaded when the Esme is constructed. */
+  TlsClientConfig tls;
 
   /** @brief Threshold of the Esme's own Logger (used when no Logger is given in Components). */
   LogLevel log_level = LogLevel::info;

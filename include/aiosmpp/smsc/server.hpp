@@ -20,6 +20,8 @@
 #include "aiosmpp/pdu/codec.hpp"
 #include "aiosmpp/smsc/handlers.hpp"
 #include "aiosmpp/smsc/session.hpp"
+#include "aiosmpp/tls/config.hpp"
+#include "aiosmpp/tls/listener.hpp"
 
 namespace aiosmpp::smsc {
 
@@ -152,6 +154,16 @@ class Server {
    *  @return the bound endpoint. @throws std::system_error. */
   asio::ip::tcp::endpoint listen(const asio::ip::tcp::endpoint& endpoint);
 
+  /** @brief Opens a TLS port (a TlsListener; docs/guides/tls.md): each connection whose
+   *  handshake completes is served like an accepted socket (serve()); one whose handshake fails
+   *  or times out is closed and logged with OpenSSL's reason. Beside listen()'s plain port or
+   *  instead of it, before run(); it may be called more than once. stop() closes it with the
+   *  plain one, and run() waits for its handshakes in progress.
+   *  @return the bound endpoint. @throws TlsSetupError naming the TlsServerConfig field that
+   *  cannot be used (or "enabled" in a build without TLS), std::system_error. */
+  asio::ip::tcp::endpoint listen_tls(const asio::ip::tcp::endpoint& endpoint,
+                                     const TlsServerConfig& tls);
+
   /** @brief Accepts connections until stop() (without listen(), only serves the sessions given
    *  to serve() until stop()), then waits for every session to end. Cancelling it closes every
    *  session at once. Never throws on network errors (they are logged). */
@@ -183,6 +195,8 @@ class Server {
   std::size_t bound_count() const noexcept;
   /** @brief Counters since construction. */
   const ServerStats& stats() const noexcept;
+  /** @brief The TLS ports' handshake counters, summed (zero without listen_tls()). */
+  TlsListenerStats tls_stats() const noexcept;
   /** @brief The configuration in use. */
   const ServerConfig& config() const noexcept;
   /** @brief The executor everything runs on. */

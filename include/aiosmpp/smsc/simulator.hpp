@@ -28,6 +28,7 @@
 #include "aiosmpp/smsc/server.hpp"
 #include "aiosmpp/text/receipt.hpp"
 #include "aiosmpp/text/split.hpp"
+#include "aiosmpp/tls/config.hpp"
 
 namespace aiosmpp::smsc {
 
@@ -108,6 +109,14 @@ struct SimConfig {
   std::chrono::milliseconds enquire_link_interval{std::chrono::seconds(30)};
   /** @brief How long a deliver_sm waits for its response. */
   std::chrono::milliseconds response_timeout{std::chrono::seconds(10)};
+
+  /** @brief TLS (docs/guides/tls.md), on when tls.cert_file is set: the port is TLS, or, with
+   *  tls_port, a TLS port is opened beside the plain one. Client certificates are asked for when
+   *  tls.client_ca_file is set. */
+  TlsServerConfig tls;
+  /** @brief A TLS port beside the plain `port` (0: any free one). Unset: `port` itself is TLS
+   *  when tls.cert_file is set. */
+  std::optional<std::uint16_t> tls_port;
 
   // Limits (docs/simulator.md, "Limits"): the server's (ServerConfig) and the simulator's own.
   /** @brief Connections at once; one beyond it is closed on accept. */
@@ -445,8 +454,15 @@ class Simulator {
   Simulator(const Simulator&) = delete;
   Simulator& operator=(const Simulator&) = delete;
 
-  /** @brief Listens on config.host:config.port (port 0: any free port); returns where. */
+  /** @brief Listens on config.host:config.port (port 0: any free port), over TLS when
+   *  config.tls.cert_file is set and there is no tls_port; opens the TLS port tls_port beside it
+   *  when that is set. @return where `port` listens (see tls_endpoint()).
+   *  @throws std::invalid_argument naming the --tls-* option OpenSSL refused,
+   *  std::system_error. */
   asio::ip::tcp::endpoint listen();
+  /** @brief After listen(): where TLS is served (`port` itself or tls_port); nullopt without
+   *  TLS. */
+  std::optional<asio::ip::tcp::endpoint> tls_endpoint() const;
   /** @brief Runs until stop(); completes after every session has ended. */
   asio::awaitable<void> run();
   /** @brief Graceful shutdown (unbinds every session). */

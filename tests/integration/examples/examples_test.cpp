@@ -448,6 +448,38 @@ TEST_CASE("examples: a refused bind fails early with the SMSC's status, bad flag
         std::string::npos);
 }
 
+#ifdef AIOSMPP_TLS_CA_DIR
+// The simulator's port is TLS (--tls-cert/--tls-key from the test CA the tls_ca fixture made).
+TEST_CASE("tls: three messages over TLS, and an untrusted certificate ends at connect") {
+  const auto dir = work_dir("tls");
+  const std::string ca_dir = AIOSMPP_TLS_CA_DIR;
+  Simulator sim(dir, {"--tls-cert", ca_dir + "/server.pem", "--tls-key", ca_dir + "/server.key"});
+  const auto r = run_example(dir, "tls",
+                             {AIOSMPP_EXAMPLE_TLS, "--host", "localhost", "--port", sim.port(),
+                              "--ca", ca_dir + "/ca.pem"});
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 0);
+  CHECK(has_line(r.lines, "bound over TLS to localhost:" + sim.port()));
+  CHECK(count_matching(r.lines, R"(^tls-[0-2]: ESME_ROK .* message_id=\d+$)") == 3);
+  CHECK(count_matching(r.lines, R"(^tls-[0-2]: receipt "id:\d+ .* stat:DELIVRD err:000 )"
+                                R"(text:Secret message [0-2]"$)") == 3);
+  CHECK(has_line(r.lines, "3 outcomes, 3 receipts"));
+
+  // Trusting another CA: the certificate is refused, with OpenSSL's reason, before any bind.
+  const auto refused = run_example(dir, "tls-refused",
+                                   {AIOSMPP_EXAMPLE_TLS, "--host", "localhost", "--port",
+                                    sim.port(), "--ca", ca_dir + "/other-ca.pem"});
+  INFO("stderr:\n" << refused.err);
+  CHECK(refused.code == 1);
+  CHECK(refused.err.find("TLS certificate verification failed") != std::string::npos);
+  CHECK(refused.err.find("unable to get local issuer certificate") != std::string::npos);
+  const auto stats = sim.stop();
+  CHECK(stats.at("binds") == 1);
+  CHECK(stats.at("submits") == 3);
+  CHECK(stats.at("receipts_acked") == 3);
+}
+#endif
+
 #ifdef AIOSMPP_EXAMPLE_DURABLE
 TEST_CASE("durable: stops when its queue and window are done, receipts in or not") {
   const auto dir = work_dir("durable");

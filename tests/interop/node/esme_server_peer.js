@@ -19,6 +19,9 @@
 //   {"event":"sent","session":S,"command":"...","sequence_number":N} a request the server sent
 //   {"event":"done","id":I} / {"event":"error","id":I,"error":"..."}  answer to each command
 //
+// With AIOSMPP_TLS_CERT and AIOSMPP_TLS_KEY (PEM files) in the environment the server speaks TLS,
+// node-smpp's smpp.createServer({key, cert}) (tests/interop/tls).
+//
 // stdin commands (each may carry "id", echoed in "done"/"error"; "session" defaults to the
 // newest open session):
 //   {"op":"set", "bind_status":N, "submit_statuses":[N...], "withhold_after":N, "drop_after":N}
@@ -43,6 +46,7 @@
 //       message_payload
 //   {"op":"exit"}
 'use strict';
+const fs = require('fs');
 const readline = require('readline');
 const smpp = require('smpp');
 const { fromPlain } = require('./plain');
@@ -209,7 +213,11 @@ function reassemble(s, pdu, messageId) {
          text: decodeText(bytes, codings[0]), hex: bytes.toString('hex'), message_ids: p.ids });
 }
 
-const server = smpp.createServer((session) => {
+const tlsOptions = process.env.AIOSMPP_TLS_CERT
+  ? { cert: fs.readFileSync(process.env.AIOSMPP_TLS_CERT),
+      key: fs.readFileSync(process.env.AIOSMPP_TLS_KEY) }
+  : {};
+const server = smpp.createServer(tlsOptions, (session) => {
   const s = { id: nextSession++, session, closed: false, submits: 0, unbinding: 0,
               withholdAfter: sessionDefaults.withholdAfter, dropAfter: sessionDefaults.dropAfter };
   sessions.set(s.id, s);

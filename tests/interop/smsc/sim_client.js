@@ -13,7 +13,7 @@ const smpp = require('smpp');
 
 const [simPath, scenario] = process.argv.slice(2);
 if (!simPath || !scenario) {
-  console.error('usage: sim_client.js <aiosmpp-smsc-sim> <transceiver|tx_rx_mo|auth>');
+  console.error('usage: sim_client.js <aiosmpp-smsc-sim> <transceiver|tx_rx_mo|auth|tls>');
   process.exit(2);
 }
 
@@ -330,7 +330,78 @@ async function auth() {
   assert.equal(stats.bind_failures, 2);
 }
 
-const scenarios = { transceiver, tx_rx_mo: txRxMo, auth };
+// node-smpp's TLS client (ssmpp://) against --tls-cert with --tls-port: a plain client on the
+// plain port, a TLS client trusting the test CA (AIOSMPP_TLS_CA_DIR, made by the tls_ca fixture)
+// submits and gets its receipt, one trusting nothing else is refused for the certificate, and a
+// plain client at the TLS port gets no SMPP answer.
+async function tlsPort() {
+  const dir = process.env.AIOSMPP_TLS_CA_DIR;
+  assert.ok(dir, 'AIOSMPP_TLS_CA_DIR');
+  const sim = startSim(['--receipt-delay', '20ms', '--tls-cert', path.join(dir, 'server.pem'),
+                        '--tls-key', path.join(dir, 'server.key'), '--tls-port', '0']);
+  const at = await sim.listening;
+  let tlsAt = null;
+  for (let i = 0; i < 200 && !tlsAt; ++i) {
+    const m = sim.lines.map((l) => /^listening tls (\S+):(\d+)$/.exec(l)).find(Boolean);
+    if (m) tlsAt = { host: m[1], port: Number(m[2]) };
+    else await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.ok(tlsAt, `a "listening tls" line: ${sim.lines.join(' | ')}`);
+  assert.notEqual(tlsAt.port, at.port);
+
+  const plain = await connect(at);
+  assert.equal((await call(plain, 'bind_transceiver', { system_id: 'p', password: 'pw' }))
+    .command_status, 0);
+
+  const ca = fs.readFileSync(path.join(dir, 'ca.pem'));
+  const secure = await withTimeout(new Promise((resolve, reject) => {
+    const s = smpp.connect({ url: `ssmpp://localhost:${tlsAt.port}`, ca }, () => resolve(s));
+    s.on('error', reject);
+  }), 5000, 'TLS connect');
+  assert.equal(secure.socket.getProtocol().startsWith('TLSv1.'), true);
+  const receipts = collector(secure, 'deliver_sm');
+  const bind = await call(secure, 'bind_transceiver', { system_id: 'tls', password: 'pw' });
+  assert.equal(bind.command_status, 0);
+  const sub = { from: '100', to: '447700900321', text: 'over TLS', receiptText: 'over TLS' };
+  const r = await call(secure, 'submit_sm', {
+    source_addr: sub.from, destination_addr: sub.to, short_message: sub.text,
+    registered_delivery: 1,
+  });
+  assert.equal(r.command_status, 0);
+  sub.id = r.message_id;
+  await receipts.atLeast(1, 3000, 'receipt over TLS');
+  checkReceipt(receipts.got[0], sub);
+
+  // Trusting only Node's own CA list: the simulator's certificate is refused by the client.
+  const refused = await withTimeout(new Promise((resolve) => {
+    const s = smpp.connect({ url: `ssmpp://localhost:${tlsAt.port}` }, () => resolve(null));
+    s.on('error', (e) => resolve(e));
+  }), 5000, 'untrusted TLS connect');
+  assert.ok(refused, 'a certificate from an unknown CA must be refused');
+  // Node's name for "the issuer of the only certificate sent is unknown".
+  assert.equal(refused.code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+
+  // Plain SMPP at the TLS port: the handshake fails at the simulator, which closes at once.
+  const wrong = await connect(tlsAt);
+  const wrongClosed = closed(wrong);
+  wrong.on('error', () => {});
+  wrong.bind_transceiver({ system_id: 'x', password: 'pw' }, () => {
+    assert.fail('a bind answered on the TLS port');
+  });
+  await wrongClosed;
+
+  for (const s of [plain, secure]) {
+    const c = closed(s);
+    assert.equal((await call(s, 'unbind')).command_status, 0);
+    await c;
+  }
+  const stats = await stopSim(sim);
+  assert.equal(stats.binds, 2);
+  assert.equal(stats.submits, 1);
+  assert.equal(stats.receipts_acked, 1);
+}
+
+const scenarios = { transceiver, tx_rx_mo: txRxMo, auth, tls: tlsPort };
 if (!scenarios[scenario]) {
   console.error(`unknown scenario ${scenario}`);
   process.exit(2);

@@ -19,6 +19,14 @@
 #include <variant>
 #include <vector>
 
+// No public header includes OpenSSL, so a build without TLS needs none of its headers.
+#ifdef OPENSSL_VERSION_NUMBER
+#error "an aiosmpp header included OpenSSL"
+#endif
+#ifndef CONSUMER_EXPECT_TLS
+#define CONSUMER_EXPECT_TLS 0
+#endif
+
 int main() {
   if (aiosmpp::version() != aiosmpp::header_version) {
     std::printf("version mismatch\n");
@@ -62,6 +70,27 @@ int main() {
     std::printf("unexpected session state\n");
     return 1;
   }
+
+  // TLS is there exactly when the build was made with it; without it, asking for it is a
+  // ConfigError naming tls.enabled, not a link error.
+  if (aiosmpp::tls_available() != (CONSUMER_EXPECT_TLS != 0)) {
+    std::printf("tls_available() is %d\n", aiosmpp::tls_available() ? 1 : 0);
+    return 1;
+  }
+  config.tls.enabled = true;
+  try {
+    aiosmpp::validate(config);
+    if (!aiosmpp::tls_available()) {
+      std::printf("TLS accepted by a build without it\n");
+      return 1;
+    }
+  } catch (const aiosmpp::ConfigError& e) {
+    if (aiosmpp::tls_available() || e.field() != "tls.enabled") {
+      std::printf("unexpected: %s\n", e.what());
+      return 1;
+    }
+  }
+  std::printf("tls %s, ", aiosmpp::tls_available() ? "on" : "off");
 
 #ifdef CONSUMER_HAS_SQLITE
   {
