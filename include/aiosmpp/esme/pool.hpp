@@ -117,9 +117,9 @@ struct PoolComponents {
 
 /** @brief One bind of a pool, now. */
 struct PoolBindStats {
-  std::string client_id;  ///< given to the hook for what this bind carries
-  std::string host;       ///< its host
-  std::uint16_t port = 0;  ///< its port
+  std::string client_id;                       ///< given to the hook for what this bind carries
+  std::string host;                            ///< its host
+  std::uint16_t port = 0;                      ///< its port
   unsigned priority = 0;                       ///< its host's priority
   BindMode bind_mode = BindMode::transceiver;  ///< how it binds
   SessionState state = SessionState::closed;   ///< where its connection is

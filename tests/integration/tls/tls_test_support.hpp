@@ -49,13 +49,14 @@ class TlsPort {
  public:
   TlsPort(asio::io_context& io, const TlsServerConfig& config)
       : io_(io),
-        listener_(io.get_executor(), config,
-                  [this](std::unique_ptr<Transport> t, const asio::ip::tcp::endpoint&) {
-                    accepted.push_back(std::move(t));
-                  },
-                  std::getenv("AIOSMPP_TEST_LOG") != nullptr
-                      ? Logger(std::make_shared<TextSink>(stderr), LogLevel::trace, {})
-                      : Logger{}) {
+        listener_(
+            io.get_executor(), config,
+            [this](std::unique_ptr<Transport> t, const asio::ip::tcp::endpoint&) {
+              accepted.push_back(std::move(t));
+            },
+            std::getenv("AIOSMPP_TEST_LOG") != nullptr
+                ? Logger(std::make_shared<TextSink>(stderr), LogLevel::trace, {})
+                : Logger{}) {
     endpoint = listener_.listen({asio::ip::make_address("127.0.0.1"), 0});
     asio::co_spawn(io, listener_.run(), [this](std::exception_ptr e) {
       done_ = true;
