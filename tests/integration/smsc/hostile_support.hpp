@@ -46,6 +46,11 @@ inline constexpr std::size_t rss_scale = 1;
 inline constexpr std::size_t rss_scale = 1;
 #endif
 
+// After a flood, AddressSanitizer's quarantine (256 MB by default) keeps freed blocks resident
+// beyond any scale of the bound: this much more is allowed then (the simulator now also maps
+// OpenSSL when built with TLS).
+inline constexpr std::size_t rss_quarantine_kib = rss_scale > 1 ? 32 * 1024 : 0;
+
 /** The simulator under test, on a free port. */
 class SimProcess {
  public:
