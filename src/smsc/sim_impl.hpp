@@ -212,6 +212,7 @@ struct Simulator::Impl {
   Record* find(std::string_view message_id);
   CommandStatus on_bind(const BindRequest& b);
   bool receipt_room(const SimSession& owner) const noexcept;
+  bool receipts_full(Session& s, RegisteredDelivery registered_delivery);
   SubmitContext submit_context(Session& s, SimSession& ctx);
   void count(const SubmitDecision& d);
   std::uint64_t accept(Session& s, const PhoneNumberView& source,

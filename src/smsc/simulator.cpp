@@ -426,13 +426,22 @@ Reply Simulator::Impl::hold_for_unbind(Session& s, SimSession& ctx, const Submit
   return Reply::later;
 }
 
+// A request asking for a receipt while the receipt bounds are reached is refused with
+// ESME_RMSGQFUL (counted), for data_sm and submit_multi alike.
+bool Simulator::Impl::receipts_full(Session& s, RegisteredDelivery registered_delivery) {
+  if (!config.receipts || receipt_request(registered_delivery) == RegisteredDelivery::none ||
+      receipt_room(context(s))) {
+    return false;
+  }
+  ++stats.submit_errors;
+  ++stats.queue_full;
+  return true;
+}
+
 Reply Simulator::Impl::on_data_sm(Session& s, const DataSmView& r, DataSmResp& resp) {
   ++stats.submits;
   hint(s.last_read_time());
-  if (config.receipts && receipt_request(r.registered_delivery) != RegisteredDelivery::none &&
-      !receipt_room(context(s))) {
-    ++stats.submit_errors;
-    ++stats.queue_full;
+  if (receipts_full(s, r.registered_delivery)) {
     resp.header.command_status = CommandStatus::message_queue_full;
     return Reply::now;
   }
@@ -447,10 +456,7 @@ Reply Simulator::Impl::on_submit_multi(Session& s, const SubmitMultiView& r,
                                        SubmitMultiResp& resp) {
   ++stats.submits;
   hint(s.last_read_time());
-  if (config.receipts && receipt_request(r.registered_delivery) != RegisteredDelivery::none &&
-      !receipt_room(context(s))) {
-    ++stats.submit_errors;
-    ++stats.queue_full;
+  if (receipts_full(s, r.registered_delivery)) {
     resp.header.command_status = CommandStatus::message_queue_full;
     return Reply::now;
   }
