@@ -17,14 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::uint32_t seq_of(const Pdu& pdu) {
-  return header_of(pdu).sequence_number;
-}
-
-std::vector<Pdu> pdus(std::initializer_list<SubmitSm> list) {
-  return {list.begin(), list.end()};
-}
-
 // One parsed sample line: name, labels, value.
 struct Sample {
   std::string name;

@@ -39,6 +39,14 @@ class CountingThrottle final : public ThrottleHandler {
   std::size_t not_throttled = 0;
 };
 
+inline std::uint32_t seq_of(const Pdu& pdu) {
+  return header_of(pdu).sequence_number;
+}
+
+inline std::vector<Pdu> pdus(std::initializer_list<SubmitSm> list) {
+  return {list.begin(), list.end()};
+}
+
 inline std::vector<std::uint8_t> bytes_of(const Pdu& pdu) {
   std::vector<std::uint8_t> out;
   auto r = encode(pdu, out);

@@ -4,20 +4,6 @@
 #include "unit/esme/session_machine_support.hpp"
 
 namespace aiosmpp::test {
-namespace {
-
-std::uint32_t seq_of(const Pdu& pdu) {
-  return header_of(pdu).sequence_number;
-}
-
-std::vector<Pdu> pdus(std::initializer_list<SubmitSm> list) {
-  std::vector<Pdu> out;
-  for (const auto& s : list)
-    out.emplace_back(s);
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("machine: the bind is the first PDU and its response decides", "[esme][machine]") {
   MachineHarness h;
