@@ -14,6 +14,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ git
   ccache                     # compiler cache: used when present, never required (docs/testing.md)
+  lld                        # the presets' linker when present (AIOSMPP_LINKER=auto), else gold
   libasio-dev libfmt-dev nlohmann-json3-dev
   catch2 libbenchmark-dev
   clang libclang-rt-14-dev   # the fuzz preset: clang++ with libFuzzer and the sanitizer runtimes

@@ -19,6 +19,12 @@ set(configure_args -G ${GENERATOR} -DCMAKE_CXX_COMPILER=${CXX_COMPILER} "-DCMAKE
                    "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}"
                    -DCMAKE_BUILD_TYPE=${build_type} -DCONSUMER_MODE=${MODE}
                    -DAIOSMPP_SOURCE_DIR=${AIOSMPP_SOURCE_DIR})
+# The build type's own flags too (the asan-ubsan preset's Debug is -g1, not CMake's -g): the
+# library's objects are then compiled exactly as in the build under test.
+if(BUILD_TYPE)
+  string(TOUPPER "${BUILD_TYPE}" build_type_upper)
+  list(APPEND configure_args "-DCMAKE_CXX_FLAGS_${build_type_upper}=${CXX_FLAGS_BUILD_TYPE}")
+endif()
 if(CXX_LAUNCHER)
   list(APPEND configure_args "-DCMAKE_CXX_COMPILER_LAUNCHER=${CXX_LAUNCHER}")
 endif()
