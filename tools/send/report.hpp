@@ -1,0 +1,113 @@
+#pragma once
+
+// What aiosmpp-send tells the user: one JSON line per message (--out, schema in
+// docs/guides/send.md#outcomes), the counts by outcome, the progress (a redrawn bar on a terminal,
+// plain lines otherwise, on an asio timer of the sending io_context) and the summary.
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "aiosmpp/pdu/command_status.hpp"
+#include "options.hpp"
+
+namespace aiosmpp::send {
+
+/** How a message ended, as the outcome file and the summary name it. */
+enum class OutcomeKind : std::uint8_t {
+  ok,        // ESME_ROK
+  rejected,  // an error command_status (or generic_nack)
+  unknown,   // sent, no response (timeout, connection lost): the SMSC may have it
+  invalid,   // a bad input line, or a message the library could not encode
+  not_sent,  // interrupted before it was sent (without --state)
+};
+std::string_view to_string(OutcomeKind kind) noexcept;
+
+/** One line of the outcome file. */
+struct OutcomeRecord {
+  std::size_t line = 0;
+  std::string id;
+  std::string destination;
+  OutcomeKind kind = OutcomeKind::ok;
+  std::optional<CommandStatus> status;
+  std::string message_id;
+  std::string error;
+  std::optional<std::string> receipt_state;  // with --wait-receipts: the final state, or null
+  bool receipt_asked = false;
+};
+
+/** The record as one JSON object (no newline). */
+std::string to_json_line(const OutcomeRecord& r);
+
+struct Tally {
+  std::uint64_t total = 0;  // messages (bad input lines included) this run is to end
+  std::uint64_t ok = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t unknown = 0;
+  std::uint64_t invalid = 0;
+  std::uint64_t not_sent = 0;
+  std::uint64_t receipts = 0;  // final receipts matched (--wait-receipts)
+
+  std::uint64_t done() const noexcept { return ok + rejected + unknown + invalid + not_sent; }
+  void count(OutcomeKind kind) noexcept;
+};
+
+/** Appends records to --out (or nowhere) and counts them. Each record is flushed to the file
+ *  before write() returns: with --state, the message leaves the state file only after its line
+ *  is written, so a crash may repeat a line but never lose one. */
+class OutcomeWriter {
+ public:
+  /** Opens `path` (empty: no file) for writing, appending when `append`.
+   *  @throws std::runtime_error naming the file when it cannot be opened. */
+  OutcomeWriter(const std::string& path, bool append);
+  ~OutcomeWriter();
+  OutcomeWriter(const OutcomeWriter&) = delete;
+  OutcomeWriter& operator=(const OutcomeWriter&) = delete;
+
+  void write(const OutcomeRecord& r);
+  Tally& tally() noexcept { return tally_; }
+  const Tally& tally() const noexcept { return tally_; }
+
+ private:
+  std::FILE* file_ = nullptr;
+  Tally tally_;
+};
+
+/** The progress display: started once sending starts, redrawn on a timer until stop(). */
+class Progress {
+ public:
+  /** `in_flight` reads the Esme's requests awaiting a response. */
+  Progress(asio::any_io_executor executor, ProgressMode mode, std::chrono::milliseconds interval,
+           const Tally& tally, std::function<std::uint64_t()> in_flight);
+
+  /** Draws until stop() (co_spawn it). */
+  asio::awaitable<void> run();
+  /** Ends run() and clears the bar. */
+  void stop();
+  /** The line shown now (also the non-terminal line), for tests and the bar. */
+  std::string line(std::chrono::steady_clock::time_point now) const;
+
+ private:
+  void draw(std::chrono::steady_clock::time_point now);
+
+  asio::steady_timer timer_;
+  ProgressMode mode_;
+  std::chrono::milliseconds interval_;
+  const Tally& tally_;
+  std::function<std::uint64_t()> in_flight_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  bool stopped_ = false;
+  bool drawn_ = false;
+};
+
+/** The last line: counts, elapsed time and rate. */
+std::string summary_line(const Tally& tally, std::chrono::steady_clock::duration elapsed);
+
+}  // namespace aiosmpp::send

@@ -1,0 +1,121 @@
+// --state FILE on aiosmpp's SqliteBroker (see state.hpp).
+
+#include "state.hpp"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#ifdef AIOSMPP_SEND_WITH_SQLITE
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "aiosmpp/sqlite/sqlite.hpp"
+
+namespace aiosmpp::send {
+namespace {
+
+class SqliteState final : public StateStore {
+ public:
+  SqliteState(asio::any_io_executor executor, const std::string& path) : marker_(path + ".loaded") {
+    SqliteDatabaseOptions options;
+    options.path = path;
+    try {
+      db_ = std::make_shared<SqliteDatabase>(options);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("--state {}: {}", path, e.what()));
+    }
+    broker_ = std::make_shared<SqliteBroker>(std::move(executor), db_);
+    loaded_ = std::filesystem::exists(marker_);
+  }
+
+  std::shared_ptr<Broker> broker() override { return broker_; }
+
+  std::shared_ptr<Hook> wrap(std::shared_ptr<Hook> app) override {
+    return std::make_shared<SqliteHook>(std::move(app), broker_, nullptr);
+  }
+
+  bool loaded() const override { return loaded_; }
+
+  asio::awaitable<void> load(std::vector<Pdu> messages, std::size_t bad_lines) override {
+    // A run that crashed after the transaction and before the marker left the messages
+    // (committed all or none): they are the input, so only the marker is written now.
+    const auto c = co_await broker_->counts();
+    if (c.ready + c.in_progress + c.unfinished == 0) {
+      co_await broker_->enqueue_batch(std::move(messages));
+    }
+    std::FILE* f = std::fopen(marker_.c_str(), "w");
+    if (f == nullptr) {
+      throw std::runtime_error(fmt::format("{}: {}", marker_, std::strerror(errno)));
+    }
+    fmt::print(f, "input stored, {} bad lines reported\n", bad_lines);
+    const bool ok = std::fflush(f) == 0;
+    std::fclose(f);
+    if (!ok) throw std::runtime_error(fmt::format("{}: write failed", marker_));
+    loaded_ = true;
+  }
+
+  asio::awaitable<std::vector<Pdu>> unfinished(bool resend) override {
+    const auto left = co_await broker_->unfinished();
+    std::vector<std::int64_t> ids;
+    std::vector<Pdu> messages;
+    for (const auto& u : left) {
+      ids.push_back(u.id);
+      messages.push_back(u.message);
+      SqliteBroker::strip_id(tracking_of(messages.back()));
+    }
+    if (resend) {
+      co_await broker_->requeue(ids);
+      co_return std::vector<Pdu>{};
+    }
+    forget_ = std::move(ids);
+    co_return messages;
+  }
+
+  asio::awaitable<void> forget() override {
+    co_await broker_->forget(forget_);
+    forget_.clear();
+  }
+
+  asio::awaitable<std::uint64_t> ready() override {
+    const auto c = co_await broker_->counts();
+    co_return c.ready;
+  }
+
+  asio::awaitable<void> requeue(Pdu message) override {
+    co_await broker_->enqueue(std::move(message));
+  }
+
+  asio::awaitable<void> flush() override { co_await db_->flush(); }
+
+ private:
+  std::string marker_;
+  std::shared_ptr<SqliteDatabase> db_;
+  std::shared_ptr<SqliteBroker> broker_;
+  bool loaded_ = false;
+  std::vector<std::int64_t> forget_;
+};
+
+}  // namespace
+
+std::unique_ptr<StateStore> open_state(asio::any_io_executor executor, const std::string& path) {
+  return std::make_unique<SqliteState>(std::move(executor), path);
+}
+
+}  // namespace aiosmpp::send
+
+#else
+
+namespace aiosmpp::send {
+
+std::unique_ptr<StateStore> open_state(asio::any_io_executor, const std::string& path) {
+  throw std::runtime_error(
+      fmt::format("--state {}: this build has no SQLite component (docs/durable.md)", path));
+}
+
+}  // namespace aiosmpp::send
+
+#endif
