@@ -146,6 +146,9 @@ void check(const SendOptions& o) {
   if (!one && o.input.empty() && o.state.empty()) {
     throw std::invalid_argument("no messages: give an input file (- for stdin) or --to and --text");
   }
+  if (o.wait_receipts.count() > 0 && o.bind != BindType::transceiver) {
+    throw std::invalid_argument("--wait-receipts: receipts come only to a --bind transceiver");
+  }
   if (!o.state.empty() && !state_supported()) {
     throw std::invalid_argument("--state: this build has no SQLite component (docs/durable.md)");
   }
