@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -74,8 +76,32 @@ void Tally::count(OutcomeKind kind) noexcept {
   }
 }
 
+namespace {
+
+// The "line" of every whole record in `path`, and the file cut after its last newline.
+std::set<std::size_t> read_ended(const std::string& path) {
+  std::set<std::size_t> ended;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ended;
+  std::uintmax_t whole = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (in.eof()) break;  // no newline after it: torn
+    whole += line.size() + 1;
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.contains("line") && j["line"].is_number_unsigned()) {
+      ended.insert(j["line"].get<std::size_t>());
+    }
+  }
+  in.close();
+  if (std::filesystem::file_size(path) != whole) std::filesystem::resize_file(path, whole);
+  return ended;
+}
+
+}  // namespace
+
 OutcomeWriter::OutcomeWriter(const std::string& path, bool append) {
   if (path.empty()) return;
+  if (append) ended_ = read_ended(path);
   file_ = std::fopen(path.c_str(), append ? "a" : "w");
   if (file_ == nullptr) {
     throw std::runtime_error(fmt::format("--out {}: {}", path, std::strerror(errno)));

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <asio/any_io_executor.hpp>
@@ -64,20 +65,24 @@ struct Tally {
  *  is written, so a crash may repeat a line but never lose one. */
 class OutcomeWriter {
  public:
-  /** Opens `path` (empty: no file) for writing, appending when `append`.
-   *  @throws std::runtime_error naming the file when it cannot be opened. */
+  /** Opens `path` (empty: no file) for writing, appending when `append`. An appended file's
+   *  lines are read first (ended_lines()), and a torn last line (a crash in the middle of a
+   *  write) is cut off. @throws std::runtime_error naming the file when it cannot be opened. */
   OutcomeWriter(const std::string& path, bool append);
   ~OutcomeWriter();
   OutcomeWriter(const OutcomeWriter&) = delete;
   OutcomeWriter& operator=(const OutcomeWriter&) = delete;
 
   void write(const OutcomeRecord& r);
+  /** The input lines the file held when opened for appending. */
+  const std::set<std::size_t>& ended_lines() const noexcept { return ended_; }
   Tally& tally() noexcept { return tally_; }
   const Tally& tally() const noexcept { return tally_; }
 
  private:
   std::FILE* file_ = nullptr;
   Tally tally_;
+  std::set<std::size_t> ended_;
 };
 
 /** The progress display: started once sending starts, redrawn on a timer until stop(). */

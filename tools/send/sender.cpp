@@ -240,17 +240,35 @@ asio::awaitable<void> Run::prepare() {
 }
 
 // A later run on the same --state: what an interrupted run left.
+// A later run on the same --state: what an interrupted run left. A message taken and never
+// finished whose line is already in --out ended (a crash between the line and the commit): it is
+// only removed. The others are reported unknown, or with --resend-unknown sent again.
 asio::awaitable<void> Run::resume() {
-  auto unknown = co_await state_->unfinished(options_.resend_unknown);
+  const auto& ended = writer_->ended_lines();
+  std::vector<std::int64_t> forget;
+  std::vector<std::int64_t> resend;
+  std::vector<OutcomeRecord> unknown;
+  const auto left = co_await state_->unfinished();
+  for (const auto& u : left) {
+    auto r = record_of(u.message);
+    if (ended.contains(r.line)) {
+      forget.push_back(u.id);
+    } else if (options_.resend_unknown) {
+      resend.push_back(u.id);
+    } else {
+      r.kind = OutcomeKind::unknown;
+      r.error = "outcome_unknown: an earlier run sent it and ended before its response";
+      unknown.push_back(std::move(r));
+      forget.push_back(u.id);
+    }
+  }
+  co_await state_->resend(std::move(resend));
   const auto ready = co_await state_->ready();
   writer_->tally().total = ready + unknown.size();
-  for (const auto& m : unknown) {
-    auto r = record_of(m);
-    r.kind = OutcomeKind::unknown;
-    r.error = "outcome_unknown: an earlier run sent it and ended before its response";
-    write(r);
-  }
-  co_await state_->forget();
+  for (const auto& r : unknown)
+    write(
+        r);  // before forget(): a crash in between repeats the line (then skipped), never loses it
+  co_await state_->forget(std::move(forget));
   fmt::print(stderr, "aiosmpp-send: resuming {}: {} to send, {} of unknown outcome\n",
              options_.state, ready, unknown.size());
 }

@@ -58,26 +58,22 @@ class SqliteState final : public StateStore {
     loaded_ = true;
   }
 
-  asio::awaitable<std::vector<Pdu>> unfinished(bool resend) override {
-    const auto left = co_await broker_->unfinished();
-    std::vector<std::int64_t> ids;
-    std::vector<Pdu> messages;
-    for (const auto& u : left) {
-      ids.push_back(u.id);
-      messages.push_back(u.message);
-      SqliteBroker::strip_id(tracking_of(messages.back()));
+  asio::awaitable<std::vector<Unfinished>> unfinished() override {
+    std::vector<Unfinished> left;
+    auto taken = co_await broker_->unfinished();
+    for (auto& u : taken) {
+      SqliteBroker::strip_id(tracking_of(u.message));
+      left.push_back({u.id, std::move(u.message)});
     }
-    if (resend) {
-      co_await broker_->requeue(ids);
-      co_return std::vector<Pdu>{};
-    }
-    forget_ = std::move(ids);
-    co_return messages;
+    co_return left;
   }
 
-  asio::awaitable<void> forget() override {
-    co_await broker_->forget(forget_);
-    forget_.clear();
+  asio::awaitable<void> resend(std::vector<std::int64_t> ids) override {
+    co_await broker_->requeue(ids);
+  }
+
+  asio::awaitable<void> forget(std::vector<std::int64_t> ids) override {
+    co_await broker_->forget(ids);
   }
 
   asio::awaitable<std::uint64_t> ready() override {
@@ -96,7 +92,6 @@ class SqliteState final : public StateStore {
   std::shared_ptr<SqliteDatabase> db_;
   std::shared_ptr<SqliteBroker> broker_;
   bool loaded_ = false;
-  std::vector<std::int64_t> forget_;
 };
 
 }  // namespace

@@ -31,12 +31,16 @@ class StateStore {
   virtual bool loaded() const = 0;
   /** Stores every message in one transaction, then marks the input loaded. */
   virtual asio::awaitable<void> load(std::vector<Pdu> messages, std::size_t bad_lines) = 0;
-  /** The messages an earlier run took and never finished (outcome unknown). With `resend` they
-   *  are made ready again and nothing is returned; otherwise they are returned, to be reported,
-   *  and then forget() removes them. */
-  virtual asio::awaitable<std::vector<Pdu>> unfinished(bool resend) = 0;
-  /** Removes the messages unfinished(false) returned, once their lines are written. */
-  virtual asio::awaitable<void> forget() = 0;
+  /** A message an earlier run took and never finished (outcome unknown), by its queue id. */
+  struct Unfinished {
+    std::int64_t id = 0;
+    Pdu message;  // with the tracking it was enqueued with
+  };
+  virtual asio::awaitable<std::vector<Unfinished>> unfinished() = 0;
+  /** Makes these unfinished messages ready again, at their old place. */
+  virtual asio::awaitable<void> resend(std::vector<std::int64_t> ids) = 0;
+  /** Removes these unfinished messages (their lines are written). */
+  virtual asio::awaitable<void> forget(std::vector<std::int64_t> ids) = 0;
   /** Messages waiting to be sent. */
   virtual asio::awaitable<std::uint64_t> ready() = 0;
   /** Puts a message that was not sent back at the end of the queue. */

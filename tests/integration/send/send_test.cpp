@@ -306,6 +306,47 @@ TEST_CASE("send: --state, SIGINT then resume, every line ends once and none is s
   CHECK(records_of(out).size() == 60);
   CHECK(sim.stop()["submits"] == 60);
 }
+
+TEST_CASE("send: --state after a crash (SIGKILL): every line ends once, nothing sent twice") {
+  const auto dir = work_dir("crash");
+  Simulator sim(dir, {"--response-delay", "20ms"});
+  write_file(dir / "in.csv", csv_of(60));
+  const auto out = dir / "out.jsonl";
+  const std::vector<std::string> args{"--window",
+                                      "4",
+                                      "--state",
+                                      (dir / "st.db").string(),
+                                      "--out",
+                                      out.string(),
+                                      (dir / "in.csv").string()};
+  {
+    Process p(send_argv(sim, args), dir / "first.out", dir / "first.err");
+    const auto deadline = Process::Clock::now() + run_limit;
+    while (records_of(out).size() < 4 && !p.poll() && Process::Clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
+    ::kill(p.pid(), SIGKILL);
+    CHECK(finish(p, "first").code == 128 + SIGKILL);
+  }
+  const auto second = run_send(dir, "second", send_argv(sim, args));
+  INFO(second.err);
+  // Messages in flight at the kill are reported unknown (not sent again): exit 1 when there are.
+  const auto records = records_of(out);
+  const auto outcomes = outcomes_of(records);
+  CHECK(second.code == (outcomes.contains("unknown") ? 1 : 0));
+  const auto ended = lines_ended(records);
+  CHECK(ended.size() == 60);
+  for (const auto& [line, times] : ended) {
+    INFO("line " << line);
+    CHECK(times == 1);
+  }
+  const int ok = outcomes.contains("ok") ? outcomes.at("ok") : 0;
+  const int unknown = outcomes.contains("unknown") ? outcomes.at("unknown") : 0;
+  CHECK(ok + unknown == 60);
+  CHECK(unknown <= 4);  // at most the window was in flight
+  const auto submits = sim.stop()["submits"];
+  CHECK(submits >= static_cast<std::uint64_t>(ok));
+  CHECK(submits <= 60);
+}
 #endif
 
 TEST_CASE("send input: CSV quoting, columns by name, limits and JSON keys") {
