@@ -151,7 +151,10 @@ void Run::write(const OutcomeRecord& r) {
 void Run::on_response(const Pdu& response) {
   auto r = record_of(response);
   r.status = header_of(response).command_status;
-  r.kind = *r.status == CommandStatus::ok ? OutcomeKind::ok : OutcomeKind::rejected;
+  // A generic_nack is a refusal whatever its status says.
+  r.kind = *r.status == CommandStatus::ok && !std::holds_alternative<GenericNack>(response)
+               ? OutcomeKind::ok
+               : OutcomeKind::rejected;
   r.message_id = message_id_of(response);
   if (r.kind == OutcomeKind::rejected) r.error = std::string(status_description(*r.status));
   r.receipt_asked = options_.wait_receipts.count() > 0;
