@@ -19,11 +19,14 @@
 #include <fmt/format.h>
 
 #include "process.hpp"
+#include "simulator.hpp"
 #include "support/catch.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using examples_test::Process;
+using examples_test::Simulator;
+using examples_test::stats_of;
 
 namespace {
 
@@ -64,64 +67,6 @@ std::size_t count_matching(const std::vector<std::string>& lines, const std::str
 bool has_line(const std::vector<std::string>& lines, const std::string& line) {
   return std::find(lines.begin(), lines.end(), line) != lines.end();
 }
-
-// The counters of the last "stats ..." line.
-std::map<std::string, std::uint64_t> stats_of(const std::string& out) {
-  std::map<std::string, std::uint64_t> stats;
-  for (const auto& line : lines_of(out)) {
-    if (line.rfind("stats ", 0) != 0) continue;
-    stats.clear();
-    const std::regex field(R"((\w+)=(\d+))");
-    for (auto it = std::sregex_iterator(line.begin(), line.end(), field);
-         it != std::sregex_iterator(); ++it) {
-      stats[(*it)[1].str()] = std::stoull((*it)[2].str());
-    }
-  }
-  return stats;
-}
-
-// aiosmpp-smsc-sim on 127.0.0.1, a port the system picks.
-class Simulator {
- public:
-  Simulator(const fs::path& dir, std::vector<std::string> options)
-      : process_(arguments(std::move(options)), dir / "sim.out", dir / "sim.err") {
-    const auto deadline = Process::Clock::now() + start_limit;
-    const std::regex listening(R"(listening 127\.0\.0\.1:(\d+)\n)");
-    for (;;) {
-      std::smatch m;
-      const auto out = process_.out();
-      if (std::regex_search(out, m, listening)) {
-        port_ = m[1].str();
-        break;
-      }
-      if (process_.poll()) FAIL("aiosmpp-smsc-sim exited at start: " << process_.err());
-      if (Process::Clock::now() >= deadline) FAIL("aiosmpp-smsc-sim: no listening line");
-      std::this_thread::sleep_for(5ms);
-    }
-  }
-
-  const std::string& port() const noexcept { return port_; }
-
-  /** Stops it with SIGTERM (what it documents as the clean shutdown) and returns the counters of
-   *  its final statistics line. */
-  std::map<std::string, std::uint64_t> stop() {
-    const int code = process_.stop(10s);
-    INFO("simulator stderr: " << process_.err());
-    CHECK(code == 0);
-    return stats_of(process_.out());
-  }
-
- private:
-  static std::vector<std::string> arguments(std::vector<std::string> options) {
-    std::vector<std::string> argv{AIOSMPP_SMSC_SIM, "--port", "0", "--stats-interval", "0",
-                                  "--log-level",    "warning"};
-    argv.insert(argv.end(), options.begin(), options.end());
-    return argv;
-  }
-
-  Process process_;
-  std::string port_;
-};
 
 struct Run {
   int code = -1;
