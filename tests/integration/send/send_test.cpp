@@ -5,6 +5,7 @@
 // check fails. The input parser is also checked directly (sans-io), for what a file cannot show
 // cheaply.
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -19,16 +20,17 @@
 #include <nlohmann/json.hpp>
 
 #include "examples/process.hpp"
+#include "examples/simulator.hpp"
 #include "input.hpp"
 #include "support/catch.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using examples_test::Process;
+using examples_test::Simulator;
 
 namespace {
 
-constexpr auto start_limit = 20s;
 constexpr auto run_limit = 60s;
 
 fs::path work_dir(std::string_view name) {
@@ -65,59 +67,6 @@ std::map<std::string, int> outcomes_of(const std::vector<nlohmann::json>& record
   return n;
 }
 
-// The counters of the simulator's last "stats ..." line.
-std::map<std::string, std::uint64_t> stats_of(const std::string& out) {
-  std::map<std::string, std::uint64_t> stats;
-  std::istringstream lines(out);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("stats ", 0) != 0) continue;
-    stats.clear();
-    const std::regex field(R"((\w+)=(\d+))");
-    for (auto it = std::sregex_iterator(line.begin(), line.end(), field);
-         it != std::sregex_iterator(); ++it) {
-      stats[(*it)[1].str()] = std::stoull((*it)[2].str());
-    }
-  }
-  return stats;
-}
-
-class Simulator {
- public:
-  Simulator(const fs::path& dir, std::vector<std::string> options)
-      : process_(arguments(std::move(options)), dir / "sim.out", dir / "sim.err") {
-    const auto deadline = Process::Clock::now() + start_limit;
-    const std::regex listening(R"(listening 127\.0\.0\.1:(\d+)\n)");
-    for (;;) {
-      std::smatch m;
-      const auto out = process_.out();
-      if (std::regex_search(out, m, listening)) {
-        port_ = m[1].str();
-        break;
-      }
-      if (process_.poll()) FAIL("aiosmpp-smsc-sim exited at start: " << process_.err());
-      if (Process::Clock::now() >= deadline) FAIL("aiosmpp-smsc-sim: no listening line");
-      std::this_thread::sleep_for(5ms);
-    }
-  }
-  const std::string& port() const noexcept { return port_; }
-  std::map<std::string, std::uint64_t> stop() {
-    const int code = process_.stop(10s);
-    INFO("simulator stderr: " << process_.err());
-    CHECK(code == 0);
-    return stats_of(process_.out());
-  }
-
- private:
-  static std::vector<std::string> arguments(std::vector<std::string> options) {
-    std::vector<std::string> argv{AIOSMPP_SMSC_SIM, "--port", "0", "--stats-interval", "0",
-                                  "--log-level",    "warning"};
-    argv.insert(argv.end(), options.begin(), options.end());
-    return argv;
-  }
-  Process process_;
-  std::string port_;
-};
-
 struct Run {
   int code = -1;
   std::string out;
@@ -139,6 +88,18 @@ Run finish(Process& p, std::string_view tag) {
   }
   r.code = *status;
   return r;
+}
+
+// Sends `signal` to `p` once `out` holds `lines` outcome lines, to cut a run in its middle.
+void signal_after(Process& p, const fs::path& out, std::size_t lines, int signal) {
+  const auto deadline = Process::Clock::now() + run_limit;
+  const auto written = [&] {
+    const auto text = examples_test::read_file(out);
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  };
+  while (written() < lines && !p.poll() && Process::Clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  ::kill(p.pid(), signal);
 }
 
 Run run_send(const fs::path& dir, std::string_view tag, std::vector<std::string> argv) {
@@ -276,12 +237,8 @@ TEST_CASE("send: --state, SIGINT then resume, every line ends once and none is s
                                       (dir / "in.csv").string()};
   {
     Process p(send_argv(sim, args), dir / "first.out", dir / "first.err");
-    // Interrupted once a few outcomes are written (20 ms a response, two at a time: far from
-    // the end), so the run is cut in the middle.
-    const auto deadline = Process::Clock::now() + run_limit;
-    while (records_of(out).size() < 4 && !p.poll() && Process::Clock::now() < deadline)
-      std::this_thread::sleep_for(5ms);
-    ::kill(p.pid(), SIGINT);
+    // 20 ms a response, two at a time: four lines in, the run is far from its end.
+    signal_after(p, out, 4, SIGINT);
     const auto r = finish(p, "first");
     INFO(r.err);
     REQUIRE(r.code == 4);
@@ -321,10 +278,7 @@ TEST_CASE("send: --state after a crash (SIGKILL): every line ends once, nothing 
                                       (dir / "in.csv").string()};
   {
     Process p(send_argv(sim, args), dir / "first.out", dir / "first.err");
-    const auto deadline = Process::Clock::now() + run_limit;
-    while (records_of(out).size() < 4 && !p.poll() && Process::Clock::now() < deadline)
-      std::this_thread::sleep_for(5ms);
-    ::kill(p.pid(), SIGKILL);
+    signal_after(p, out, 4, SIGKILL);
     CHECK(finish(p, "first").code == 128 + SIGKILL);
   }
   const auto second = run_send(dir, "second", send_argv(sim, args));
