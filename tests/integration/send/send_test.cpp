@@ -90,6 +90,29 @@ Run finish(Process& p, std::string_view tag) {
   return r;
 }
 
+// A resumable run of in.csv with `window` requests in flight, its outcomes to out.jsonl.
+std::vector<std::string> state_args(const fs::path& dir, int window) {
+  return {"--window",
+          std::to_string(window),
+          "--state",
+          (dir / "st.db").string(),
+          "--out",
+          (dir / "out.jsonl").string(),
+          (dir / "in.csv").string()};
+}
+
+// Input lines 2..count+1 (after the CSV header) each ended exactly once.
+void check_each_line_once(const std::vector<nlohmann::json>& records, std::size_t count) {
+  const auto ended = lines_ended(records);
+  CHECK(ended.size() == count);
+  for (const auto& [line, times] : ended) {
+    INFO("line " << line);
+    CHECK(line >= 2);
+    CHECK(line <= count + 1);
+    CHECK(times == 1);
+  }
+}
+
 // Sends `signal` to `p` once `out` holds `lines` outcome lines, to cut a run in its middle.
 void signal_after(Process& p, const fs::path& out, std::size_t lines, int signal) {
   const auto deadline = Process::Clock::now() + run_limit;
@@ -228,13 +251,7 @@ TEST_CASE("send: --state, SIGINT then resume, every line ends once and none is s
   Simulator sim(dir, {"--response-delay", "20ms"});
   write_file(dir / "in.csv", csv_of(60));
   const auto out = dir / "out.jsonl";
-  const std::vector<std::string> args{"--window",
-                                      "2",
-                                      "--state",
-                                      (dir / "st.db").string(),
-                                      "--out",
-                                      out.string(),
-                                      (dir / "in.csv").string()};
+  const auto args = state_args(dir, 2);
   {
     Process p(send_argv(sim, args), dir / "first.out", dir / "first.err");
     // 20 ms a response, two at a time: four lines in, the run is far from its end.
@@ -250,12 +267,7 @@ TEST_CASE("send: --state, SIGINT then resume, every line ends once and none is s
   INFO(second.err);
   CHECK(second.code == 0);
   const auto records = records_of(out);
-  const auto ended = lines_ended(records);
-  CHECK(ended.size() == 60);
-  for (const auto& [line, times] : ended) {
-    INFO("line " << line);
-    CHECK(times == 1);
-  }
+  check_each_line_once(records, 60);
   CHECK(outcomes_of(records) == std::map<std::string, int>{{"ok", 60}});
   // A third run finds nothing left and sends nothing.
   const auto third = run_send(dir, "third", send_argv(sim, args));
@@ -269,13 +281,7 @@ TEST_CASE("send: --state after a crash (SIGKILL): every line ends once, nothing 
   Simulator sim(dir, {"--response-delay", "20ms"});
   write_file(dir / "in.csv", csv_of(60));
   const auto out = dir / "out.jsonl";
-  const std::vector<std::string> args{"--window",
-                                      "4",
-                                      "--state",
-                                      (dir / "st.db").string(),
-                                      "--out",
-                                      out.string(),
-                                      (dir / "in.csv").string()};
+  const auto args = state_args(dir, 4);
   {
     Process p(send_argv(sim, args), dir / "first.out", dir / "first.err");
     signal_after(p, out, 4, SIGKILL);
@@ -287,12 +293,7 @@ TEST_CASE("send: --state after a crash (SIGKILL): every line ends once, nothing 
   const auto records = records_of(out);
   const auto outcomes = outcomes_of(records);
   CHECK(second.code == (outcomes.contains("unknown") ? 1 : 0));
-  const auto ended = lines_ended(records);
-  CHECK(ended.size() == 60);
-  for (const auto& [line, times] : ended) {
-    INFO("line " << line);
-    CHECK(times == 1);
-  }
+  check_each_line_once(records, 60);
   const int ok = outcomes.contains("ok") ? outcomes.at("ok") : 0;
   const int unknown = outcomes.contains("unknown") ? outcomes.at("unknown") : 0;
   CHECK(ok + unknown == 60);
