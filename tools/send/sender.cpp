@@ -187,7 +187,8 @@ asio::awaitable<void> Run::on_send_error(const Pdu& message, const SendError& er
   if (error.kind == SendError::Kind::not_sent) {
     // Never reached the SMSC: safe to send again; with --state it stays for the next run.
     if (state_) {
-      co_await state_->requeue(message);
+      Pdu again = message;  // named: g++ 12 mishandles temporaries in co_await (hook.hpp)
+      co_await state_->requeue(std::move(again));
       co_return;
     }
     if (!stopping_) {

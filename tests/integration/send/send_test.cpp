@@ -5,6 +5,10 @@
 // check fails. The input parser is also checked directly (sans-io), for what a file cannot show
 // cheaply.
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
@@ -243,6 +247,83 @@ TEST_CASE("send: exit statuses for rejected messages, usage and a refused bind")
     CHECK(h.code == 2);
     CHECK(h.err.find("CSV header: unknown column \"number\"") != std::string::npos);
   }
+}
+
+TEST_CASE("send: SIGTERM without --state: the rest reported not_sent, each line once, exit 4") {
+  const auto dir = work_dir("sigterm");
+  Simulator sim(dir, {"--response-delay", "20ms"});
+  write_file(dir / "in.csv", csv_of(60));
+  const auto out = dir / "out.jsonl";
+  Process p(send_argv(sim, {"--window", "2", "--out", out.string(), (dir / "in.csv").string()}),
+            dir / "send.out", dir / "send.err");
+  signal_after(p, out, 4, SIGTERM);
+  const auto r = finish(p, "send");
+  INFO(r.err);
+  CHECK(r.code == 4);
+  const auto records = records_of(out);
+  check_each_line_once(records, 60);
+  const auto outcomes = outcomes_of(records);
+  CHECK(outcomes.at("not_sent") > 0);
+  CHECK(outcomes.at("ok") + outcomes.at("not_sent") == 60);
+  // not_sent means never written to the socket: the simulator saw only the accepted ones.
+  CHECK(sim.stop()["submits"] == static_cast<std::uint64_t>(outcomes.at("ok")));
+}
+
+TEST_CASE("send: --wait-receipts writes each line with its receipt's final state") {
+  const auto dir = work_dir("receipts");
+  Simulator sim(dir, {"--receipt-delay", "10ms", "--receipt-states", "UNDELIV"});
+  write_file(dir / "in.csv", csv_of(5));
+  const auto r =
+      run_send(dir, "send",
+               send_argv(sim, {"--wait-receipts", "30", "--out", (dir / "out.jsonl").string(),
+                               (dir / "in.csv").string()}));
+  INFO(r.err);
+  CHECK(r.code == 0);  // accepted by the SMSC; the receipts say what happened next
+  const auto records = records_of(dir / "out.jsonl");
+  check_each_line_once(records, 5);
+  for (const auto& rec : records)
+    CHECK(rec["receipt"] == "undeliverable");
+  CHECK(r.out.find("receipts=5") != std::string::npos);
+  CHECK(sim.stop()["receipts_sent"] == 5);
+}
+
+TEST_CASE("send: on a terminal, the progress bar is redrawn in place and cleared at the end") {
+  const auto dir = work_dir("tty");
+  Simulator sim(dir, {"--response-delay", "40ms"});
+  write_file(dir / "in.csv", csv_of(10));
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  REQUIRE(master >= 0);
+  REQUIRE(::grantpt(master) == 0);
+  REQUIRE(::unlockpt(master) == 0);
+  const std::string terminal = ::ptsname(master);
+  std::string shown;
+  const auto drain = [&] {
+    char buf[4096];
+    for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;)
+      shown.append(buf, static_cast<std::size_t>(n));
+  };
+  ::fcntl(master, F_SETFL, O_NONBLOCK);
+  {
+    // stderr is the terminal: the bar; the test keeps reading so the child never blocks on it.
+    Process p(
+        send_argv(sim, {"--window", "1", "--progress-interval", "0.02", (dir / "in.csv").string()}),
+        dir / "send.out", terminal);
+    const auto deadline = Process::Clock::now() + run_limit;
+    while (!p.poll() && Process::Clock::now() < deadline) {
+      drain();
+      std::this_thread::sleep_for(5ms);
+    }
+    drain();
+    // Not finish(): it reads the stderr path back, which is the terminal here.
+    if (!p.poll()) p.stop(1s);
+    CHECK(p.poll() == 0);
+  }
+  ::close(master);
+  INFO(shown);
+  CHECK(std::regex_search(shown, std::regex(R"(\r\[[#-]{20}\] \d+/10 \d+% )")));
+  CHECK(shown.find("\x1b[K") != std::string::npos);
+  CHECK(shown.find("progress ") == std::string::npos);  // not the plain lines
+  CHECK(shown.ends_with("\r\x1b[K"));                   // cleared before the summary
 }
 
 #ifdef AIOSMPP_SEND_STATE
