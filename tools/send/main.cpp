@@ -13,13 +13,13 @@
 #include "input.hpp"
 #include "options.hpp"
 #include "sender.hpp"
+#include "state.hpp"
 
 namespace {
 
 using namespace aiosmpp::send;
 
-// The messages to send: the file or stdin read whole, or the one --to/--text gives. A resumed
-// --state run reads nothing here (sender.cpp decides; an unreadable input is still an error).
+// The messages to send: the file or stdin read whole, or the one --to/--text gives.
 Input read_input(const SendOptions& o) {
   if (!o.to.empty()) {
     Input in;
@@ -30,7 +30,8 @@ Input read_input(const SendOptions& o) {
     in.messages.push_back(std::move(m));
     return in;
   }
-  if (o.input.empty()) return {};
+  // A resumed --state run sends what the state file holds (sender.cpp says so).
+  if (o.input.empty() || (!o.state.empty() && state_is_loaded(o.state))) return {};
   if (o.input == "-") return parse_input(std::cin, o);
   std::ifstream file(o.input, std::ios::binary);
   if (!file) throw std::invalid_argument(fmt::format("{}: cannot be read", o.input));

@@ -236,7 +236,7 @@ Connection
   --response-timeout S     a response later than this is outcome unknown (default 15)
 
 Outcomes
-  --out FILE               one JSON line per message (appended to with --state)
+  --out FILE               one JSON line per message (appended to by a resumed --state run)
   --state FILE             resumable run: messages kept in this SQLite file until their
                            outcome is written; run again with the same FILE to go on
   --resend-unknown         with --state: send again the messages a crashed run left of

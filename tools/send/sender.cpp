@@ -82,8 +82,9 @@ class Run {
         feeder_wake_(io),
         signals_(io, SIGINT, SIGTERM) {
     if (!options_.state.empty()) state_ = open_state(io.get_executor(), options_.state);
-    // With --state the file accumulates every run's lines; otherwise it is this run's.
-    writer_ = std::make_unique<OutcomeWriter>(options_.out, state_ != nullptr);
+    // A resumed --state run adds to the lines of the runs before it; any other run (a new state
+    // file included: nothing was sent before its input was stored) starts the file afresh.
+    writer_ = std::make_unique<OutcomeWriter>(options_.out, state_ && state_->loaded());
   }
 
   asio::awaitable<int> main();
@@ -124,6 +125,7 @@ class Run {
   bool stopping_ = false;
   bool interrupted_ = false;
   bool esme_ended_ = false;
+  bool feeder_ended_ = false;
   Clock::time_point started_ = Clock::now();
 };
 
@@ -227,6 +229,8 @@ asio::awaitable<void> Run::prepare() {
     fmt::print(stderr, "aiosmpp-send: line {}: {}\n", e.line, e.message);
   }
   writer_->tally().total = input_.messages.size() + input_.errors.size();
+  if (writer_->tally().total == 0)
+    fmt::print(stderr, "aiosmpp-send: the input holds no messages\n");
   for (const auto& e : input_.errors) {
     OutcomeRecord r;
     r.line = e.line;
@@ -340,6 +344,8 @@ asio::awaitable<void> Run::feed() {
       ++next_;
     }
   }
+  feeder_ended_ = true;
+  notify();
 }
 
 asio::awaitable<void> Run::wait_until(const std::function<bool()>& done) {
@@ -421,7 +427,8 @@ asio::awaitable<int> Run::main() {
     stopping_ = true;
     feeder_wake_.cancel();
     co_await esme_->stop();
-    co_await wait_until([this] { return esme_ended_; });
+    // The feeder too: what it holds is reported by finish_run(), which must not race it.
+    co_await wait_until([this] { return esme_ended_ && (state_ || feeder_ended_); });
     signals_.cancel();
     progress_->stop();
     co_await finish_run();

@@ -2,16 +2,32 @@
 
 #include "state.hpp"
 
+#include <filesystem>
 #include <stdexcept>
 
 #include <fmt/format.h>
+
+namespace aiosmpp::send {
+namespace {
+
+std::string marker_of(const std::string& path) {
+  return path + ".loaded";
+}
+
+}  // namespace
+
+bool state_is_loaded(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(marker_of(path), ec);
+}
+
+}  // namespace aiosmpp::send
 
 #ifdef AIOSMPP_SEND_WITH_SQLITE
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 
 #include "aiosmpp/sqlite/sqlite.hpp"
 
@@ -20,7 +36,7 @@ namespace {
 
 class SqliteState final : public StateStore {
  public:
-  SqliteState(asio::any_io_executor executor, const std::string& path) : marker_(path + ".loaded") {
+  SqliteState(asio::any_io_executor executor, const std::string& path) : marker_(marker_of(path)) {
     SqliteDatabaseOptions options;
     options.path = path;
     try {
@@ -29,7 +45,7 @@ class SqliteState final : public StateStore {
       throw std::runtime_error(fmt::format("--state {}: {}", path, e.what()));
     }
     broker_ = std::make_shared<SqliteBroker>(std::move(executor), db_);
-    loaded_ = std::filesystem::exists(marker_);
+    loaded_ = state_is_loaded(path);
   }
 
   std::shared_ptr<Broker> broker() override { return broker_; }

@@ -49,6 +49,10 @@ class StateStore {
   virtual asio::awaitable<void> flush() = 0;
 };
 
+/** Whether `path` is a state file whose input an earlier run stored (FILE.loaded exists): a run
+ *  with it resumes and reads no input. */
+bool state_is_loaded(const std::string& path);
+
 /** Opens (or creates) the state file. @throws std::runtime_error naming the file when it cannot
  *  be opened, or when this build has no SQLite component. */
 std::unique_ptr<StateStore> open_state(asio::any_io_executor executor, const std::string& path);
