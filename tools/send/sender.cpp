@@ -106,6 +106,7 @@ class Run {
   bool responses_done() const { return tally().done() + awaiting_receipt_.size() >= tally().total; }
   const Tally& tally() const { return writer_->tally(); }
   void report_rest_not_sent(const std::string& why);
+  void print_summary() const;
   int exit_status() const;
 
   asio::io_context& io_;
@@ -386,6 +387,11 @@ asio::awaitable<void> Run::finish_run() {
   }
 }
 
+void Run::print_summary() const {
+  fmt::print("{}\n", summary_line(tally(), Clock::now() - started_));
+  std::fflush(stdout);
+}
+
 int Run::exit_status() const {
   const auto& t = tally();
   if (interrupted_ && (t.not_sent > 0 || t.done() < t.total)) return exit_interrupted;
@@ -396,7 +402,10 @@ asio::awaitable<int> Run::main() {
   co_await prepare();
   if (tally().done() < tally().total) {
     make_esme();
-    if (!co_await connect()) co_return exit_connection;
+    if (!co_await connect()) {
+      print_summary();
+      co_return exit_connection;
+    }
     asio::co_spawn(io_, esme_->start(), [this](std::exception_ptr e) {
       esme_ended_ = true;
       notify();
@@ -433,8 +442,7 @@ asio::awaitable<int> Run::main() {
     progress_->stop();
     co_await finish_run();
   }
-  fmt::print("{}\n", summary_line(tally(), Clock::now() - started_));
-  std::fflush(stdout);
+  print_summary();
   if (interrupted_ && state_) {
     const auto left = co_await state_->ready();
     if (left > 0)

@@ -231,6 +231,8 @@ TEST_CASE("send: exit statuses for rejected messages, usage and a refused bind")
                                             "447700900001", "--text", "hello"}));
     CHECK(r.code == 3);
     CHECK(r.err.find("ESME_RBINDFAIL") != std::string::npos);
+    CHECK(r.out.find("summary total=1 ok=0 rejected=0 unknown=0 invalid=0 not_sent=1") !=
+          std::string::npos);
     const auto records = records_of(dir / "out.jsonl");
     REQUIRE(records.size() == 1);
     CHECK(records[0]["outcome"] == "not_sent");
