@@ -4,15 +4,12 @@
 // answers a receipt for an imported message id with the tracking aiosmpplib stored, and each
 // entry expires when it would have in aiosmpplib.
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <unistd.h>
 
 #include <asio/io_context.hpp>
 
@@ -21,6 +18,7 @@
 #include "import_sqlite.hpp"
 #include "support/catch.hpp"
 #include "support/run_coro.hpp"
+#include "unit/sqlite/sqlite_test_support.hpp"
 
 using namespace aiosmpp;
 using namespace std::chrono_literals;
@@ -29,34 +27,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class TempFile {
- public:
-  TempFile() {
-    static std::atomic<int> counter{0};
-    path_ = (fs::temp_directory_path() / ("aiosmpp_import_sqlite_" + std::to_string(::getpid()) +
-                                          "_" + std::to_string(counter++) + ".db"))
-                .string();
-    remove();
-  }
-  ~TempFile() { remove(); }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  void remove() {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm"})
-      fs::remove(path_ + suffix, ec);
-  }
-  std::string path_;
-};
-
 // What a new process's SqliteCorrelator on `path` answers for `id` at `at`.
 std::optional<Tracking> lookup(const std::string& path, Clock::time_point at, std::string_view id) {
   SqliteDatabaseOptions db_options;
   db_options.path = path;
-  auto db = std::make_shared<SqliteDatabase>(db_options);
+  auto db = std::make_shared<SqliteDatabase>(db_options);  // a new process: its own connection
   SqliteCorrelatorOptions options;
   options.delivery_ttl = 72h;
   options.clock = [at] { return at; };
@@ -70,7 +45,7 @@ std::optional<Tracking> lookup(const std::string& path, Clock::time_point at, st
 TEST_CASE(
     "aiosmpplib import into a SqliteCorrelator: imported ids correlate, expiry carried over") {
   const auto data = aiosmpplib::read_correlator(fs::path(AIOSMPP_AIOSMPPLIB_DATA) / "correlator");
-  TempFile file;
+  sqlite_test::TempDb file;  // the sqlite tests' temporary file
   const Clock::time_point now{std::chrono::hours(500'000)};
   const auto result = tools::fill_sqlite_correlator(file.path(), data, now, 72h);
   CHECK(result.written == 4);
