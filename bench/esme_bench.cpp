@@ -4,7 +4,7 @@
 //   RESULT aiosmpp n=N seconds=S msgs_per_s=R
 //
 //   esme_bench --host H --port P --count N --window W [--text T] [--binds N [--rate R]]
-//              [--tls-ca FILE [--tls-server-name NAME]]
+//              [--tls-ca FILE [--tls-server-name NAME]] [--flow-control on|off]
 //
 // --binds N sends through an EsmePool of N transceivers to the same host (window W each) instead
 // of one Esme; --rate R gives the pool one budget of R messages per second for all of them
@@ -12,6 +12,9 @@
 //
 // --tls-ca turns TLS on, verifying the SMSC's certificate against FILE and its name against
 // NAME (default: --host); the handshake is part of connecting, so outside the clock.
+//
+// --flow-control off turns the adaptive rate (EsmeConfig::flow_control, on by default) off, to
+// measure what it costs when the SMSC never throttles.
 //
 // The clock runs from the first enqueue to the last outcome (bind and unbind excluded). The
 // broker is fed from the same thread, so the producer's cost is part of the figure.
@@ -46,12 +49,14 @@ struct Options {
   std::string tls_server_name;  // empty: host
   std::size_t binds = 0;        // 0: one Esme; N: an EsmePool of N binds
   double rate = 0;              // the pool's budget; 0: none
+  bool flow_control = true;     // EsmeConfig::flow_control.enabled
 };
 
 [[noreturn]] void usage(const char* argv0, const char* why) {
   std::fprintf(stderr,
                "esme_bench: %s\nusage: %s --host H --port P --count N --window W [--text T] "
-               "[--binds N [--rate R]] [--tls-ca FILE [--tls-server-name NAME]]\n",
+               "[--binds N [--rate R]] [--tls-ca FILE [--tls-server-name NAME]] "
+               "[--flow-control on|off]\n",
                why, argv0);
   std::exit(2);
 }
@@ -88,6 +93,10 @@ Options parse(int argc, char** argv) {
     } else if (arg == "--binds") {
       o.binds = std::strtoul(value, &end, 10);
       if (*end != '\0' || o.binds == 0 || o.binds > 1024) usage(argv[0], "--binds must be 1..1024");
+    } else if (arg == "--flow-control") {
+      const std::string_view v = value;
+      if (v != "on" && v != "off") usage(argv[0], "--flow-control must be on or off");
+      o.flow_control = v == "on";
     } else if (arg == "--rate") {
       o.rate = std::strtod(value, &end);
       if (*end != '\0' || !(o.rate > 0) || o.rate > 1e7) {
@@ -131,6 +140,7 @@ int main(int argc, char** argv) {
   cfg.window = o.window;
   cfg.response_timeout = std::chrono::seconds(60);
   cfg.log_level = aiosmpp::LogLevel::warning;
+  cfg.flow_control.enabled = o.flow_control;
   if (!o.tls_ca.empty()) {
     cfg.tls.enabled = true;
     cfg.tls.ca_file = o.tls_ca;
@@ -197,11 +207,15 @@ int main(int argc, char** argv) {
         while (!started_done)
           co_await wait_ms(1);
         const auto stats = sender.stats();
-        std::printf("responses=%llu send_errors=%llu max_in_flight=%llu connects=%llu\n",
-                    static_cast<unsigned long long>(stats.responses),
-                    static_cast<unsigned long long>(stats.send_errors),
-                    static_cast<unsigned long long>(stats.max_in_flight),
-                    static_cast<unsigned long long>(stats.connects));
+        std::printf(
+            "responses=%llu send_errors=%llu max_in_flight=%llu connects=%llu throttled=%llu "
+            "requeued=%llu\n",
+            static_cast<unsigned long long>(stats.responses),
+            static_cast<unsigned long long>(stats.send_errors),
+            static_cast<unsigned long long>(stats.max_in_flight),
+            static_cast<unsigned long long>(stats.connects),
+            static_cast<unsigned long long>(stats.throttled),
+            static_cast<unsigned long long>(stats.requeued));
         if (stats.send_errors != 0) exit_code = 1;
       },
       [&](std::exception_ptr e) {
