@@ -231,6 +231,8 @@ CorrelatorData read_correlator(const std::filesystem::path& directory,
   for (const auto& p : out.pending)
     newest = std::max(newest, p.stored_at);
   out.reference = options.monotonic_now.value_or(newest);
+  for (auto& p : out.pending)
+    p.age = std::chrono::duration<double>(out.reference - p.stored_at) + options.downtime;
   for (auto& d : out.deliveries) {
     d.age = std::chrono::duration<double>(out.reference - d.stored_at) + options.downtime;
     d.remaining = std::chrono::duration<double>(options.max_ttl_delivery) - d.age;

@@ -178,7 +178,7 @@ Json correlator_json(const aiosmpplib::CorrelatorData& d, double ttl) {
   for (const auto& p : d.pending) {
     Json j;
     j["sequence_number"] = p.sequence_number;
-    j["age_seconds"] = d.reference - p.stored_at;
+    j["age_seconds"] = p.age.count();
     j["request"] = pdu_json(p.request);
     pending.push_back(std::move(j));
   }

@@ -87,7 +87,9 @@ struct DeliveryEntry {
 struct PendingRequest {
   std::uint32_t sequence_number = 0;  ///< the key
   double stored_at = 0;               ///< aiosmpplib's monotonic time of put
-  Pdu request;                        ///< the request
+  /** @brief Reference - stored_at + downtime. */
+  std::chrono::duration<double> age{0};
+  Pdu request;  ///< the request
 };
 
 /** @brief A segmented submit_sm's status (`_segment_status_store.json`). */

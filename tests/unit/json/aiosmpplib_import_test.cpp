@@ -286,6 +286,7 @@ TEST_CASE("aiosmpplib SimpleCorrelator: the sample directory, entry by entry") {
 
   REQUIRE(data.pending.size() == 2);
   CHECK(data.pending[0].sequence_number == 22);
+  CHECK(data.pending[0].age.count() == 0.5);
   CHECK(std::get<SubmitSm>(data.pending[0].request).tracking.log_id == "order-5");
   CHECK(data.pending[1].sequence_number == 23);
   CHECK(std::holds_alternative<EnquireLink>(data.pending[1].request));
@@ -314,6 +315,7 @@ TEST_CASE("aiosmpplib SimpleCorrelator: how monotonic stored-at times become age
   CHECK(data.deliveries[0].remaining.count() == 1200 - 1150.5);
   CHECK_FALSE(data.deliveries[0].expired);
   CHECK(data.deliveries[1].age.count() == 150);
+  CHECK(data.pending[1].age.count() == 150.25);
 
   o.max_ttl_delivery = 1100;
   CHECK(aiosmpplib::read_correlator(data_dir / "correlator", o).deliveries[0].expired);
