@@ -40,6 +40,12 @@ void validate(const EsmeConfig& c) {
       c.bind_mode != BindMode::transceiver) {
     throw ConfigError("bind_mode", "not transmitter, receiver or transceiver");
   }
+  if (c.interface_version != InterfaceVersion::smpp_3_4 &&
+      c.interface_version != InterfaceVersion::smpp_5_0) {
+    throw ConfigError("interface_version",
+                      fmt::format("0x{:02x}, must be 0x34 (SMPP 3.4) or 0x50 (SMPP 5.0)",
+                                  static_cast<unsigned>(c.interface_version)));
+  }
   check_positive("enquire_link_interval", c.enquire_link_interval);
   check_positive("socket_timeout", c.socket_timeout);
   check_positive("response_timeout", c.response_timeout);

@@ -424,6 +424,14 @@ Correlator& Esme::correlator() noexcept {
 SessionState Esme::session_state() const noexcept {
   return impl_->session_state();
 }
+std::optional<InterfaceVersion> Esme::interface_version() const noexcept {
+  return impl_->machine_.interface_version();
+}
+
+std::optional<std::uint8_t> Esme::congestion_state() const noexcept {
+  return impl_->machine_.congestion_state();
+}
+
 const EsmeStats& Esme::stats() const noexcept {
   return impl_->machine_.stats();
 }

@@ -48,6 +48,11 @@ FlowControl::FlowControl(FlowControlOptions options, Logger logger)
     throw std::invalid_argument(
         fmt::format("FlowControlOptions.increase: {}, must be finite and > 0", options_.increase));
   }
+  if (options_.congestion_threshold < 1 || options_.congestion_threshold > 100) {
+    throw std::invalid_argument(
+        fmt::format("FlowControlOptions.congestion_threshold: {}, must be 1..100",
+                    static_cast<unsigned>(options_.congestion_threshold)));
+  }
 }
 
 std::optional<double> FlowControl::rate() const {
@@ -105,19 +110,36 @@ void FlowControl::record(std::size_t throttled, std::size_t clean, Clock::time_p
   if (now - period_start_ >= options_.period) evaluate_locked(now);
 }
 
+void FlowControl::record_congestion(std::uint8_t value, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  if (!options_.enabled) return;
+  if (!started_) {
+    started_ = true;
+    period_start_ = now;
+  }
+  period_congestion_ = std::max(period_congestion_, std::min<unsigned>(value, 100));
+  if (now - period_start_ >= options_.period) evaluate_locked(now);
+}
+
 void FlowControl::evaluate_locked(Clock::time_point now) {
   const std::size_t responses = period_throttled_ + period_clean_;
   if (responses < options_.min_samples) return;  // a quiet link is no signal: keep counting
   const double elapsed = std::max(seconds(now - period_start_), 1e-3);
   const double sent_rate = static_cast<double>(period_sent_) / elapsed;
   const double share = static_cast<double>(period_throttled_) / static_cast<double>(responses);
+  const unsigned congestion = period_congestion_;
   period_start_ = now;
   period_sent_ = period_throttled_ = period_clean_ = 0;
+  period_congestion_ = 0;
 
   if (share <= options_.throttle_threshold) {
     insensitive_share_ = 0;
     judging_decrease_ = false;
-    increase_locked(sent_rate, share);
+    if (congestion >= options_.congestion_threshold) {
+      congestion_decrease_locked(sent_rate, congestion, now);
+    } else {
+      increase_locked(sent_rate, share);
+    }
     return;
   }
   // The period right after a decrease tells whether the SMSC throttles by rate: if the share did
@@ -137,21 +159,42 @@ void FlowControl::evaluate_locked(Clock::time_point now) {
     return;
   }
   const double accepted = sent_rate * (1.0 - share);
-  const double base = limiting_ ? std::min(rate_, accepted) : accepted;
-  rate_ = std::max(options_.min_rate, base);
+  limit_locked(limiting_ ? std::min(rate_, accepted) : accepted, now);
+  share_at_decrease_ = share;
+  judging_decrease_ = true;
+  insensitive_share_ = 0;
+  ++stats_.decreases;
+  AIOSMPP_LOG(logger_, LogLevel::info, "flow_control_decrease", {"rate", rate_},
+              {"throttled_share", share}, {"sent_rate", sent_rate});
+}
+
+void FlowControl::limit_locked(double rate, Clock::time_point now) {
+  rate_ = std::max(options_.min_rate, rate);
   if (!limiting_) {
     limiting_ = true;
     tokens_ = burst_of(rate_);
     refilled_at_ = now;
   }
   rate_at_decrease_ = rate_;
-  share_at_decrease_ = share;
-  judging_decrease_ = true;
-  insensitive_share_ = 0;
   tokens_ = std::min(tokens_, burst_of(rate_));
+}
+
+// The SMSC says it nears congestion (SMPP 5.0 congestion_state at or above the threshold) while
+// it still accepts everything: lower the rate before it throttles, the more the higher the
+// value (docs/smpp-5.0.md: the ESME keeps the SMSC in its optimum band, 80-89). Not judged for
+// rate-insensitivity: the signal is the SMSC's own load, which a lower rate does lower.
+void FlowControl::congestion_decrease_locked(double sent_rate, unsigned congestion,
+                                             Clock::time_point now) {
+  const double span = 101.0 - options_.congestion_threshold;
+  const double above = static_cast<double>(congestion - options_.congestion_threshold + 1) / span;
+  const double factor = 1.0 - 0.5 * above;
+  const double base =
+      limiting_ ? std::min(rate_, std::max(sent_rate, options_.min_rate)) : sent_rate;
+  limit_locked(base * factor, now);
   ++stats_.decreases;
-  AIOSMPP_LOG(logger_, LogLevel::info, "flow_control_decrease", {"rate", rate_},
-              {"throttled_share", share}, {"sent_rate", sent_rate});
+  ++stats_.congestion_decreases;
+  AIOSMPP_LOG(logger_, LogLevel::info, "flow_control_congestion_decrease", {"rate", rate_},
+              {"congestion_state", congestion}, {"sent_rate", sent_rate});
 }
 
 void FlowControl::increase_locked(double sent_rate, double share) {

@@ -48,6 +48,7 @@ template <class Bind>
 Result<void> encode_bind(Bind bind, const EsmeConfig& cfg, std::uint32_t sequence,
                          std::vector<std::uint8_t>& out) {
   bind.header.sequence_number = sequence;
+  bind.interface_version = cfg.interface_version;
   bind.system_id = cfg.system_id;
   bind.password = cfg.password;
   bind.system_type = cfg.system_type;
@@ -109,6 +110,10 @@ void SessionMachine::set_phase(Phase p) noexcept {
 void SessionMachine::reset_connection(Clock::time_point now, HookInterest interests) {
   error_ = {};
   bind_status_ = CommandStatus::ok;
+  version_.reset();
+  congestion_.reset();
+  congestion_pending_ = false;
+  congestion_high_ = 0;
   interests_ = interests;
   framer_.reset();
   out_.clear();

@@ -165,6 +165,12 @@ class SessionMachine {
   std::error_code error() const noexcept { return error_; }
   /** The bind response's status (ok until a bind is rejected). */
   CommandStatus bind_status() const noexcept { return bind_status_; }
+  /** The SMPP version in force on this connection, from EsmeConfig::interface_version and the
+   *  bind response's sc_interface_version (common_version(); absent counts as 3.4); nullopt
+   *  until bound. What is written to the SMSC never has a command or TLV newer than it. */
+  std::optional<InterfaceVersion> interface_version() const noexcept { return version_; }
+  /** The last congestion_state the SMSC reported (5.0 sessions only), if any. */
+  std::optional<std::uint8_t> congestion_state() const noexcept { return congestion_; }
 
   // --- input ---
   /** Where to read into. */
@@ -266,12 +272,18 @@ class SessionMachine {
   void handle_message(const PduView& view, std::span<const std::uint8_t> bytes,
                       Clock::time_point now, Events& out);
   void count_status(CommandStatus status) noexcept;
+  void note_congestion(const PduView& response) noexcept;
+  void on_bound(std::span<const std::uint8_t> bytes);
   void flush_throttle_counts(Clock::time_point now);
   bool requeue(Unit& unit, CommandStatus status, const PduView& response, Clock::time_point now);
   void promote_due(Clock::time_point now);
 
   // send side (session_send.cpp)
+  InterfaceVersion wire_version() const noexcept {
+    return version_.value_or(InterfaceVersion::smpp_3_4);
+  }
   void render_units(std::vector<Pdu>& messages, std::uint64_t origin, Events& out);
+  std::optional<SendError> refused_segment(const std::vector<Pdu>& segments) const;
   Unit next_unit();
   void report_failure(Pdu message, SendError error, Events& out, std::uint64_t origin);
   void report_group_failure(SegmentGroup& group, Events& out, std::uint64_t origin);
@@ -310,6 +322,10 @@ class SessionMachine {
   Phase phase_ = Phase::idle;
   std::error_code error_;
   CommandStatus bind_status_ = CommandStatus::ok;
+  std::optional<InterfaceVersion> version_;  // negotiated at bind
+  std::optional<std::uint8_t> congestion_;   // last congestion_state read
+  bool congestion_pending_ = false;          // read since the last flush_throttle_counts()
+  std::uint8_t congestion_high_ = 0;         // the highest of those
   HookInterest interests_ = HookInterest::all;
   Framer framer_;
   std::uint32_t bind_sequence_ = 0;

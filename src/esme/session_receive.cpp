@@ -50,6 +50,20 @@ std::optional<Answer> answer_for(const CodecError& error) {
   return Answer{command_id_of(*response), h.command_status, h.sequence_number, false};
 }
 
+// A one-octet TLV of any PDU (nullopt when absent, of a wrong length, or the PDU has no TLVs).
+template <tlv::Definition Def>
+std::optional<std::uint8_t> octet_tlv(const PduView& view) noexcept {
+  return std::visit(
+      [](const auto& p) -> std::optional<std::uint8_t> {
+        if constexpr (requires { p.tlvs; }) {
+          return p.tlvs.template get<Def>();
+        } else {
+          return std::nullopt;
+        }
+      },
+      view);
+}
+
 }  // namespace
 
 void SessionMachine::process(Clock::time_point now, Events& out) {
@@ -85,8 +99,25 @@ void SessionMachine::count_status(CommandStatus status) noexcept {
   }
 }
 
+// A 5.0 SMSC may put congestion_state in any response (docs/smpp-5.0.md): the highest value of
+// a read goes to flow control with that read's statuses. A 3.4 session's responses are not
+// read for it (the SMSC did not agree to speak 5.0).
+void SessionMachine::note_congestion(const PduView& response) noexcept {
+  if (version_ != InterfaceVersion::smpp_5_0) return;
+  const auto value = octet_tlv<tlv::CongestionState>(response);
+  if (!value) return;
+  congestion_ = *value;
+  congestion_high_ = congestion_pending_ ? std::max(congestion_high_, *value) : *value;
+  congestion_pending_ = true;
+}
+
 // Response statuses are counted per read and reported at once: one call per batch, not per PDU.
+// The congestion_state goes first, so that the period it closes judges it with its responses.
 void SessionMachine::flush_throttle_counts(Clock::time_point now) {
+  if (congestion_pending_) {
+    if (flow_ != nullptr) flow_->record_congestion(congestion_high_, now);
+    congestion_pending_ = false;
+  }
   if (throttled_pending_ + not_throttled_pending_ == 0) return;
   if (throttle_ != nullptr) throttle_->record_responses(throttled_pending_, not_throttled_pending_);
   if (flow_ != nullptr) flow_->record(throttled_pending_, not_throttled_pending_, now);
@@ -143,10 +174,7 @@ void SessionMachine::handle_binding(const RawHeader& h, std::span<const std::uin
       close_now(errc::bind_failed);
       return;
     }
-    ++stats_.connects;
-    AIOSMPP_LOG(log_, LogLevel::info, "bound", {"bind_mode", to_string(cfg_.bind_mode)},
-                {"window", cfg_.window});
-    set_phase(Phase::bound);
+    on_bound(bytes);
     return;
   }
   if (h.command_id == CommandId::enquire_link && bytes.size() == pdu_header_size) {
@@ -156,6 +184,24 @@ void SessionMachine::handle_binding(const RawHeader& h, std::span<const std::uin
   }
   AIOSMPP_LOG(log_, LogLevel::warning, "unexpected_pdu_before_bind",
               {"command", command_name(h.command_id)}, {"sequence_number", h.sequence_number});
+}
+
+// The bind succeeded: the version in force is the lower of ours and the SMSC's
+// sc_interface_version. A response without it counts as 3.4: the 5.0 spec (§2.11.2) says an ESME
+// should then assume no TLVs at all, but the Esme has always sent 3.4 TLVs to such SMSCs and
+// many 3.4 SMSCs leave the TLV out; 5.0 is never assumed (docs/smpp-5.0.md).
+void SessionMachine::on_bound(std::span<const std::uint8_t> bytes) {
+  auto decoded = decode_view(bytes, DecodeOptions{cfg_.max_pdu_size});
+  const auto announced =
+      decoded ? octet_tlv<tlv::ScInterfaceVersion>(*decoded) : std::optional<std::uint8_t>{};
+  version_ =
+      common_version(static_cast<std::uint8_t>(cfg_.interface_version),
+                     announced.value_or(static_cast<std::uint8_t>(InterfaceVersion::smpp_3_4)));
+  ++stats_.connects;
+  AIOSMPP_LOG(log_, LogLevel::info, "bound", {"bind_mode", to_string(cfg_.bind_mode)},
+              {"window", cfg_.window}, {"interface_version", to_string(*version_)},
+              {"sc_interface_version", announced ? static_cast<int>(*announced) : -1});
+  set_phase(Phase::bound);
 }
 
 namespace {
@@ -235,7 +281,9 @@ bool SessionMachine::handle_fast(const RawHeader& h, std::span<const std::uint8_
   if (entry.group || entry.origin != 0) return false;
   if (id != response_id(command_id_of(entry.message))) return false;
   if (h.command_status == CommandStatus::ok && wants_receipt(entry.message)) return false;
-  if (!decode_view(bytes, DecodeOptions{cfg_.max_pdu_size})) return false;
+  const auto view = decode_view(bytes, DecodeOptions{cfg_.max_pdu_size});
+  if (!view) return false;
+  note_congestion(*view);
   AIOSMPP_LOG(log_, LogLevel::trace, "pdu_received", {"command", command_name(id)},
               {"command_status", static_cast<std::uint32_t>(h.command_status)},
               {"sequence_number", h.sequence_number});
@@ -286,6 +334,7 @@ void SessionMachine::handle_response(const PduView& view, std::span<const std::u
                                      Clock::time_point now, Events& out) {
   const CommandId id = command_id_of(view);
   const PduHeader& header = header_of(view);
+  note_congestion(view);
   const bool session_pdu = id == CommandId::enquire_link_resp || id == CommandId::unbind_resp ||
                            (id == CommandId::generic_nack && unbind_sequence_ != 0 &&
                             header.sequence_number == unbind_sequence_);

@@ -21,6 +21,9 @@ bool is_sendable_request(CommandId id) noexcept {
     case CommandId::query_sm:
     case CommandId::cancel_sm:
     case CommandId::replace_sm:
+    case CommandId::broadcast_sm:  // SMPP 5.0: refused by the encoder on a 3.4 session
+    case CommandId::query_broadcast_sm:
+    case CommandId::cancel_broadcast_sm:
       return true;
     default:
       return false;
@@ -95,7 +98,7 @@ void SessionMachine::render_units(std::vector<Pdu>& messages, std::uint64_t orig
                   SendError{SendError::Kind::invalid_message, errc::invalid_field,
                             fmt::format("{} cannot be sent through the broker (submit_sm, "
                                         "submit_multi, data_sm, query_sm, cancel_sm, replace_sm "
-                                        "can)",
+                                        "and the 5.0 broadcast operations can)",
                                         command_name(id))},
                   out, origin);
       continue;
@@ -131,6 +134,10 @@ void SessionMachine::render_units(std::vector<Pdu>& messages, std::uint64_t orig
       units_.push_back(Unit{std::move(m), nullptr, origin});
     } else if (rendered.size() == 1) {
       units_.push_back(Unit{std::move(rendered.front()), nullptr, origin});
+    } else if (auto refused = refused_segment(rendered)) {
+      // A long message goes out whole or not at all: a segment the session's version (or
+      // anything else) refuses fails the message before any segment is sent.
+      unit_failed(std::move(m), nullptr, std::move(*refused), out, origin);
     } else {
       auto group = std::make_shared<SegmentGroup>();
       group->serial = ++group_serial_;
@@ -140,6 +147,16 @@ void SessionMachine::render_units(std::vector<Pdu>& messages, std::uint64_t orig
         units_.push_back(Unit{std::move(segment), group, origin});
     }
   }
+}
+
+std::optional<SendError> SessionMachine::refused_segment(const std::vector<Pdu>& segments) const {
+  const EncodeOptions options{.version = wire_version()};
+  for (const auto& segment : segments) {
+    if (auto r = encoded_size(segment, options); !r) {
+      return SendError{SendError::Kind::invalid_message, r.error().code(), r.error().message()};
+    }
+  }
+  return std::nullopt;
 }
 
 // Encodes back to back, registers each before any octet is written (a fast response can then
@@ -163,12 +180,15 @@ std::size_t SessionMachine::send_pending(Clock::time_point now, bool stage, Even
   }
   const std::size_t base = buf.size();
   const bool was_empty = in_flight_.empty();
+  // The negotiated version: a 5.0 command or TLV on a 3.4 session is refused here, before any
+  // octet of it is queued, and ends as invalid_message naming it (CodecProblem::*_not_in_version).
+  const EncodeOptions options{.version = wire_version()};
   for (std::size_t k = 0; k < n; ++k) {
     Unit unit = next_unit();
     if (unit.attempts++ == 0) unit.first_sent = now;
     header_of(unit.pdu) = PduHeader{CommandStatus::ok, sequence_numbers_[k]};
     const std::size_t before = buf.size();
-    if (auto r = encode(unit.pdu, buf); !r) {
+    if (auto r = encode(unit.pdu, buf, options); !r) {
       unit_failed(
           std::move(unit.pdu), unit.group,
           SendError{SendError::Kind::invalid_message, r.error().code(), r.error().message()}, out,

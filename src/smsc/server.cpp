@@ -24,6 +24,10 @@ Server::Server(asio::any_io_executor executor, ServerConfig config, Handlers han
         "ServerConfig::system_id: " + std::to_string(core_->config.system_id.size()) +
         " characters, limit 15");
   }
+  if (core_->config.interface_version != InterfaceVersion::smpp_3_4 &&
+      core_->config.interface_version != InterfaceVersion::smpp_5_0) {
+    throw std::invalid_argument("ServerConfig::interface_version: must be 0x34 or 0x50");
+  }
   if (core_->config.window == 0) {
     throw std::invalid_argument("ServerConfig::window: 0, must be at least 1");
   }

@@ -366,6 +366,13 @@ const std::string& Session::system_id() const noexcept {
 const asio::ip::tcp::endpoint& Session::remote_endpoint() const noexcept {
   return impl_->remote_;
 }
+InterfaceVersion Session::interface_version() const noexcept {
+  return impl_->version_;
+}
+void Session::set_congestion_state(std::optional<std::uint8_t> value) noexcept {
+  if (value && *value > 100) value = 100;
+  impl_->congestion_ = value;
+}
 bool Session::can_receive() const noexcept {
   return impl_->state_ == SessionState::bound_rx || impl_->state_ == SessionState::bound_trx;
 }

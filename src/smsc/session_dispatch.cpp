@@ -59,7 +59,17 @@ void Session::Impl::encode_response(const P& response) {
     return;
   }
   const auto at = out_.size();
-  auto r = encode(response, out_);
+  // A TLV newer than the session's version is left out (the response itself must go out).
+  auto r =
+      encode(response, out_, EncodeOptions{.version = version_, .newer_tlvs = NewerTlvs::drop});
+  if (r) {
+    if constexpr (requires { response.tlvs; }) {
+      if (congestion_ && version_ == InterfaceVersion::smpp_5_0 &&
+          !response.tlvs.template contains<tlv::CongestionState>()) {
+        append_congestion(at);
+      }
+    }
+  }
   if (!r) {
     out_.resize(at);
     AIOSMPP_LOG(logger_, LogLevel::error, "invalid_response", {"error", r.error().message()});
@@ -69,6 +79,14 @@ void Session::Impl::encode_response(const P& response) {
   AIOSMPP_LOG(logger_, LogLevel::trace, "pdu_sent", {"command", command_name(P::command_id)},
               {"sequence_number", response.header.sequence_number}, {"command_status", 0U},
               {"command_length", out_.size() - at});
+}
+
+// congestion_state (SMPP 5.0, 0x0428, one octet) after the response's last TLV at `at`, and its
+// command_length grown to match: no copy of the response on the hot path.
+void Session::Impl::append_congestion(std::size_t at) {
+  const std::uint8_t tlv[5] = {0x04, 0x28, 0x00, 0x01, *congestion_};
+  out_.insert(out_.end(), std::begin(tlv), std::end(tlv));
+  aiosmpp::detail::store32(out_.data() + at, static_cast<std::uint32_t>(out_.size() - at));
 }
 
 std::error_code Session::Impl::respond(const Pdu& response) {
@@ -119,7 +137,7 @@ std::error_code Session::Impl::send(const Req& request, ResponseHandler handler,
       (in_flight_.size() < std::max<std::size_t>(core_->config.window, 1) && backlog_.empty());
   if (room) {
     const auto at = out_.size();
-    auto r = encode(request, out_);
+    auto r = encode(request, out_, EncodeOptions{.version = version_});
     if (!r) {
       out_.resize(at);
       throw SmppError(id, r.error().status, r.error().message());
@@ -141,7 +159,7 @@ std::error_code Session::Impl::send(const Req& request, ResponseHandler handler,
     return std::make_error_code(std::errc::no_buffer_space);
   }
   Waiting w{id, {}, std::move(handler)};
-  auto r = encode(request, w.bytes);
+  auto r = encode(request, w.bytes, EncodeOptions{.version = version_});
   if (!r) throw SmppError(id, r.error().status, r.error().message());
   backlog_.push_back(std::move(w));
   return {};
@@ -261,14 +279,20 @@ void Session::Impl::on_bind(const View& bind, BindType type) {
   state_ = bound_state(type);
   bind_type_ = type;
   system_id_.assign(bind.system_id);
+  version_ = common_version(static_cast<std::uint8_t>(bind.interface_version),
+                            static_cast<std::uint8_t>(core.config.interface_version));
+  decode_options_.version = version_;  // a 5.0 command from a 3.4 ESME: generic_nack RINVCMDID
   grow_buffers();
   Resp resp;
   resp.header = {CommandStatus::ok, seq};
   resp.system_id = core.config.system_id;
-  resp.tlvs.template set<tlv::ScInterfaceVersion>(0x34);
+  // The server's highest version (5.0 spec §2.11.2: the MC returns the version it supports).
+  resp.tlvs.template set<tlv::ScInterfaceVersion>(
+      static_cast<std::uint8_t>(core.config.interface_version));
   encode_response(resp);
   AIOSMPP_LOG(logger_, LogLevel::info, "bound", {"system_id", system_id_},
-              {"bind_type", to_string(type)}, {"remote", transport_->remote_address()});
+              {"bind_type", to_string(type)}, {"remote", transport_->remote_address()},
+              {"interface_version", to_string(version_)});
   if (core.handlers.on_bound) core.handlers.on_bound(self_);
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -80,6 +81,7 @@ struct Session::Impl {
   void queue_header_only(CommandId id, CommandStatus status, std::uint32_t sequence);
   template <class P>
   void encode_response(const P& response);
+  void append_congestion(std::size_t at);
   std::error_code respond(const Pdu& response);
   template <class Req>
   std::error_code send(const Req& request, ResponseHandler handler, bool use_window);
@@ -106,6 +108,8 @@ struct Session::Impl {
   SessionState state_;
   BindType bind_type_ = BindType::transceiver;
   std::string system_id_;
+  InterfaceVersion version_ = InterfaceVersion::smpp_3_4;  // negotiated at bind
+  std::optional<std::uint8_t> congestion_;                 // added to 5.0 responses
   bool counted_bound_ = false;
   bool buffers_grown_ = false;  // read and write buffers sized for traffic (after bind)
   bool closing_ = false;        // no more reads are acted on

@@ -260,6 +260,17 @@ bool listen_option(SimConfig& c, const std::string& name, std::string_view value
     }
   } else if (name == "max-sessions") {
     c.max_sessions = static_cast<std::size_t>(count(name, value, 1000000));
+  } else if (name == "interface-version") {
+    const auto v = trim(value);
+    if (v == "3.4" || v == "0x34") {
+      c.interface_version = InterfaceVersion::smpp_3_4;
+    } else if (v == "5.0" || v == "0x50") {
+      c.interface_version = InterfaceVersion::smpp_5_0;
+    } else {
+      bad(name, value, "3.4 or 5.0");
+    }
+  } else if (name == "congestion") {
+    c.congestion_capacity = rate(name, value);
   } else if (name == "window") {
     c.window = static_cast<std::size_t>(count(name, value, 1000000));
     if (c.window == 0) bad(name, value, "at least 1");

@@ -160,6 +160,7 @@ struct SimSession : std::enable_shared_from_this<SimSession> {
   SimSession(double rate, double queue_rate) : limiter(rate), queue_limiter(queue_rate) {}
   SubmitRateLimiter limiter;
   SubmitRateLimiter queue_limiter;  // queue_full_above
+  LoadMeter load;                   // congestion_capacity
   std::uint64_t pdus = 0;
   std::uint64_t submits = 0;  // submit_sm received (the every-Nth rules)
   std::weak_ptr<Session> session;

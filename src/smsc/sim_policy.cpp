@@ -123,6 +123,25 @@ bool SubmitRateLimiter::try_acquire(Clock::time_point now) noexcept {
   return false;
 }
 
+std::uint32_t LoadMeter::add(Clock::time_point now) noexcept {
+  const std::int64_t bucket =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() / 100;
+  if (!started_ || bucket - current_ >= static_cast<std::int64_t>(buckets_.size())) {
+    buckets_.fill(0);
+    sum_ = 0;
+    current_ = bucket;
+    started_ = true;
+  }
+  while (current_ < bucket) {  // buckets that passed empty, or the oldest, leave the window
+    ++current_;
+    auto& b = buckets_[static_cast<std::size_t>(current_) % buckets_.size()];
+    sum_ -= b;
+    b = 0;
+  }
+  ++buckets_[static_cast<std::size_t>(current_) % buckets_.size()];
+  return ++sum_;
+}
+
 DeliverSm make_receipt(const ReceiptInfo& info, ReceiptStyle style,
                        std::chrono::system_clock::time_point done) {
   sim_detail::ReceiptBuilder builder;

@@ -123,6 +123,7 @@ Simulator::Impl::~Impl() {
 ServerConfig Simulator::Impl::server_config() const {
   ServerConfig sc;
   sc.system_id = config.system_id;
+  sc.interface_version = config.interface_version;
   sc.max_sessions = config.max_sessions;
   sc.max_connections = config.max_connections;
   sc.max_connections_per_address = config.max_connections_per_address;
@@ -371,6 +372,10 @@ Reply Simulator::Impl::on_submit(Session& s, const SubmitSmView& r, SubmitSmResp
   ++stats.submits;
   hint(s.last_read_time());
   auto& ctx = context(s);
+  if (config.congestion_capacity > 0 && s.interface_version() == InterfaceVersion::smpp_5_0) {
+    const double load = 100.0 * ctx.load.add(s.last_read_time()) / config.congestion_capacity;
+    s.set_congestion_state(static_cast<std::uint8_t>(std::min(load, 100.0)));
+  }
   auto d = decide_submit(config, submit_context(s, ctx), rng);
   if (d.action == SubmitDecision::Action::withhold) {
     count(d);

@@ -52,6 +52,11 @@ Listening and binds
   --refuse-binds [STATUS]  answer every bind with STATUS (default ESME_RBINDFAIL); off to undo
   --max-sessions N         bound sessions at once (default 100); beyond: ESME_RBINDFAIL
   --window N               deliver_sm in flight per session (default 100)
+  --interface-version V    highest SMPP version spoken, sent as sc_interface_version: 3.4
+                           (default: every client sees what it always saw) or 5.0; a session
+                           speaks the lower of it and the bind's interface_version
+  --congestion RATE        on 5.0 sessions, submit_sm_resp carries congestion_state = the
+                           session's submit_sm rate over the last second as a % of RATE (max 100)
   --enquire-link DURATION  idle time before the simulator sends enquire_link (default 30s; 0: off)
   --response-timeout DUR   how long a deliver_sm may wait for its response (default 10s; then
                            the receipt is offered again, see --receipt-retry)

@@ -78,6 +78,11 @@ struct EsmeConfig {
   std::string address_range;  ///< at most 40 characters, no NUL
   /** @brief Which bind to send (aiosmpplib binds as transceiver too). */
   BindMode bind_mode = BindMode::transceiver;
+  /** @brief The highest SMPP version the Esme speaks, sent as the bind's interface_version:
+   *  smpp_3_4 (0x34, the default) or smpp_5_0 (0x50, opt-in). The version in force is the lower
+   *  of it and the bind response's sc_interface_version (3.4 when absent), see
+   *  Esme::interface_version() and docs/smpp-5.0.md; on a 3.4 session nothing 5.0 is sent. */
+  InterfaceVersion interface_version = InterfaceVersion::smpp_3_4;
   /** @brief The application's name for this connection, given to every hook call and written on
    *  every log record; when empty the Esme uses "<system_id>@<host>:<port>". */
   std::string client_id;

@@ -95,9 +95,10 @@ struct EsmeStats {
 
 struct EsmeMetrics;
 
-/** @brief An SMPP 3.4 ESME (client): binds to an SMSC, takes messages from the Broker, sends them
- *  with up to `window` requests in flight, gives every outcome to the Hook, answers the SMSC's
- *  requests, keeps the link alive and reconnects with back-off.
+/** @brief An SMPP 3.4 (or, with EsmeConfig::interface_version, 5.0) ESME (client): binds to an
+ * SMSC, takes messages from the Broker, sends them with up to `window` requests in flight, gives
+ * every outcome to the Hook, answers the SMSC's requests, keeps the link alive and reconnects with
+ * back-off.
  *
  *  Threads: the Esme runs no threads of its own and is not thread-safe; every member function
  *  must be called, and every awaitable awaited, on `executor` (an io_context's executor, or a
@@ -169,6 +170,17 @@ class Esme {
   Correlator& correlator() noexcept;
   /** @brief Where the connection is now. */
   SessionState session_state() const noexcept;
+  /** @brief The SMPP version in force on the current (or last) session: the lower of
+   *  EsmeConfig::interface_version and the bind response's sc_interface_version (3.4 when the
+   *  SMSC leaves it out); nullopt before the first bind. On a 3.4 session a message carrying a
+   *  5.0 TLV, or a 5.0 request (broadcast_sm, ...), ends as SendError::Kind::invalid_message
+   *  naming it, and nothing of it is sent (docs/smpp-5.0.md). The "bound" log record says it
+   *  too. */
+  std::optional<InterfaceVersion> interface_version() const noexcept;
+  /** @brief The last congestion_state (SMPP 5.0, 0-100) the SMSC put in a response on a 5.0
+   *  session (flow control reacts to it: FlowControlOptions::congestion_threshold); nullopt when
+   *  none came on the current session. */
+  std::optional<std::uint8_t> congestion_state() const noexcept;
   /** @brief Counters since construction (read on the Esme's executor). */
   const EsmeStats& stats() const noexcept;
   /** @brief A snapshot of everything the Esme measured (include aiosmpp/esme/metrics.hpp):

@@ -34,6 +34,12 @@ struct FlowControlOptions {
   /** @brief Additive increase: each period without throttling adds this share of the rate set by
    *  the last decrease (at least one message per second). > 0. */
   double increase = 0.1;
+  /** @brief SMPP 5.0 congestion_state (0 idle .. 80-89 optimum, 90-99 nearing congestion, 100
+   *  congested; docs/smpp-5.0.md): a period whose highest reported value is at or above this
+   *  lowers the rate in proportion to how far above it is (by a twentieth at the threshold
+   *  with the default, by half at 100); below it the normal increase resumes. 1..100; 100 reacts
+   *  to "congested" only. */
+  std::uint8_t congestion_threshold = 90;
 };
 
 /** @brief Adaptive rate for one SMSC account: multiplicative decrease when the SMSC throttles,
@@ -46,7 +52,8 @@ struct FlowControlOptions {
  *  that throttles whatever the rate), the rate is not lowered further but raised again: throttled
  *  messages are then handled by the requeue policy alone. Each period without throttling adds
  *  FlowControlOptions::increase; once the rate is far above what is actually sent, the limit is
- *  dropped.
+ *  dropped. An SMPP 5.0 SMSC's congestion_state (record_congestion()) lowers the rate the same
+ *  way before any throttling, in proportion to how far it is above the threshold.
  *
  *  Sans-io (every call takes the time) and thread-safe (a mutex): one FlowControl may be shared
  *  by the binds of a pool, so that they slow down together on one account's budget. */
@@ -57,9 +64,10 @@ class FlowControl {
 
   /** @brief Counters since construction. */
   struct Stats {
-    std::uint64_t decreases = 0;  ///< periods that lowered the rate
-    std::uint64_t increases = 0;  ///< periods that raised it
-    std::uint64_t releases = 0;   ///< times the limit was dropped
+    std::uint64_t decreases = 0;             ///< periods that lowered the rate
+    std::uint64_t increases = 0;             ///< periods that raised it
+    std::uint64_t releases = 0;              ///< times the limit was dropped
+    std::uint64_t congestion_decreases = 0;  ///< decreases caused by congestion_state
   };
 
   /** @throws std::invalid_argument naming the field and the limit. */
@@ -70,6 +78,10 @@ class FlowControl {
   std::size_t acquire(std::size_t n, Clock::time_point now, Clock::time_point& retry_at);
   /** @brief Responses seen at `now`: `throttled` of them were ESME_RTHROTTLED or ESME_RMSGQFUL. */
   void record(std::size_t throttled, std::size_t clean, Clock::time_point now);
+  /** @brief An SMPP 5.0 response at `now` reported congestion_state `value` (0-100; more counts as
+   *  100). The period's highest value is judged with its responses (record()): at or above
+   *  FlowControlOptions::congestion_threshold the rate goes down before the SMSC throttles. */
+  void record_congestion(std::uint8_t value, Clock::time_point now);
   /** @brief The rate in force (messages per second), or nullopt when not limiting. */
   std::optional<double> rate() const;
   /** @brief Counters. */
@@ -80,6 +92,8 @@ class FlowControl {
  private:
   void evaluate_locked(Clock::time_point now);
   void increase_locked(double sent_rate, double share);
+  void congestion_decrease_locked(double sent_rate, unsigned congestion, Clock::time_point now);
+  void limit_locked(double rate, Clock::time_point now);
   void refill_locked(Clock::time_point now);
 
   FlowControlOptions options_;
@@ -98,6 +112,7 @@ class FlowControl {
   std::size_t period_sent_ = 0;
   std::size_t period_throttled_ = 0;
   std::size_t period_clean_ = 0;
+  unsigned period_congestion_ = 0;  // the highest congestion_state reported in the period
   Stats stats_;
 };
 

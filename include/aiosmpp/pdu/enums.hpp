@@ -161,6 +161,20 @@ constexpr bool version_has(InterfaceVersion peer, InterfaceVersion since) noexce
   return static_cast<std::uint8_t>(since) <= static_cast<std::uint8_t>(peer);
 }
 
+/** @brief The version two peers speak together: the lower of what each announces (the bind's
+ *  interface_version, the bind response's sc_interface_version), read as the version it belongs
+ *  to: 0x50 and above 5.0, 0x34-0x4F 3.4, below 0x34 3.3 (no TLVs; reference §6.10). */
+constexpr InterfaceVersion common_version(std::uint8_t a, std::uint8_t b) noexcept {
+  const std::uint8_t low = a < b ? a : b;
+  if (low >= static_cast<std::uint8_t>(InterfaceVersion::smpp_5_0)) {
+    return InterfaceVersion::smpp_5_0;
+  }
+  if (low >= static_cast<std::uint8_t>(InterfaceVersion::smpp_3_4)) {
+    return InterfaceVersion::smpp_3_4;
+  }
+  return InterfaceVersion::smpp_3_3;
+}
+
 /** @brief The version that introduced a command: smpp_5_0 for the broadcast commands (and their
  *  responses), smpp_3_4 for the rest (the 3.3 commands are counted as 3.4's, as the codec speaks
  *  3.4 to a 3.3 peer). The encoder refuses a command a peer's version lacks (EncodeOptions). */

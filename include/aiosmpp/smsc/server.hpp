@@ -31,6 +31,11 @@ namespace aiosmpp::smsc {
 struct ServerConfig {
   /** @brief system_id sent in bind_*_resp and outbind (at most 15 characters). */
   std::string system_id = "aiosmpp";
+  /** @brief The highest SMPP version the server speaks, announced in every bind_*_resp as
+   *  sc_interface_version: smpp_3_4 (the default) or smpp_5_0. A session speaks the lower of it
+   *  and the bind's interface_version (Session::interface_version()); a 3.4 session is never
+   *  sent a 5.0 TLV (dropped from responses, refused in requests). */
+  InterfaceVersion interface_version = InterfaceVersion::smpp_3_4;
   /** @brief Bound sessions at once; a bind beyond it gets ESME_RBINDFAIL. */
   std::size_t max_sessions = 100;
   /** @brief Connections at once (bound or not); one beyond it is closed on accept. */

@@ -60,6 +60,14 @@ class Session : public std::enable_shared_from_this<Session> {
   const asio::ip::tcp::endpoint& remote_endpoint() const noexcept;
   /** @brief True in bound_rx and bound_trx: deliver_sm may be sent. */
   bool can_receive() const noexcept;
+  /** @brief The SMPP version the session speaks: the lower of the bind's interface_version and
+   *  ServerConfig::interface_version (common_version()); 3.4 before the bind. */
+  InterfaceVersion interface_version() const noexcept;
+  /** @brief On a 5.0 session, every successful response that carries TLVs (submit_sm_resp,
+   *  data_sm_resp, ...) gets this congestion_state (0-100; more is sent as 100) unless the handler
+   *  set one itself; nullopt (the default) adds none. Ignored on 3.4 sessions (the TLV is 5.0's:
+   *  docs/smpp-5.0.md). */
+  void set_congestion_state(std::optional<std::uint8_t> value) noexcept;
 
   /** @brief Time of the last read batch; a cheap "now" for handlers (one clock read per batch). */
   Clock::time_point last_read_time() const noexcept;

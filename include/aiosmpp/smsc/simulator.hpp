@@ -5,6 +5,7 @@
  *  sans-io policies (receipts, mobile-originated messages, trouble on purpose) and the Simulator
  *  that runs them on a Server. */
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -100,6 +101,13 @@ struct SimConfig {
   std::uint16_t port = 2775;
   /** @brief system_id sent in bind responses. */
   std::string system_id = "aiosmpp-sim";
+  /** @brief The highest SMPP version spoken, announced as sc_interface_version: 3.4 (default, so
+   *  that every existing client, node-smpp's 0x50 binds included, sees what it always saw) or
+   *  5.0. A session speaks the lower of it and the bind's interface_version. */
+  InterfaceVersion interface_version = InterfaceVersion::smpp_3_4;
+  /** @brief On 5.0 sessions, every submit_sm_resp carries congestion_state: the session's
+   *  submit_sm rate over the last second as a percentage of this (capped at 100). 0: off. */
+  double congestion_capacity = 0;
   std::vector<Credential> credentials;        ///< empty: accept any system_id and password
   std::optional<CommandStatus> refuse_binds;  ///< answer every bind with this status
   /** @brief Bound sessions at once; more binds get ESME_RBINDFAIL. */
@@ -336,6 +344,22 @@ class SubmitRateLimiter {
   double burst_;
   double tokens_;
   Clock::time_point last_{};
+  bool started_ = false;
+};
+
+/** @brief Events per second over the last second, in ten 100 ms buckets, from the times it is
+ *  given (no clock of its own): the simulator's load for congestion_state. */
+class LoadMeter {
+ public:
+  /** @brief The clock of the times passed in. */
+  using Clock = std::chrono::steady_clock;
+  /** @brief Counts one event at `now`; returns the events of the last second (it included). */
+  std::uint32_t add(Clock::time_point now) noexcept;
+
+ private:
+  std::array<std::uint32_t, 10> buckets_{};
+  std::int64_t current_ = 0;  // the bucket `now` fell in last time
+  std::uint32_t sum_ = 0;
   bool started_ = false;
 };
 

@@ -12,7 +12,7 @@
 #include "aiosmpp/esme/metrics.hpp"
 #include "aiosmpp/smsc/simulator.hpp"
 #include "aiosmpp/text/received.hpp"
-#include "esme_test_support.hpp"
+#include "esme_sim_support.hpp"
 
 using namespace aiosmpp;
 using namespace aiosmpp::test;
@@ -30,22 +30,6 @@ smsc::SimConfig sim_config() {
   c.log_level = LogLevel::off;
   c.seed = 42;
   return c;
-}
-
-/** Runs the simulator for the duration of `body` (which may read its stats); stops it and lets
- *  it finish afterwards. */
-void with_simulator(asio::io_context& io, smsc::SimConfig cfg,
-                    const std::function<void(smsc::Simulator& sim, std::uint16_t port)>& body) {
-  smsc::Simulator sim(io.get_executor(), std::move(cfg));
-  const auto port = sim.listen().port();
-  bool done = false;
-  asio::co_spawn(io, sim.run(), [&](std::exception_ptr) { done = true; });
-  body(sim, port);
-  sim.stop();
-  run_coro(io, [&]() -> asio::awaitable<void> {
-    const bool ok = co_await wait_until([&] { return done; });
-    CHECK(ok);
-  }());
 }
 
 // Counts what the Esme tells its throttle handler and how often it was held back.

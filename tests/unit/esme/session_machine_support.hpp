@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,9 @@ struct MachineHarness {
     return c;
   }
 
+  /** The bind response's sc_interface_version (none when empty). */
+  std::optional<std::uint8_t> sc_interface_version;
+
   /** Begins a connection and answers the bind with `status`. */
   void bind(HookInterest interests = HookInterest::all, CommandStatus status = CommandStatus::ok) {
     machine->begin(now, interests);
@@ -118,6 +122,7 @@ struct MachineHarness {
     resp.header = {status, header_of(sent[0]).sequence_number};
     if (status == CommandStatus::ok) {
       resp.system_id = "smsc";
+      if (sc_interface_version) resp.tlvs.set<tlv::ScInterfaceVersion>(*sc_interface_version);
     } else {
       resp.has_body = false;  // 3.4 answers a rejected bind with a header only
     }
@@ -125,11 +130,13 @@ struct MachineHarness {
       BindTransmitterResp t;
       t.header = resp.header;
       t.has_body = resp.has_body;
+      t.tlvs = resp.tlvs;
       feed(t);
     } else if (cfg.bind_mode == BindType::receiver) {
       BindReceiverResp r;
       r.header = resp.header;
       r.has_body = resp.has_body;
+      r.tlvs = resp.tlvs;
       feed(r);
     } else {
       feed(resp);

@@ -1,0 +1,197 @@
+// SMPP 5.0 in the Esme's SessionMachine, without sockets: the version negotiated at bind, what a
+// 3.4 session refuses to send (and how the message ends), and congestion_state reaching flow
+// control (docs/smpp-5.0.md).
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "aiosmpp/esme/config.hpp"
+#include "aiosmpp/esme/flow_control.hpp"
+#include "unit/esme/session_machine_support.hpp"
+
+namespace aiosmpp::test {
+
+namespace {
+
+EsmeConfig config_for(InterfaceVersion v) {
+  EsmeConfig c = MachineHarness::default_config();
+  c.interface_version = v;
+  return c;
+}
+
+// Binds with `ours`; the SMSC answers with `theirs` as sc_interface_version (none: absent).
+std::optional<InterfaceVersion> negotiated(InterfaceVersion ours,
+                                           std::optional<std::uint8_t> theirs) {
+  MachineHarness h(config_for(ours));
+  h.sc_interface_version = theirs;
+  h.machine->begin(h.now, HookInterest::all);
+  CHECK_FALSE(h.machine->interface_version());  // not before the bind response
+  h.machine->end({}, h.events);
+  h.bind();
+  REQUIRE(h.machine->phase() == Phase::bound);
+  return h.machine->interface_version();
+}
+
+SubmitSm with_billing(std::string log_id) {
+  SubmitSm s = submit(std::move(log_id));
+  const std::uint8_t billing[] = {0x01, 'A', 'B'};
+  REQUIRE(s.tlvs.set<tlv::BillingIdentification>(billing));
+  return s;
+}
+
+Pdu resp_with_congestion(std::uint32_t seq, std::uint8_t congestion) {
+  SubmitSmResp r;
+  r.header = {CommandStatus::ok, seq};
+  r.message_id = "m";
+  r.tlvs.set<tlv::CongestionState>(congestion);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("version: the bind carries EsmeConfig::interface_version", "[esme][machine][v50]") {
+  for (const auto v : {InterfaceVersion::smpp_3_4, InterfaceVersion::smpp_5_0}) {
+    MachineHarness h(config_for(v));
+    h.machine->begin(h.now, HookInterest::all);
+    const auto sent = h.written();
+    REQUIRE(sent.size() == 1);
+    CHECK(std::get<BindTransceiver>(sent[0]).interface_version == v);
+  }
+  CHECK(EsmeConfig{}.interface_version == InterfaceVersion::smpp_3_4);  // 5.0 is opt-in
+}
+
+TEST_CASE("version: the lower of ours and sc_interface_version, absent counting as 3.4",
+          "[esme][machine][v50]") {
+  using V = InterfaceVersion;
+  CHECK(negotiated(V::smpp_5_0, 0x50) == V::smpp_5_0);
+  CHECK(negotiated(V::smpp_5_0, std::nullopt) == V::smpp_3_4);
+  CHECK(negotiated(V::smpp_5_0, 0x34) == V::smpp_3_4);
+  CHECK(negotiated(V::smpp_3_4, 0x50) == V::smpp_3_4);
+  CHECK(negotiated(V::smpp_3_4, std::nullopt) == V::smpp_3_4);
+  CHECK(negotiated(V::smpp_5_0, 0x33) == V::smpp_3_3);  // no TLVs at all then
+  CHECK(negotiated(V::smpp_5_0, 0x60) == V::smpp_5_0);
+}
+
+TEST_CASE("version: interface_version other than 3.4 and 5.0 is refused by validate()",
+          "[esme][v50]") {
+  EsmeConfig c = MachineHarness::default_config();
+  c.interface_version = InterfaceVersion::smpp_3_3;
+  try {
+    validate(c);
+    FAIL("validate() accepted interface_version 0x33");
+  } catch (const ConfigError& e) {
+    CHECK(e.field() == "interface_version");
+    CHECK(std::string(e.what()).find("0x33") != std::string::npos);
+  }
+}
+
+TEST_CASE(
+    "version: a 3.4 session never writes a 5.0 TLV or command, and each such message ends "
+    "once, invalid_message naming it",
+    "[esme][machine][v50]") {
+  MachineHarness h(config_for(InterfaceVersion::smpp_5_0));  // the SMSC announces nothing
+  h.bind();
+  REQUIRE(h.machine->interface_version() == InterfaceVersion::smpp_3_4);
+
+  SubmitSm long_message = with_billing("long");
+  long_message.short_message.clear();
+  long_message.text = MessageText{std::string(400, 'a')};
+  BroadcastSm broadcast;
+  broadcast.tracking.log_id = "broadcast";
+  SubmitSm plain = submit("plain");
+  plain.tlvs.set<tlv::UserMessageReference>(7);  // a 3.4 TLV: sent
+  std::vector<Pdu> messages{Pdu(with_billing("billing")), Pdu(long_message), Pdu(broadcast),
+                            Pdu(plain)};
+  const auto sent = h.send(std::move(messages));
+
+  REQUIRE(sent.size() == 1);
+  CHECK(std::get<SubmitSm>(sent[0]).tlvs.get<tlv::UserMessageReference>() == 7);
+  for (const auto& p : sent) {
+    for (const auto& t : std::get<SubmitSm>(p).tlvs) {
+      const auto* info = tlv::find(t.tag);
+      REQUIRE(info != nullptr);
+      CHECK(info->since == InterfaceVersion::smpp_3_4);
+    }
+  }
+  auto outcomes = h.take_events<OutcomeEvent>();
+  REQUIRE(outcomes.size() == 3);  // one each
+  std::map<std::string, SendError> by_id;
+  for (auto& o : outcomes) {
+    CHECK_FALSE(o.response);
+    by_id[tracking_of(o.message).log_id] = o.error;
+  }
+  REQUIRE(by_id.size() == 3);
+  for (const auto* id : {"billing", "long"}) {
+    CHECK(by_id[id].kind == SendError::Kind::invalid_message);
+    CHECK(by_id[id].detail.find("billing_identification") != std::string::npos);
+    CHECK(by_id[id].detail.find("3.4") != std::string::npos);
+  }
+  CHECK(by_id["broadcast"].kind == SendError::Kind::invalid_message);
+  CHECK(by_id["broadcast"].code == errc::unknown_command);
+  CHECK(by_id["broadcast"].detail.find("broadcast_sm") != std::string::npos);
+  CHECK(h.machine->stats().send_errors == 3);
+  CHECK(h.machine->in_flight() == 1);
+}
+
+TEST_CASE("version: a 5.0 session sends 5.0 TLVs and broadcast_sm", "[esme][machine][v50]") {
+  MachineHarness h(config_for(InterfaceVersion::smpp_5_0));
+  h.sc_interface_version = 0x50;
+  h.bind();
+  REQUIRE(h.machine->interface_version() == InterfaceVersion::smpp_5_0);
+  BroadcastSm broadcast;
+  broadcast.message_id = "b1";
+  std::vector<Pdu> messages{Pdu(with_billing("billing")), Pdu(broadcast)};
+  const auto sent = h.send(std::move(messages));
+  REQUIRE(sent.size() == 2);
+  CHECK(std::get<SubmitSm>(sent[0]).tlvs.contains<tlv::BillingIdentification>());
+  CHECK(command_id_of(sent[1]) == CommandId::broadcast_sm);
+  BroadcastSmResp resp;
+  resp.header = {CommandStatus::ok, seq_of(sent[1])};
+  resp.message_id = "b1";
+  h.feed(resp);
+  auto outcomes = h.take_events<OutcomeEvent>();
+  REQUIRE(outcomes.size() == 1);
+  REQUIRE(outcomes[0].response);
+  CHECK(command_id_of(*outcomes[0].response) == CommandId::broadcast_sm_resp);
+}
+
+TEST_CASE("version: congestion_state of a 5.0 session's responses reaches flow control",
+          "[esme][machine][v50][congestion]") {
+  FlowControl flow;
+  auto run = [&](std::optional<std::uint8_t> sc, std::uint8_t congestion, HookInterest interest) {
+    MachineHarness h(config_for(InterfaceVersion::smpp_5_0), nullptr, &flow);
+    h.sc_interface_version = sc;
+    h.bind(interest);
+    for (int round = 0; round < 3; ++round) {
+      const auto sent = h.send(
+          pdus({submit("a"), submit("b"), submit("c"), submit("d"), submit("e"), submit("f")}));
+      REQUIRE(sent.size() == 6);
+      for (const auto& p : sent)
+        h.feed(resp_with_congestion(seq_of(p), congestion));
+      h.now += 600ms;
+    }
+    return h.machine->congestion_state();
+  };
+  SECTION("3.4 session: not read") {
+    CHECK_FALSE(run(std::nullopt, 100, HookInterest::all));
+    CHECK_FALSE(flow.rate());
+    CHECK(flow.stats().congestion_decreases == 0);
+  }
+  SECTION("5.0 session, general path: the rate goes down without any throttling") {
+    CHECK(run(0x50, 95, HookInterest::all) == 95);
+    CHECK(flow.rate());
+    CHECK(flow.stats().congestion_decreases > 0);
+  }
+  SECTION("5.0 session, fast path (no hook interest): the same") {
+    CHECK(run(0x50, 100, HookInterest::none) == 100);
+    CHECK(flow.rate());
+    CHECK(flow.stats().congestion_decreases > 0);
+  }
+  SECTION("5.0 session, below the threshold: nothing") {
+    CHECK(run(0x50, 85, HookInterest::all) == 85);
+    CHECK_FALSE(flow.rate());
+  }
+}
+
+}  // namespace aiosmpp::test
