@@ -25,6 +25,8 @@
 #include "aiosmpp/text/split.hpp"
 #include "aiosmpp/text/udh.hpp"
 #include "aiosmpp/text/user_data.hpp"
+#include "cli.hpp"
+#include "import_aiosmpplib.hpp"
 
 namespace {
 
@@ -32,9 +34,12 @@ using aiosmpp::Pdu;
 using Json = nlohmann::ordered_json;
 using Args = std::vector<std::string_view>;
 
-constexpr int exit_ok = 0;
-constexpr int exit_invalid = 1;
-constexpr int exit_usage = 2;
+using aiosmpp::tools::exit_invalid;
+using aiosmpp::tools::exit_ok;
+using aiosmpp::tools::exit_usage;
+using aiosmpp::tools::invalid;
+using aiosmpp::tools::is_help;
+using aiosmpp::tools::usage_error;
 
 constexpr std::string_view main_help = R"(usage: aiosmpp-pdu <command> [options] [arguments]
 
@@ -45,6 +50,8 @@ commands:
   encode   JSON (as decode prints it, notes optional) -> hex
   split    how a text is encoded and split into segments, with each segment's bytes
   receipt  parse an SMSC delivery receipt text
+  import-aiosmpplib  aiosmpplib's persisted JSON (messages, SimpleCorrelator directory) ->
+           aiosmpp's JSON schema and/or a SqliteCorrelator file
 
 Run 'aiosmpp-pdu <command> --help' for a command's options.
 Exit status: 0 success, 1 invalid input (the error says why), 2 usage error.
@@ -199,24 +206,8 @@ std::string text_argument(const Args& args) {
   return s;
 }
 
-int usage_error(std::string_view command, const std::string& message) {
-  std::cerr << "aiosmpp-pdu" << (command.empty() ? "" : " ") << command << ": " << message
-            << "\nRun 'aiosmpp-pdu " << command << (command.empty() ? "" : " ")
-            << "--help' for usage.\n";
-  return exit_usage;
-}
-
-int invalid(std::string_view command, const std::string& message) {
-  std::cerr << "aiosmpp-pdu " << command << ": " << message << '\n';
-  return exit_invalid;
-}
-
 std::string dump(const Json& j, bool compact) {
   return j.dump(compact ? -1 : 2, ' ', false, Json::error_handler_t::replace);
-}
-
-bool is_help(std::string_view a) {
-  return a == "--help" || a == "-h";
 }
 
 // ---- decode notes -----------------------------------------------------------------------------
@@ -817,6 +808,7 @@ int main(int argc, char** argv) {
     if (command == "encode") return cmd_encode(rest);
     if (command == "split") return cmd_split(rest);
     if (command == "receipt") return cmd_receipt(rest);
+    if (command == "import-aiosmpplib") return aiosmpp::tools::cmd_import_aiosmpplib(rest);
     return usage_error("", fmt::format("unknown command '{}'", command));
   } catch (const std::exception& e) {
     std::cerr << "aiosmpp-pdu: " << e.what() << '\n';

@@ -1,6 +1,8 @@
 # Runs aiosmpp-pdu as a user would and checks its output, exit status and messages.
-# cmake -DTOOL=<aiosmpp-pdu> -DCASE=<roundtrip|stream|invalid|versions|usage|split|receipt|render>
-#       -DVECTORS=<pdus.txt> -DWORK_DIR=<scratch dir> -P tool_test.cmake
+# cmake -DTOOL=<aiosmpp-pdu> -DCASE=<roundtrip|stream|invalid|versions|usage|split|receipt|render|
+#                                   import|import-sqlite>
+#       -DVECTORS=<pdus.txt> -DWORK_DIR=<scratch dir> [-DAIOSMPPLIB=<tests/data/aiosmpplib>]
+#       -P tool_test.cmake
 cmake_minimum_required(VERSION 3.19)  # string(JSON)
 
 foreach(_v IN ITEMS TOOL CASE VECTORS WORK_DIR)
@@ -339,6 +341,75 @@ elseif(CASE STREQUAL "render")
   expect_match("${r_ERR}" "cannot render \"text\": .*latin1" "a text latin1 cannot encode")
   run(r ARGS encode --reference 70000 "{}")
   expect_rc(r 2 "encode --reference out of range")
+
+elseif(CASE STREQUAL "import")
+  # aiosmpplib's persisted JSON (tests/data/aiosmpplib, written from aiosmpplib's source).
+  run(r ARGS import-aiosmpplib --correlator "${AIOSMPPLIB}/correlator" "${AIOSMPPLIB}/messages.json")
+  expect_rc(r 0 "import of the samples")
+  expect_match("${r_ERR}" "messages.json: 7 messages" "summary of the messages")
+  expect_match("${r_ERR}" "correlator smsc1: 4 awaiting a receipt \\(1 expired\\), 2 awaiting a response"
+               "summary of the correlator")
+  expect_json("${r_OUT}" "submit_sm" "messages" messages 0 type)
+  expect_json("${r_OUT}" "order-7" "messages" messages 0 tracking log_id)
+  expect_json("${r_OUT}" "latin1" "messages" messages 0 text encoding)
+  expect_json("${r_OUT}" "sar" "messages" messages 0 text long_message)
+  expect_json("${r_OUT}" "261208103000004+" "messages" messages 0 schedule_delivery_time)
+  expect_json("${r_OUT}" "deliver_sm" "messages" messages 1 type)
+  expect_json("${r_OUT}" "bind_transceiver_resp" "messages" messages 4 type)
+  expect_json("${r_OUT}" "smsc1" "correlator" correlator name)
+  expect_json("${r_OUT}" "msg-0001" "correlator" correlator deliveries 0 smsc_message_id)
+  expect_json("${r_OUT}" "1000.5" "correlator" correlator deliveries 0 age_seconds)
+  expect_json("${r_OUT}" "OFF" "correlator" correlator deliveries 0 expired)
+  expect_json("${r_OUT}" "order-1" "correlator" correlator deliveries 0 submit_sm tracking log_id)
+  expect_json("${r_OUT}" "ON" "correlator" correlator deliveries 2 expired)
+  expect_json("${r_OUT}" "order-5" "correlator" correlator pending 0 request tracking log_id)
+  expect_json("${r_OUT}" "65532" "correlator" correlator segments 0 status 2)
+  expect_json("${r_OUT}" "1" "correlator" correlator partial_incoming)
+  # The imported submit_sm is aiosmpp JSON: encode renders it as aiosmpplib would have sent it
+  # (Latin-1 octets, the two TLVs).
+  string(JSON submit GET "${r_OUT}" messages 0)
+  run(e ARGS encode "${submit}")
+  expect_rc(e 0 "encode of an imported submit_sm")
+  expect_match("${e_OUT}" "010003000e4772fcdf6520617573204bf66c6e020400020201130c0000\n$"
+               "imported submit_sm on the wire")
+  # Options and output.
+  run(r ARGS import-aiosmpplib --compact --output "${WORK_DIR}/out.json" --downtime 100
+      --correlator "${AIOSMPPLIB}/correlator" --name smsc1)
+  expect_rc(r 0 "import --output")
+  file(READ "${WORK_DIR}/out.json" out)
+  expect_json("${out}" "1100.5" "--downtime" correlator deliveries 0 age_seconds)
+  # Bad input names the file, the field and what was expected.
+  file(WRITE "${WORK_DIR}/bad.json"
+       "[{\"__smpp_command__\": \"SUBMIT_SM_RESP\", \"sequence_num\": 1, \"message_id\": 7}]")
+  run(r ARGS import-aiosmpplib "${WORK_DIR}/bad.json")
+  expect_rc(r 1 "import of a bad message")
+  expect_match("${r_ERR}" "import-aiosmpplib: .*bad.json: \\[0\\]\\.SUBMIT_SM_RESP\\.message_id: expected a string"
+               "bad message")
+  run(r ARGS import-aiosmpplib --correlator "${WORK_DIR}")
+  expect_rc(r 1 "import of a directory without a correlator")
+  expect_match("${r_ERR}" "not a SimpleCorrelator directory" "no correlator")
+  # Usage.
+  run(r ARGS import-aiosmpplib)
+  expect_rc(r 2 "import with nothing to import")
+  run(r ARGS import-aiosmpplib --ttl 0 --correlator "${AIOSMPPLIB}/correlator")
+  expect_rc(r 2 "import --ttl 0")
+  run(r ARGS import-aiosmpplib --sqlite "${WORK_DIR}/x.db" "${AIOSMPPLIB}/messages.json")
+  expect_rc(r 2 "import --sqlite without --correlator")
+  run(r ARGS import-aiosmpplib --help)
+  expect_rc(r 0 "import --help")
+  expect_match("${r_OUT}" "^usage: aiosmpp-pdu import-aiosmpplib" "import --help")
+
+elseif(CASE STREQUAL "import-sqlite")
+  # The correlator into a SqliteCorrelator file (the lookups are checked by
+  # aiosmpplib_sqlite_tests, which runs the same code).
+  file(REMOVE "${WORK_DIR}/c.db" "${WORK_DIR}/c.db-wal" "${WORK_DIR}/c.db-shm")
+  run(r ARGS import-aiosmpplib --correlator "${AIOSMPPLIB}/correlator" --sqlite "${WORK_DIR}/c.db")
+  expect_rc(r 0 "import --sqlite")
+  expect_match("${r_ERR}" "c.db: 4 correlation entries written \\(1 expired, skipped\\)"
+               "import --sqlite")
+  if(NOT EXISTS "${WORK_DIR}/c.db")
+    message(FATAL_ERROR "import --sqlite wrote no file")
+  endif()
 
 else()
   message(FATAL_ERROR "unknown CASE '${CASE}'")
