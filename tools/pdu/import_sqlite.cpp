@@ -44,6 +44,10 @@ asio::awaitable<void> put_all(SqliteCorrelator* correlator, SqliteDatabase* db,
 SqliteImportResult fill_sqlite_correlator(const std::string& path,
                                           const aiosmpplib::CorrelatorData& data,
                                           Clock::time_point now, Clock::duration delivery_ttl) {
+  // Before the database: its worker thread may still be inside the post() that completed the
+  // last operation when io.run() returns, so it must be joined (the database destroyed) before
+  // the io_context is (ThreadSanitizer found it).
+  asio::io_context io;
   SqliteDatabaseOptions db_options;
   db_options.path = path;
   auto db = std::make_shared<SqliteDatabase>(db_options);
@@ -54,7 +58,6 @@ SqliteImportResult fill_sqlite_correlator(const std::string& path,
   SqliteImportResult result;
   {
     SqliteCorrelator correlator(db, options);
-    asio::io_context io;
     std::exception_ptr failure;
     asio::co_spawn(io, put_all(&correlator, db.get(), &data, now, &clock, &result),
                    [&failure](std::exception_ptr e) { failure = std::move(e); });
