@@ -6,8 +6,7 @@
 #include <memory>
 #include <optional>
 
-#include "aiosmpp/smsc/simulator.hpp"
-#include "esme_test_support.hpp"
+#include "esme_sim_support.hpp"
 
 using namespace aiosmpp;
 using namespace aiosmpp::test;
@@ -70,15 +69,13 @@ asio::awaitable<std::shared_ptr<smsc::Session>> outbind_when_listening(smsc::Sim
   co_return nullptr;
 }
 
-// Runs the simulator around `body`, then stops it and waits for its run() to end.
-void with_sim(asio::io_context& io, smsc::Simulator& sim, const std::function<void()>& body) {
-  sim.listen();
-  bool done = false;
-  asio::co_spawn(io, sim.run(), [&](std::exception_ptr) { done = true; });
-  body();
-  sim.stop();
-  run_coro(io,
-           [&]() -> asio::awaitable<void> { CHECK(co_await wait_until([&] { return done; })); }());
+// Runs an Esme listening for outbind on a free port for the duration of `body`, which gets the
+// port; stops the Esme afterwards.
+void with_outbind_esme(asio::io_context& io, const std::shared_ptr<RecordingHook>& hook,
+                       const std::function<asio::awaitable<void>(std::uint16_t)>& body) {
+  const auto port = free_port(io);
+  Esme esme(io.get_executor(), outbind_config(port), {.hook = hook, .retry_timer = fast_retry()});
+  run_esme(io, esme, [&]() -> asio::awaitable<void> { co_await body(port); });
 }
 
 }  // namespace
@@ -89,13 +86,9 @@ TEST_CASE(
     "[esme][sim][outbind]") {
   asio::io_context io;
   constexpr std::uint64_t mo = 5;
-  smsc::Simulator sim(io.get_executor(), mo_sim_config(mo));
-  with_sim(io, sim, [&] {
-    const auto port = free_port(io);
-    auto hook = std::make_shared<RecordingHook>();
-    EsmeConfig cfg = outbind_config(port);
-    Esme esme(io.get_executor(), cfg, {.hook = hook, .retry_timer = fast_retry()});
-    run_esme(io, esme, [&]() -> asio::awaitable<void> {
+  auto hook = std::make_shared<RecordingHook>();
+  with_simulator(io, mo_sim_config(mo), [&](smsc::Simulator& sim, std::uint16_t) {
+    with_outbind_esme(io, hook, [&](std::uint16_t port) -> asio::awaitable<void> {
       auto session = co_await outbind_when_listening(sim, port, "opw");
       REQUIRE(session);
       CHECK(co_await wait_until([&] { return session->state() == smsc::SessionState::bound_rx; }));
@@ -116,13 +109,9 @@ TEST_CASE("outbind: wrong credentials are refused and the Esme takes the next ou
           "[esme][sim][outbind]") {
   asio::io_context io;
   constexpr std::uint64_t mo = 2;
-  smsc::Simulator sim(io.get_executor(), mo_sim_config(mo));
-  with_sim(io, sim, [&] {
-    const auto port = free_port(io);
-    auto hook = std::make_shared<RecordingHook>();
-    EsmeConfig cfg = outbind_config(port);
-    Esme esme(io.get_executor(), cfg, {.hook = hook, .retry_timer = fast_retry()});
-    run_esme(io, esme, [&]() -> asio::awaitable<void> {
+  auto hook = std::make_shared<RecordingHook>();
+  with_simulator(io, mo_sim_config(mo), [&](smsc::Simulator& sim, std::uint16_t) {
+    with_outbind_esme(io, hook, [&](std::uint16_t port) -> asio::awaitable<void> {
       auto refused = co_await outbind_when_listening(sim, port, "wrong");
       REQUIRE(refused);
       // The Esme closes the connection without binding; the session ends unbound.
