@@ -14,6 +14,7 @@
 #include "aiosmpp/pdu/codec.hpp"
 #include "aiosmpp/pdu/framer.hpp"
 #include "aiosmpp/smsc/server.hpp"
+#include "memory_session_support.hpp"
 #include "support/catch.hpp"
 #include "support/memory_transport.hpp"
 #include "support/run_coro.hpp"
@@ -149,35 +150,9 @@ TEST_CASE("a server session runs over a memory transport: bind, submit_sm, unbin
   run_coro(
       io,
       [&]() -> asio::awaitable<void> {
-        std::vector<std::uint8_t> out;
-        BindTransceiver bind;
-        bind.system_id = "esme";
-        bind.header.sequence_number = 1;
-        encode(bind, out).value();
-        SubmitSm submit;
-        submit.source = PhoneNumber("1");
-        submit.destination = PhoneNumber("2");
-        submit.header.sequence_number = 2;
-        encode(submit, out).value();
-        Unbind unbind;
-        unbind.header.sequence_number = 3;
-        encode(unbind, out).value();
-        co_await client->write(out);
-
-        Framer framer;
-        std::vector<Pdu> got;
-        for (;;) {
-          auto buf = framer.prepare();
-          auto [ec, n] = co_await client->read_some(buf);
-          if (ec) break;  // the server closes after unbind_resp
-          framer.commit(n);
-          while (true) {
-            auto next = framer.next();
-            REQUIRE(next);
-            if (next->empty()) break;
-            got.push_back(decode(*next).value());
-          }
-        }
+        const auto script = test::bind_submit_unbind();
+        co_await client->write(script);
+        const auto got = co_await test::read_until_closed(*client);  // closed after unbind_resp
         REQUIRE(got.size() == 3);
         CHECK(std::holds_alternative<BindTransceiverResp>(got[0]));
         REQUIRE(std::holds_alternative<SubmitSmResp>(got[1]));
@@ -186,10 +161,7 @@ TEST_CASE("a server session runs over a memory transport: bind, submit_sm, unbin
       }(),
       5s);
   session.reset();
-  server.stop();
-  const auto until = std::chrono::steady_clock::now() + 5s;
-  while (!server_done && std::chrono::steady_clock::now() < until)
-    io.run_one_for(50ms);
+  test::stop_server(io, server, server_done);
   CHECK(server_done);
   CHECK(server.stats().binds_accepted == 1);
 }

@@ -10,10 +10,9 @@
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 
-#include "aiosmpp/pdu/codec.hpp"
-#include "aiosmpp/pdu/framer.hpp"
 #include "aiosmpp/smsc/server.hpp"
 #include "aiosmpp/smsc/simulator.hpp"
+#include "memory_session_support.hpp"
 #include "support/catch.hpp"
 #include "support/memory_transport.hpp"
 #include "support/run_coro.hpp"
@@ -55,41 +54,13 @@ Exchange run(InterfaceVersion esme, InterfaceVersion server_version,
   run_coro(
       io,
       [&]() -> asio::awaitable<void> {
-        std::vector<std::uint8_t> out;
-        BindTransceiver bind;
-        bind.system_id = "esme";
-        bind.interface_version = esme;
-        bind.header.sequence_number = 1;
-        encode(bind, out).value();
-        SubmitSm submit;
-        submit.source = PhoneNumber("1");
-        submit.destination = PhoneNumber("2");
-        submit.header.sequence_number = 2;
-        encode(submit, out).value();
-        Unbind unbind;
-        unbind.header.sequence_number = 3;
-        encode(unbind, out).value();
-        co_await client->write(out);
-        Framer framer;
-        for (;;) {
-          auto buf = framer.prepare();
-          auto [ec, n] = co_await client->read_some(buf);
-          if (ec) break;
-          framer.commit(n);
-          while (true) {
-            auto next = framer.next();
-            REQUIRE(next);
-            if (next->empty()) break;
-            x.got.push_back(decode(*next).value());
-          }
-        }
+        const auto script = test::bind_submit_unbind(esme);
+        co_await client->write(script);
+        x.got = co_await test::read_until_closed(*client);
       }(),
       5s);
   session.reset();
-  server.stop();
-  const auto until = std::chrono::steady_clock::now() + 5s;
-  while (!server_done && std::chrono::steady_clock::now() < until)
-    io.run_one_for(50ms);
+  test::stop_server(io, server, server_done);
   return x;
 }
 
