@@ -140,7 +140,9 @@ class Walker {
     }
   }
 
-  Context ctx_;
+  // Referred to, not copied: the copy of a Context built a moment before cost a store-forwarding
+  // stall per PDU in the hot path. The walker never outlives its caller's Context.
+  const Context& ctx_;
   bool failed_ = false;
   bool skip_ = false;  // has_body == false: the remaining fields are absent
   bool payload_ = false;
