@@ -83,7 +83,8 @@ Result<std::size_t> size_of(const P& pdu, const EncodeOptions& options) noexcept
     }
   }
   static const P defaults{};
-  Sizer s(encode_context(pdu, options));
+  const Context context = encode_context(pdu, options);
+  Sizer s(context);
   P::fields(s, pdu, defaults);
   if (s.failed()) return s.error();
   if (s.size > 0xFFFFFFFFU) {
@@ -124,25 +125,32 @@ Result<void> encode_impl(const P& pdu, std::vector<std::uint8_t>& out,
   return {};
 }
 
-template <class P, class Out>
-Result<Out> decode_body(const RawHeader& h, std::span<const std::uint8_t> bytes,
-                        const DecodeOptions& options) {
-  // Built in place and returned by name, so a view is never copied on its way out.
+// Reads `pdu`'s body (its header already checked): nullopt, or why it is malformed.
+template <class P>
+std::optional<CodecError> read_body(const RawHeader& h, std::span<const std::uint8_t> bytes,
+                                    const DecodeOptions& options, P& pdu) {
   if constexpr (newer_than_3_4<P>) {
     if (!version_has(options.version, since_version(P::command_id))) {
       return command_version_error(errc::unknown_command, P::command_id, h.sequence_number,
                                    options.version);
     }
   }
-  Result<Out> result(std::in_place, std::in_place_type<P>);
-  P& pdu = *std::get_if<P>(&*result);
   pdu.header.command_status = h.command_status;
   pdu.header.sequence_number = h.sequence_number;
-  Reader r(decode_context<P>(h, options), bytes.data() + pdu_header_size,
-           bytes.data() + bytes.size());
+  const Context context = decode_context<P>(h, options);
+  Reader r(context, bytes.data() + pdu_header_size, bytes.data() + bytes.size());
   P::fields(r, pdu);
   r.trailing();
-  if (r.failed()) result = r.error();
+  if (r.failed()) return r.error();
+  return std::nullopt;
+}
+
+template <class P, class Out>
+Result<Out> decode_body(const RawHeader& h, std::span<const std::uint8_t> bytes,
+                        const DecodeOptions& options) {
+  // Built in place and returned by name, so a view is never copied on its way out.
+  Result<Out> result(std::in_place, std::in_place_type<P>);
+  if (auto e = read_body(h, bytes, options, *std::get_if<P>(&*result))) result = *e;
   return result;
 }
 
@@ -158,10 +166,10 @@ CodecError header_error(errc e, CommandStatus status, CodecProblem problem, std:
   return err;
 }
 
-template <bool View>
-auto decode_impl(std::span<const std::uint8_t> bytes, const DecodeOptions& options)
-    -> Result<std::conditional_t<View, PduView, Pdu>> {
-  using Out = std::conditional_t<View, PduView, Pdu>;
+// The header checks every decode starts with (reference §1.1): command_length against the
+// span and the limit. The command_id is left to the caller.
+Result<RawHeader> checked_header(std::span<const std::uint8_t> bytes,
+                                 const DecodeOptions& options) noexcept {
   if (bytes.size() < 4) {
     return header_error(errc::malformed_pdu, CommandStatus::invalid_command_length,
                         CodecProblem::length_mismatch, "command_length", bytes.size(),
@@ -173,10 +181,14 @@ auto decode_impl(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
                         CodecProblem::command_length_too_small, "command_length", length,
                         pdu_header_size);
   }
-  if (length > options.max_pdu_size) {
-    auto e = header_error(errc::pdu_too_large, CommandStatus::invalid_command_length,
-                          CodecProblem::command_length_too_large, "command_length", length,
-                          options.max_pdu_size);
+  if (length > options.max_pdu_size || length != bytes.size()) {
+    auto e =
+        length > options.max_pdu_size
+            ? header_error(errc::pdu_too_large, CommandStatus::invalid_command_length,
+                           CodecProblem::command_length_too_large, "command_length", length,
+                           options.max_pdu_size)
+            : header_error(errc::malformed_pdu, CommandStatus::invalid_command_length,
+                           CodecProblem::length_mismatch, "command_length", bytes.size(), length);
     if (bytes.size() >= pdu_header_size) {
       e.command_id = static_cast<CommandId>(load32(bytes.data() + 4));
       e.sequence_known = true;
@@ -184,19 +196,27 @@ auto decode_impl(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
     }
     return e;
   }
-  if (length != bytes.size()) {
-    auto e = header_error(errc::malformed_pdu, CommandStatus::invalid_command_length,
-                          CodecProblem::length_mismatch, "command_length", bytes.size(), length);
-    if (bytes.size() >= pdu_header_size) {
-      e.command_id = static_cast<CommandId>(load32(bytes.data() + 4));
-      e.sequence_known = true;
-      e.sequence_number = load32(bytes.data() + 12);
-    }
-    return e;
-  }
-  const RawHeader h{length, static_cast<CommandId>(load32(bytes.data() + 4)),
-                    static_cast<CommandStatus>(load32(bytes.data() + 8)),
-                    load32(bytes.data() + 12)};
+  return RawHeader{length, static_cast<CommandId>(load32(bytes.data() + 4)),
+                   static_cast<CommandStatus>(load32(bytes.data() + 8)), load32(bytes.data() + 12)};
+}
+
+CodecError unknown_command_error(const RawHeader& h) noexcept {
+  auto e = header_error(errc::unknown_command, CommandStatus::invalid_command_id,
+                        CodecProblem::unknown_command_id, "command_id",
+                        static_cast<std::uint32_t>(h.command_id), 0);
+  e.command_id = h.command_id;
+  e.sequence_known = true;
+  e.sequence_number = h.sequence_number;
+  return e;
+}
+
+template <bool View>
+auto decode_impl(std::span<const std::uint8_t> bytes, const DecodeOptions& options)
+    -> Result<std::conditional_t<View, PduView, Pdu>> {
+  using Out = std::conditional_t<View, PduView, Pdu>;
+  const auto header = checked_header(bytes, options);
+  if (!header) return header.error();
+  const RawHeader& h = *header;
   switch (h.command_id) {
 #define AIOSMPP_DECODE_CASE(Owning, ViewT, O, V)          \
   case Owning::command_id:                                \
@@ -208,13 +228,31 @@ auto decode_impl(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
     AIOSMPP_PDU_LIST(AIOSMPP_DECODE_CASE)
 #undef AIOSMPP_DECODE_CASE
   }
-  auto e = header_error(errc::unknown_command, CommandStatus::invalid_command_id,
-                        CodecProblem::unknown_command_id, "command_id",
-                        static_cast<std::uint32_t>(h.command_id), 0);
-  e.command_id = h.command_id;
-  e.sequence_known = true;
-  e.sequence_number = h.sequence_number;
-  return e;
+  return unknown_command_error(h);
+}
+
+template <class P>
+Result<MessageIdResponseView> message_id_response(const RawHeader& h,
+                                                  std::span<const std::uint8_t> bytes,
+                                                  const DecodeOptions& options) {
+  // Nearly every response is a message_id alone (or, on error, no body): read without the
+  // Reader, by the same rule (its NUL within the field's 65 octets, nothing after it). TLVs, a
+  // version check or strict_tlvs' required TLVs take the Reader.
+  if constexpr (!newer_than_3_4<P>) {
+    const auto body = bytes.subspan(pdu_header_size);
+    if (body.empty()) return MessageIdResponseView{h, false, {}, {}};
+    if (!options.strict_tlvs && body.size() <= 65 &&
+        std::memchr(body.data(), 0, body.size()) == &body.back()) {
+      return MessageIdResponseView{
+          h,
+          true,
+          std::string_view(reinterpret_cast<const char*>(body.data()), body.size() - 1),
+          {}};
+    }
+  }
+  P pdu;
+  if (auto e = read_body(h, bytes, options, pdu)) return *e;
+  return MessageIdResponseView{h, pdu.has_body, pdu.message_id, pdu.tlvs};
 }
 
 template <class Owning, class View>
@@ -240,6 +278,26 @@ Result<Pdu> decode(std::span<const std::uint8_t> bytes, const DecodeOptions& opt
 
 Result<PduView> decode_view(std::span<const std::uint8_t> bytes, const DecodeOptions& options) {
   return decode_impl<true>(bytes, options);
+}
+
+Result<MessageIdResponseView> decode_message_id_response(std::span<const std::uint8_t> bytes,
+                                                         const DecodeOptions& options) {
+  const auto header = checked_header(bytes, options);
+  if (!header) return header.error();
+  switch (header->command_id) {
+    case CommandId::submit_sm_resp:
+      return message_id_response<SubmitSmRespView>(*header, bytes, options);
+    case CommandId::deliver_sm_resp:
+      return message_id_response<DeliverSmRespView>(*header, bytes, options);
+    case CommandId::data_sm_resp:
+      return message_id_response<DataSmRespView>(*header, bytes, options);
+    case CommandId::broadcast_sm_resp:
+      return message_id_response<BroadcastSmRespView>(*header, bytes, options);
+    case CommandId::query_broadcast_sm_resp:
+      return message_id_response<QueryBroadcastSmRespView>(*header, bytes, options);
+    default:
+      return unknown_command_error(*header);
+  }
 }
 
 #define AIOSMPP_DEFINE_CODEC(Owning, View, O, V)                                      \

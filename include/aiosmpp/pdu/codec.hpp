@@ -55,6 +55,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "aiosmpp/pdu/pdus.hpp"
@@ -136,6 +137,35 @@ Result<Pdu> decode(std::span<const std::uint8_t> bytes, const DecodeOptions& opt
 
 /** @brief Decodes exactly one PDU into a PduView pointing into `bytes`. Allocates nothing. */
 Result<PduView> decode_view(std::span<const std::uint8_t> bytes, const DecodeOptions& options = {});
+
+/** @brief Whether `id` is a response whose body is a message_id and TLVs: submit_sm_resp,
+ *  deliver_sm_resp, data_sm_resp and (5.0) broadcast_sm_resp, query_broadcast_sm_resp. */
+constexpr bool has_message_id_body(CommandId id) noexcept {
+  return id == CommandId::submit_sm_resp || id == CommandId::deliver_sm_resp ||
+         id == CommandId::data_sm_resp || id == CommandId::broadcast_sm_resp ||
+         id == CommandId::query_broadcast_sm_resp;
+}
+
+/** @brief A message_id response (has_message_id_body()) as views into its octets: what a
+ *  sender's hot path reads of each response, with nothing else built. */
+struct MessageIdResponseView {
+  /** @brief The header as read. */
+  RawHeader header;
+  /** @brief False: header only (3.4's error form). */
+  bool has_body = true;
+  /** @brief The SMSC's identifier of the message (empty without a body). */
+  std::string_view message_id;
+  /** @brief The TLVs, each already checked as decode_view() checks them. */
+  TlvsView tlvs;
+};
+
+/** @brief Reads a message_id response by decode_view()'s rules, without building a PduView:
+ *  it fails exactly when decode_view() fails, with the same CodecError, and otherwise holds what
+ *  decode_view()'s alternative holds. A PDU of any other command_id fails with
+ *  errc::unknown_command (CodecProblem::unknown_command_id, field "command_id"): check
+ *  has_message_id_body() first. Allocates nothing. */
+Result<MessageIdResponseView> decode_message_id_response(std::span<const std::uint8_t> bytes,
+                                                         const DecodeOptions& options = {});
 
 /** @brief Appends `pdu`'s encoding to `out` (any owning or view PDU type). */
 #define AIOSMPP_DECLARE_CODEC(Owning, View, O, V)                                         \
