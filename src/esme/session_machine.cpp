@@ -509,10 +509,10 @@ void SessionMachine::end(std::error_code ec, Events& out) {
     ++failed;
   }
   for (std::size_t i = units_pos_; i < units_.size(); ++i) {
-    unit_failed(std::move(units_[i].pdu), units_[i].group,
+    unit_failed(std::move(units_[i]), unit_tags_[i].group,
                 SendError{SendError::Kind::not_sent, ec,
                           "taken from the broker, connection ended before it was written"},
-                out, units_[i].origin);
+                out, unit_tags_[i].origin);
     ++failed;
   }
   // Requeued messages wait for the next connection: they are the Esme's.
@@ -522,6 +522,7 @@ void SessionMachine::end(std::error_code ec, Events& out) {
   }
   ready_.clear();
   units_.clear();
+  unit_tags_.clear();
   units_pos_ = 0;
   stats_.in_flight = 0;
   out_.clear();

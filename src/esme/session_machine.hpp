@@ -30,6 +30,7 @@
 #include "aiosmpp/esme/hook.hpp"
 #include "aiosmpp/esme/outcome.hpp"
 #include "aiosmpp/log.hpp"
+#include "aiosmpp/pdu/codec.hpp"
 #include "aiosmpp/pdu/framer.hpp"
 #include "aiosmpp/pdu/pdus.hpp"
 #include "aiosmpp/text/message_id.hpp"
@@ -254,6 +255,28 @@ class SessionMachine {
     Clock::time_point due;
     Unit unit;
   };
+  /** What a taken, unregistered wire PDU carries besides itself (units_[i] goes with
+   *  unit_tags_[i]): apart, so that a batch from the broker becomes units_ by one swap. */
+  struct UnitTag {
+    std::shared_ptr<SegmentGroup> group;
+    std::uint64_t origin = 0;
+  };
+  /** One wire PDU being registered: a pending unit's or a requeued one's parts. */
+  struct Sending {
+    Pdu& pdu;
+    std::shared_ptr<SegmentGroup>& group;
+    std::uint64_t origin;
+    std::uint32_t attempts;
+    Clock::time_point first_sent;
+  };
+  /** What the PDUs of one send_pending() share. */
+  struct SendBatch {
+    std::vector<std::uint8_t>& buf;
+    std::size_t base;  // buf's size before the batch
+    bool stage;
+    Clock::time_point deadline;
+    EncodeOptions options;
+  };
 
   // receive side (session_receive.cpp)
   void handle(std::span<const std::uint8_t> bytes, Clock::time_point now, Events& out);
@@ -273,6 +296,8 @@ class SessionMachine {
                       Clock::time_point now, Events& out);
   void count_status(CommandStatus status) noexcept;
   void note_congestion(const PduView& response) noexcept;
+  void note_congestion(const TlvsView& tlvs) noexcept;
+  void note_congestion(std::optional<std::uint8_t> value) noexcept;
   void on_bound(std::span<const std::uint8_t> bytes);
   void flush_throttle_counts(Clock::time_point now);
   bool requeue(Unit& unit, CommandStatus status, const PduView& response, Clock::time_point now);
@@ -284,7 +309,9 @@ class SessionMachine {
   }
   void render_units(std::vector<Pdu>& messages, std::uint64_t origin, Events& out);
   std::optional<SendError> refused_segment(const std::vector<Pdu>& segments) const;
-  Unit next_unit();
+  void add_unit(Pdu&& pdu, std::shared_ptr<SegmentGroup> group, std::uint64_t origin);
+  void send_one(const Sending& s, std::uint32_t sequence_number, const SendBatch& batch,
+                Events& out);
   void report_failure(Pdu message, SendError error, Events& out, std::uint64_t origin);
   void report_group_failure(SegmentGroup& group, Events& out, std::uint64_t origin);
   void unit_failed(Pdu message, const std::shared_ptr<SegmentGroup>& group, SendError error,
@@ -350,7 +377,10 @@ class SessionMachine {
   std::vector<Staged> staged_;
 
   InFlightTable in_flight_;
-  std::vector<Unit> units_;  // taken from the broker, rendered; [units_pos_, end) unregistered
+  // Taken from the broker and rendered; [units_pos_, end) unregistered. Each PDU is moved once
+  // more, into the in-flight table, where it is encoded in place (performance.md §6).
+  std::vector<Pdu> units_;
+  std::vector<UnitTag> unit_tags_;  // parallel to units_
   std::size_t units_pos_ = 0;
   // Requeued messages outlive connections (they are the Esme's, not the session's): a heap on
   // `due`, then `ready_` once due, sent before anything new.

@@ -104,7 +104,15 @@ void SessionMachine::count_status(CommandStatus status) noexcept {
 // read for it (the SMSC did not agree to speak 5.0).
 void SessionMachine::note_congestion(const PduView& response) noexcept {
   if (version_ != InterfaceVersion::smpp_5_0) return;
-  const auto value = octet_tlv<tlv::CongestionState>(response);
+  note_congestion(octet_tlv<tlv::CongestionState>(response));
+}
+
+void SessionMachine::note_congestion(const TlvsView& tlvs) noexcept {
+  if (version_ != InterfaceVersion::smpp_5_0) return;
+  note_congestion(tlvs.get<tlv::CongestionState>());
+}
+
+void SessionMachine::note_congestion(std::optional<std::uint8_t> value) noexcept {
   if (!value) return;
   congestion_ = *value;
   congestion_high_ = congestion_pending_ ? std::max(congestion_high_, *value) : *value;
@@ -281,9 +289,18 @@ bool SessionMachine::handle_fast(const RawHeader& h, std::span<const std::uint8_
   if (entry.group || entry.origin != 0) return false;
   if (id != response_id(command_id_of(entry.message))) return false;
   if (h.command_status == CommandStatus::ok && wants_receipt(entry.message)) return false;
-  const auto view = decode_view(bytes, DecodeOptions{cfg_.max_pdu_size});
-  if (!view) return false;
-  note_congestion(*view);
+  // Checked as decode_view() checks it (a malformed one goes the general way); a message_id
+  // response, nearly every one here, without building a PduView.
+  const DecodeOptions options{cfg_.max_pdu_size};
+  if (has_message_id_body(id)) {
+    const auto response = decode_message_id_response(bytes, options);
+    if (!response) return false;
+    note_congestion(response->tlvs);
+  } else {
+    const auto view = decode_view(bytes, options);
+    if (!view) return false;
+    note_congestion(*view);
+  }
   AIOSMPP_LOG(log_, LogLevel::trace, "pdu_received", {"command", command_name(id)},
               {"command_status", static_cast<std::uint32_t>(h.command_status)},
               {"sequence_number", h.sequence_number});

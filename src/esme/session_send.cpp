@@ -1,6 +1,7 @@
 // SessionMachine, send side: messages taken from the broker become wire PDUs, are registered in
 // flight before any of their octets can be written, and end in exactly one outcome each.
 
+#include <algorithm>
 #include <limits>
 
 #include <fmt/format.h>
@@ -13,7 +14,7 @@ namespace aiosmpp::detail {
 
 namespace {
 
-bool is_sendable_request(CommandId id) noexcept {
+constexpr bool is_sendable_request(CommandId id) noexcept {
   switch (id) {
     case CommandId::submit_sm:
     case CommandId::submit_multi:
@@ -30,13 +31,18 @@ bool is_sendable_request(CommandId id) noexcept {
   }
 }
 
-bool has_text(const Pdu& message) noexcept {
+// Whether `message` goes out as given: a request the broker may carry, with no text to render.
+// It runs for every message taken, so it is one visit with the command known at compile time.
+bool is_plain(const Pdu& message) noexcept {
   return std::visit(
       [](const auto& p) {
-        if constexpr (requires { p.text; }) {
-          return p.text.has_value();
-        } else {
+        using T = std::remove_cvref_t<decltype(p)>;
+        if constexpr (!is_sendable_request(T::command_id)) {
           return false;
+        } else if constexpr (requires { p.text; }) {
+          return !p.text.has_value();
+        } else {
+          return true;
         }
       },
       message);
@@ -58,6 +64,7 @@ void SessionMachine::take(std::vector<Pdu>& messages, Events& out, std::uint64_t
   stats_.taken += messages.size();
   if (units_pos_ == units_.size()) {
     units_.clear();
+    unit_tags_.clear();
     units_pos_ = 0;
   }
   render_units(messages, origin, out);
@@ -69,26 +76,24 @@ std::size_t SessionMachine::sendable() const noexcept {
   return ready_.size() + std::min(pending(), window_free());
 }
 
-SessionMachine::Unit SessionMachine::next_unit() {
-  if (!ready_.empty()) {
-    Unit u = std::move(ready_.front());
-    ready_.pop_front();
-    return u;
-  }
-  return std::move(units_[units_pos_++]);
+void SessionMachine::add_unit(Pdu&& pdu, std::shared_ptr<SegmentGroup> group,
+                              std::uint64_t origin) {
+  units_.push_back(std::move(pdu));
+  unit_tags_.push_back(UnitTag{std::move(group), origin});
 }
 
 // Checks what the application enqueued and renders text into wire PDUs: a message that renders
 // to several segments becomes several units sharing one SegmentGroup, so the application still
 // gets one outcome for it. What cannot be sent ends now as invalid_message.
 void SessionMachine::render_units(std::vector<Pdu>& messages, std::uint64_t origin, Events& out) {
-  bool plain = true;
-  for (const auto& m : messages) {
-    plain = plain && !has_text(m) && is_sendable_request(command_id_of(m));
-  }
-  if (plain) {  // the hot path: octets as given
-    for (auto& m : messages)
-      units_.push_back(Unit{std::move(m), nullptr, origin});
+  if (std::all_of(messages.begin(), messages.end(), is_plain)) {  // the hot path: as given
+    if (units_.empty()) {
+      units_.swap(messages);  // the batch becomes the units without moving a message
+    } else {
+      for (auto& m : messages)
+        units_.push_back(std::move(m));
+    }
+    unit_tags_.resize(units_.size(), UnitTag{nullptr, origin});
     return;
   }
   for (auto& m : messages) {
@@ -131,9 +136,9 @@ void SessionMachine::render_units(std::vector<Pdu>& messages, std::uint64_t orig
                   SendError{SendError::Kind::invalid_message, errc::invalid_field, error->message},
                   out, origin);
     } else if (rendered.empty()) {  // no text: octets as given
-      units_.push_back(Unit{std::move(m), nullptr, origin});
+      add_unit(std::move(m), nullptr, origin);
     } else if (rendered.size() == 1) {
-      units_.push_back(Unit{std::move(rendered.front()), nullptr, origin});
+      add_unit(std::move(rendered.front()), nullptr, origin);
     } else if (auto refused = refused_segment(rendered)) {
       // A long message goes out whole or not at all: a segment the session's version (or
       // anything else) refuses fails the message before any segment is sent.
@@ -144,7 +149,7 @@ void SessionMachine::render_units(std::vector<Pdu>& messages, std::uint64_t orig
       group->total = group->remaining = rendered.size();
       group->original = std::move(m);
       for (auto& segment : rendered)
-        units_.push_back(Unit{std::move(segment), group, origin});
+        add_unit(std::move(segment), group, origin);
     }
   }
 }
@@ -162,7 +167,8 @@ std::optional<SendError> SessionMachine::refused_segment(const std::vector<Pdu>&
 // Encodes back to back, registers each before any octet is written (a fast response can then
 // never beat its registration), one clock read for the whole batch. Requeued messages that are
 // due go first; new ones as far as the window allows (a long message's segments may take several
-// rounds of it); all of them as far as flow control allows.
+// rounds of it); all of them as far as flow control allows. Each PDU is encoded where it waits
+// and moved once, into the in-flight table.
 std::size_t SessionMachine::send_pending(Clock::time_point now, bool stage, Events& out) {
   std::size_t n = sendable();
   if (n == 0) return 0;
@@ -170,7 +176,6 @@ std::size_t SessionMachine::send_pending(Clock::time_point now, bool stage, Even
     n = flow_->acquire(n, now, send_at_);
     if (n == 0) return 0;
   }
-  const auto deadline = now + cfg_.response_timeout;
   sequence_numbers_.resize(n);
   sequence_.next_batch(sequence_numbers_);
   auto& buf = stage ? stage_ : out_;
@@ -178,56 +183,71 @@ std::size_t SessionMachine::send_pending(Clock::time_point now, bool stage, Even
     stage_.clear();
     staged_.clear();
   }
-  const std::size_t base = buf.size();
-  const bool was_empty = in_flight_.empty();
   // The negotiated version: a 5.0 command or TLV on a 3.4 session is refused here, before any
   // octet of it is queued, and ends as invalid_message naming it (CodecProblem::*_not_in_version).
-  const EncodeOptions options{.version = wire_version()};
+  const SendBatch batch{buf, buf.size(), stage, now + cfg_.response_timeout,
+                        EncodeOptions{.version = wire_version()}};
+  const bool was_empty = in_flight_.empty();
   for (std::size_t k = 0; k < n; ++k) {
-    Unit unit = next_unit();
-    if (unit.attempts++ == 0) unit.first_sent = now;
-    header_of(unit.pdu) = PduHeader{CommandStatus::ok, sequence_numbers_[k]};
-    const std::size_t before = buf.size();
-    if (auto r = encode(unit.pdu, buf, options); !r) {
-      unit_failed(
-          std::move(unit.pdu), unit.group,
-          SendError{SendError::Kind::invalid_message, r.error().code(), r.error().message()}, out,
-          unit.origin);
-      continue;
+    if (!ready_.empty()) {
+      Unit& u = ready_.front();
+      if (u.attempts++ == 0) u.first_sent = now;
+      send_one(Sending{u.pdu, u.group, u.origin, u.attempts, u.first_sent}, sequence_numbers_[k],
+               batch, out);
+      ready_.pop_front();
+    } else {
+      UnitTag& tag = unit_tags_[units_pos_];
+      send_one(Sending{units_[units_pos_], tag.group, tag.origin, 1, now}, sequence_numbers_[k],
+               batch, out);
+      ++units_pos_;
     }
-    const std::uint64_t end =
-        stage ? std::numeric_limits<std::uint64_t>::max() : queued_total_ + (buf.size() - base);
-    const std::uint32_t slot =
-        in_flight_.insert(sequence_numbers_[k], deadline, end, unit.pdu, unit.group, unit.origin,
-                          unit.attempts, unit.first_sent);
-    if (slot == InFlightTable::npos) {
-      buf.resize(before);
-      unit_failed(std::move(unit.pdu), unit.group,
-                  SendError{SendError::Kind::invalid_message, errc::invalid_field,
-                            fmt::format("sequence_number {} is already in flight (the "
-                                        "SequenceGenerator repeated it)",
-                                        sequence_numbers_[k])},
-                  out, unit.origin);
-      continue;
-    }
-    if (stage) staged_.push_back(Staged{slot, sequence_numbers_[k], before, buf.size()});
-    AIOSMPP_LOG(log_, LogLevel::trace, "pdu_sent",
-                {"command", command_name(command_id_of(in_flight_.at(slot).message))},
-                {"sequence_number", sequence_numbers_[k]},
-                {"log_id", tracking_of(in_flight_.at(slot).message).log_id});
   }
   if (units_pos_ == units_.size()) {
     units_.clear();
+    unit_tags_.clear();
     units_pos_ = 0;
   }
   stats_.in_flight = in_flight_.size();
   stats_.max_in_flight = std::max<std::uint64_t>(stats_.max_in_flight, in_flight_.size());
   if (!stage) {
-    queued_total_ += buf.size() - base;
+    queued_total_ += buf.size() - batch.base;
     wake(wake_writer);
   }
   if (was_empty && !in_flight_.empty()) wake(wake_timer);
   return n;
+}
+
+// One wire PDU of send_pending(): encoded into the batch's buffer and registered, or failed.
+void SessionMachine::send_one(const Sending& s, std::uint32_t sequence_number,
+                              const SendBatch& batch, Events& out) {
+  header_of(s.pdu) = PduHeader{CommandStatus::ok, sequence_number};
+  auto& buf = batch.buf;
+  const std::size_t before = buf.size();
+  if (auto r = encode(s.pdu, buf, batch.options); !r) {
+    unit_failed(std::move(s.pdu), s.group,
+                SendError{SendError::Kind::invalid_message, r.error().code(), r.error().message()},
+                out, s.origin);
+    return;
+  }
+  const std::uint64_t end = batch.stage ? std::numeric_limits<std::uint64_t>::max()
+                                        : queued_total_ + (buf.size() - batch.base);
+  const std::uint32_t slot = in_flight_.insert(sequence_number, batch.deadline, end, s.pdu, s.group,
+                                               s.origin, s.attempts, s.first_sent);
+  if (slot == InFlightTable::npos) {
+    buf.resize(before);
+    unit_failed(std::move(s.pdu), s.group,
+                SendError{SendError::Kind::invalid_message, errc::invalid_field,
+                          fmt::format("sequence_number {} is already in flight (the "
+                                      "SequenceGenerator repeated it)",
+                                      sequence_number)},
+                out, s.origin);
+    return;
+  }
+  if (batch.stage) staged_.push_back(Staged{slot, sequence_number, before, buf.size()});
+  AIOSMPP_LOG(log_, LogLevel::trace, "pdu_sent",
+              {"command", command_name(command_id_of(in_flight_.at(slot).message))},
+              {"sequence_number", sequence_number},
+              {"log_id", tracking_of(in_flight_.at(slot).message).log_id});
 }
 
 void SessionMachine::commit_staged() {
@@ -247,9 +267,10 @@ void SessionMachine::fail_pending(const SendError& error, Events& out) {
   AIOSMPP_LOG(log_, LogLevel::error, "rate_limiter_failed", {"count", pending()},
               {"error", error.code.message()}, {"detail", error.detail});
   for (std::size_t i = units_pos_; i < units_.size(); ++i) {
-    unit_failed(std::move(units_[i].pdu), units_[i].group, error, out, units_[i].origin);
+    unit_failed(std::move(units_[i]), unit_tags_[i].group, error, out, unit_tags_[i].origin);
   }
   units_.clear();
+  unit_tags_.clear();
   units_pos_ = 0;
 }
 

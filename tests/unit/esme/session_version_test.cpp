@@ -194,4 +194,40 @@ TEST_CASE("version: congestion_state of a 5.0 session's responses reaches flow c
   }
 }
 
+TEST_CASE("version: the fast path reads only well-formed responses, malformed ones end unknown",
+          "[esme][machine][v50][congestion]") {
+  // No hook interest: responses take the fast path, which reads them without a PduView; what
+  // decode_view() would refuse must still end its request as outcome_unknown.
+  MachineHarness h(config_for(InterfaceVersion::smpp_5_0));
+  h.sc_interface_version = 0x50;
+  h.bind(HookInterest::none);
+  const auto sent = h.send(pdus({submit("a"), submit("b"), submit("c"), submit("d")}));
+  REQUIRE(sent.size() == 4);
+  auto good = bytes_of(resp_with_congestion(seq_of(sent[0]), 70));
+  h.feed_bytes(good);
+  CHECK(h.events.empty());
+  CHECK(h.machine->congestion_state() == 70);
+  CHECK(h.machine->in_flight() == 3);
+
+  auto unterminated = bytes_of(submit_resp(seq_of(sent[1]), "abc"));
+  unterminated.back() = 'z';
+  auto long_congestion = bytes_of(resp_with_congestion(seq_of(sent[2]), 99));
+  long_congestion[long_congestion.size() - 2] = 0x02;  // length 2 of a one-octet TLV ...
+  long_congestion.push_back(0);                        // ... with a second octet
+  long_congestion[3] = static_cast<std::uint8_t>(long_congestion.size());
+  auto past_end = bytes_of(resp_with_congestion(seq_of(sent[3]), 99));
+  past_end[past_end.size() - 2] = 0x09;  // the TLV's length runs past the end
+  for (const auto& bytes : {unterminated, long_congestion, past_end})
+    h.feed_bytes(bytes);
+  const auto outcomes = h.take_events<OutcomeEvent>();
+  REQUIRE(outcomes.size() == 3);
+  for (const auto& o : outcomes) {
+    CHECK_FALSE(o.response);
+    CHECK(o.error.kind == SendError::Kind::outcome_unknown);
+  }
+  CHECK(h.machine->congestion_state() == 70);  // nothing read from the malformed ones
+  CHECK(h.machine->in_flight() == 0);
+  CHECK(h.machine->stats().responses == 1);
+}
+
 }  // namespace aiosmpp::test
