@@ -33,9 +33,15 @@ asio::awaitable<std::size_t> Broker::dequeue_batch(std::vector<Pdu>& out, std::s
 // timer. Flags and the queue are under the mutex (try_enqueue comes from other threads); the timers
 // are touched only on the executor.
 struct SimpleBroker::State {
-  State(const asio::any_io_executor& ex, Logger log) : data_ready(ex), logger(std::move(log)) {
+  State(const asio::any_io_executor& ex, Logger log, std::size_t cap,
+        std::chrono::milliseconds warn)
+      : data_ready(ex), logger(std::move(log)), warn_timer(ex), capacity(cap), warn_after(warn) {
     data_ready.expires_at(asio::steady_timer::time_point::max());
   }
+  void arm_warning(std::chrono::steady_clock::time_point at, const std::shared_ptr<State>& self);
+  void on_warning_timer(const std::shared_ptr<State>& self);
+  void warn_waiting(std::chrono::steady_clock::duration waited);
+
   mutable std::mutex mutex;
   std::deque<Pdu> queue;
   // Consumers waiting in dequeue_batch(): several Esmes (a pool's binds) may take from one
@@ -47,6 +53,14 @@ struct SimpleBroker::State {
   std::list<ProducerWait*> producers;  // waiting for room, oldest first
   Logger logger;
   std::chrono::steady_clock::time_point last_warning{};  // on the executor only
+  // The slow-enqueue warning: one timer for all producers, armed while one waits (on the executor
+  // only). A producer waiting without a deadline then waits on a far-future timer, which Asio
+  // arms no timerfd for; a timer of its own at start + warn_after cost a timerfd_settime every
+  // time the broker filled up, once per batch an Esme takes from a producer that keeps it full.
+  asio::steady_timer warn_timer;
+  bool warn_armed = false;
+  std::size_t capacity;
+  std::chrono::milliseconds warn_after;
 };
 
 // A producer waiting for room; lives in its enqueue's coroutine frame.
@@ -55,7 +69,39 @@ struct SimpleBroker::ProducerWait {
   asio::steady_timer timer;
   bool queued = false;  // in State::producers (a waker removes it and cancels the timer)
   std::list<ProducerWait*>::iterator pos;
+  std::chrono::steady_clock::time_point since{};  // when its enqueue began
 };
+
+void SimpleBroker::State::arm_warning(std::chrono::steady_clock::time_point at,
+                                      const std::shared_ptr<State>& self) {
+  if (warn_after.count() == 0 || warn_armed) return;
+  warn_armed = true;
+  warn_timer.expires_at(at);
+  // A weak reference: a broker destroyed meanwhile cancels the timer, and nothing is left to warn.
+  warn_timer.async_wait([weak = std::weak_ptr<State>(self)](const std::error_code&) {
+    if (auto state = weak.lock()) state->on_warning_timer(state);
+  });
+}
+
+// Warns when the producer waiting longest has waited warn_after (at most one line per interval),
+// and looks again while any producer waits.
+void SimpleBroker::State::on_warning_timer(const std::shared_ptr<State>& self) {
+  warn_armed = false;
+  const auto now = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> oldest;
+  {
+    std::lock_guard lock(mutex);
+    for (const ProducerWait* w : producers)
+      if (!oldest || w->since < *oldest) oldest = w->since;
+  }
+  if (!oldest) return;  // the next producer to wait arms it again
+  if (now - *oldest >= warn_after) {
+    warn_waiting(now - *oldest);
+    arm_warning(now + warn_after, self);
+  } else {
+    arm_warning(*oldest + warn_after, self);
+  }
+}
 
 namespace {
 
@@ -79,7 +125,7 @@ SimpleBroker::SimpleBroker(asio::any_io_executor executor, SimpleBrokerOptions o
   }
   Logger log = options.logger ? *options.logger
                               : Logger(std::make_shared<JsonLinesSink>(stderr), LogLevel::warning);
-  state_ = std::make_shared<State>(executor, std::move(log));
+  state_ = std::make_shared<State>(executor, std::move(log), capacity_, warn_after_);
 }
 
 SimpleBroker::~SimpleBroker() = default;
@@ -128,7 +174,6 @@ asio::awaitable<bool> SimpleBroker::add(
   using SteadyClock = std::chrono::steady_clock;
   const auto start = SteadyClock::now();
   std::optional<ProducerWait> wait;
-  bool warned = warn_after_.count() == 0;
   for (;;) {
     {
       std::lock_guard lock(state_->mutex);
@@ -142,15 +187,17 @@ asio::awaitable<bool> SimpleBroker::add(
         if (wait && wait->queued) state_->producers.erase(wait->pos);
         co_return false;
       }
-      if (!wait) wait.emplace(state_->data_ready.get_executor());
+      if (!wait) {
+        wait.emplace(state_->data_ready.get_executor());
+        wait->since = start;
+      }
       if (!wait->queued) {
         wait->pos = state_->producers.insert(state_->producers.end(), &*wait);
         wait->queued = true;
       }
     }
-    auto until = deadline.value_or(SteadyClock::time_point::max());
-    if (!warned) until = std::min(until, start + warn_after_);
-    wait->timer.expires_at(until);
+    state_->arm_warning(start + warn_after_, state_);
+    wait->timer.expires_at(deadline.value_or(SteadyClock::time_point::max()));
     co_await wait->timer.async_wait(detail::use_nothrow_awaitable);
     // A wake and a cancellation both complete with operation_aborted; only the latter is
     // visible in the coroutine's cancellation state.
@@ -164,29 +211,24 @@ asio::awaitable<bool> SimpleBroker::add(
       }
       throw std::system_error(asio::error::operation_aborted, "SimpleBroker::enqueue cancelled");
     }
-    if (!warned && SteadyClock::now() >= start + warn_after_) {
-      warned = true;
-      warn_waiting(SteadyClock::now() - start);
-    }
   }
 }
 
-void SimpleBroker::warn_waiting(std::chrono::steady_clock::duration waited) {
+void SimpleBroker::State::warn_waiting(std::chrono::steady_clock::duration waited) {
   const auto now = std::chrono::steady_clock::now();
   // One line per interval per broker, however many producers wait.
-  if (state_->last_warning != std::chrono::steady_clock::time_point{} &&
-      now - state_->last_warning < warn_after_) {
+  if (last_warning != std::chrono::steady_clock::time_point{} && now - last_warning < warn_after) {
     return;
   }
-  state_->last_warning = now;
+  last_warning = now;
   std::size_t waiting = 0;
   {
-    std::lock_guard lock(state_->mutex);
-    waiting = state_->producers.size();
+    std::lock_guard lock(mutex);
+    waiting = producers.size();
   }
   const auto waited_ms = std::chrono::duration_cast<std::chrono::milliseconds>(waited).count();
-  AIOSMPP_LOG(state_->logger, LogLevel::warning, "broker_full_waiting", {"waited_ms", waited_ms},
-              {"capacity", capacity_}, {"waiting_producers", waiting},
+  AIOSMPP_LOG(logger, LogLevel::warning, "broker_full_waiting", {"waited_ms", waited_ms},
+              {"capacity", capacity}, {"waiting_producers", waiting},
               {"hint",
                "nothing takes messages: start the Esme before enqueueing more than the capacity, "
                "or use try_enqueue / enqueue_for (docs/guides/own-broker.md)"});

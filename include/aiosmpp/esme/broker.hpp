@@ -121,7 +121,6 @@ class SimpleBroker final : public Broker {
                             std::optional<std::chrono::steady_clock::time_point> deadline);
   std::size_t take_locked(std::vector<Pdu>& out, std::size_t max);
   void wake_producers_locked(std::size_t n);
-  void warn_waiting(std::chrono::steady_clock::duration waited);
 
   std::size_t capacity_;
   std::chrono::milliseconds warn_after_;
