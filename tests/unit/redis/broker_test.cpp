@@ -80,18 +80,28 @@ TEST_CASE("RedisBroker: FIFO with tracking, pending until settled, redis-cli XAD
   RedisClient probe(io.get_executor(), server.client());
   auto broker = std::make_shared<RedisBroker>(io.get_executor(), server.client(), fast("a"));
   run_coro(io, enqueue_n(*broker, 0, 3), 10s);
-  REQUIRE(run_coro(io, probe.wait_connected(5s), 10s));
-  // What `redis-cli XADD aiosmpp:acct:queue '*' msg '<json>'` does.
-  std::vector<std::string> xadd{"XADD", broker->stream_key(), "*", "msg",
-                                json_encode(submit("cli", "extra"))};
-  run_coro(io, probe.command(std::move(xadd)), 5s);
-
+  // The documented way (docs/redis.md), by the real redis-cli: the same JSON, byte for byte.
+  examples_test::Process cli(
+      {AIOSMPP_REDIS_CLI, "-p", std::to_string(server.port()), "XADD", broker->stream_key(), "*",
+       "msg",
+       R"({"type":"submit_sm","source":{"number":"ACME","ton":"alphanumeric"},"destination":{"number":"254722999999","ton":"international","npi":"isdn"},"text":{"utf8":"hello"},"tracking":{"log_id":"order-17"}})"},
+      std::filesystem::temp_directory_path() / ("aiosmpp_redis_cli_" + std::to_string(::getpid())),
+      std::filesystem::temp_directory_path() /
+          ("aiosmpp_redis_cli_err_" + std::to_string(::getpid())));
+  REQUIRE(cli.wait_for(10s) == 0);
+  std::error_code ignored;
+  std::filesystem::remove(
+      std::filesystem::temp_directory_path() / ("aiosmpp_redis_cli_" + std::to_string(::getpid())),
+      ignored);
+  std::filesystem::remove(std::filesystem::temp_directory_path() /
+                              ("aiosmpp_redis_cli_err_" + std::to_string(::getpid())),
+                          ignored);
   auto got = run_coro(io, take(*broker, 4), 10s);
   REQUIRE(got.size() == 4);
   CHECK(log_id_of(got[0]) == "m0");
   CHECK(log_id_of(got[2]) == "m2");
-  CHECK(log_id_of(got[3]) == "cli");
-  CHECK(tracking_of(got[3]).extra_data == "extra");
+  CHECK(log_id_of(got[3]) == "order-17");
+  CHECK(std::get<SubmitSm>(got[3]).destination.number == "254722999999");
   CHECK_FALSE(RedisBroker::entry_of(tracking_of(got[0])).empty());
   CHECK(run_coro(io, pending(probe, broker->stream_key()), 5s) == 4);
 

@@ -27,6 +27,9 @@ namespace aiosmpp::redis_test {
 #ifndef AIOSMPP_REDIS_SERVER
 #define AIOSMPP_REDIS_SERVER "/usr/bin/redis-server"
 #endif
+#ifndef AIOSMPP_REDIS_CLI
+#define AIOSMPP_REDIS_CLI "/usr/bin/redis-cli"
+#endif
 
 // A port the kernel just handed out on loopback (released again for redis-server to bind).
 inline std::uint16_t free_port() {
