@@ -434,6 +434,14 @@ asio::awaitable<bool> RedisBroker::record_written(const Pdu& message) {
   }
 }
 
+asio::awaitable<void> RedisBroker::flush() {
+  auto s = state_;
+  // Replies on one connection come in order: once the PING is answered, so is every XACK
+  // before it.
+  std::vector<std::string> ping{"PING"};
+  co_await s->cmd.command(std::move(ping));
+}
+
 void RedisBroker::settle(const Pdu& message) {
   const std::string_view id = entry_of(tracking_of(message));
   if (id.empty()) return;

@@ -147,7 +147,9 @@ asio::awaitable<std::optional<Tracking>> RedisCorrelator::get_delivery(
     std::string_view smsc_message_id, bool final_state) {
   flush_retries();
   ++stats_.lookups;
-  auto reply = co_await client_.command(lookup_command(smsc_message_id, final_state));
+  // Named: g++ 12 may destroy a prvalue argument of a co_await expression twice.
+  auto cmd = lookup_command(smsc_message_id, final_state);
+  auto reply = co_await client_.command(std::move(cmd));
   co_return parse(reply).tracking;
 }
 
@@ -202,7 +204,8 @@ asio::awaitable<ReceiptMatch> RedisCorrelator::correlate_receipt(std::string_vie
   std::string id(smsc_message_id);  // the view may not outlive the suspension
   RedisReply reply;
   try {
-    reply = co_await client_.command(lookup_command(id, final_state));
+    auto cmd = lookup_command(id, final_state);
+    reply = co_await client_.command(std::move(cmd));
   } catch (const RedisError& e) {
     // Redis down or slow: a held receipt is looked up again later instead of going untracked.
     error("redis_correlator_lookup_failed", e.what());

@@ -126,6 +126,10 @@ class RedisBroker final : public Broker {
   /** @brief Acknowledges a taken message whose outcome was given (XACK and HDEL, pipelined,
    *  without waiting; retried after a reconnect when Redis is down). Ignores other messages. */
   void settle(const Pdu& message);
+  /** @brief Waits until Redis has answered every settle() made before this call (a PING behind
+   *  them on the same connection): before a process exits, or to read the stream's state from
+   *  another connection. @throws RedisError when the connection fails meanwhile. */
+  asio::awaitable<void> flush();
   /** @brief Where claimed messages that had been written go (RedisHook sets it). Without one
    *  they stay pending and are logged (redis_broker_unknown_unreported). */
   void set_unknown_handler(UnknownHandler handler);

@@ -107,6 +107,7 @@ TEST_CASE("RedisBroker: FIFO with tracking, pending until settled, redis-cli XAD
 
   for (const auto& m : got)
     broker->settle(m);
+  run_coro(io, broker->flush(), 5s);
   CHECK(run_coro(io, pending(probe, broker->stream_key()), 5s) == 0);
   CHECK(broker->stats().taken == 4);
   CHECK(broker->stats().settled == 4);
@@ -127,6 +128,7 @@ TEST_CASE("RedisBroker: an entry that is not a message goes to the dead stream, 
   std::vector<std::string> xlen{"XLEN", "aiosmpp:acct:dead"};
   CHECK(run_coro(io, probe.command(std::move(xlen)), 5s).integer == 1);
   broker->settle(got[0]);
+  run_coro(io, broker->flush(), 5s);
   CHECK(run_coro(io, pending(probe, broker->stream_key()), 5s) == 0);
 }
 
@@ -157,7 +159,7 @@ TEST_CASE(
     REQUIRE(got.size() == 3);
     CHECK(run_coro(io, dying->record_written(got[0]), 5s));  // m0: its bytes went out
     dying->settle(got[2]);                                   // m2: its outcome was given
-    run_coro(io, pending(probe, stream), 5s);                // the settle reached Redis
+    run_coro(io, dying->flush(), 5s);
   }  // "a" dies with m0 (written) and m1 (never written) pending
 
   auto broker = std::make_shared<RedisBroker>(io.get_executor(), server.client(), fast("b"));
@@ -175,6 +177,7 @@ TEST_CASE(
   CHECK(broker->stats().claimed_unknown == 1);
 
   broker->settle(claimed[0]);
+  run_coro(io, broker->flush(), 5s);
   CHECK(run_coro(io, pending(probe, stream), 5s) == 0);
   CHECK(run_coro(io, hlen(probe, "aiosmpp:acct:written"), 5s) == 0);
 }
@@ -228,4 +231,36 @@ TEST_CASE("RedisBroker: refuses bad options, naming the field") {
   o = {};
   o.claim_count = 0;
   CHECK_THROWS_WITH(RedisBroker(io.get_executor(), c, o), Catch::Contains("claim_count"));
+}
+
+TEST_CASE(
+    "RedisHook: sending records written before passing on, the application sees its own "
+    "log_id, an outcome settles") {
+  RedisServer server;
+  asio::io_context io;
+  RedisClient probe(io.get_executor(), server.client());
+  auto broker = std::make_shared<RedisBroker>(io.get_executor(), server.client(), fast("a"));
+  auto app = std::make_shared<RecordingHook>();
+  RedisHook hook(app, broker);
+  run_coro(io, enqueue_n(*broker, 0, 2), 5s);
+  auto got = run_coro(io, take(*broker, 2), 10s);
+  REQUIRE(got.size() == 2);
+
+  const std::vector<std::uint8_t> bytes{0, 1};
+  run_coro(io, hook.sending(got[0], bytes, "c"), 5s);
+  CHECK(app->sent == std::vector<std::string>{"m0"});
+  CHECK(run_coro(io, hlen(probe, "aiosmpp:acct:written"), 5s) == 1);
+
+  SubmitSmResp resp;
+  resp.message_id = "smsc-1";
+  resp.tracking = tracking_of(got[0]);  // the Esme attaches the request's tracking
+  const Pdu response = resp;
+  run_coro(io, hook.received(&response, bytes, "c"), 5s);
+  CHECK(app->received_ids == std::vector<std::string>{"m0"});
+  const SendError err{SendError::Kind::not_sent, {}, "test"};
+  run_coro(io, hook.send_error(got[1], err, "c"), 5s);
+  CHECK(app->errors == std::vector<std::string>{"m1"});
+  run_coro(io, broker->flush(), 5s);
+  CHECK(run_coro(io, pending(probe, broker->stream_key()), 5s) == 0);
+  CHECK(run_coro(io, hlen(probe, "aiosmpp:acct:written"), 5s) == 0);
 }
