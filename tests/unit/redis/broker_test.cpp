@@ -84,7 +84,9 @@ TEST_CASE("RedisBroker: FIFO with tracking, pending until settled, redis-cli XAD
   examples_test::Process cli(
       {AIOSMPP_REDIS_CLI, "-p", std::to_string(server.port()), "XADD", broker->stream_key(), "*",
        "msg",
-       R"({"type":"submit_sm","source":{"number":"ACME","ton":"alphanumeric"},"destination":{"number":"254722999999","ton":"international","npi":"isdn"},"text":{"utf8":"hello"},"tracking":{"log_id":"order-17"}})"},
+       R"({"type":"submit_sm","source":{"number":"ACME","ton":"alphanumeric"},)"
+       R"("destination":{"number":"254722999999","ton":"international","npi":"isdn"},)"
+       R"("text":{"utf8":"hello"},"tracking":{"log_id":"order-17"}})"},
       std::filesystem::temp_directory_path() / ("aiosmpp_redis_cli_" + std::to_string(::getpid())),
       std::filesystem::temp_directory_path() /
           ("aiosmpp_redis_cli_err_" + std::to_string(::getpid())));
