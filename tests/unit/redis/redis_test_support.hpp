@@ -2,7 +2,7 @@
 
 // What the Redis tests share: a redis-server child process on a free loopback port with its own
 // temporary directory, started and stopped by its process id (the examples test's Process), a
-// message factory and a hook that records what it saw.
+// message factory, and the shared RecordingHook.
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -21,6 +21,7 @@
 #include "aiosmpp/redis/redis.hpp"
 #include "integration/examples/process.hpp"
 #include "support/catch.hpp"
+#include "support/recording_hook.hpp"
 
 namespace aiosmpp::redis_test {
 
@@ -145,26 +146,6 @@ inline std::string log_id_of(const Pdu& p) {
   return t.log_id;
 }
 
-// An application hook that records what it saw.
-class RecordingHook final : public Hook {
- public:
-  asio::awaitable<void> sending(const Pdu& m, std::span<const std::uint8_t>,
-                                std::string_view) override {
-    sent.push_back(tracking_of(m).log_id);
-    co_return;
-  }
-  asio::awaitable<void> received(const Pdu* m, std::span<const std::uint8_t>,
-                                 std::string_view) override {
-    if (m != nullptr) received_ids.push_back(tracking_of(*m).log_id);
-    co_return;
-  }
-  asio::awaitable<void> send_error(const Pdu& m, const SendError& e, std::string_view) override {
-    errors.push_back(tracking_of(m).log_id);
-    kinds.push_back(e.kind);
-    co_return;
-  }
-  std::vector<std::string> sent, received_ids, errors;
-  std::vector<SendError::Kind> kinds;
-};
+using aiosmpp::test::RecordingHook;
 
 }  // namespace aiosmpp::redis_test
