@@ -73,7 +73,6 @@ struct RedisBroker::State : std::enable_shared_from_this<State> {
         name(options.consumer.empty() ? default_consumer() : options.consumer),
         cmd(ex, client),
         reader(ex, reader_options(client, options)),
-        signal(ex),
         next_claim(Clock::now()) {}
 
   static RedisClientOptions reader_options(RedisClientOptions c, const RedisBrokerOptions& o) {
@@ -97,7 +96,10 @@ struct RedisBroker::State : std::enable_shared_from_this<State> {
     stats.taken += n;
     return n;
   }
-  void wake() { signal.cancel(); }
+  void wake() {
+    for (auto* t : waiters)
+      t->cancel();
+  }
   bool accept(const RedisReply& entry, std::vector<std::pair<std::string, Pdu>>& into);
   void start_read(std::size_t max);
   void on_read(std::error_code ec, const RedisReply& reply);
@@ -115,7 +117,9 @@ struct RedisBroker::State : std::enable_shared_from_this<State> {
   std::string name;
   RedisClient cmd;     // XADD, XACK, HSET, XAUTOCLAIM: never blocked
   RedisClient reader;  // only XREADGROUP ... BLOCK, which holds its connection while it waits
-  asio::steady_timer signal;
+  // One timer per waiting dequeue (several Esmes or a pool's binds may share this broker): a
+  // shared timer would let each waiter's expires_at() cancel the other's wait, in a loop.
+  std::vector<asio::steady_timer*> waiters;
   std::deque<Pdu> buffer;                // read or claimed, not yet handed to the Esme
   std::unordered_set<std::string> held;  // entry ids taken by this broker and not settled
   std::vector<std::string> unacked;      // settles that failed, sent again once connected
@@ -217,9 +221,11 @@ void RedisBroker::State::send_ack(const std::string& id) {
 }
 
 asio::awaitable<void> RedisBroker::State::wait_signal(Clock::time_point until) {
-  signal.expires_at(until);
+  asio::steady_timer timer(executor, until);
+  waiters.push_back(&timer);
   std::error_code ec;
-  co_await signal.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  std::erase(waiters, &timer);
   auto cs = co_await asio::this_coro::cancellation_state;
   if (cs.cancelled() != asio::cancellation_type::none) {
     throw std::system_error(asio::error::operation_aborted);

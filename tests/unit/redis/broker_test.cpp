@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <asio/co_spawn.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
@@ -265,4 +266,27 @@ TEST_CASE(
   run_coro(io, broker->flush(), 5s);
   CHECK(run_coro(io, pending(probe, broker->stream_key()), 5s) == 0);
   CHECK(run_coro(io, hlen(probe, "aiosmpp:acct:written"), 5s) == 0);
+}
+
+TEST_CASE("RedisBroker: two dequeues waiting on one broker (a pool's binds) each get messages") {
+  RedisServer server;
+  asio::io_context io;
+  auto broker = std::make_shared<RedisBroker>(io.get_executor(), server.client(), fast("a"));
+  std::vector<Pdu> first, second;
+  auto one = [&](std::vector<Pdu>& out) -> asio::awaitable<void> {
+    while (out.empty())
+      co_await broker->dequeue_batch(out, 1);
+  };
+  int done = 0;
+  asio::co_spawn(io, one(first), [&](std::exception_ptr) { ++done; });
+  asio::co_spawn(io, one(second), [&](std::exception_ptr) { ++done; });
+  io.run_for(300ms);  // both wait
+  CHECK(done == 0);
+  run_coro(io, enqueue_n(*broker, 0, 2), 5s);
+  for (int i = 0; i < 500 && done < 2; ++i)
+    io.run_for(10ms);
+  REQUIRE(done == 2);
+  REQUIRE(first.size() == 1);
+  REQUIRE(second.size() == 1);
+  CHECK(log_id_of(first[0]) != log_id_of(second[0]));
 }
