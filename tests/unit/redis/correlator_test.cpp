@@ -40,13 +40,17 @@ std::unique_ptr<RedisCorrelator> make(asio::io_context& io, const RedisServer& s
   return c;
 }
 
-// take_released_holds() until something comes back or `limit` passes (the Esme's timer does this).
+// take_released_holds() until nothing is held any more or `limit` passes (the Esme's timer does
+// this), everything it gave back in order: holds due at different times may come in several calls.
 std::vector<ReleasedReceipt> released_within(asio::io_context& io, RedisCorrelator& c,
                                              std::chrono::milliseconds limit) {
   const auto end = std::chrono::steady_clock::now() + limit;
+  std::vector<ReleasedReceipt> all;
   for (;;) {
     auto r = run_coro(io, c.take_released_holds(), 5s);
-    if (!r.empty() || std::chrono::steady_clock::now() > end) return r;
+    for (auto& x : r)
+      all.push_back(std::move(x));
+    if (c.held() == 0 || std::chrono::steady_clock::now() > end) return all;
     io.run_for(20ms);
   }
 }
@@ -57,7 +61,7 @@ TEST_CASE("RedisCorrelator: put, get, final leaves a marker (repeat) for the gra
   RedisServer server;
   asio::io_context io;
   auto o = opts();
-  o.receipt_grace = 400ms;
+  o.receipt_grace = 1000ms;  // long enough for two round trips on a loaded machine
   o.hold_time = 0s;
   auto corr = make(io, server, o);
   run_coro(io, put(*corr, "m1", "log-1"), 5s);
@@ -72,7 +76,7 @@ TEST_CASE("RedisCorrelator: put, get, final leaves a marker (repeat) for the gra
   REQUIRE(again.tracking);
   CHECK(again.tracking->log_id == "log-1");
   CHECK(again.repeat);
-  io.run_for(600ms);  // the marker's PX passes
+  io.run_for(1300ms);  // the marker's PX passes
   auto gone = run_coro(io, correlate(*corr, "m1", true), 5s);
   CHECK_FALSE(gone.tracking);
   CHECK_FALSE(gone.held);
@@ -83,7 +87,7 @@ TEST_CASE(
   RedisServer server;
   asio::io_context io;
   auto o = opts();
-  o.delivery_ttl = 300ms;
+  o.delivery_ttl = 1000ms;
   o.receipt_grace = 0ms;
   o.hold_time = 0s;
   auto corr = make(io, server, o);
@@ -93,7 +97,7 @@ TEST_CASE(
   CHECK(fin.tracking);
   auto after = run_coro(io, correlate(*corr, "a", true), 5s);
   CHECK_FALSE(after.tracking);  // deleted, no marker
-  io.run_for(500ms);
+  io.run_for(1300ms);
   auto expired = run_coro(io, corr->get_delivery("b", false), 5s);
   CHECK_FALSE(expired);
 }
