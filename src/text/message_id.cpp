@@ -6,7 +6,7 @@
 namespace aiosmpp::text {
 namespace {
 
-std::string_view trim(std::string_view s) noexcept {
+std::string_view trim_id(std::string_view s) noexcept {
   auto junk = [](char c) { return c == ' ' || c == '\t' || c == '\0' || c == '\r' || c == '\n'; };
   while (!s.empty() && junk(s.front()))
     s.remove_prefix(1);
@@ -26,7 +26,7 @@ std::optional<std::uint64_t> number(std::string_view s, int base) noexcept {
 }  // namespace
 
 std::string normalize_message_id(std::string_view id, IdForm form, const MessageIdRule& rule) {
-  id = trim(id);
+  id = trim_id(id);
   if (form == IdForm::decimal) {
     if (auto v = number(id, 10)) return std::to_string(*v);
   } else if (form == IdForm::hex) {

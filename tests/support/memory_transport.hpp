@@ -37,7 +37,7 @@
 
 namespace aiosmpp::test {
 
-namespace detail {
+namespace memory_detail {
 
 // One direction: a ring of at most `capacity` octets between one writer and one reader.
 struct Pipe {
@@ -72,13 +72,13 @@ inline asio::awaitable<bool> wait_on(asio::steady_timer& timer) {
   co_return cs.cancelled() != asio::cancellation_type::none;
 }
 
-}  // namespace detail
+}  // namespace memory_detail
 
 /** One end of an in-memory connection (see the file comment). */
 class MemoryTransport final : public Transport {
  public:
-  MemoryTransport(asio::any_io_executor ex, std::shared_ptr<detail::Pipe> in,
-                  std::shared_ptr<detail::Pipe> out, std::string name)
+  MemoryTransport(asio::any_io_executor ex, std::shared_ptr<memory_detail::Pipe> in,
+                  std::shared_ptr<memory_detail::Pipe> out, std::string name)
       : executor_(std::move(ex)),
         in_(std::move(in)),
         out_(std::move(out)),
@@ -88,7 +88,7 @@ class MemoryTransport final : public Transport {
   asio::any_io_executor get_executor() override { return executor_; }
 
   asio::awaitable<IoResult> read_some(std::span<std::uint8_t> buffer) override {
-    detail::Pipe& p = *in_;
+    memory_detail::Pipe& p = *in_;
     for (;;) {
       if (closed_) co_return IoResult{asio::error::operation_aborted, 0};
       if (p.size() > 0) {
@@ -100,14 +100,14 @@ class MemoryTransport final : public Transport {
         co_return IoResult{{}, n};
       }
       if (p.write_end_closed) co_return IoResult{errc::connection_closed, 0};
-      if (co_await detail::wait_on(p.readable)) {
+      if (co_await memory_detail::wait_on(p.readable)) {
         co_return IoResult{asio::error::operation_aborted, 0};
       }
     }
   }
 
   asio::awaitable<IoResult> write(std::span<const std::uint8_t> bytes) override {
-    detail::Pipe& p = *out_;
+    memory_detail::Pipe& p = *out_;
     std::size_t done = 0;
     for (;;) {
       if (closed_ || p.write_end_closed) co_return IoResult{asio::error::operation_aborted, done};
@@ -122,7 +122,7 @@ class MemoryTransport final : public Transport {
         p.readable.cancel();
         continue;
       }
-      if (co_await detail::wait_on(p.writable)) {
+      if (co_await memory_detail::wait_on(p.writable)) {
         co_return IoResult{asio::error::operation_aborted, done};
       }
     }
@@ -154,8 +154,8 @@ class MemoryTransport final : public Transport {
 
  private:
   asio::any_io_executor executor_;
-  std::shared_ptr<detail::Pipe> in_;
-  std::shared_ptr<detail::Pipe> out_;
+  std::shared_ptr<memory_detail::Pipe> in_;
+  std::shared_ptr<memory_detail::Pipe> out_;
   std::string name_;
   bool closed_ = false;
 };
@@ -164,8 +164,8 @@ class MemoryTransport final : public Transport {
  *  (so a test can let one side write freely while the other side's writes block). */
 inline std::pair<std::unique_ptr<MemoryTransport>, std::unique_ptr<MemoryTransport>>
 memory_transport_pair(asio::any_io_executor ex, std::size_t a_to_b, std::size_t b_to_a) {
-  auto ab = std::make_shared<detail::Pipe>(ex, a_to_b);
-  auto ba = std::make_shared<detail::Pipe>(ex, b_to_a);
+  auto ab = std::make_shared<memory_detail::Pipe>(ex, a_to_b);
+  auto ba = std::make_shared<memory_detail::Pipe>(ex, b_to_a);
   return {std::make_unique<MemoryTransport>(ex, ba, ab, "memory:a"),
           std::make_unique<MemoryTransport>(ex, ab, ba, "memory:b")};
 }

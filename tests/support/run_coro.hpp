@@ -19,6 +19,10 @@
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+
+#include "aiosmpp/detail/asio_compat.hpp"
 
 namespace aiosmpp::test {
 
@@ -28,7 +32,7 @@ class CoroTimeout : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-namespace detail {
+namespace run_coro_detail {
 
 template <class T>
 struct RunCoroState {
@@ -51,7 +55,7 @@ asio::awaitable<void> run_coro_store(std::shared_ptr<RunCoroState<T>> state,
   }
 }
 
-}  // namespace detail
+}  // namespace run_coro_detail
 
 /** Spawns `coro` on `io`, runs `io` until the coroutine finishes, and returns its result or
  *  rethrows its exception. Other work on `io` (servers, timers) runs meanwhile.
@@ -67,9 +71,9 @@ T run_coro(asio::io_context& io, asio::awaitable<T> coro,
            std::chrono::steady_clock::duration grace = std::chrono::seconds(1)) {
   // Shared with the completion handler: after a timeout the handler may run when this function
   // has already returned (if the io_context is run again).
-  auto state = std::make_shared<detail::RunCoroState<T>>();
+  auto state = std::make_shared<run_coro_detail::RunCoroState<T>>();
   asio::cancellation_signal cancel;
-  asio::co_spawn(io, detail::run_coro_store<T>(state, std::move(coro)),
+  asio::co_spawn(io, run_coro_detail::run_coro_store<T>(state, std::move(coro)),
                  asio::bind_cancellation_slot(cancel.slot(), [state](std::exception_ptr e) {
                    state->done = true;
                    state->error = e;
@@ -99,6 +103,12 @@ T run_coro(asio::io_context& io, asio::awaitable<T> coro,
   }
   if (state->error) std::rethrow_exception(state->error);
   if constexpr (!std::is_void_v<T>) return std::move(*state->value);
+}
+
+/** Waits `d` on the calling coroutine's executor; a cancellation ends the wait early, quietly. */
+inline asio::awaitable<void> pause(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  co_await t.async_wait(aiosmpp::detail::use_nothrow_awaitable);
 }
 
 }  // namespace aiosmpp::test

@@ -51,4 +51,12 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+std::string repeat(std::string_view s, std::size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (std::size_t i = 0; i < n; ++i)
+    out += s;
+  return out;
+}
+
 }  // namespace aiosmpp::test

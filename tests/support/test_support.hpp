@@ -16,6 +16,9 @@ std::vector<std::uint8_t> from_hex(std::string_view hex);
 /** Lower-case hex digits, no separators. */
 std::string to_hex(std::span<const std::uint8_t> bytes);
 
+/** `s` written `n` times. */
+std::string repeat(std::string_view s, std::size_t n);
+
 /** Whole file as a string; throws when it can't be read. */
 std::string read_file(const std::string& path);
 

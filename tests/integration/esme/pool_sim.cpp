@@ -192,6 +192,18 @@ class Relay {
   std::size_t connections_ = 0;
 };
 
+// The most requests in any one-second interval of `times` (in order).
+std::size_t busiest_second(const std::vector<std::chrono::steady_clock::time_point>& times) {
+  std::size_t most = 0;
+  std::size_t first = 0;
+  for (std::size_t last = 0; last < times.size(); ++last) {
+    while (times[last] - times[first] >= 1s)
+      ++first;
+    most = std::max(most, last - first + 1);
+  }
+  return most;
+}
+
 // Every outcome, by log_id, through Hook::outcome only (one call per message).
 struct OutcomeHook final : Hook {
   HookInterest interests() const noexcept override {
@@ -200,6 +212,7 @@ struct OutcomeHook final : Hook {
   asio::awaitable<void> sending(const Pdu& m, std::span<const std::uint8_t>,
                                 std::string_view c) override {
     trail[tracking_of(m).log_id] += fmt::format(" sent@{}", c);
+    sent_at.push_back(std::chrono::steady_clock::now());
     co_return;
   }
   asio::awaitable<void> received(const Pdu* m, std::span<const std::uint8_t>,
@@ -227,6 +240,7 @@ struct OutcomeHook final : Hook {
     }
     co_return;
   }
+  std::vector<std::chrono::steady_clock::time_point> sent_at;  // every submit_sm written
   std::size_t count = 0;
   std::size_t accepted = 0;
   std::map<std::string, int> by_id;
@@ -381,4 +395,64 @@ TEST_CASE("pool against the simulator: one budget, one outcome each, a cut bind,
   for (const auto& b : at_end.binds)
     taken += b.esme.taken;
   CHECK(taken == at_end.total.taken + at_end.rerouted);
+}
+
+// The issue's own figures: an account of 4 binds and 1,000 messages/s, 10,000 messages (about
+// 10 s). The budget is checked where the pool keeps it, at the moment each submit_sm is handed to
+// the connection: no sliding second holds more than 1,000. The simulator enforces the same budget
+// on arrival (--account-rate) and answers the excess ESME_RTHROTTLED; on an idle machine it
+// refuses none (BENCHMARKS.md, "pool"), but under the sanitizers with the cores shared, requests
+// paced evenly can reach it bunched, so its count is reported, and the test requires only that
+// every message was accepted exactly once, none ending throttled.
+TEST_CASE("pool against the simulator: 4 binds share a 1,000 msgs/s account, 10,000 messages",
+          "[esme][pool][sim]") {
+  constexpr int n = 10000;
+  constexpr double rate = 1000;
+  const auto dir = work_dir("account");
+  SimProcess sim(dir, "account", {"--account-rate", fmt::format("{}", rate), "--receipts", "off"});
+  asio::io_context io;
+  auto hook = std::make_shared<OutcomeHook>();
+  std::optional<EsmePool> pool;
+  PoolStats at_end;
+  run_coro(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await sim.start(0);
+        EsmePoolConfig cfg;
+        cfg.esme = test_config(0);
+        cfg.esme.client_id = "account";
+        cfg.esme.window = 100;
+        cfg.hosts = {PoolHost{"127.0.0.1", sim.port(), 0, 4}};
+        cfg.rate = rate;
+        pool.emplace(io.get_executor(), cfg, PoolComponents{.hook = hook});
+        REQUIRE(pool->size() == 4);
+        bool started = false;
+        std::exception_ptr start_error;
+        asio::co_spawn(io, pool->start(), [&](std::exception_ptr e) {
+          started = true;
+          start_error = e;
+        });
+        for (int i = 0; i < n; ++i)
+          co_await pool->broker().enqueue(make_submit(i));
+        REQUIRE(co_await wait_until([&] { return hook->count >= std::size_t(n); }, 60000ms));
+        at_end = pool->stats();
+        co_await pool->stop();
+        CHECK(co_await wait_until([&] { return started; }, 10000ms));
+        co_await sim.stop();
+        if (start_error) std::rethrow_exception(start_error);
+      }(),
+      90s);
+
+  CHECK(hook->count == std::size_t(n));
+  CHECK(hook->by_id.size() == std::size_t(n));
+  CHECK(hook->accepted == std::size_t(n));
+  CHECK(sim.total("accepted") == std::uint64_t(n));
+  CHECK(hook->statuses.count(CommandStatus::throttled) == 0);
+  INFO("sent " << hook->sent_at.size() << ", throttled at the simulator "
+               << sim.total("account_throttled"));
+  CHECK(busiest_second(hook->sent_at) <= std::size_t(rate));
+  // Every bind carried part of the traffic.
+  REQUIRE(at_end.binds.size() == 4);
+  for (const auto& b : at_end.binds)
+    CHECK(b.esme.taken > 0);
 }

@@ -19,6 +19,7 @@
 using namespace aiosmpp;
 using namespace aiosmpp::smsc;
 using namespace std::chrono_literals;
+using aiosmpp::test::pause;
 using aiosmpp::test::raw_header;
 using aiosmpp::test::RawClient;
 using aiosmpp::test::run_coro;
@@ -79,11 +80,6 @@ SubmitSm a_submit() {
   s.destination = PhoneNumber("447700900123");
   s.short_message = "hello";
   return s;
-}
-
-asio::awaitable<void> pause(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(asio::use_awaitable);
 }
 
 }  // namespace

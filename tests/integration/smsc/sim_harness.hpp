@@ -76,11 +76,6 @@ inline SubmitSm submit(std::string text = "hello",
   return s;
 }
 
-inline asio::awaitable<void> pause(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(asio::use_awaitable);
-}
-
 // Sends n submit_sm back to back, then reads n responses; returns statuses by sequence.
 inline asio::awaitable<std::map<std::uint32_t, CommandStatus>> submit_many(RawClient& c, int n) {
   for (int i = 0; i < n; ++i)

@@ -16,15 +16,7 @@
 
 using namespace aiosmpp;
 using namespace std::chrono_literals;
-
-namespace {
-
-asio::awaitable<void> pause(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(aiosmpp::detail::use_nothrow_awaitable);
-}
-
-}  // namespace
+using aiosmpp::test::pause;
 
 TEST_CASE("SimpleBroker: several consumers take every message once, one cancelled meanwhile",
           "[esme][pool][broker]") {

@@ -11,9 +11,9 @@
 
 using namespace aiosmpp;
 using namespace std::chrono_literals;
-using detail::LevelState;
-using detail::PoolBindView;
-using detail::PoolPlanner;
+using aiosmpp::detail::LevelState;
+using aiosmpp::detail::PoolBindView;
+using aiosmpp::detail::PoolPlanner;
 
 namespace {
 
@@ -26,19 +26,19 @@ struct PlannerHarness {
                                   {1, true, false, true, false},
                                   {0, false, false, true, false}};
 
-  detail::PoolPlan begin() {
+  aiosmpp::detail::PoolPlan begin() {
     auto plan = planner.begin(now);
     apply(plan);
     return plan;
   }
-  detail::PoolPlan tick(std::chrono::milliseconds advance = 100ms) {
+  aiosmpp::detail::PoolPlan tick(std::chrono::milliseconds advance = 100ms) {
     now += advance;
     auto plan = planner.tick(binds, now);
     apply(plan);
     return plan;
   }
   // What the pool does with a plan: started binds run, stopped binds end (not bound).
-  void apply(const detail::PoolPlan& plan) {
+  void apply(const aiosmpp::detail::PoolPlan& plan) {
     for (auto level : plan.start)
       for (auto& b : binds)
         if (b.level == level) b.running = true;
@@ -170,16 +170,16 @@ TEST_CASE("pool planner: with every level down the backups start one by one", "[
 
 TEST_CASE("pool: batch sizes follow the budget, and a long message's original is recognised",
           "[esme][pool]") {
-  CHECK(detail::batch_cap(0) == 512);
-  CHECK(detail::batch_cap(50) == 1);
-  CHECK(detail::batch_cap(1000) == 10);
-  CHECK(detail::batch_cap(1e9) == 512);
+  CHECK(aiosmpp::detail::batch_cap(0) == 512);
+  CHECK(aiosmpp::detail::batch_cap(50) == 1);
+  CHECK(aiosmpp::detail::batch_cap(1000) == 10);
+  CHECK(aiosmpp::detail::batch_cap(1e9) == 512);
   SubmitSm plain;
-  CHECK(!detail::carries_text(Pdu(plain)));
+  CHECK(!aiosmpp::detail::carries_text(Pdu(plain)));
   SubmitSm text;
   text.text = MessageText{"hello"};
-  CHECK(detail::carries_text(Pdu(text)));
-  CHECK(!detail::carries_text(Pdu(QuerySm{})));
+  CHECK(aiosmpp::detail::carries_text(Pdu(text)));
+  CHECK(!aiosmpp::detail::carries_text(Pdu(QuerySm{})));
 }
 
 TEST_CASE("pool: an invalid configuration names the field and the limit", "[esme][pool]") {

@@ -20,12 +20,12 @@
 namespace aiosmpp::test {
 
 using namespace std::chrono_literals;
-using detail::Events;
-using detail::IncomingEvent;
-using detail::OutcomeEvent;
-using detail::Phase;
-using detail::RegisterEvent;
-using detail::SessionMachine;
+using ::aiosmpp::detail::Events;
+using ::aiosmpp::detail::IncomingEvent;
+using ::aiosmpp::detail::OutcomeEvent;
+using ::aiosmpp::detail::Phase;
+using ::aiosmpp::detail::RegisterEvent;
+using ::aiosmpp::detail::SessionMachine;
 
 /** Counts what the machine reports to the throttle handler; never denies. */
 class CountingThrottle final : public ThrottleHandler {

@@ -5,9 +5,11 @@
 #include <string_view>
 
 #include "aiosmpp/json.hpp"
+#include "json_test_support.hpp"
 #include "support/catch.hpp"
 
 using namespace aiosmpp;
+using aiosmpp::test::error_as;
 
 namespace {
 
@@ -15,16 +17,6 @@ namespace {
 std::string error_of(std::string_view text) {
   try {
     (void)json_decode(text);
-  } catch (const JsonError& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-template <class T>
-std::string error_as(std::string_view text) {
-  try {
-    (void)nlohmann::json::parse(text).get<T>();
   } catch (const JsonError& e) {
     return e.what();
   }

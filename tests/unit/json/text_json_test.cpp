@@ -7,24 +7,12 @@
 #include "aiosmpp/json.hpp"
 #include "aiosmpp/text/receipt.hpp"
 #include "aiosmpp/text/split.hpp"
+#include "json_test_support.hpp"
 #include "support/catch.hpp"
 #include "support/test_support.hpp"
 
 using namespace aiosmpp;
-
-namespace {
-
-template <class T>
-std::string error_as(std::string_view text) {
-  try {
-    (void)nlohmann::json::parse(text).get<T>();
-  } catch (const JsonError& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-}  // namespace
+using aiosmpp::test::error_as;
 
 TEST_CASE("every receipt of the corpus round trips through JSON") {
   const auto corpus = nlohmann::json::parse(

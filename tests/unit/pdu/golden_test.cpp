@@ -12,18 +12,17 @@
 
 #include "aiosmpp/pdu/pdu.hpp"
 #include "golden_file.hpp"
+#include "pdu_test_support.hpp"
 #include "support/catch.hpp"
 #include "support/test_support.hpp"
 
 using namespace aiosmpp;
+using aiosmpp::test::bytes_for;
 using aiosmpp::test::from_hex;
+using aiosmpp::test::hdr;
 using aiosmpp::test::to_hex;
 
 namespace {
-
-PduHeader hdr(std::uint32_t seq, CommandStatus status = CommandStatus::ok) {
-  return PduHeader{status, seq};
-}
 
 std::vector<std::uint8_t> bytes_of(std::string_view s) {
   return std::vector<std::uint8_t>(s.begin(), s.end());
@@ -33,13 +32,6 @@ struct Golden {
   std::string name;
   Pdu pdu;
 };
-
-const std::vector<std::uint8_t>& bytes_for(const std::string& name) {
-  static const auto all = aiosmpp::test::golden_pdus();
-  const auto it = all.find(name);
-  if (it == all.end()) throw std::runtime_error("golden.txt has no [" + name + "]");
-  return it->second;
-}
 
 std::vector<Golden> goldens() {
   std::vector<Golden> g;

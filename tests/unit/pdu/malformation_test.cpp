@@ -7,10 +7,12 @@
 #include <vector>
 
 #include "aiosmpp/pdu/pdu.hpp"
+#include "pdu_test_support.hpp"
 #include "support/catch.hpp"
 #include "support/test_support.hpp"
 
 using namespace aiosmpp;
+using aiosmpp::test::decode_error;
 using aiosmpp::test::from_hex;
 
 namespace {
@@ -36,15 +38,6 @@ std::vector<std::uint8_t> pdu(std::string_view head, std::string_view body) {
 
 std::string submit_with_tlvs(std::string_view tlvs) {
   return std::string(submit_body) + " " + std::string(tlvs);
-}
-
-CodecError decode_error(const std::vector<std::uint8_t>& bytes, const DecodeOptions& o = {}) {
-  auto owning = decode(bytes, o);
-  auto view = decode_view(bytes, o);
-  REQUIRE_FALSE(owning.has_value());
-  REQUIRE_FALSE(view.has_value());
-  CHECK(owning.error() == view.error());  // both paths report the same thing
-  return owning.error();
 }
 
 }  // namespace

@@ -8,30 +8,23 @@
 
 #include "aiosmpp/pdu/pdu.hpp"
 #include "golden_file.hpp"
+#include "pdu_test_support.hpp"
 #include "support/catch.hpp"
 #include "support/test_support.hpp"
 
 using namespace aiosmpp;
+using aiosmpp::test::bytes_for;
+using aiosmpp::test::decode_error;
 using aiosmpp::test::from_hex;
+using aiosmpp::test::hdr;
 using aiosmpp::test::to_hex;
 
 namespace {
 
-struct Golden {
+struct Golden50 {
   std::string name;
   Pdu pdu;
 };
-
-PduHeader hdr(std::uint32_t seq, CommandStatus status = CommandStatus::ok) {
-  return PduHeader{status, seq};
-}
-
-const std::vector<std::uint8_t>& bytes_for(const std::string& name) {
-  static const auto all = aiosmpp::test::golden_pdus();
-  const auto it = all.find(name);
-  if (it == all.end()) throw std::runtime_error("no golden vector [" + name + "]");
-  return it->second;
-}
 
 void add_octets(Tlvs& t, std::uint16_t tag, std::string_view hex) {
   t.add(tag, from_hex(hex));
@@ -52,8 +45,8 @@ BroadcastSm broadcast_sm() {
   return p;
 }
 
-std::vector<Golden> goldens() {
-  std::vector<Golden> g;
+std::vector<Golden50> goldens50() {
+  std::vector<Golden50> g;
   {
     BindTransceiver p;
     p.header = hdr(4);
@@ -167,15 +160,6 @@ CodecError encode_error(const Pdu& p, const EncodeOptions& o) {
   return r.error();
 }
 
-CodecError decode_error(const std::vector<std::uint8_t>& bytes, const DecodeOptions& o = {}) {
-  auto owning = decode(bytes, o);
-  auto view = decode_view(bytes, o);
-  REQUIRE_FALSE(owning);
-  REQUIRE_FALSE(view);
-  CHECK(owning.error() == view.error());
-  return owning.error();
-}
-
 EncodeOptions for_peer(InterfaceVersion v, NewerTlvs newer = NewerTlvs::refuse) {
   EncodeOptions o;
   o.version = v;
@@ -188,7 +172,7 @@ EncodeOptions for_peer(InterfaceVersion v, NewerTlvs newer = NewerTlvs::refuse) 
 TEST_CASE("5.0 golden vectors cover every SMPP 5.0 PDU type") {
   // Pdu lists 3.4's 27 types first, then 5.0's six.
   std::vector<bool> seen(std::variant_size_v<Pdu>, false);
-  for (const auto& g : goldens()) {
+  for (const auto& g : goldens50()) {
     seen[g.pdu.index()] = true;
     CHECK(since_version(command_id_of(g.pdu)) ==
           (g.pdu.index() < 27 ? InterfaceVersion::smpp_3_4 : InterfaceVersion::smpp_5_0));
@@ -201,7 +185,7 @@ TEST_CASE("5.0 golden vectors cover every SMPP 5.0 PDU type") {
 }
 
 TEST_CASE("5.0 golden vectors both ways, owning and view") {
-  for (const auto& g : goldens()) {
+  for (const auto& g : goldens50()) {
     INFO(g.name);
     const auto& wire = bytes_for(g.name);
     auto decoded = decode(wire);
@@ -248,7 +232,7 @@ TEST_CASE("5.0 TLVs read back typed") {
 }
 
 TEST_CASE("a 3.4 peer never sees a 5.0 TLV: refused, or dropped on request") {
-  const Pdu resp = goldens()[1].pdu;  // bind_transceiver_resp with congestion_state
+  const Pdu resp = goldens50()[1].pdu;  // bind_transceiver_resp with congestion_state
   auto e = encode_error(resp, for_peer(InterfaceVersion::smpp_3_4));
   CHECK(e.problem == CodecProblem::tlv_not_in_version);
   CHECK(e.status == CommandStatus::optional_param_not_allowed);
@@ -263,7 +247,7 @@ TEST_CASE("a 3.4 peer never sees a 5.0 TLV: refused, or dropped on request") {
   CHECK(to_hex(dropped) == "0000001a800000090000000000000004534d5343000210000150");
   CHECK(encoded_size(resp, for_peer(InterfaceVersion::smpp_3_4, NewerTlvs::drop)).value() == 26);
   // 5.0 and later peers get everything
-  CHECK(encoded(resp, for_peer(InterfaceVersion::smpp_5_0)) == bytes_for(goldens()[1].name));
+  CHECK(encoded(resp, for_peer(InterfaceVersion::smpp_5_0)) == bytes_for(goldens50()[1].name));
   CHECK(encoded(resp, for_peer(static_cast<InterfaceVersion>(0x51))).size() == 31);
   // 3.3 and earlier know no TLV at all (reference §5.1)
   const auto for_33 = encoded(resp, for_peer(InterfaceVersion::smpp_3_3, NewerTlvs::drop));
@@ -271,7 +255,7 @@ TEST_CASE("a 3.4 peer never sees a 5.0 TLV: refused, or dropped on request") {
   CHECK(encode_error(resp, for_peer(static_cast<InterfaceVersion>(0x00))).field ==
         "sc_interface_version");
   // a PDU without 5.0 TLVs is the same bytes for either peer
-  const Pdu plain = goldens()[0].pdu;
+  const Pdu plain = goldens50()[0].pdu;
   CHECK(encoded(plain, for_peer(InterfaceVersion::smpp_3_4)) == encoded(plain));
 }
 

@@ -23,14 +23,10 @@ using namespace aiosmpp;
 using namespace std::chrono_literals;
 using aiosmpp::test::memory_transport_pair;
 using aiosmpp::test::MemoryTransport;
+using aiosmpp::test::pause;
 using aiosmpp::test::run_coro;
 
 namespace {
-
-asio::awaitable<void> pause(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(aiosmpp::detail::use_nothrow_awaitable);
-}
 
 std::vector<std::uint8_t> bytes_of(std::size_t n, std::uint8_t first = 0) {
   std::vector<std::uint8_t> v(n);

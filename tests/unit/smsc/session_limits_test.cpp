@@ -30,15 +30,11 @@ using namespace aiosmpp::smsc;
 using namespace std::chrono_literals;
 using aiosmpp::test::memory_transport_pair;
 using aiosmpp::test::MemoryTransport;
+using aiosmpp::test::pause;
 using aiosmpp::test::run_coro;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 namespace {
-
-asio::awaitable<void> pause(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(aiosmpp::detail::use_nothrow_awaitable);
-}
 
 // A Server without a listening socket; each client is a memory pipe handed to serve().
 struct MemServer {
@@ -51,8 +47,8 @@ struct MemServer {
   }
   ~MemServer() {
     server.stop();
-    const auto until = Clock::now() + 10s;
-    while (!done && Clock::now() < until)
+    const auto until = SteadyClock::now() + 10s;
+    while (!done && SteadyClock::now() < until)
       io.run_one_for(50ms);
   }
   // `to_server` and `to_client` bound each direction of the pipe.
@@ -70,9 +66,9 @@ struct MemServer {
   // Runs the io_context until `pred` holds (or fails the test after `within`).
   template <class Pred>
   asio::awaitable<void> until(Pred pred, std::chrono::milliseconds within = 10s) {
-    const auto end = Clock::now() + within;
+    const auto end = SteadyClock::now() + within;
     while (!pred()) {
-      REQUIRE(Clock::now() < end);
+      REQUIRE(SteadyClock::now() < end);
       co_await pause(5ms);
     }
   }
@@ -196,7 +192,7 @@ TEST_CASE("failed binds: each answer held back by the delay, closed after the li
     }
     auto right = bytes_of(a_bind("pw"), 11);
     burst.insert(burst.end(), right.begin(), right.end());
-    const auto start = Clock::now();
+    const auto start = SteadyClock::now();
     co_await write(*c, burst);
     for (std::uint32_t i = 1; i <= 3; ++i) {
       auto resp = co_await r.expect<BindTransceiverResp>(*c);
@@ -204,7 +200,7 @@ TEST_CASE("failed binds: each answer held back by the delay, closed after the li
       CHECK(resp.header.sequence_number == i);
     }
     CHECK(co_await r.closed(*c));  // nothing more: not the right password either
-    CHECK(Clock::now() - start >= 300ms);
+    CHECK(SteadyClock::now() - start >= 300ms);
     CHECK(t.server.stats().binds_rejected == 3);
     CHECK(t.server.stats().binds_accepted == 0);
     CHECK(t.server.stats().bind_failure_closes == 1);
@@ -258,7 +254,7 @@ TEST_CASE("a PDU that started arriving must be complete within pdu_timeout, howe
     PduReader r;
     co_await bind(*c, r);
     const auto submit = bytes_of(a_submit(), 2);
-    const auto start = Clock::now();
+    const auto start = SteadyClock::now();
     // One octet every 20 ms: each read is fresh, the PDU never completes in time.
     for (std::size_t i = 0; i + 1 < submit.size() && c->is_open(); ++i) {
       std::vector<std::uint8_t> one{submit[i]};
@@ -269,7 +265,7 @@ TEST_CASE("a PDU that started arriving must be complete within pdu_timeout, howe
       if (t.server.session_count() == 0) break;
     }
     CHECK(co_await r.closed(*c));
-    CHECK(Clock::now() - start >= 200ms);
+    CHECK(SteadyClock::now() - start >= 200ms);
     CHECK(t.server.stats().sessions_timed_out == 1);
   });
 }
@@ -324,10 +320,10 @@ TEST_CASE("a peer that never reads: unbind, then the close deadline ends the ses
     }
     auto u = bytes_of(Unbind{}, 999);
     burst.insert(burst.end(), u.begin(), u.end());
-    const auto start = Clock::now();
+    const auto start = SteadyClock::now();
     co_await write(*c, burst);
     co_await t.until([&] { return t.server.session_count() == 0; });
-    CHECK(Clock::now() - start >= 150ms);
+    CHECK(SteadyClock::now() - start >= 150ms);
     CHECK(t.server.stats().sessions_timed_out == 1);
   });
 }
@@ -350,10 +346,10 @@ TEST_CASE("stop() completes within shutdown_timeout when a peer never reads") {
     }
     co_await write(*c, burst);
     co_await pause(20ms);
-    const auto start = Clock::now();
+    const auto start = SteadyClock::now();
     t.server.stop();
     co_await t.until([&] { return t.done; });
-    CHECK(Clock::now() - start >= 200ms);
+    CHECK(SteadyClock::now() - start >= 200ms);
     CHECK(t.server.stats().shutdown_closes == 1);
   });
 }

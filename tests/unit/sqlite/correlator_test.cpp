@@ -17,11 +17,13 @@
 #include "aiosmpp/sqlite/sqlite.hpp"
 #include "sqlite_test_support.hpp"
 #include "support/catch.hpp"
+#include "support/correlator_calls.hpp"
 #include "support/run_coro.hpp"
 
 using namespace aiosmpp;
 using namespace aiosmpp::sqlite_test;
 using aiosmpp::test::run_coro;
+using namespace aiosmpp::test;
 using namespace std::chrono_literals;
 
 namespace {
@@ -36,36 +38,6 @@ SqliteCorrelatorOptions options(FakeWall& clock) {
   SqliteCorrelatorOptions o;
   o.clock = [&clock] { return clock.now; };
   return o;
-}
-
-Pdu receipt(std::string_view id, std::string_view stat = "DELIVRD") {
-  DeliverSm d;
-  d.esm_class = EsmClass::delivery_receipt;
-  d.short_message = "id:" + std::string(id) + " stat:" + std::string(stat);
-  return d;
-}
-
-std::string text_of(const Pdu& p) {
-  return std::get<DeliverSm>(p).short_message;
-}
-
-// The awaitable calls. Their parameters are views (trivially destructible): g++ 12 destroys
-// prvalue arguments of a co_await twice, so a std::string argument built at the call would be.
-asio::awaitable<void> put(Correlator& c, std::string_view id, std::string_view log_id) {
-  std::string key(id);
-  Tracking t{std::string(log_id), "x"};
-  co_await c.put_delivery(std::move(key), std::move(t));
-}
-asio::awaitable<std::vector<ReleasedReceipt>> add(Correlator& c, std::string_view id,
-                                                  std::string_view log_id) {
-  std::string key(id);
-  Tracking t{std::string(log_id), "x"};
-  co_return co_await c.register_delivery(std::move(key), std::move(t));
-}
-asio::awaitable<ReceiptMatch> correlate(Correlator& c, std::string_view id, bool final_state,
-                                        std::string_view stat = "DELIVRD") {
-  const Pdu r = receipt(id, stat);
-  co_return co_await c.correlate_receipt(id, final_state, r);
 }
 
 }  // namespace

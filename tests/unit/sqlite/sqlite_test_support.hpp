@@ -15,6 +15,7 @@
 
 #include "aiosmpp/sqlite/sqlite.hpp"
 #include "support/catch.hpp"
+#include "support/recording_hook.hpp"
 
 namespace aiosmpp::sqlite_test {
 
@@ -82,26 +83,6 @@ inline std::int64_t query_int(const std::string& path, const char* sql) {
   return v;
 }
 
-// An application hook that records what it saw.
-class RecordingHook final : public Hook {
- public:
-  asio::awaitable<void> sending(const Pdu& m, std::span<const std::uint8_t>,
-                                std::string_view) override {
-    sent.push_back(tracking_of(m).log_id);
-    co_return;
-  }
-  asio::awaitable<void> received(const Pdu* m, std::span<const std::uint8_t>,
-                                 std::string_view) override {
-    if (m != nullptr) received_ids.push_back(tracking_of(*m).log_id);
-    if (throw_on_received) throw std::runtime_error("hook failed on purpose");
-    co_return;
-  }
-  asio::awaitable<void> send_error(const Pdu& m, const SendError&, std::string_view) override {
-    errors.push_back(tracking_of(m).log_id);
-    co_return;
-  }
-  std::vector<std::string> sent, received_ids, errors;
-  bool throw_on_received = false;
-};
+using aiosmpp::test::RecordingHook;
 
 }  // namespace aiosmpp::sqlite_test

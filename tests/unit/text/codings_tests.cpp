@@ -18,6 +18,7 @@
 using namespace aiosmpp;
 using namespace aiosmpp::text;
 using aiosmpp::test::from_hex;
+using aiosmpp::test::repeat;
 using aiosmpp::test::to_hex;
 
 namespace {
@@ -30,13 +31,6 @@ const Codec& builtin(std::uint8_t dc) {
 
 std::string hex_of(std::string_view s) {
   return to_hex({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
-}
-
-std::string repeat(std::string_view s, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i)
-    out += s;
-  return out;
 }
 
 struct Sample {

@@ -14,16 +14,10 @@
 using namespace aiosmpp;
 using namespace aiosmpp::text;
 using aiosmpp::test::from_hex;
+using aiosmpp::test::repeat;
 using aiosmpp::test::to_hex;
 
 namespace {
-
-std::string repeat(std::string_view s, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i)
-    out += s;
-  return out;
-}
 
 std::vector<std::uint8_t> wire(const SubmitSm& pdu) {
   std::vector<std::uint8_t> out;

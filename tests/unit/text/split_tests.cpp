@@ -15,15 +15,9 @@
 using namespace aiosmpp::text;
 using aiosmpp::test::to_hex;
 using Bytes = std::vector<std::uint8_t>;
+using aiosmpp::test::repeat;
 
 namespace {
-
-std::string repeat(std::string_view s, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i)
-    out += s;
-  return out;
-}
 
 SplitOptions opts(LongMessage mode, Encoding enc = Encoding::automatic) {
   SplitOptions o;
@@ -316,7 +310,7 @@ namespace {
 class ShoutCodec final : public Codec {
  public:
   std::string_view name() const noexcept override { return "shout"; }
-  Result<void> encode(std::string_view utf8, ErrorMode, Bytes& out) const override {
+  aiosmpp::text::Result<void> encode(std::string_view utf8, ErrorMode, Bytes& out) const override {
     for (char c : utf8) {
       if (static_cast<unsigned char>(c) >= 0x80) {
         return TextError{TextErrc::unencodable, "shout: ASCII only"};
@@ -325,7 +319,8 @@ class ShoutCodec final : public Codec {
     }
     return {};
   }
-  Result<void> decode(std::span<const std::uint8_t> b, ErrorMode, std::string& out) const override {
+  aiosmpp::text::Result<void> decode(std::span<const std::uint8_t> b, ErrorMode,
+                                     std::string& out) const override {
     out.append(b.begin(), b.end());
     return {};
   }

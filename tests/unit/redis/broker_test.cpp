@@ -1,0 +1,292 @@
+// RedisBroker and RedisHook against a real redis-server: FIFO take and settle (XPENDING seen from
+// a separate connection), the redis-cli way to enqueue, an entry that is not a message, a
+// cancelled dequeue that takes nothing, the claim of a dead consumer's entries by the written /
+// never-written rule, and Redis killed and restarted mid-run with nothing lost.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <asio/co_spawn.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "aiosmpp/json.hpp"
+#include "redis_test_support.hpp"
+#include "support/catch.hpp"
+#include "support/run_coro.hpp"
+
+using namespace aiosmpp;
+using namespace aiosmpp::redis_test;
+using aiosmpp::test::run_coro;
+using namespace std::chrono_literals;
+
+namespace {
+
+RedisBrokerOptions fast(std::string consumer) {
+  RedisBrokerOptions o;
+  o.account = "acct";
+  o.consumer = std::move(consumer);
+  o.block = 200ms;
+  o.claim_idle = 300ms;
+  o.claim_interval = 100ms;
+  return o;
+}
+
+asio::awaitable<long long> pending(RedisClient& c, const std::string& stream) {
+  std::vector<std::string> args{"XPENDING", stream, "senders"};
+  auto r = co_await c.command(std::move(args));
+  co_return r.elements.empty() ? -1 : r.elements[0].integer;
+}
+
+asio::awaitable<long long> hlen(RedisClient& c, const std::string& key) {
+  std::vector<std::string> args{"HLEN", key};
+  co_return (co_await c.command(std::move(args))).integer;
+}
+
+asio::awaitable<void> enqueue_n(RedisBroker& b, int from, int to) {
+  for (int i = from; i < to; ++i)
+    co_await b.enqueue(submit("m" + std::to_string(i)));
+}
+
+asio::awaitable<std::vector<Pdu>> take(RedisBroker& b, std::size_t n) {
+  std::vector<Pdu> out;
+  while (out.size() < n)
+    co_await b.dequeue_batch(out, n - out.size());
+  co_return out;
+}
+
+asio::awaitable<std::vector<Pdu>> take_for(RedisBroker& b, std::chrono::milliseconds limit) {
+  using namespace asio::experimental::awaitable_operators;
+  std::vector<Pdu> out;
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_after(limit);
+  try {
+    co_await (b.dequeue_batch(out, 100) || t.async_wait(asio::use_awaitable));
+  } catch (const std::system_error&) {
+  }
+  co_return out;
+}
+
+}  // namespace
+
+TEST_CASE("RedisBroker: FIFO with tracking, pending until settled, redis-cli XADD accepted") {
+  RedisServer server;
+  asio::io_context io;
+  RedisClient probe(io.get_executor(), server.client());
+  auto broker = std::make_shared<RedisBroker>(io.get_executor(), server.client(), fast("a"));
+  run_coro(io, enqueue_n(*broker, 0, 3), 10s);
+  // The documented way (docs/redis.md), by the real redis-cli: the same JSON, byte for byte.
+  examples_test::Process cli(
+      {AIOSMPP_REDIS_CLI, "-p", std::to_string(server.port()), "XADD", broker->stream_key(), "*",
+       "msg",
+       R"({"type":"submit_sm","source":{"number":"ACME","ton":"alphanumeric"},)"
+       R"("destination":{"number":"254722999999","ton":"international","npi":"isdn"},)"
+       R"("text":{"utf8":"hello"},"tracking":{"log_id":"order-17"}})"},
+      std::filesystem::temp_directory_path() / ("aiosmpp_redis_cli_" + std::to_string(::getpid())),
+      std::filesystem::temp_directory_path() /
+          ("aiosmpp_redis_cli_err_" + std::to_string(::getpid())));
+  REQUIRE(cli.wait_for(10s) == 0);
+  std::error_code ignored;
+  std::filesystem::remove(
+      std::filesystem::temp_directory_path() / ("aiosmpp_redis_cli_" + std::to_string(::getpid())),
+      ignored);
+  std::filesystem::remove(std::filesystem::temp_directory_path() /
+                              ("aiosmpp_redis_cli_err_" + std::to_string(::getpid())),
+                          ignored);
+  auto got = run_coro(io, take(*broker, 4), 10s);
+  REQUIRE(got.size() == 4);
+  CHECK(log_id_of(got[0]) == "m0");
+  CHECK(log_id_of(got[2]) == "m2");
+  CHECK(log_id_of(got[3]) == "order-17");
+  CHECK(std::get<SubmitSm>(got[3]).destination.number == "254722999999");
+  CHECK_FALSE(RedisBroker::entry_of(tracking_of(got[0])).empty());
+  CHECK(run_coro(io, pending(probe, broker->stream_key()), 5s) == 4);
+
+  for (const auto& m : got)
+    broker->settle(m);
+  run_coro(io, broker->flush(), 5s);
+  CHECK(run_coro(io, pending(probe, broker->stream_key()), 5s) == 0);
+  CHECK(broker->stats().taken == 4);
+  CHECK(broker->stats().settled == 4);
+}
+
+TEST_CASE("RedisBroker: an entry that is not a message goes to the dead stream, logged") {
+  RedisServer server;
+  asio::io_context io;
+  RedisClient probe(io.get_executor(), server.client());
+  auto broker = std::make_shared<RedisBroker>(io.get_executor(), server.client(), fast("a"));
+  REQUIRE(run_coro(io, probe.wait_connected(5s), 10s));
+  std::vector<std::string> bad{"XADD", broker->stream_key(), "*", "msg", "{not json"};
+  run_coro(io, probe.command(std::move(bad)), 5s);
+  run_coro(io, enqueue_n(*broker, 0, 1), 5s);
+  auto got = run_coro(io, take(*broker, 1), 10s);
+  CHECK(log_id_of(got.at(0)) == "m0");
+  CHECK(broker->stats().dead == 1);
+  std::vector<std::string> xlen{"XLEN", "aiosmpp:acct:dead"};
+  CHECK(run_coro(io, probe.command(std::move(xlen)), 5s).integer == 1);
+  broker->settle(got[0]);
+  run_coro(io, broker->flush(), 5s);
+  CHECK(run_coro(io, pending(probe, broker->stream_key()), 5s) == 0);
+}
+
+TEST_CASE("RedisBroker: a cancelled dequeue takes nothing, what it read comes next") {
+  RedisServer server;
+  asio::io_context io;
+  auto broker = std::make_shared<RedisBroker>(io.get_executor(), server.client(), fast("a"));
+  CHECK(run_coro(io, take_for(*broker, 300ms), 10s).empty());
+  run_coro(io, enqueue_n(*broker, 0, 2), 5s);
+  auto got = run_coro(io, take(*broker, 2), 10s);
+  REQUIRE(got.size() == 2);
+  CHECK(log_id_of(got[0]) == "m0");
+  CHECK(log_id_of(got[1]) == "m1");
+}
+
+TEST_CASE(
+    "RedisBroker: a dead consumer's entries are claimed: written -> outcome_unknown, "
+    "never written -> sent") {
+  RedisServer server;
+  asio::io_context io;
+  RedisClient probe(io.get_executor(), server.client());
+  std::string stream;
+  {
+    auto dying = std::make_shared<RedisBroker>(io.get_executor(), server.client(), fast("a"));
+    stream = dying->stream_key();
+    run_coro(io, enqueue_n(*dying, 0, 3), 5s);
+    auto got = run_coro(io, take(*dying, 3), 10s);
+    REQUIRE(got.size() == 3);
+    CHECK(run_coro(io, dying->record_written(got[0]), 5s));  // m0: its bytes went out
+    dying->settle(got[2]);                                   // m2: its outcome was given
+    run_coro(io, dying->flush(), 5s);
+  }  // "a" dies with m0 (written) and m1 (never written) pending
+
+  auto broker = std::make_shared<RedisBroker>(io.get_executor(), server.client(), fast("b"));
+  auto app = std::make_shared<RecordingHook>();
+  RedisHook hook(app, broker);
+  auto claimed = run_coro(io, take(*broker, 1), 10s);
+  REQUIRE(claimed.size() == 1);
+  CHECK(log_id_of(claimed[0]) == "m1");
+  // m0 reached the application as outcome_unknown (spawned: let it run).
+  for (int i = 0; i < 200 && app->errors.empty(); ++i)
+    io.run_for(10ms);
+  REQUIRE(app->errors == std::vector<std::string>{"m0"});
+  CHECK(app->kinds.at(0) == SendError::Kind::outcome_unknown);
+  CHECK(broker->stats().claimed == 2);
+  CHECK(broker->stats().claimed_unknown == 1);
+
+  broker->settle(claimed[0]);
+  run_coro(io, broker->flush(), 5s);
+  CHECK(run_coro(io, pending(probe, stream), 5s) == 0);
+  CHECK(run_coro(io, hlen(probe, "aiosmpp:acct:written"), 5s) == 0);
+}
+
+TEST_CASE("RedisBroker: Redis killed and restarted mid-run (append-only file): nothing lost") {
+  RedisServer server(/*durable=*/true);
+  asio::io_context io;
+  auto broker = std::make_shared<RedisBroker>(io.get_executor(), server.client(), fast("a"));
+  constexpr int total = 200;
+  run_coro(io, enqueue_n(*broker, 0, total), 10s);
+
+  std::map<std::string, int> seen;
+  auto consume = [&](std::size_t n) {
+    auto got = run_coro(io, take(*broker, n), 20s);
+    for (const auto& m : got) {
+      ++seen[log_id_of(m)];
+      broker->settle(m);
+    }
+  };
+  consume(80);
+  server.kill();
+  // Settles sent into the dead connection are kept and sent again after the reconnect.
+  auto more = run_coro(io, take_for(*broker, 200ms), 5s);
+  for (const auto& m : more) {
+    ++seen[log_id_of(m)];
+    broker->settle(m);
+  }
+  server.start();
+  while (seen.size() < total)
+    consume(total - seen.size());
+  for (const auto& [id, n] : seen)
+    CHECK(n == 1);
+  CHECK(seen.size() == total);
+  RedisClient probe(io.get_executor(), server.client());
+  REQUIRE(run_coro(io, probe.wait_connected(5s), 10s));
+  for (int i = 0; i < 100 && run_coro(io, pending(probe, broker->stream_key()), 5s) != 0; ++i)
+    io.run_for(20ms);
+  CHECK(run_coro(io, pending(probe, broker->stream_key()), 5s) == 0);
+  CHECK(broker->stats().errors >= 1);
+}
+
+TEST_CASE("RedisBroker: refuses bad options, naming the field") {
+  asio::io_context io;
+  RedisClientOptions c;
+  RedisBrokerOptions o;
+  o.account = "a:b";
+  CHECK_THROWS_WITH(RedisBroker(io.get_executor(), c, o), Catch::Contains("account"));
+  o = {};
+  o.block = 20s;
+  CHECK_THROWS_WITH(RedisBroker(io.get_executor(), c, o), Catch::Contains("block"));
+  o = {};
+  o.claim_count = 0;
+  CHECK_THROWS_WITH(RedisBroker(io.get_executor(), c, o), Catch::Contains("claim_count"));
+}
+
+TEST_CASE(
+    "RedisHook: sending records written before passing on, the application sees its own "
+    "log_id, an outcome settles") {
+  RedisServer server;
+  asio::io_context io;
+  RedisClient probe(io.get_executor(), server.client());
+  auto broker = std::make_shared<RedisBroker>(io.get_executor(), server.client(), fast("a"));
+  auto app = std::make_shared<RecordingHook>();
+  RedisHook hook(app, broker);
+  run_coro(io, enqueue_n(*broker, 0, 2), 5s);
+  auto got = run_coro(io, take(*broker, 2), 10s);
+  REQUIRE(got.size() == 2);
+
+  const std::vector<std::uint8_t> bytes{0, 1};
+  run_coro(io, hook.sending(got[0], bytes, "c"), 5s);
+  CHECK(app->sent == std::vector<std::string>{"m0"});
+  CHECK(run_coro(io, hlen(probe, "aiosmpp:acct:written"), 5s) == 1);
+
+  SubmitSmResp resp;
+  resp.message_id = "smsc-1";
+  resp.tracking = tracking_of(got[0]);  // the Esme attaches the request's tracking
+  const Pdu response = resp;
+  run_coro(io, hook.received(&response, bytes, "c"), 5s);
+  CHECK(app->received_ids == std::vector<std::string>{"m0"});
+  const SendError err{SendError::Kind::not_sent, {}, "test"};
+  run_coro(io, hook.send_error(got[1], err, "c"), 5s);
+  CHECK(app->errors == std::vector<std::string>{"m1"});
+  run_coro(io, broker->flush(), 5s);
+  CHECK(run_coro(io, pending(probe, broker->stream_key()), 5s) == 0);
+  CHECK(run_coro(io, hlen(probe, "aiosmpp:acct:written"), 5s) == 0);
+}
+
+TEST_CASE("RedisBroker: two dequeues waiting on one broker (a pool's binds) each get messages") {
+  RedisServer server;
+  asio::io_context io;
+  auto broker = std::make_shared<RedisBroker>(io.get_executor(), server.client(), fast("a"));
+  std::vector<Pdu> first, second;
+  auto one = [&](std::vector<Pdu>& out) -> asio::awaitable<void> {
+    while (out.empty())
+      co_await broker->dequeue_batch(out, 1);
+  };
+  int done = 0;
+  asio::co_spawn(io, one(first), [&](std::exception_ptr) { ++done; });
+  asio::co_spawn(io, one(second), [&](std::exception_ptr) { ++done; });
+  io.run_for(300ms);  // both wait
+  CHECK(done == 0);
+  run_coro(io, enqueue_n(*broker, 0, 2), 5s);
+  for (int i = 0; i < 500 && done < 2; ++i)
+    io.run_for(10ms);
+  REQUIRE(done == 2);
+  REQUIRE(first.size() == 1);
+  REQUIRE(second.size() == 1);
+  CHECK(log_id_of(first[0]) != log_id_of(second[0]));
+}
