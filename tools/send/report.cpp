@@ -15,45 +15,8 @@
 
 namespace aiosmpp::send {
 
-std::string_view to_string(OutcomeKind kind) noexcept {
-  switch (kind) {
-    case OutcomeKind::ok:
-      return "ok";
-    case OutcomeKind::rejected:
-      return "rejected";
-    case OutcomeKind::unknown:
-      return "unknown";
-    case OutcomeKind::invalid:
-      return "invalid";
-    case OutcomeKind::not_sent:
-      return "not_sent";
-  }
-  return "unknown";
-}
-
 std::string to_json_line(const OutcomeRecord& r) {
-  nlohmann::ordered_json j;
-  j["line"] = r.line;
-  const auto text_or_null = [](const std::string& v) {
-    return v.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(v);
-  };
-  j["id"] = text_or_null(r.id);
-  j["destination"] = r.destination;
-  j["outcome"] = to_string(r.kind);
-  if (r.status) {
-    j["command_status"] = status_name(*r.status);
-    j["command_status_code"] = static_cast<std::uint32_t>(*r.status);
-  } else {
-    j["command_status"] = nullptr;
-    j["command_status_code"] = nullptr;
-  }
-  j["message_id"] = text_or_null(r.message_id);
-  j["error"] = text_or_null(r.error);
-  if (r.receipt_asked) {
-    j["receipt"] = r.receipt_state ? nlohmann::ordered_json(*r.receipt_state) : nullptr;
-  }
-  // Input is not guaranteed UTF-8: replace what is not, rather than fail the record.
-  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return outcome_json(r);
 }
 
 void Tally::count(OutcomeKind kind) noexcept {

@@ -16,33 +16,16 @@
 #include <asio/awaitable.hpp>
 #include <asio/steady_timer.hpp>
 
-#include "aiosmpp/pdu/command_status.hpp"
+#include "aiosmpp/json/outcome.hpp"
 #include "options.hpp"
 
 namespace aiosmpp::send {
 
-/** How a message ended, as the outcome file and the summary name it. */
-enum class OutcomeKind : std::uint8_t {
-  ok,        // ESME_ROK
-  rejected,  // an error command_status (or generic_nack)
-  unknown,   // sent, no response (timeout, connection lost): the SMSC may have it
-  invalid,   // a bad input line, or a message the library could not encode
-  not_sent,  // interrupted before it was sent (without --state)
-};
-std::string_view to_string(OutcomeKind kind) noexcept;
-
-/** One line of the outcome file. */
-struct OutcomeRecord {
-  std::size_t line = 0;
-  std::string id;
-  std::string destination;
-  OutcomeKind kind = OutcomeKind::ok;
-  std::optional<CommandStatus> status;
-  std::string message_id;
-  std::string error;
-  std::optional<std::string> receipt_state;  // with --wait-receipts: the final state, or null
-  bool receipt_asked = false;
-};
+// How a message ended and one line of the outcome file: the library's outcome record, the one
+// schema the Redis outcome stream writes too (aiosmpp/json/outcome.hpp).
+using aiosmpp::OutcomeKind;
+using aiosmpp::OutcomeRecord;
+using aiosmpp::to_string;
 
 /** The record as one JSON object (no newline). */
 std::string to_json_line(const OutcomeRecord& r);
