@@ -181,3 +181,98 @@ TEST_CASE(
 TEST_CASE("Esme on Redis: Redis killed mid-run and restarted: the run completes, nothing lost") {
   run({.messages = 400, .restart_redis = true});
 }
+
+TEST_CASE(
+    "Esme with RedisRateLimiter and RedisOutcomeStream: every outcome once in the stream, "
+    "receipts with their log_id") {
+  RedisServer redis;
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("aiosmpp_redis_outcomes_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  examples_test::Simulator sim(dir, {"--receipt-delay", "10-100ms"});
+  constexpr int messages = 300;
+
+  asio::io_context io(1);
+  RedisBrokerOptions bo;
+  bo.account = "out";
+  bo.block = 200ms;
+  auto broker = std::make_shared<RedisBroker>(io.get_executor(), redis.client(), bo);
+  auto corr = std::make_shared<RedisCorrelator>(io.get_executor(), redis.client());
+  RedisRateLimiterOptions ro;
+  ro.account = "out";
+  ro.rate = 5000;
+  ro.lease_size = 20;
+  auto limiter = std::make_shared<RedisRateLimiter>(io.get_executor(), redis.client(), ro);
+  auto app = std::make_shared<CountingHook>();
+  RedisOutcomeStreamOptions so;
+  so.account = "out";
+  auto stream = std::make_shared<RedisOutcomeStream>(io.get_executor(), redis.client(), app, so);
+  run_coro(io, enqueue_all(*broker, messages), 20s);
+
+  EsmeConfig cfg;
+  cfg.smsc_port = static_cast<std::uint16_t>(std::stoi(sim.port()));
+  cfg.system_id = "redis";
+  cfg.password = "pw";
+  cfg.window = 32;
+  cfg.log_level = LogLevel::warning;
+  Components parts;
+  parts.broker = broker;
+  parts.correlator = corr;
+  parts.rate_limiter = limiter;
+  parts.hook = std::make_shared<RedisHook>(stream, broker);
+  Esme esme(io.get_executor(), cfg, parts);
+  auto failure = std::make_shared<std::exception_ptr>();
+  asio::co_spawn(io, esme.start(), [failure](std::exception_ptr e) { *failure = e; });
+  run_coro(
+      io,
+      [&]() -> asio::awaitable<void> {
+        while (static_cast<int>(app->outcomes.size()) < messages ||
+               app->receipted.size() < app->accepted.size()) {
+          co_await sleep_for(20ms);
+        }
+      }(),
+      60s);
+  run_coro(io, esme.stop(), 20s);
+  if (*failure) std::rethrow_exception(*failure);
+  REQUIRE(run_coro(io, stream->flush(10s), 15s));
+
+  RedisOutcomeReader reader(io.get_executor(), redis.client(), "out", "app", "reader");
+  std::map<std::string, int> outcomes;
+  std::map<std::string, int> final_receipts;
+  for (;;) {
+    auto got = run_coro(io, reader.read(1000, 100ms), 10s);
+    if (got.empty()) break;
+    for (const auto& e : got) {
+      INFO(e.id << " " << e.error);
+      REQUIRE(e.error.empty());
+      const OutcomeRecord& r = e.record;
+      CHECK(r.id.find('\x1b') == std::string::npos);  // the broker's entry id is stripped
+      if (r.event == OutcomeRecord::Event::outcome) {
+        ++outcomes[r.id];
+        CHECK(r.kind == OutcomeKind::ok);
+        CHECK_FALSE(r.message_id.empty());
+        CHECK(r.extra_data == "x" + r.id.substr(1));
+      } else if (r.final_state) {
+        CHECK(r.matched);
+        ++final_receipts[r.id];
+      }
+    }
+  }
+  CHECK(outcomes.size() == static_cast<std::size_t>(messages));
+  for (const auto& [id, n] : outcomes) {
+    INFO(id);
+    CHECK(n == 1);
+    CHECK(app->accepted.count(id) == 1);
+  }
+  CHECK(final_receipts.size() == app->accepted.size());
+  for (const auto& [id, n] : final_receipts)
+    CHECK(outcomes.count(id) == 1);
+  CHECK(stream->stats().dropped == 0);
+  // Every message went through the shared budget, leased in batches.
+  const auto ls = limiter->stats();
+  CHECK(ls.granted >= static_cast<std::uint64_t>(messages));
+  CHECK(ls.script_calls < ls.granted);
+  CHECK(sim.stop().at("submits") == static_cast<std::uint64_t>(messages));
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
