@@ -270,7 +270,8 @@ asio::awaitable<std::error_code> RedisRateLimiter::limit(std::size_t n) {
                               : s.in_flight      ? Clock::time_point::max()
                               : s.retry_at > now ? s.retry_at
                                                  : now + retry_min;
-    if (s.failing() && s.options.max_wait.count() > 0) {
+    // Without a fallback, a wait for Redis is bounded by max_wait; the fallback's waits are not.
+    if (s.failing() && !s.fallback && s.options.max_wait.count() > 0) {
       if (!give_up) give_up = now + s.options.max_wait;
       if (now >= *give_up) {
         ++s.stats.refused;
