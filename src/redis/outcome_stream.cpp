@@ -36,23 +36,16 @@ void validate(const RedisOutcomeStreamOptions& o) {
   }
 }
 
-std::string destination_of(const Pdu& m) {
+// The source or the destination number of a message that has both (submit_sm, deliver_sm,
+// data_sm), else empty.
+std::string number_of(const Pdu& m, bool source) {
   return std::visit(
-      [](const auto& p) -> std::string {
-        if constexpr (requires { p.destination.number; }) {
-          return std::string(p.destination.number);
-        } else {
-          return {};
-        }
-      },
-      m);
-}
-
-std::string source_of(const Pdu& m) {
-  return std::visit(
-      [](const auto& p) -> std::string {
-        if constexpr (requires { p.source.number; }) {
-          return std::string(p.source.number);
+      [source](const auto& p) -> std::string {
+        if constexpr (requires {
+                        p.source.number;
+                        p.destination.number;
+                      }) {
+          return std::string(source ? p.source.number : p.destination.number);
         } else {
           return {};
         }
@@ -241,7 +234,7 @@ OutcomeRecord RedisOutcomeStream::record_of(const Outcome& outcome, std::string_
   OutcomeRecord r;
   r.event = OutcomeRecord::Event::outcome;
   set_tracking(r, outcome.tracking());
-  r.destination = destination_of(outcome.message);
+  r.destination = number_of(outcome.message, false);
   if (outcome.response) {
     set_response(r, *outcome.response);
   } else if (outcome.error) {
@@ -257,7 +250,7 @@ OutcomeRecord RedisOutcomeStream::record_of(const ReceiptOutcome& receipt,
   r.event = OutcomeRecord::Event::receipt;
   if (receipt.matched) set_tracking(r, tracking_of(receipt.receipt));
   // The receipt comes from the handset the message went to.
-  r.destination = source_of(receipt.receipt);
+  r.destination = number_of(receipt.receipt, true);
   std::optional<text::ReceiptSummary> summary;
   if (const auto* d = std::get_if<DeliverSm>(&receipt.receipt))
     summary = text::summarize_receipt(*d);

@@ -78,6 +78,16 @@ asio::awaitable<void> enqueue_all(RedisBroker& broker, int count) {
   }
 }
 
+EsmeConfig config_for(const examples_test::Simulator& sim) {
+  EsmeConfig cfg;
+  cfg.smsc_port = static_cast<std::uint16_t>(std::stoi(sim.port()));
+  cfg.system_id = "redis";
+  cfg.password = "pw";
+  cfg.window = 32;
+  cfg.log_level = LogLevel::warning;
+  return cfg;
+}
+
 struct Run {
   int messages = 0;
   bool restart_redis = false;
@@ -102,12 +112,7 @@ void run(const Run& r) {
   auto app = std::make_shared<CountingHook>();
   run_coro(io, enqueue_all(*broker, r.messages), 20s);
 
-  EsmeConfig cfg;
-  cfg.smsc_port = static_cast<std::uint16_t>(std::stoi(sim.port()));
-  cfg.system_id = "redis";
-  cfg.password = "pw";
-  cfg.window = 32;
-  cfg.log_level = LogLevel::warning;
+  const EsmeConfig cfg = config_for(sim);
   Components parts;
   parts.broker = broker;
   parts.correlator = corr;
@@ -209,12 +214,7 @@ TEST_CASE(
   auto stream = std::make_shared<RedisOutcomeStream>(io.get_executor(), redis.client(), app, so);
   run_coro(io, enqueue_all(*broker, messages), 20s);
 
-  EsmeConfig cfg;
-  cfg.smsc_port = static_cast<std::uint16_t>(std::stoi(sim.port()));
-  cfg.system_id = "redis";
-  cfg.password = "pw";
-  cfg.window = 32;
-  cfg.log_level = LogLevel::warning;
+  const EsmeConfig cfg = config_for(sim);
   Components parts;
   parts.broker = broker;
   parts.correlator = corr;
