@@ -270,17 +270,20 @@ asio::awaitable<std::error_code> RedisRateLimiter::limit(std::size_t n) {
                               : s.in_flight      ? Clock::time_point::max()
                               : s.retry_at > now ? s.retry_at
                                                  : now + retry_min;
-    // Without a fallback, a wait for Redis is bounded by max_wait; the fallback's waits are not.
-    if (s.failing() && !s.fallback && s.options.max_wait.count() > 0) {
+    // A wait for Redis (a lease unanswered, or Redis failing) is bounded by max_wait, unless
+    // the fallback grants meanwhile; a wait for tokens the bucket does not have yet is the rate.
+    const bool on_redis = s.failing() || (wait == defer && s.in_flight);
+    if (on_redis && !s.fallback && s.options.max_wait.count() > 0) {
       if (!give_up) give_up = now + s.options.max_wait;
       if (now >= *give_up) {
         ++s.stats.refused;
         AIOSMPP_LOG(s.options.logger, LogLevel::error, "redis_rate_limiter_refused", {"key", s.key},
-                    {"requested", n}, {"error", s.last_error.message()});
-        co_return s.last_error ? s.last_error : make_error_code(RedisErrc::not_connected);
+                    {"requested", n}, {"failing", s.failing()});
+        co_return s.failing() && s.last_error ? s.last_error
+                                              : make_error_code(RedisErrc::command_timeout);
       }
       until = std::min(until, *give_up);
-    } else if (!s.failing()) {
+    } else if (!on_redis) {
       give_up.reset();
     }
     timer.expires_at(until);

@@ -38,13 +38,16 @@ struct RedisRateLimiterOptions {
   std::size_t lease_size = 10;
   /** @brief A leased token not used within this is dropped, so tokens cannot pile up in a
    *  process and leave later than the bucket allowed; > 0. Any interval of T seconds then sees
-   *  at most `burst + rate * (T + lease_ttl)` messages across all processes. Default 100 ms. */
+   *  at most `burst + rate * (T + lease_ttl)` messages across all processes. Keep it well above
+   *  the round trip to Redis (a lease that arrives expired grants nothing). Default 100 ms. */
   std::chrono::milliseconds lease_ttl{100};
-  /** @brief How long one limit() waits for Redis while it is down or failing before it gives up
-   *  with the error (the Esme then reports that batch not_sent); 0 waits until Redis answers (the
-   *  wait stays cancellable). Default 10 s. */
+  /** @brief How long one limit() waits for Redis (a lease unanswered, or Redis failing) before
+   *  it gives up with the error (the Esme then reports that batch not_sent); 0 waits until Redis
+   *  answers (the wait stays cancellable). Waiting for tokens the bucket does not have yet is
+   *  not bounded by it: that is the rate. Default 10 s. */
   std::chrono::milliseconds max_wait{10000};
-  /** @brief While Redis fails, a local token bucket at this rate (messages/s for this process)
+  /** @brief While Redis fails (a lease came back with an error, or the client's
+   *  command_timeout passed), a local token bucket at this rate (messages/s for this process)
    *  stands in for the shared one; 0 (the default) sends nothing without Redis. With P processes
    *  the account may then see up to P times this rate. Finite and >= 0. */
   double fallback_rate = 0.0;

@@ -6,6 +6,8 @@
 //
 // Results are awaited before CHECK, never inside it (g++ 12 runs a co_await in CHECK twice).
 
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -252,6 +254,24 @@ TEST_CASE("RedisRateLimiter: Redis stopped, refused after max_wait, then back (N
   // The restarted Redis had forgotten the script: EVALSHA's NOSCRIPT, then EVAL.
   CHECK(l->stats().script_loads >= 2);
   CHECK(l->stats().granted == before.granted + 1);
+}
+
+TEST_CASE("RedisRateLimiter: a hung Redis (SIGSTOP) is refused after max_wait, not later") {
+  RedisServer server;
+  asio::io_context io;
+  auto o = limiter_options(1000, 1000, 10);
+  o.max_wait = 300ms;
+  auto l = make(io, server, o);
+  run_coro(io, l->limit(1), 5s);
+  ::kill(server.pid(), SIGSTOP);
+  asio::steady_timer pause(io, 150ms);  // the leased tokens expire (lease_ttl 100 ms)
+  run_coro(io, pause.async_wait(asio::use_awaitable), 5s);
+  // The client's command_timeout is 10 s: the answer must come from max_wait, well before.
+  const std::error_code ec = run_coro(io, l->limit(1), 5s);
+  ::kill(server.pid(), SIGCONT);
+  CHECK(ec == RedisErrc::command_timeout);
+  CHECK(l->stats().refused == 1);
+  CHECK(l->stats().granted == 1);
 }
 
 TEST_CASE("RedisRateLimiter: without Redis the fallback grants at its own rate, bounded") {
