@@ -125,6 +125,12 @@ struct RedisRateLimiter::State : std::enable_shared_from_this<State> {
       t->cancel();
   }
   bool failing() const noexcept { return failing_since.has_value(); }
+  bool connection_failure() const noexcept {
+    return failing() &&
+           (last_error == RedisErrc::not_connected || last_error == RedisErrc::connection_lost ||
+            last_error == RedisErrc::command_timeout);
+  }
+  bool may_lease(Clock::time_point now) const noexcept;
 
   asio::any_io_executor executor;
   RedisRateLimiterOptions options;
@@ -143,8 +149,16 @@ struct RedisRateLimiter::State : std::enable_shared_from_this<State> {
   RedisRateLimiterStats stats;
 };
 
+// A lease may be asked for once the back-off (or the bucket's retry_after) has passed, or at once
+// when the last failure was the connection's and the client is connected again: the limiter
+// resumes as soon as Redis is back, not a back-off later.
+bool RedisRateLimiter::State::may_lease(Clock::time_point now) const noexcept {
+  if (in_flight) return false;
+  return now >= retry_at || (connection_failure() && client.connected());
+}
+
 void RedisRateLimiter::State::start_lease(std::uint64_t need, Clock::time_point now) {
-  if (in_flight || now < retry_at) return;
+  if (!may_lease(now)) return;
   in_flight = true;
   // Leased tokens expire lease_ttl after the request left, which is before Redis took them: a
   // token is then never used later than lease_ttl after the bucket gave it.
@@ -273,6 +287,8 @@ asio::awaitable<std::error_code> RedisRateLimiter::limit(std::size_t n) {
     // A wait for Redis (a lease unanswered, or Redis failing) is bounded by max_wait, unless
     // the fallback grants meanwhile; a wait for tokens the bucket does not have yet is the rate.
     const bool on_redis = s.failing() || (wait == defer && s.in_flight);
+    // Without a connection, look again soon: the client reconnects by itself (no event here).
+    if (s.connection_failure() && !s.in_flight) until = std::min(until, now + retry_min);
     if (on_redis && !s.fallback && s.options.max_wait.count() > 0) {
       if (!give_up) give_up = now + s.options.max_wait;
       if (now >= *give_up) {
