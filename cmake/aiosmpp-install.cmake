@@ -20,6 +20,17 @@ if(TARGET aiosmpp_sqlite)
           INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
   set(AIOSMPP_PACKAGE_HAS_SQLITE ON)
 endif()
+# The Redis component likewise; its hiredis is private (no public header includes it), but a
+# static libaiosmpp_redis still needs it at link time, which the config finds through pkg-config.
+set(AIOSMPP_PACKAGE_HAS_REDIS OFF)
+if(TARGET aiosmpp_redis)
+  install(TARGETS aiosmpp_redis EXPORT aiosmppTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+          INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  set(AIOSMPP_PACKAGE_HAS_REDIS ON)
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/aiosmpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.hpp")
 install(EXPORT aiosmppTargets NAMESPACE aiosmpp:: DESTINATION ${AIOSMPP_INSTALL_CMAKEDIR})

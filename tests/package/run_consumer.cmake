@@ -58,6 +58,14 @@ message(STATUS "consumer (${MODE}) said: ${last_output}")
 if(NOT last_output MATCHES "aiosmpp ok")
   message(FATAL_ERROR "consumer did not report success: ${last_output}")
 endif()
+# A package built with the optional components must hand them on through find_package.
+foreach(component IN ITEMS sqlite redis)
+  string(TOUPPER ${component} upper)
+  if(MODE STREQUAL "find_package" AND HAS_${upper} AND NOT last_output MATCHES "${component} ok")
+    message(FATAL_ERROR "the package was built with aiosmpp::${component} but the consumer did "
+                        "not get it: ${last_output}")
+  endif()
+endforeach()
 # A passed mode's tree (an install prefix, or a whole library build) is 1-2 GB under the
 # sanitizers and proves nothing more: removed, so that the three modes never hold 4.5 GB of disk
 # at once. A failed mode keeps its tree for a look.

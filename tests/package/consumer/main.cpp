@@ -15,6 +15,13 @@
 #include <string>
 #endif
 
+#ifdef CONSUMER_HAS_REDIS
+#include <aiosmpp/redis/redis.hpp>
+
+#include <chrono>
+#include <stdexcept>
+#endif
+
 #include <cstdio>
 #include <variant>
 #include <vector>
@@ -124,6 +131,23 @@ int main() {
       return 1;
     }
     std::printf("sqlite ok, ");
+  }
+#endif
+
+#ifdef CONSUMER_HAS_REDIS
+  {
+    // No Redis here: a client is made and destroyed without connecting, and a bad option is the
+    // typed error naming it, which shows the component links and runs.
+    aiosmpp::RedisClient client(io.get_executor(), aiosmpp::RedisClientOptions{});
+    aiosmpp::RedisClientOptions bad;
+    bad.connect_timeout = std::chrono::milliseconds(0);
+    try {
+      aiosmpp::RedisClient refused(io.get_executor(), bad);
+      std::printf("redis client accepted connect_timeout 0\n");
+      return 1;
+    } catch (const std::invalid_argument&) {
+    }
+    std::printf("redis ok, ");
   }
 #endif
 
