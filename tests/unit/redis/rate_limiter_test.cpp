@@ -86,7 +86,9 @@ asio::awaitable<void> both(RateLimiter& a, RateLimiter& b, Clock::time_point unt
 
 asio::awaitable<RedisBucketTake> take(RedisClient& c, std::uint64_t min, std::uint64_t max,
                                       std::uint64_t now_us, double rate = 100, double burst = 20) {
-  co_return co_await RedisRateLimiter::take_script(c, "t:bucket", rate, burst, min, max, now_us);
+  std::string key = "t:bucket";  // named: g++ 12 may destroy a prvalue argument twice
+  co_return co_await RedisRateLimiter::take_script(c, std::move(key), rate, burst, min, max,
+                                                   now_us);
 }
 
 }  // namespace
