@@ -276,3 +276,50 @@ TEST_CASE(
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 }
+
+TEST_CASE("Esme with RedisRateLimiter, Redis stopped: nothing goes out, each message not_sent") {
+  RedisServer redis;
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("aiosmpp_redis_budget_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  examples_test::Simulator sim(dir, {});
+  constexpr int messages = 20;
+
+  asio::io_context io(1);
+  RedisRateLimiterOptions ro;
+  ro.account = "budget";
+  ro.rate = 1000;
+  ro.max_wait = 200ms;
+  auto limiter = std::make_shared<RedisRateLimiter>(io.get_executor(), redis.client(), ro);
+  REQUIRE(run_coro(io, limiter->client().wait_connected(5s), 10s));
+  redis.stop();
+  auto broker = std::make_shared<SimpleBroker>(io.get_executor());
+  for (int i = 0; i < messages; ++i)
+    REQUIRE(broker->try_enqueue(submit(fmt::format("m{}", i))));
+  auto app = std::make_shared<RecordingHook>();
+  Components parts;
+  parts.broker = broker;
+  parts.rate_limiter = limiter;
+  parts.hook = app;
+  Esme esme(io.get_executor(), config_for(sim), parts);
+  auto failure = std::make_shared<std::exception_ptr>();
+  asio::co_spawn(io, esme.start(), [failure](std::exception_ptr e) { *failure = e; });
+  run_coro(
+      io,
+      [&]() -> asio::awaitable<void> {
+        while (app->kinds.size() < static_cast<std::size_t>(messages))
+          co_await sleep_for(20ms);
+      }(),
+      60s);
+  run_coro(io, esme.stop(), 20s);
+  if (*failure) std::rethrow_exception(*failure);
+  CHECK(app->kinds.size() == static_cast<std::size_t>(messages));
+  for (const auto kind : app->kinds)
+    CHECK(kind == SendError::Kind::not_sent);
+  CHECK(app->received_ids.empty());
+  CHECK(limiter->stats().granted == 0);
+  CHECK(limiter->stats().refused >= 1);
+  CHECK(sim.stop().at("submits") == 0);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
