@@ -69,9 +69,9 @@ struct RedisRateLimiterStats {
 
 /** @brief The outcome of one run of the bucket script (see RedisRateLimiter::take_script()). */
 struct RedisBucketTake {
-  std::uint64_t granted = 0;              ///< tokens taken: 0, or between `min` and `max`
-  std::chrono::microseconds retry_after;  ///< when granted is 0: until `min` tokens are there
-  double tokens = 0;                      ///< tokens left in the bucket (negative: in debt)
+  std::uint64_t granted = 0;                 ///< tokens taken: 0, or between `min` and `max`
+  std::chrono::microseconds retry_after{0};  ///< when granted is 0: until `min` tokens are there
+  double tokens = 0;                         ///< tokens left in the bucket (negative: in debt)
 };
 
 /** @brief The RateLimiter on a token bucket kept in Redis, shared by any number of processes.
