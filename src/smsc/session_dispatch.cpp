@@ -84,9 +84,7 @@ void Session::Impl::encode_response(const P& response) {
 // congestion_state (SMPP 5.0, 0x0428, one octet) after the response's last TLV at `at`, and its
 // command_length grown to match: no copy of the response on the hot path.
 void Session::Impl::append_congestion(std::size_t at) {
-  const std::uint8_t tlv[5] = {0x04, 0x28, 0x00, 0x01, *congestion_};
-  out_.insert(out_.end(), std::begin(tlv), std::end(tlv));
-  aiosmpp::detail::store32(out_.data() + at, static_cast<std::uint32_t>(out_.size() - at));
+  aiosmpp::detail::append_congestion_state(out_, at, *congestion_);
 }
 
 std::error_code Session::Impl::respond(const Pdu& response) {
