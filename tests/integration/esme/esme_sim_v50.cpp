@@ -11,6 +11,7 @@
 
 #include "aiosmpp/smsc/server.hpp"
 #include "esme_sim_support.hpp"
+#include "support/timed_hook.hpp"
 
 using namespace aiosmpp;
 using namespace aiosmpp::test;
@@ -241,39 +242,6 @@ TEST_CASE("v5.0: the Esme's deliver_sm_resp carry its receive backlog as congest
 
 namespace {
 
-// When each message went out (sending(), in the order sent) and how each was answered.
-struct TimedHook final : Hook {
-  std::vector<std::chrono::steady_clock::time_point> sent_at;
-  std::size_t responses = 0;
-  std::size_t throttled = 0;  // ESME_RTHROTTLED responses
-  std::size_t errors = 0;
-  asio::awaitable<void> sending(const Pdu&, std::span<const std::uint8_t>,
-                                std::string_view) override {
-    sent_at.push_back(std::chrono::steady_clock::now());
-    co_return;
-  }
-  asio::awaitable<void> received(const Pdu* m, std::span<const std::uint8_t>,
-                                 std::string_view) override {
-    if (m == nullptr || !is_response(command_id_of(*m))) co_return;
-    ++responses;
-    if (header_of(*m).command_status == CommandStatus::throttled) ++throttled;
-  }
-  asio::awaitable<void> send_error(const Pdu&, const SendError&, std::string_view) override {
-    ++errors;
-    co_return;
-  }
-  // Messages sent per `period`, from the first send to the last (the last period may be partial).
-  std::vector<std::size_t> per_period(std::chrono::milliseconds period) const {
-    std::vector<std::size_t> counts;
-    for (const auto t : sent_at) {
-      const auto i = static_cast<std::size_t>((t - sent_at.front()) / period);
-      if (counts.size() <= i) counts.resize(i + 1, 0);
-      ++counts[i];
-    }
-    return counts;
-  }
-};
-
 struct Slowdown {
   std::vector<std::size_t> per_period;  // messages sent per 100 ms
   std::uint64_t esme_throttled = 0;     // ESME_RTHROTTLED / RMSGQFUL responses, requeued or final
@@ -308,12 +276,7 @@ Slowdown run_slowdown(InterfaceVersion esme_version) {
         [&]() -> asio::awaitable<void> {
           for (int i = 0; i < 2000; ++i)
             co_await esme.broker().enqueue(Pdu(make_submit(i)));
-          const bool ok = co_await wait_until(
-              [&] {
-                return !hook->sent_at.empty() &&
-                       std::chrono::steady_clock::now() - hook->sent_at.front() >= 2500ms;
-              },
-              20000ms);
+          const bool ok = co_await wait_until([&] { return hook->spans(2500ms); }, 20000ms);
           CHECK(ok);
         },
         60s);
@@ -340,13 +303,8 @@ TEST_CASE("v5.0: the Esme slows on rising congestion_state before any ESME_RTHRO
     // Counts of messages per 100 ms by the hook's clock: the busiest period of the first second
     // against the mean of the complete periods after the first 1.5 s (the last, partial one
     // left out). No duration is asserted, only that later periods carry fewer messages.
-    const auto& p = r.per_period;
-    REQUIRE(p.size() >= 20);
-    const auto peak = *std::max_element(p.begin(), p.begin() + 10);
-    double later = 0;
-    for (std::size_t i = 15; i + 1 < p.size(); ++i)
-      later += static_cast<double>(p[i]);
-    later /= static_cast<double>(p.size() - 16);
+    const auto [peak, later] = rate_change(r.per_period, 10, 15);
+    REQUIRE(peak > 0);
     INFO("peak " << peak << " per 100 ms, later " << later);
     CHECK(later < 0.75 * static_cast<double>(peak));
   }
