@@ -1,8 +1,8 @@
 #pragma once
 
-// A Hook that records when each message went out (sending(), by the steady clock), for tests that
-// count how the Esme's send rate changes: messages per period, compared with each other, never
-// with a duration.
+// Hooks for the tests of the Esme's rate and load: TimedHook records when each message went out
+// (sending(), by the steady clock), for counting how the send rate changes (messages per period,
+// compared with each other, never with a duration); SlowReceiver is slower than the SMSC.
 
 #include <algorithm>
 #include <chrono>
@@ -12,7 +12,10 @@
 #include <vector>
 
 #include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 
+#include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/esme/hook.hpp"
 
 namespace aiosmpp::test {
@@ -53,6 +56,26 @@ struct TimedHook final : Hook {
       ++counts[i];
     }
     return counts;
+  }
+};
+
+/** A hook slower than the SMSC: each request from it (deliver_sm, data_sm) takes 10 ms, so
+ *  those read with it wait behind it (the Esme's receive backlog). */
+struct SlowReceiver final : Hook {
+  std::size_t received_count = 0;
+  asio::awaitable<void> sending(const Pdu&, std::span<const std::uint8_t>,
+                                std::string_view) override {
+    co_return;
+  }
+  asio::awaitable<void> received(const Pdu* m, std::span<const std::uint8_t>,
+                                 std::string_view) override {
+    if (m == nullptr || is_response(command_id_of(*m))) co_return;
+    asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(10));
+    co_await t.async_wait(::aiosmpp::detail::use_nothrow_awaitable);
+    ++received_count;
+  }
+  asio::awaitable<void> send_error(const Pdu&, const SendError&, std::string_view) override {
+    co_return;
   }
 };
 

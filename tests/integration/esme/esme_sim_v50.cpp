@@ -149,25 +149,6 @@ TEST_CASE("v5.0: the simulator's congestion_state alone slows the Esme down",
 
 namespace {
 
-// A hook slower than the SMSC: each deliver_sm takes it 10 ms, so those read with it wait.
-struct SlowHook final : Hook {
-  std::size_t received_count = 0;
-  asio::awaitable<void> received(const Pdu* m, std::span<const std::uint8_t>,
-                                 std::string_view) override {
-    if (m != nullptr && !is_response(command_id_of(*m))) {
-      co_await sleep_ms(10);
-      ++received_count;
-    }
-  }
-  asio::awaitable<void> sending(const Pdu&, std::span<const std::uint8_t>,
-                                std::string_view) override {
-    co_return;
-  }
-  asio::awaitable<void> send_error(const Pdu&, const SendError&, std::string_view) override {
-    co_return;
-  }
-};
-
 // A 5.0 server on loopback sends `n` deliver_sm at once to an Esme speaking `esme_version` and
 // records the congestion_state of each deliver_sm_resp (nullopt: none).
 std::vector<std::optional<std::uint8_t>> own_congestion(InterfaceVersion esme_version, int n) {
@@ -196,7 +177,7 @@ std::vector<std::optional<std::uint8_t>> own_congestion(InterfaceVersion esme_ve
   const auto at = server.listen({asio::ip::make_address("127.0.0.1"), 0});
   bool server_done = false;
   asio::co_spawn(io, server.run(), [&](std::exception_ptr) { server_done = true; });
-  auto hook = std::make_shared<SlowHook>();
+  auto hook = std::make_shared<SlowReceiver>();
   auto cfg = test_config(at.port());
   cfg.interface_version = esme_version;
   cfg.window = 4;  // the Esme's backlog is a percentage of it

@@ -131,25 +131,6 @@ TEST_CASE("interop v5.0: node-smpp's congestion_state lowers the Esme's send rat
 
 namespace {
 
-// A hook that takes 10 ms per deliver_sm, so the ones read with it wait behind it.
-struct SlowReceiver final : Hook {
-  std::size_t received_count = 0;
-  asio::awaitable<void> sending(const Pdu&, std::span<const std::uint8_t>,
-                                std::string_view) override {
-    co_return;
-  }
-  asio::awaitable<void> received(const Pdu* m, std::span<const std::uint8_t>,
-                                 std::string_view) override {
-    if (m == nullptr || is_response(command_id_of(*m))) co_return;
-    asio::steady_timer t(co_await asio::this_coro::executor, 10ms);
-    co_await t.async_wait(::aiosmpp::detail::use_nothrow_awaitable);
-    ++received_count;
-  }
-  asio::awaitable<void> send_error(const Pdu&, const SendError&, std::string_view) override {
-    co_return;
-  }
-};
-
 // node-smpp sends `n` deliver_sm at once; what it read as congestion_state in each response.
 json deliver_resps_from_node(InterfaceVersion version, int n) {
   NodePeer peer(AIOSMPP_NODE_EXECUTABLE, AIOSMPP_CONGESTION_PEER_SCRIPT);
