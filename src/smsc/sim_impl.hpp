@@ -188,6 +188,13 @@ struct Simulator::Impl {
     bool cancelled = false;
     SysClock::time_point final_time{};
   };
+  // A broadcast_sm accepted on a 5.0 session, kept for query_broadcast_sm and
+  // cancel_broadcast_sm (sim_broadcast.cpp); at most config.max_broadcasts, oldest forgotten.
+  struct Broadcast {
+    SteadyClock::time_point done{};  // complete (delivered, 100 %) from then on
+    std::vector<std::string> areas;  // its broadcast_area_identifier values, in order
+    bool cancelled = false;
+  };
   struct PendingResponse {
     SteadyClock::time_point due;
     std::weak_ptr<Session> session;
@@ -225,6 +232,14 @@ struct Simulator::Impl {
   Reply on_submit_multi(Session& s, const SubmitMultiView& r, SubmitMultiResp& resp);
   Reply on_data_sm(Session& s, const DataSmView& r, DataSmResp& resp);
   SimStats snapshot() const;
+  void note_load(Session& s, SimSession& ctx);
+
+  // sim_broadcast.cpp
+  Reply on_broadcast(Session& s, const BroadcastSmView& r, BroadcastSmResp& resp);
+  Reply on_query_broadcast(Session& s, const QueryBroadcastSmView& r, QueryBroadcastSmResp& resp);
+  Reply on_cancel_broadcast(Session& s, const CancelBroadcastSmView& r,
+                            CancelBroadcastSmResp& resp);
+  Broadcast* find_broadcast(std::string_view message_id);
 
   // sim_delivery.cpp
   void on_bound(Session& s);
@@ -287,6 +302,8 @@ struct Simulator::Impl {
   std::size_t waiting_count = 0;
   std::size_t receipts_outstanding = 0;  // accepted, not settled (every place above)
   std::unordered_map<std::string, sim_detail::Account> accounts;
+  std::unordered_map<std::uint64_t, Broadcast> broadcasts;  // by message id
+  sim_detail::Ring<std::uint64_t> broadcast_order;          // their ids, oldest first
   sim_detail::ReceiptBuilder builder;
   std::vector<FlightSlot> flights;
   std::vector<std::size_t> free_flights;

@@ -210,6 +210,17 @@ Handlers Simulator::Impl::make_handlers() {
     }
     return Reply::now;
   };
+  h.broadcast_sm = [this](Session& s, const BroadcastSmView& r, BroadcastSmResp& resp) {
+    return on_broadcast(s, r, resp);
+  };
+  h.query_broadcast_sm = [this](Session& s, const QueryBroadcastSmView& r,
+                                QueryBroadcastSmResp& resp) {
+    return on_query_broadcast(s, r, resp);
+  };
+  h.cancel_broadcast_sm = [this](Session& s, const CancelBroadcastSmView& r,
+                                 CancelBroadcastSmResp& resp) {
+    return on_cancel_broadcast(s, r, resp);
+  };
   h.replace_sm = [this](Session&, const ReplaceSmView& r, ReplaceSmResp& resp) {
     Record* rec = find(r.message_id);
     if (rec == nullptr || rec->final || rec->cancelled) {
@@ -372,10 +383,7 @@ Reply Simulator::Impl::on_submit(Session& s, const SubmitSmView& r, SubmitSmResp
   ++stats.submits;
   hint(s.last_read_time());
   auto& ctx = context(s);
-  if (config.congestion_capacity > 0 && s.interface_version() == InterfaceVersion::smpp_5_0) {
-    const double load = 100.0 * ctx.load.add(s.last_read_time()) / config.congestion_capacity;
-    s.set_congestion_state(static_cast<std::uint8_t>(std::min(load, 100.0)));
-  }
+  note_load(s, ctx);
   auto d = decide_submit(config, submit_context(s, ctx), rng);
   if (d.action == SubmitDecision::Action::withhold) {
     count(d);
@@ -411,6 +419,16 @@ Reply Simulator::Impl::on_submit(Session& s, const SubmitSmView& r, SubmitSmResp
     return Reply::later;
   }
   return Reply::now;
+}
+
+// congestion_state on 5.0 sessions: the session's submit_sm and broadcast_sm of the last second
+// as a percentage of --congestion.
+void Simulator::Impl::note_load(Session& s, SimSession& ctx) {
+  if (config.congestion_capacity <= 0 || s.interface_version() != InterfaceVersion::smpp_5_0) {
+    return;
+  }
+  const double load = 100.0 * ctx.load.add(s.last_read_time()) / config.congestion_capacity;
+  s.set_congestion_state(static_cast<std::uint8_t>(std::min(load, 100.0)));
 }
 
 Reply Simulator::Impl::hold_for_unbind(Session& s, SimSession& ctx, const SubmitSmResp& resp) {

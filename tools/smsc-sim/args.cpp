@@ -56,7 +56,12 @@ Listening and binds
                            (default: every client sees what it always saw) or 5.0; a session
                            speaks the lower of it and the bind's interface_version
   --congestion RATE        on 5.0 sessions, submit_sm_resp carries congestion_state = the
-                           session's submit_sm rate over the last second as a % of RATE (max 100)
+                           session's submit_sm and broadcast_sm rate over the last second as
+                           a % of RATE (max 100)
+  --max-broadcasts N       5.0 broadcasts kept for query/cancel_broadcast_sm (default 10000);
+                           beyond, the oldest is forgotten
+  --max-broadcast-areas N  broadcast_area_identifier TLVs per broadcast_sm (default 16); more:
+                           ESME_RINVNUMBCAST_AREAS
   --enquire-link DURATION  idle time before the simulator sends enquire_link (default 30s; 0: off)
   --response-timeout DUR   how long a deliver_sm may wait for its response (default 10s; then
                            the receipt is offered again, see --receipt-retry)

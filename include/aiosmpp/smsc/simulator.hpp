@@ -108,6 +108,13 @@ struct SimConfig {
   /** @brief On 5.0 sessions, every submit_sm_resp carries congestion_state: the session's
    *  submit_sm rate over the last second as a percentage of this (capped at 100). 0: off. */
   double congestion_capacity = 0;
+  /** @brief Broadcasts (SMPP 5.0 broadcast_sm, on 5.0 sessions) kept for query_broadcast_sm and
+   *  cancel_broadcast_sm; beyond it the oldest is forgotten (a query or cancel of it then fails
+   *  with ESME_RBCASTQUERYFAIL / ESME_RBCASTCANCELFAIL). 1..1000000. */
+  std::size_t max_broadcasts = 10000;
+  /** @brief broadcast_area_identifier TLVs one broadcast_sm may carry (each at most 101 octets,
+   *  kept to be reported by query_broadcast_sm); more: ESME_RINVNUMBCAST_AREAS. 1..1000. */
+  std::size_t max_broadcast_areas = 16;
   std::vector<Credential> credentials;        ///< empty: accept any system_id and password
   std::optional<CommandStatus> refuse_binds;  ///< answer every bind with this status
   /** @brief Bound sessions at once; more binds get ESME_RBINDFAIL. */
@@ -455,6 +462,10 @@ struct SimStats {
   std::uint64_t timeouts = 0;
   /** @brief Connections refused (max_connections, max_connections_per_address). */
   std::uint64_t refused = 0;
+  /** @brief broadcast_sm accepted (a message_id given). */
+  std::uint64_t broadcasts = 0;
+  /** @brief broadcast_sm refused (a mandatory TLV missing, too many areas). */
+  std::uint64_t broadcast_errors = 0;
   /** @brief Sessions open now. */
   std::uint64_t sessions = 0;
   std::uint64_t window = 0;   ///< deliver_sm in flight over all sessions
