@@ -212,7 +212,9 @@ httplib::Server::Handler guarded(F f) {
 
 void Console::Impl::routes() {
   server.Get("/", [](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Content-Security-Policy", "default-src 'self'");
+    // Scripts from the console only; the page's own styles are inline.
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; style-src 'self' 'unsafe-inline'");
     res.set_content(console_page_html, "text/html; charset=utf-8");
   });
   server.Get("/console.js", [](const httplib::Request&, httplib::Response& res) {

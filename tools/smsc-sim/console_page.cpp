@@ -34,7 +34,11 @@ input[type=text], input[type=password] { width: 9em; }
 form label { display: inline-block; margin: 2px 8px 2px 0; }
 .result { color: #555; min-height: 1.4em; }
 .error { color: #b00020; }
-.counters { columns: 2; }
+.counters { display: grid; grid-template-columns: repeat(3, 1fr); gap: 0 16px; }
+.counters div { display: flex; justify-content: space-between; border-bottom: 1px solid #e4e6ea; }
+.counters b { font-weight: 600; font-variant-numeric: tabular-nums; }
+#faults input { width: 11em; }
+#faults td:last-child { white-space: nowrap; }
 </style>
 </head>
 <body>
@@ -70,7 +74,7 @@ form label { display: inline-block; margin: 2px 8px 2px 0; }
       </table>
     </section>
     <section>
-      <h2>Recent PDUs <span id="pdus-of" class="muted">(click a session)</span></h2>
+      <h2>Recent PDUs <span id="pdus-of" class="muted"></span> (click a session)</h2>
       <table>
         <thead><tr><th>time</th><th>dir</th><th>command</th><th>status</th><th>seq</th></tr></thead>
         <tbody id="pdus"></tbody>
@@ -78,7 +82,7 @@ form label { display: inline-block; margin: 2px 8px 2px 0; }
     </section>
     <section>
       <h2>Counters</h2>
-      <table class="counters"><tbody id="stats"></tbody></table>
+      <div id="stats" class="counters"></div>
     </section>
   </div>
   <div>
@@ -210,13 +214,21 @@ function render(s) {
   const stats = $('stats');
   stats.replaceChildren();
   for (const [k, v] of Object.entries(s.stats)) {
-    const tr = document.createElement('tr');
-    cell(tr, k);
-    cell(tr, String(v)).id = 'stat-' + k;
-    stats.appendChild(tr);
+    const item = document.createElement('div');
+    const name = document.createElement('span');
+    name.textContent = k;
+    const value = document.createElement('b');
+    value.id = 'stat-' + k;
+    value.textContent = String(v);
+    item.append(name, value);
+    stats.appendChild(item);
   }
   const tb = $('sessions');
   tb.replaceChildren();
+  // The first session's PDUs until another is clicked, or when the selected one has gone.
+  if (!s.sessions.some((x) => x.id === selected)) {
+    selected = s.sessions.length ? s.sessions[0].id : null;
+  }
   for (const x of s.sessions) {
     const tr = document.createElement('tr');
     tr.dataset.id = x.id;
@@ -234,7 +246,10 @@ function render(s) {
 }
 
 async function loadPdus() {
-  if (selected === null) return;
+  if (selected === null) {
+    $('pdus').replaceChildren();
+    return;
+  }
   $('pdus-of').textContent = 'of session ' + selected;
   const r = await fetch('/api/sessions/' + selected + '/pdus', { cache: 'no-store' });
   const tb = $('pdus');
