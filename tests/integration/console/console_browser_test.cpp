@@ -2,7 +2,8 @@
 // over the DevTools protocol by drive_console.mjs (node, no npm package), while aiosmpp-send
 // sends through the simulator and the receiver example is bound. The page must show the submit
 // counter changing without a reload, and an MO typed into its form must reach the receiver.
-// Without chromium or node the test exits 77, which ctest reports as skipped (SKIP_RETURN_CODE).
+// Without chromium, or without a node that has a WebSocket client, the test exits 77, which ctest
+// reports as skipped (SKIP_RETURN_CODE).
 
 #include <cstdlib>
 #include <iostream>
@@ -38,6 +39,16 @@ TEST_CASE("console in headless chromium: live numbers while a client sends, MO t
   if (chromium.empty()) skip("chromium is not installed (scripts/setup-deps.sh installs it)");
   const std::string node = find_program("AIOSMPP_NODE", "node");
   if (node.empty()) skip("node is not installed");
+  {
+    // The driver needs node's own WebSocket client (node 20.10 and later; 22 without the flag).
+    const auto probe_dir = work_dir("node_probe");
+    Process probe({node, "--experimental-websocket", "-e",
+                   "process.exit(typeof WebSocket === 'function' ? 0 : 3)"},
+                  probe_dir / "out", probe_dir / "err");
+    const auto code = probe.wait_for(20s);
+    if (!code) probe.stop(1s);
+    if (code != 0) skip("node has no WebSocket client (node 20.10 or later is needed)");
+  }
 
   const auto dir = work_dir("browser");
   ConsoleSim sim(dir, {"--http-token", token});
