@@ -3,6 +3,13 @@
 //
 //   RESULT aiosmpp n=N seconds=S msgs_per_s=R
 //
+// and, with one Esme (not --binds), the submit-to-response latency from its metrics:
+//
+//   LATENCY aiosmpp p50_ms=A p90_ms=B p99_ms=C p999_ms=D
+//
+// each the upper bound of the LatencyHistogram bucket the quantile falls in (buckets double
+// from 50 us), so a coarse but allocation-free figure; bench/charts.sh draws them.
+//
 //   esme_bench --host H --port P --count N --window W [--text T] [--binds N [--rate R]]
 //              [--tls-ca FILE [--tls-server-name NAME]] [--flow-control on|off]
 //
@@ -35,6 +42,7 @@
 
 #include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/esme/esme.hpp"
+#include "aiosmpp/esme/metrics.hpp"
 #include "aiosmpp/esme/pool.hpp"
 
 namespace {
@@ -125,7 +133,8 @@ struct Sender {
   std::function<asio::awaitable<void>()> connect;  // fails early when the SMSC is not there
   std::function<asio::awaitable<void>()> start;
   std::function<asio::awaitable<void>()> stop;
-  std::function<aiosmpp::EsmeStats()> stats;  // in total
+  std::function<aiosmpp::EsmeStats()> stats;           // in total
+  std::function<aiosmpp::LatencyHistogram()> latency;  // empty for a pool
 };
 
 int main(int argc, char** argv) {
@@ -156,7 +165,8 @@ int main(int argc, char** argv) {
     esme = std::make_unique<aiosmpp::Esme>(io.get_executor(), cfg,
                                            aiosmpp::Components{.broker = broker});
     sender = {[&]() { return esme->connect(); }, [&]() { return esme->start(); },
-              [&]() { return esme->stop(); }, [&]() { return esme->stats(); }};
+              [&]() { return esme->stop(); }, [&]() { return esme->stats(); },
+              [&]() { return esme->metrics().response_latency; }};
   } else {
     aiosmpp::EsmePoolConfig pc;
     pc.esme = cfg;
@@ -233,5 +243,11 @@ int main(int argc, char** argv) {
   std::printf("RESULT aiosmpp n=%llu seconds=%.3f msgs_per_s=%.0f\n",
               static_cast<unsigned long long>(o.count), seconds,
               static_cast<double>(o.count) / seconds);
+  if (sender.latency) {
+    const auto h = sender.latency();
+    std::printf("LATENCY aiosmpp p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f\n",
+                h.quantile(0.5) * 1e3, h.quantile(0.9) * 1e3, h.quantile(0.99) * 1e3,
+                h.quantile(0.999) * 1e3);
+  }
   return exit_code;
 }

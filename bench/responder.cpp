@@ -3,7 +3,7 @@
 // (then closes); ignores responses. Reads through the Framer, looks only at headers, and writes
 // all answers to one read's worth of PDUs in one contiguous write.
 //
-//   aiosmpp_responder [--host 127.0.0.1] [--port 2775]
+//   aiosmpp_responder [--host 127.0.0.1] [--port 2775]   (--port 0: any free port)
 
 #include <cstdio>
 #include <cstdlib>
@@ -145,8 +145,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (port == 0 || port > 65535) {
-    std::fprintf(stderr, "responder: --port must be 1..65535\n");
+  if (port > 65535) {  // 0: a free port, printed in the listening line
+    std::fprintf(stderr, "responder: --port must be 0..65535\n");
     return 2;
   }
   asio::io_context io(1);

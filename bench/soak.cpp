@@ -11,7 +11,12 @@
 // and exits 1 on any violation (2 on bad arguments). See bench/soak.hpp for what is checked.
 //
 //   soak [--count N] [--window W] [--drop-every N] [--seed S] [--correlator-max-entries N]
-//        [--no-flow-control] [--no-requeue] [--progress]
+//        [--correlator-max-markers N] [--correlator-max-held N] [--no-flow-control]
+//        [--no-requeue] [--progress]
+//
+// The correlator's markers and held receipts are scaled to --count unless given (bench/soak.hpp,
+// Options::correlator_max_markers says why); --correlator-max-markers 100000
+// --correlator-max-held 10000 runs with the library's defaults.
 
 #include <cstdio>
 #include <cstdlib>
@@ -23,10 +28,12 @@
 namespace {
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "soak: %s\nusage: soak [--count N] [--window W] [--drop-every N] [--seed S] "
-               "[--correlator-max-entries N] [--no-flow-control] [--no-requeue] [--progress]\n",
-               why);
+  std::fprintf(
+      stderr,
+      "soak: %s\nusage: soak [--count N] [--window W] [--drop-every N] [--seed S] "
+      "[--correlator-max-entries N] [--correlator-max-markers N] [--correlator-max-held N] "
+      "[--no-flow-control] [--no-requeue] [--progress]\n",
+      why);
   std::exit(2);
 }
 
@@ -69,6 +76,10 @@ int main(int argc, char** argv) {
       o.drop_every = number(value, "--drop-every", 0, 1'000'000'000);
     } else if (arg == "--correlator-max-entries") {
       o.correlator_max_entries = number(value, "--correlator-max-entries", 1, 100'000'000);
+    } else if (arg == "--correlator-max-markers") {
+      o.correlator_max_markers = number(value, "--correlator-max-markers", 1, 100'000'000);
+    } else if (arg == "--correlator-max-held") {
+      o.correlator_max_held = number(value, "--correlator-max-held", 1, 100'000'000);
     } else if (arg == "--seed") {
       o.seed = number(value, "--seed", 1, UINT64_MAX);
     } else {

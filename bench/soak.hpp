@@ -87,10 +87,19 @@ struct Options {
    *  max_entries, even after the receipt took the entry, so with the default the RSS climbs by
    *  about 48 bytes per accepted message for the first million. */
   std::size_t correlator_max_entries = 0;
+  /** SimpleCorrelator::Options::max_markers and max_held; 0 scales them to the run (count / 20
+   *  markers and count / 1,000 held receipts, at least 10,000 and 100, at most the library's
+   *  defaults), so that these bounded stores are full within the first 10% of the outcomes and
+   *  the RSS check below measures growth past them, not their filling: with the defaults
+   *  (100,000 markers, about 17 MB, and 10,000 receipts held up to 30 s) a 1,000,000-message run
+   *  keeps growing until about half of it while they fill, by design. */
+  std::size_t correlator_max_markers = 0;
+  std::size_t correlator_max_held = 0;
 
   std::chrono::milliseconds rss_interval{250};
   /** RSS may end at most this much above the sample taken once 10% of the outcomes were in
-   *  (the simulator's and the Esme's tables have reached their working size by then). */
+   *  (the simulator's and the Esme's tables, and the correlator's bounded stores as scaled
+   *  above, have reached their working size by then). */
   std::uint64_t rss_growth_limit_kb = 8 * 1024;
   /** Not under a sanitizer: RSS then measures ASan's quarantine or TSan's shadow memory (which
    *  grows with every new heap address the process touches), not the library; LeakSanitizer
@@ -488,6 +497,21 @@ inline EsmeConfig esme_config(const Options& o, std::uint16_t port) {
   return c;
 }
 
+// See Options::correlator_max_markers.
+inline SimpleCorrelator::Options correlator_options(const Options& o) {
+  SimpleCorrelator::Options co;
+  if (o.correlator_max_entries > 0) co.max_entries = o.correlator_max_entries;
+  const auto scaled = [&](std::size_t chosen, std::uint64_t divisor, std::size_t floor,
+                          std::size_t library_default) {
+    if (chosen > 0) return chosen;
+    return std::clamp<std::size_t>(static_cast<std::size_t>(o.count / divisor), floor,
+                                   library_default);
+  };
+  co.max_markers = scaled(o.correlator_max_markers, 20, 10'000, co.max_markers);
+  co.max_held = scaled(o.correlator_max_held, 1000, 100, co.max_held);
+  return co;
+}
+
 }  // namespace detail
 
 /** @brief Runs one soak: a simulator with every trouble mode on, the Esme sending
@@ -526,11 +550,7 @@ inline Report run_soak(const Options& o) {
   Components parts;
   parts.broker = broker;
   parts.hook = hook;
-  if (o.correlator_max_entries > 0) {
-    SimpleCorrelator::Options co;
-    co.max_entries = o.correlator_max_entries;
-    parts.correlator = std::make_shared<SimpleCorrelator>(co);
-  }
+  parts.correlator = std::make_shared<SimpleCorrelator>(detail::correlator_options(o));
   parts.throttle_handler = std::make_shared<SimpleThrottleHandler>(th);
   parts.retry_timer = std::make_shared<ExponentialBackoff>(backoff);
   Esme esme(io.get_executor(), detail::esme_config(o, port), parts);
@@ -541,6 +561,7 @@ inline Report run_soak(const Options& o) {
   std::exception_ptr failure;
   std::uint64_t next_progress = o.count / 10;
 
+  const auto sampler_start = std::chrono::steady_clock::now();
   auto sampler = [&]() -> asio::awaitable<void> {
     while (sampling) {
       const auto kb = rss_kb();
@@ -549,8 +570,11 @@ inline Report run_soak(const Options& o) {
       rep.rss_last_kb = kb;
       if (rep.rss_warm_kb == 0 && ledger.outcomes() * 10 >= o.count) rep.rss_warm_kb = kb;
       if (o.progress != nullptr && ledger.outcomes() >= next_progress && next_progress > 0) {
-        std::fprintf(o.progress, "progress outcomes=%llu/%llu receipts=%llu rss_kb=%llu\n",
-                     static_cast<unsigned long long>(ledger.outcomes()),
+        const std::chrono::duration<double> elapsed =
+            std::chrono::steady_clock::now() - sampler_start;
+        std::fprintf(o.progress,
+                     "progress seconds=%.1f outcomes=%llu/%llu receipts=%llu rss_kb=%llu\n",
+                     elapsed.count(), static_cast<unsigned long long>(ledger.outcomes()),
                      static_cast<unsigned long long>(o.count),
                      static_cast<unsigned long long>(ledger.correlated()),
                      static_cast<unsigned long long>(kb));

@@ -15,6 +15,7 @@
 #   AIOSMPP_SKIP_SANITIZERS=1       stage 1 builds the dev preset (no sanitizers), stage 3 is skipped
 #   AIOSMPP_SKIP_FUZZ=1             stage 2 is skipped
 #   AIOSMPP_FUZZ_BUDGET_SECONDS=N   stage 2's new-input fuzzing, all targets together (default 120)
+#   AIOSMPP_FUZZ_SEED=N             stage 2's libFuzzer seed (default: from the commit's hash)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -118,7 +119,32 @@ summary() {
   rm -rf "$logs"
   echo
   echo "tests: ${tests_passed} passed, ${tests_failed} failed"
+  if ((rc != 0)); then fuzz_artifacts; fi
   exit "$rc"
+}
+# AIOSMPP_FUZZ_SEED when set, else the commit's first 8 hex digits as a number (0, libFuzzer's
+# own choice, outside a git checkout).
+fuzz_seed() {
+  local head
+  if [[ -n "${AIOSMPP_FUZZ_SEED:-}" ]]; then
+    echo "$AIOSMPP_FUZZ_SEED"
+  elif head=$(git rev-parse --short=8 HEAD 2>/dev/null); then
+    echo $((16#$head))
+  else
+    echo 0
+  fi
+}
+# The inputs a failed fuzz run saved, printed last (where a CI log's tail keeps them) as base64,
+# so that a failure seen only in CI can be replayed: base64 -d > in && build/fuzz/.../<t>_fuzz in
+fuzz_artifacts() {
+  local f shown=0
+  for f in build/fuzz/tests/fuzz/work/*/artifacts/*; do
+    [[ -f "$f" ]] || continue
+    ((shown++ < 3)) || break
+    echo "fuzz artifact ${f#build/fuzz/tests/fuzz/work/} ($(stat -c %s "$f") octets), base64:"
+    head -c 3000 "$f" | base64 -w 0
+    echo
+  done
 }
 trap summary EXIT
 
@@ -147,8 +173,11 @@ end
 
 if [[ "${AIOSMPP_SKIP_FUZZ:-0}" != 1 ]]; then
   fuzz_budget=${AIOSMPP_FUZZ_BUDGET_SECONDS:-120}
+  fuzz_seed=$(fuzz_seed)
   begin "fuzz: configure, build" 240
-  cmake --preset fuzz "-DAIOSMPP_FUZZ_BUDGET_SECONDS=${fuzz_budget}" >/dev/null
+  echo "fuzz seed ${fuzz_seed} (AIOSMPP_FUZZ_SEED; from the commit, so a failure here fuzzes the same way again)"
+  cmake --preset fuzz "-DAIOSMPP_FUZZ_BUDGET_SECONDS=${fuzz_budget}" \
+    "-DAIOSMPP_FUZZ_SEED=${fuzz_seed}" >/dev/null
   cmake --build --preset fuzz
   end
   begin "fuzz: corpora, then ${fuzz_budget} s of fuzzing" $((fuzz_budget + 30))

@@ -159,6 +159,7 @@ struct Esme::Impl {
   // Submit-to-receipt latency: when each message awaiting its final receipt was first sent, for
   // at most receipt_clock_capacity of them (the oldest forgotten first).
   static constexpr std::size_t receipt_clock_capacity = 100'000;
+  static constexpr std::size_t receipt_clock_compact_floor = 1'024;
   std::unordered_map<std::string, Clock::time_point> receipt_clock_;
   std::deque<std::string> receipt_clock_order_;
   void start_receipt_clock(const std::string& key, Clock::time_point sent_at);

@@ -3,6 +3,7 @@
 // giving up expired holds on the timer, merging a long message's receipts, and the
 // submit-to-receipt clock of the metrics.
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -207,7 +208,10 @@ void Esme::Impl::start_receipt_clock(const std::string& key, Clock::time_point s
     }
   }
   if (receipt_clock_.emplace(key, sent_at).second) receipt_clock_order_.push_back(key);
-  if (receipt_clock_order_.size() > 2 * receipt_clock_capacity) {
+  // Compacted against the keys still waiting, not the capacity: otherwise the order keeps up to
+  // 2 * capacity keys of receipts long come (about 6 MB), however few are awaited.
+  if (receipt_clock_order_.size() >
+      2 * std::max<std::size_t>(receipt_clock_.size(), receipt_clock_compact_floor)) {
     std::erase_if(receipt_clock_order_, [&](const auto& k) { return !receipt_clock_.contains(k); });
   }
 }

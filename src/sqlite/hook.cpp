@@ -1,6 +1,9 @@
 #include "aiosmpp/sqlite/hook.hpp"
 
 #include <stdexcept>
+#include <utility>
+
+#include "aiosmpp/esme/outcome.hpp"
 
 namespace aiosmpp {
 
@@ -88,6 +91,36 @@ asio::awaitable<void> SqliteHook::send_error(const Pdu& message, const SendError
   }
   if (broker_) broker_->finish(message);
   if (failure) std::rethrow_exception(failure);
+}
+
+// The message is already finished by received() or send_error(), which the Esme calls first;
+// these only pass the call on, so an application's hook that asks for outcome() or receipt()
+// gets them through this wrapper too.
+asio::awaitable<void> SqliteHook::outcome(const Outcome& outcome, std::string_view client_id) {
+  if (!has_interest(inner_interests_, HookInterest::outcome)) co_return;
+  auto message = stripped(outcome.message);
+  auto response = outcome.response ? stripped(*outcome.response) : std::nullopt;
+  if (!message && !response) {
+    co_await inner_->outcome(outcome, client_id);
+    co_return;
+  }
+  Outcome copy = outcome;
+  if (message) copy.message = std::move(*message);
+  if (response) copy.response = std::move(*response);
+  co_await inner_->outcome(copy, client_id);
+}
+
+asio::awaitable<void> SqliteHook::receipt(const ReceiptOutcome& receipt,
+                                          std::string_view client_id) {
+  if (!has_interest(inner_interests_, HookInterest::receipt)) co_return;
+  auto pdu = stripped(receipt.receipt);
+  if (!pdu) {
+    co_await inner_->receipt(receipt, client_id);
+    co_return;
+  }
+  ReceiptOutcome copy = receipt;
+  copy.receipt = std::move(*pdu);
+  co_await inner_->receipt(copy, client_id);
 }
 
 }  // namespace aiosmpp

@@ -13,11 +13,13 @@
 #include <asio/awaitable.hpp>
 
 #include "aiosmpp/esme/hook.hpp"
+#include "aiosmpp/esme/outcome.hpp"
 
 namespace aiosmpp::test {
 
 class RecordingHook final : public Hook {
  public:
+  HookInterest interests() const noexcept override { return wants; }
   asio::awaitable<void> sending(const Pdu& m, std::span<const std::uint8_t>,
                                 std::string_view) override {
     sent.push_back(tracking_of(m).log_id);
@@ -34,9 +36,21 @@ class RecordingHook final : public Hook {
     kinds.push_back(e.kind);
     co_return;
   }
-  std::vector<std::string> sent, received_ids, errors;
+  asio::awaitable<void> outcome(const Outcome& o, std::string_view) override {
+    outcome_ids.push_back(o.tracking().log_id);
+    outcome_trackings.push_back(o.tracking());
+    if (o.response) outcome_trackings.push_back(tracking_of(*o.response));
+    co_return;
+  }
+  asio::awaitable<void> receipt(const ReceiptOutcome& r, std::string_view) override {
+    receipt_trackings.push_back(tracking_of(r.receipt));
+    co_return;
+  }
+  std::vector<std::string> sent, received_ids, errors, outcome_ids;
+  std::vector<Tracking> outcome_trackings, receipt_trackings;
   std::vector<SendError::Kind> kinds;
   bool throw_on_received = false;
+  HookInterest wants = HookInterest::all;  // read by wrappers when they are made
 };
 
 }  // namespace aiosmpp::test

@@ -46,6 +46,12 @@ class SqliteHook final : public Hook {
   /** @brief Passes the call on, then finishes the message. */
   asio::awaitable<void> send_error(const Pdu& message, const SendError& error,
                                    std::string_view client_id) override;
+  /** @brief Passes the outcome on (when the application's hook asks for it) with the ids
+   *  stripped from the message's and the response's tracking. */
+  asio::awaitable<void> outcome(const Outcome& outcome, std::string_view client_id) override;
+  /** @brief Passes the receipt on (when the application's hook asks for it) with the ids
+   *  stripped from its tracking. */
+  asio::awaitable<void> receipt(const ReceiptOutcome& receipt, std::string_view client_id) override;
 
  private:
   std::shared_ptr<Hook> inner_;

@@ -349,3 +349,50 @@ TEST_CASE("SqliteHook: the application sees its own log_id, then the message lea
   CHECK(app->received_ids == std::vector<std::string>{"a", "c"});
   CHECK(app->errors == std::vector<std::string>{"b"});
 }
+
+TEST_CASE("SqliteHook passes outcome() and receipt() on, without the queue's id") {
+  TempDb tmp;
+  asio::io_context io;
+  auto db = tmp.open();
+  auto broker = std::make_shared<SqliteBroker>(io.get_executor(), db);
+  auto corr = std::make_shared<SqliteCorrelator>(db);
+  auto app = std::make_shared<RecordingHook>();
+  app->wants = HookInterest::all | HookInterest::outcome | HookInterest::receipt;
+  SqliteHook hook(app, broker, corr);
+  CHECK(has_interest(hook.interests(), HookInterest::outcome));
+
+  run_coro(io, [&]() -> asio::awaitable<void> {
+    std::vector<Pdu> batch{submit("a"), submit("b")};
+    co_await broker->enqueue_batch(std::move(batch));
+    std::vector<Pdu> got;
+    co_await broker->dequeue_batch(got, 2);
+    REQUIRE(SqliteBroker::id_of(tracking_of(got[0])).has_value());
+    SubmitSmResp resp;
+    resp.message_id = "smsc-1";
+    resp.tracking = tracking_of(got[0]);
+    Outcome accepted{got[0], Pdu{resp}, std::nullopt};
+    co_await hook.received(&*accepted.response, {}, "client");
+    co_await hook.outcome(accepted, "client");
+    SendError e;
+    e.kind = SendError::Kind::not_sent;
+    Outcome failed{got[1], std::nullopt, e};
+    co_await hook.send_error(got[1], e, "client");
+    co_await hook.outcome(failed, "client");
+    // Named, not a temporary in the co_await expression (g++ 12 destroys such temporaries of
+    // aggregate type twice in a coroutine).
+    DeliverSm receipt;
+    receipt.tracking = tracking_of(got[0]);
+    ReceiptOutcome matched;
+    matched.receipt = receipt;
+    matched.matched = true;
+    co_await hook.receipt(matched, "client");
+  }());
+  CHECK(app->outcome_ids == std::vector<std::string>{"a", "b"});
+  REQUIRE(app->outcome_trackings.size() == 3);  // a's message and response, b's message
+  for (const auto& t : app->outcome_trackings) {
+    CHECK_FALSE(SqliteBroker::id_of(t).has_value());
+  }
+  REQUIRE(app->receipt_trackings.size() == 1);
+  CHECK(app->receipt_trackings[0].log_id == "a");
+  CHECK_FALSE(SqliteBroker::id_of(app->receipt_trackings[0]).has_value());
+}
