@@ -80,8 +80,8 @@ TEST_CASE(
   auto not_runtime = http.post("/api/faults", {{"port", "1"}}, std::string(token));
   REQUIRE(not_runtime);
   CHECK(not_runtime->status == 400);
-  auto on = http.post("/api/faults", {{"error-rate", "1"}, {"error-status", "0x0b"}},
-                      std::string(token));
+  auto on =
+      http.post("/api/faults", {{"error-rate", "1"}, {"error-status", "0x0b"}}, std::string(token));
   REQUIRE(on);
   CHECK(on->status == 200);
   CHECK(nlohmann::json::parse(on->body).at("error-rate") == "1");
