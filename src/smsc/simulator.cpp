@@ -163,8 +163,16 @@ Handlers Simulator::Impl::make_handlers() {
   h.bind = [this](Session&, const BindRequest& b) { return on_bind(b); };
   h.on_bound = [this](Session& s) { on_bound(s); };
   h.on_closed = [this](Session& s, std::error_code) { on_closed(s); };
-  if (config.drop_every > 0) {
-    h.on_pdu = [this](Session& s, const PduView&) {
+  // Installed only when something uses it (every PDU pays for the call); drop_every can then
+  // be switched on at run time (set_option()).
+  pdu_hook = config.drop_every > 0 || config.recent_pdus > 0;
+  if (pdu_hook) {
+    h.on_pdu = [this](Session& s, const PduView& pdu) {
+      if (config.recent_pdus > 0) {
+        hint(s.last_read_time());
+        record(s, true, header_of(pdu), command_id_of(pdu));
+      }
+      if (config.drop_every == 0) return true;
       auto& ctx = context(s);
       if (++ctx.pdus % config.drop_every == 0) {
         ++stats.drops;
@@ -173,14 +181,24 @@ Handlers Simulator::Impl::make_handlers() {
       return true;
     };
   }
+  // Responses sent at once are recorded here; those answered later (delays, receipt first,
+  // unbind_after) are not.
   h.submit_sm = [this](Session& s, const SubmitSmView& r, SubmitSmResp& resp) {
-    return on_submit(s, r, resp);
+    const Reply reply = on_submit(s, r, resp);
+    if (reply == Reply::now && config.recent_pdus > 0) {
+      record(s, false, resp.header, CommandId::submit_sm_resp);
+    }
+    return reply;
   };
   h.submit_multi = [this](Session& s, const SubmitMultiView& r, SubmitMultiResp& resp) {
-    return on_submit_multi(s, r, resp);
+    const Reply reply = on_submit_multi(s, r, resp);
+    if (config.recent_pdus > 0) record(s, false, resp.header, CommandId::submit_multi_resp);
+    return reply;
   };
   h.data_sm = [this](Session& s, const DataSmView& r, DataSmResp& resp) {
-    return on_data_sm(s, r, resp);
+    const Reply reply = on_data_sm(s, r, resp);
+    if (config.recent_pdus > 0) record(s, false, resp.header, CommandId::data_sm_resp);
+    return reply;
   };
   h.query_sm = [this](Session&, const QuerySmView& r, QuerySmResp& resp) {
     const Record* rec = find(r.message_id);
