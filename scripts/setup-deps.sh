@@ -24,6 +24,7 @@ packages=(
   libhiredis-dev             # aiosmpp::redis, the client of the Redis component
   redis-server               # the Redis that the Redis component's tests start (never a service)
   libcpp-httplib-dev         # the simulator's HTTP console
+  chromium                   # the console's browser test (headless; skipped without it)
   gnuplot-nox                # BENCHMARKS.md's charts
 )
 

@@ -238,8 +238,23 @@ void SessionMachine::start_unbind(Clock::time_point now) {
 }
 
 void SessionMachine::queue(const Answer& a) {
+  const std::size_t at = out_.size();
   queued_total_ += append_header_only(out_, a.id, a.status, a.sequence_number, a.empty_message_id);
+  if (version_ == InterfaceVersion::smpp_5_0 && a.status == CommandStatus::ok &&
+      (a.id == CommandId::deliver_sm_resp || a.id == CommandId::data_sm_resp)) {
+    queued_total_ += append_congestion_state(out_, at, own_congestion());
+  }
   wake(wake_writer);
+}
+
+// The Esme's own load for the congestion_state of its deliver_sm_resp / data_sm_resp on a 5.0
+// session (docs/smpp-5.0.md): the SMSC's deliver_sm / data_sm read and not yet answered (handed
+// to the hook, or behind it in the same read), this answer excluded, as a percentage of
+// EsmeConfig::window, at most 100. 0 when the hook keeps up; 100 when as many wait as the Esme
+// lets itself have in flight the other way.
+std::uint8_t SessionMachine::own_congestion() const noexcept {
+  const std::size_t window = std::max<std::size_t>(cfg_.window, 1);
+  return static_cast<std::uint8_t>(std::min<std::size_t>(100, answers_owed_ * 100 / window));
 }
 
 void SessionMachine::queue_request(CommandId id, std::uint32_t sequence_number) {

@@ -172,6 +172,9 @@ class SessionMachine {
   std::optional<InterfaceVersion> interface_version() const noexcept { return version_; }
   /** The last congestion_state the SMSC reported (5.0 sessions only), if any. */
   std::optional<std::uint8_t> congestion_state() const noexcept { return congestion_; }
+  /** The congestion_state the Esme puts in its deliver_sm_resp / data_sm_resp on a 5.0 session
+   *  now: its own receive backlog (see session_machine.cpp). */
+  std::uint8_t own_congestion() const noexcept;
 
   // --- input ---
   /** Where to read into. */

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <vector>
 
 #include "aiosmpp/pdu/command_id.hpp"
@@ -59,6 +60,17 @@ inline std::size_t append_header_only(std::vector<std::uint8_t>& out, CommandId 
   store_header(out.data() + at, length, id, status, sequence_number);
   if (empty_message_id) out[at + 16] = 0;
   return length;
+}
+
+/** Appends SMPP 5.0's congestion_state TLV (tag 0x0428, one octet: `value`) to the PDU that
+ *  starts at `at` in `out` and ends at out.size(), and grows its command_length to match (no
+ *  re-encoding of the PDU). Returns the octets appended (5). */
+inline std::size_t append_congestion_state(std::vector<std::uint8_t>& out, std::size_t at,
+                                           std::uint8_t value) {
+  const std::uint8_t tlv[5] = {0x04, 0x28, 0x00, 0x01, value};
+  out.insert(out.end(), std::begin(tlv), std::end(tlv));
+  store32(out.data() + at, static_cast<std::uint32_t>(out.size() - at));
+  return sizeof tlv;
 }
 
 }  // namespace aiosmpp::detail

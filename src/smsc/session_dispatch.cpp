@@ -84,9 +84,7 @@ void Session::Impl::encode_response(const P& response) {
 // congestion_state (SMPP 5.0, 0x0428, one octet) after the response's last TLV at `at`, and its
 // command_length grown to match: no copy of the response on the hot path.
 void Session::Impl::append_congestion(std::size_t at) {
-  const std::uint8_t tlv[5] = {0x04, 0x28, 0x00, 0x01, *congestion_};
-  out_.insert(out_.end(), std::begin(tlv), std::end(tlv));
-  aiosmpp::detail::store32(out_.data() + at, static_cast<std::uint32_t>(out_.size() - at));
+  aiosmpp::detail::append_congestion_state(out_, at, *congestion_);
 }
 
 std::error_code Session::Impl::respond(const Pdu& response) {
@@ -397,6 +395,15 @@ void Session::Impl::dispatch(const PduView& pdu) {
             on_request<CancelSmResp>(p, core.handlers.cancel_sm, CommandStatus::cancel_failed);
           } else if constexpr (id == CommandId::replace_sm) {
             on_request<ReplaceSmResp>(p, core.handlers.replace_sm, CommandStatus::replace_failed);
+          } else if constexpr (id == CommandId::broadcast_sm) {
+            on_request<BroadcastSmResp>(p, core.handlers.broadcast_sm,
+                                        CommandStatus::broadcast_failed);
+          } else if constexpr (id == CommandId::query_broadcast_sm) {
+            on_request<QueryBroadcastSmResp>(p, core.handlers.query_broadcast_sm,
+                                             CommandStatus::broadcast_query_failed);
+          } else if constexpr (id == CommandId::cancel_broadcast_sm) {
+            on_request<CancelBroadcastSmResp>(p, core.handlers.cancel_broadcast_sm,
+                                              CommandStatus::broadcast_cancel_failed);
           } else {
             // check_request rejects every other request (deliver_sm from an ESME).
             queue_header_only(response_id(id), CommandStatus::invalid_bind_status, seq);
@@ -445,6 +452,9 @@ bool Session::Impl::reject_by_state(std::span<const std::uint8_t> bytes) {
   if (is_response(id) || !is_known(id) || response_id(id) == CommandId::generic_nack) {
     return false;  // responses, unknown ids (generic_nack), outbind and alert_notification
   }
+  // A bound 3.4 session's decoder refuses a 5.0 command with generic_nack ESME_RINVCMDID (as a
+  // 3.4 SMSC that does not know it), rather than a 5.0 response the ESME did not agree to.
+  if (is_bound(state_) && since_version(id) > decode_options_.version) return false;
   const CommandStatus allowed = check_request(state_, id);
   if (allowed == CommandStatus::ok) return false;
   const std::uint32_t seq = aiosmpp::detail::load32(bytes.data() + 12);

@@ -271,6 +271,12 @@ bool listen_option(SimConfig& c, const std::string& name, std::string_view value
     }
   } else if (name == "congestion") {
     c.congestion_capacity = rate(name, value);
+  } else if (name == "max-broadcasts") {
+    c.max_broadcasts = static_cast<std::size_t>(count(name, value, 1000000));
+    if (c.max_broadcasts == 0) bad(name, value, "at least 1");
+  } else if (name == "max-broadcast-areas") {
+    c.max_broadcast_areas = static_cast<std::size_t>(count(name, value, 1000));
+    if (c.max_broadcast_areas == 0) bad(name, value, "at least 1");
   } else if (name == "window") {
     c.window = static_cast<std::size_t>(count(name, value, 1000000));
     if (c.window == 0) bad(name, value, "at least 1");
@@ -328,6 +334,8 @@ bool limit_option(SimConfig& c, const std::string& name, std::string_view value)
     c.max_mo_per_session = static_cast<std::size_t>(count(name, value, 1000000000));
   } else if (name == "max-mo") {
     c.max_mo = static_cast<std::size_t>(count(name, value, 1000000000));
+  } else if (name == "recent-pdus") {
+    c.recent_pdus = static_cast<std::size_t>(count(name, value, 10000));
   } else if (name == "receipt-retry") {
     c.receipt_retry = delay_range(name, value);
     if (c.receipt_retry.min.count() <= 0) bad(name, value, "a first delay above 0, e.g. 1s-60s");

@@ -231,6 +231,7 @@ void Simulator::Impl::send_receipt(Session& target, PendingReceipt&& p) {
     return;
   }
   ++(intermediate ? stats.receipts_intermediate : stats.receipts_sent);
+  if (config.recent_pdus > 0) record(target, false, pdu.header, CommandId::deliver_sm);
   release_response(flights[slot].receipt, true);
 }
 
@@ -296,11 +297,9 @@ std::shared_ptr<Session> Simulator::Impl::mo_target() {
   return nullptr;
 }
 
-void Simulator::Impl::send_mo(Session& target) {
-  const MoMessage& m = mo_messages[mo_next % mo_messages.size()];
-  ++mo_next;
-  ++mo_done;
+std::size_t Simulator::Impl::send_mo(Session& target, const MoMessage& m) {
   SimSession* ctx = &context(target);
+  std::size_t sent = 0;
   for (const auto& pdu : make_mo(m)) {
     std::error_code ec;
     try {
@@ -322,7 +321,10 @@ void Simulator::Impl::send_mo(Session& target) {
     ++ctx->mo_outstanding;
     ++mo_outstanding;
     ++stats.mo_sent;
+    ++sent;
+    if (config.recent_pdus > 0) record(target, false, pdu.header, CommandId::deliver_sm);
   }
+  return sent;
 }
 
 asio::awaitable<void> Simulator::Impl::mo_loop() {
@@ -338,7 +340,10 @@ asio::awaitable<void> Simulator::Impl::mo_loop() {
       auto target = mo_target();
       if (!target) break;
       try {
-        send_mo(*target);
+        const MoMessage& m = mo_messages[mo_next % mo_messages.size()];
+        ++mo_next;
+        ++mo_done;
+        (void)send_mo(*target, m);
       } catch (const std::exception& e) {
         AIOSMPP_LOG(logger, LogLevel::error, "mo_failed", {"error", e.what()});
       }

@@ -101,6 +101,14 @@ template <class T>
 class DueQueue {
  public:
   explicit DueQueue(bool fifo) : fifo_(fifo) {}
+  // A delay changed at run time (the console): pushes may no longer come in due order.
+  void make_heap() {
+    if (!fifo_) return;
+    while (!q_.empty())
+      heap_.push_back(q_.pop_front());
+    std::make_heap(heap_.begin(), heap_.end(), later);
+    fifo_ = false;
+  }
   bool empty() const noexcept { return fifo_ ? q_.empty() : heap_.empty(); }
   std::size_t size() const noexcept { return fifo_ ? q_.size() : heap_.size(); }
   const T& top() const { return fifo_ ? q_.front() : heap_.front(); }
@@ -171,6 +179,9 @@ struct SimSession : std::enable_shared_from_this<SimSession> {
   std::size_t mo_outstanding = 0;
   Ring<PendingReceipt> queued;            // due and routed here, waiting for a window slot
   std::vector<SubmitSmResp> unbind_held;  // responses to write after our unbind (unbind_after)
+  // The last SimConfig::recent_pdus PDUs, a ring overwritten from recent_next once full.
+  std::vector<RecentPdu> recent;
+  std::size_t recent_next = 0;
 };
 
 }  // namespace sim_detail
@@ -187,6 +198,13 @@ struct Simulator::Impl {
     bool final = false;
     bool cancelled = false;
     SysClock::time_point final_time{};
+  };
+  // A broadcast_sm accepted on a 5.0 session, kept for query_broadcast_sm and
+  // cancel_broadcast_sm (sim_broadcast.cpp); at most config.max_broadcasts, oldest forgotten.
+  struct Broadcast {
+    SteadyClock::time_point done{};  // complete (delivered, 100 %) from then on
+    std::vector<std::string> areas;  // its broadcast_area_identifier values, in order
+    bool cancelled = false;
   };
   struct PendingResponse {
     SteadyClock::time_point due;
@@ -225,6 +243,18 @@ struct Simulator::Impl {
   Reply on_submit_multi(Session& s, const SubmitMultiView& r, SubmitMultiResp& resp);
   Reply on_data_sm(Session& s, const DataSmView& r, DataSmResp& resp);
   SimStats snapshot() const;
+  void record(Session& s, bool received, const PduHeader& header, CommandId id);
+  std::shared_ptr<Session> find_session(std::uint64_t id) const;
+  std::shared_ptr<Session> receiver_by_id(std::uint64_t id);
+  void apply_runtime_option(std::string_view name, std::string_view value);
+  void note_load(Session& s, SimSession& ctx);
+
+  // sim_broadcast.cpp
+  Reply on_broadcast(Session& s, const BroadcastSmView& r, BroadcastSmResp& resp);
+  Reply on_query_broadcast(Session& s, const QueryBroadcastSmView& r, QueryBroadcastSmResp& resp);
+  Reply on_cancel_broadcast(Session& s, const CancelBroadcastSmView& r,
+                            CancelBroadcastSmResp& resp);
+  Broadcast* find_broadcast(std::string_view message_id);
 
   // sim_delivery.cpp
   void on_bound(Session& s);
@@ -249,7 +279,7 @@ struct Simulator::Impl {
   asio::awaitable<void> scheduler();
   bool mo_exhausted() const;
   std::shared_ptr<Session> mo_target();
-  void send_mo(Session& target);
+  std::size_t send_mo(Session& target, const MoMessage& m);
   asio::awaitable<void> mo_loop();
   asio::awaitable<void> stats_loop();
 
@@ -287,6 +317,8 @@ struct Simulator::Impl {
   std::size_t waiting_count = 0;
   std::size_t receipts_outstanding = 0;  // accepted, not settled (every place above)
   std::unordered_map<std::string, sim_detail::Account> accounts;
+  std::unordered_map<std::uint64_t, Broadcast> broadcasts;  // by message id
+  sim_detail::Ring<std::uint64_t> broadcast_order;          // their ids, oldest first
   sim_detail::ReceiptBuilder builder;
   std::vector<FlightSlot> flights;
   std::vector<std::size_t> free_flights;
@@ -305,6 +337,7 @@ struct Simulator::Impl {
   asio::steady_timer mo_timer;
   asio::steady_timer stats_timer;
   bool stopping = false;
+  bool pdu_hook = false;  // Handlers::on_pdu installed (drop_every or recent_pdus at start)
   SimStats stats;
   std::function<void(const std::string&)> on_stats;
   std::unique_ptr<Server> server;

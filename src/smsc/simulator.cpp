@@ -163,8 +163,16 @@ Handlers Simulator::Impl::make_handlers() {
   h.bind = [this](Session&, const BindRequest& b) { return on_bind(b); };
   h.on_bound = [this](Session& s) { on_bound(s); };
   h.on_closed = [this](Session& s, std::error_code) { on_closed(s); };
-  if (config.drop_every > 0) {
-    h.on_pdu = [this](Session& s, const PduView&) {
+  // Installed only when something uses it (every PDU pays for the call); drop_every can then
+  // be switched on at run time (set_option()).
+  pdu_hook = config.drop_every > 0 || config.recent_pdus > 0;
+  if (pdu_hook) {
+    h.on_pdu = [this](Session& s, const PduView& pdu) {
+      if (config.recent_pdus > 0) {
+        hint(s.last_read_time());
+        record(s, true, header_of(pdu), command_id_of(pdu));
+      }
+      if (config.drop_every == 0) return true;
       auto& ctx = context(s);
       if (++ctx.pdus % config.drop_every == 0) {
         ++stats.drops;
@@ -173,14 +181,24 @@ Handlers Simulator::Impl::make_handlers() {
       return true;
     };
   }
+  // Responses sent at once are recorded here; those answered later (delays, receipt first,
+  // unbind_after) are not.
   h.submit_sm = [this](Session& s, const SubmitSmView& r, SubmitSmResp& resp) {
-    return on_submit(s, r, resp);
+    const Reply reply = on_submit(s, r, resp);
+    if (reply == Reply::now && config.recent_pdus > 0) {
+      record(s, false, resp.header, CommandId::submit_sm_resp);
+    }
+    return reply;
   };
   h.submit_multi = [this](Session& s, const SubmitMultiView& r, SubmitMultiResp& resp) {
-    return on_submit_multi(s, r, resp);
+    const Reply reply = on_submit_multi(s, r, resp);
+    if (config.recent_pdus > 0) record(s, false, resp.header, CommandId::submit_multi_resp);
+    return reply;
   };
   h.data_sm = [this](Session& s, const DataSmView& r, DataSmResp& resp) {
-    return on_data_sm(s, r, resp);
+    const Reply reply = on_data_sm(s, r, resp);
+    if (config.recent_pdus > 0) record(s, false, resp.header, CommandId::data_sm_resp);
+    return reply;
   };
   h.query_sm = [this](Session&, const QuerySmView& r, QuerySmResp& resp) {
     const Record* rec = find(r.message_id);
@@ -209,6 +227,17 @@ Handlers Simulator::Impl::make_handlers() {
       rec->cancelled = true;
     }
     return Reply::now;
+  };
+  h.broadcast_sm = [this](Session& s, const BroadcastSmView& r, BroadcastSmResp& resp) {
+    return on_broadcast(s, r, resp);
+  };
+  h.query_broadcast_sm = [this](Session& s, const QueryBroadcastSmView& r,
+                                QueryBroadcastSmResp& resp) {
+    return on_query_broadcast(s, r, resp);
+  };
+  h.cancel_broadcast_sm = [this](Session& s, const CancelBroadcastSmView& r,
+                                 CancelBroadcastSmResp& resp) {
+    return on_cancel_broadcast(s, r, resp);
   };
   h.replace_sm = [this](Session&, const ReplaceSmView& r, ReplaceSmResp& resp) {
     Record* rec = find(r.message_id);
@@ -372,10 +401,7 @@ Reply Simulator::Impl::on_submit(Session& s, const SubmitSmView& r, SubmitSmResp
   ++stats.submits;
   hint(s.last_read_time());
   auto& ctx = context(s);
-  if (config.congestion_capacity > 0 && s.interface_version() == InterfaceVersion::smpp_5_0) {
-    const double load = 100.0 * ctx.load.add(s.last_read_time()) / config.congestion_capacity;
-    s.set_congestion_state(static_cast<std::uint8_t>(std::min(load, 100.0)));
-  }
+  note_load(s, ctx);
   auto d = decide_submit(config, submit_context(s, ctx), rng);
   if (d.action == SubmitDecision::Action::withhold) {
     count(d);
@@ -411,6 +437,16 @@ Reply Simulator::Impl::on_submit(Session& s, const SubmitSmView& r, SubmitSmResp
     return Reply::later;
   }
   return Reply::now;
+}
+
+// congestion_state on 5.0 sessions: the session's submit_sm and broadcast_sm of the last second
+// as a percentage of --congestion.
+void Simulator::Impl::note_load(Session& s, SimSession& ctx) {
+  if (config.congestion_capacity <= 0 || s.interface_version() != InterfaceVersion::smpp_5_0) {
+    return;
+  }
+  const double load = 100.0 * ctx.load.add(s.last_read_time()) / config.congestion_capacity;
+  s.set_congestion_state(static_cast<std::uint8_t>(std::min(load, 100.0)));
 }
 
 Reply Simulator::Impl::hold_for_unbind(Session& s, SimSession& ctx, const SubmitSmResp& resp) {

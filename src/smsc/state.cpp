@@ -54,8 +54,11 @@ CommandStatus check_request(SessionState state, CommandId id) noexcept {
     case CommandId::submit_multi:
     case CommandId::query_sm:
     case CommandId::cancel_sm:
-    case CommandId::replace_sm:  // table 2-1 says TX only; practice and 5.0 allow TRX too (§11)
-    case CommandId::data_sm:     // from the ESME only when it may send (TX, TRX)
+    case CommandId::replace_sm:    // table 2-1 says TX only; practice and 5.0 allow TRX too (§11)
+    case CommandId::data_sm:       // from the ESME only when it may send (TX, TRX)
+    case CommandId::broadcast_sm:  // 5.0 (a 3.4 session's decoder refuses them: RINVCMDID)
+    case CommandId::query_broadcast_sm:
+    case CommandId::cancel_broadcast_sm:
       return state == SessionState::bound_tx || state == SessionState::bound_trx ? ok : wrong;
     default:
       // deliver_sm and everything else flows SMSC -> ESME only.

@@ -166,6 +166,32 @@ requests = [b for b, desc in pdus if not (struct.unpack(">I", b[4:8])[0] & 0x800
 write(d, "bind-every-request", bind_trx + b"".join(with_seq(b, 10 + i) for i, b in enumerate(requests)))
 for i, (b, desc) in enumerate(pdus):
     write(d, f"{i:02d}-after-bind-{slug(desc)}", bind_trx + with_seq(b, 100 + i))
+# SMPP 5.0 (the target's simulator speaks 5.0 to a 0x50 bind): the golden 5.0 PDUs after a 5.0
+# bind, and the broadcast operations in a row, also from a 3.4 bind (generic_nack RINVCMDID).
+golden50 = []
+with open(os.path.join(root, "tests/data/pdu/golden-5.0.txt"), encoding="utf-8") as f:
+    name, octets = None, ""
+    for line in list(f) + ["[end]"]:
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("["):
+            if name:
+                golden50.append((bytes.fromhex(octets), name))
+            name, octets = line[1:line.index("]")], ""
+        elif line:
+            octets += line.replace(" ", "")
+def bind_as(version):
+    body = b"a\0pw\0\0" + bytes([version, 0, 0]) + b"\0"
+    return header(16 + len(body), 9, 0, 1) + body
+def golden(prefix):
+    return next(b for b, n in golden50 if n.startswith(prefix))
+broadcast_ops = (golden("broadcast_sm with") + with_seq(golden("query_broadcast_sm with"), 3) +
+                 with_seq(golden("cancel_broadcast_sm with"), 4))
+for version in (0x50, 0x34):
+    write(d, f"v{version:x}-broadcast-query-cancel",
+          bind_as(version) + with_seq(broadcast_ops, 2) + with_seq(broadcast_ops, 5) +
+          with_seq(unbind, 9))
+for i, (b, name) in enumerate(golden50):
+    write(d, f"v50-{i:02d}-after-bind-{slug(name)}", bind_as(0x50) + with_seq(b, 200 + i))
 # Programs (0xA5 first; the operations are listed in smsc_session_fuzz.cpp): conversations with the
 # simulator's receipts and MO flowing back.
 BIND, SUBMIT, DATA, ANSWER, LINK, QUERY, PAUSE, READ, RAW, SPLIT, UNBIND = 0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11

@@ -6,7 +6,8 @@
 // handed to its Server with serve(). The simulator sends receipts after 0-2 ms and MO at 2,000/s
 // to receivers; its window is 2 and its write high-water 1 KiB, so the backlog, the receipt
 // queues and the reader's wait for the writer are all exercised; its receipt bounds are small, so
-// ESME_RMSGQFUL is too.
+// ESME_RMSGQFUL is too. It speaks SMPP 5.0 to an ESME that binds with 0x50 (broadcast_sm,
+// query_broadcast_sm, cancel_broadcast_sm, congestion_state), 3.4 to the others.
 //
 // Two input forms:
 // - Raw (any input not starting with 0xA5): the bytes are written as they are, then the client
@@ -84,6 +85,12 @@ SimConfig sim_config() {
   c.bind_failure_delay = 1ms;
   c.credentials = {{"a", "pw"}, {"b", "pw"}};
   c.seed = 1;
+  // SMPP 5.0 to a 0x50 bind (3.4 to the others): the broadcast handlers and congestion_state
+  // too, with a store small enough that fuzzed broadcasts evict.
+  c.interface_version = InterfaceVersion::smpp_5_0;
+  c.congestion_capacity = 1000;
+  c.max_broadcasts = 4;
+  c.max_broadcast_areas = 2;
   return c;
 }
 

@@ -2,14 +2,100 @@
 
 #include "args.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace aiosmpp::smsc_sim {
 
-std::optional<smsc::SimConfig> parse_sim_args(std::span<const std::string_view> args) {
+namespace {
+
+std::string canonical(std::string_view name) {
+  std::string n(name);
+  std::replace(n.begin(), n.end(), '_', '-');
+  return n;
+}
+
+std::size_t number(std::string_view name, std::string_view value, std::size_t min,
+                   std::size_t max) {
+  std::size_t n = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc{} || end != value.data() + value.size() || n < min || n > max) {
+    throw std::invalid_argument(
+        fmt::format("--{}: \"{}\" is not a number from {} to {}", name, value, min, max));
+  }
+  return n;
+}
+
+// --config: the http_* keys are the console's (the token may live there rather than in the
+// process list); the rest is the simulator's, applied as apply_sim_option() would.
+void apply_config_file(smsc::SimConfig& c, ConsoleOptions& console, std::string_view path) {
+  std::ifstream in{std::string(path)};
+  if (!in) throw std::invalid_argument(fmt::format("--config: cannot read \"{}\"", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto j = nlohmann::json::parse(text.str(), nullptr, false);
+  if (!j.is_object()) {
+    smsc::apply_sim_json(c, text.str());  // its error says what is wrong
+    return;
+  }
+  for (auto it = j.begin(); it != j.end();) {
+    const std::string name = canonical(it.key());
+    if (name == "recent-pdus") console.recent_pdus_set = true;
+    if (!name.starts_with("http-")) {
+      ++it;
+      continue;
+    }
+    const std::string value = it->is_string() ? it->get<std::string>() : it->dump();
+    try {
+      if (!apply_console_option(console, name, value)) {
+        throw std::invalid_argument(fmt::format("unknown option --{}", name));
+      }
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("config: \"{}\": {}", it.key(), e.what()));
+    }
+    it = j.erase(it);
+  }
+  smsc::apply_sim_json(c, j.dump());
+}
+
+}  // namespace
+
+bool apply_console_option(ConsoleOptions& console, std::string_view raw_name,
+                          std::string_view value) {
+  const std::string name = canonical(raw_name);
+  if (name == "http-port") {
+    console.port = static_cast<std::uint16_t>(number(name, value, 0, 65535));
+  } else if (name == "http-host") {
+    if (value.empty()) throw std::invalid_argument("--http-host: empty");
+    console.host = std::string(value);
+  } else if (name == "http-token") {
+    if (value.size() < 8 || value.size() > 256) {
+      throw std::invalid_argument("--http-token: 8 to 256 characters");
+    }
+    console.token = std::string(value);
+  } else if (name == "http-threads") {
+    console.threads = number(name, value, 1, 64);
+  } else if (name == "http-queue") {
+    console.queue = number(name, value, 1, 1024);
+  } else if (name == "http-max-body") {
+    console.max_body = number(name, value, 1024, 1024 * 1024);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::optional<smsc::SimConfig> parse_sim_args(std::span<const std::string_view> args,
+                                              ConsoleOptions* console_out) {
   smsc::SimConfig c;
+  ConsoleOptions local;
+  ConsoleOptions& console = console_out != nullptr ? *console_out : local;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
     if (a == "-h" || a == "--help") return std::nullopt;
@@ -32,6 +118,12 @@ std::optional<smsc::SimConfig> parse_sim_args(std::span<const std::string_view> 
       has_value = true;
     }
     if (!has_value) throw std::invalid_argument(fmt::format("--{}: missing value", name));
+    if (apply_console_option(console, name, value)) continue;
+    if (canonical(name) == "config") {
+      apply_config_file(c, console, value);
+      continue;
+    }
+    if (canonical(name) == "recent-pdus") console.recent_pdus_set = true;
     smsc::apply_sim_option(c, name, value);
   }
   return c;
@@ -56,7 +148,12 @@ Listening and binds
                            (default: every client sees what it always saw) or 5.0; a session
                            speaks the lower of it and the bind's interface_version
   --congestion RATE        on 5.0 sessions, submit_sm_resp carries congestion_state = the
-                           session's submit_sm rate over the last second as a % of RATE (max 100)
+                           session's submit_sm and broadcast_sm rate over the last second as
+                           a % of RATE (max 100)
+  --max-broadcasts N       5.0 broadcasts kept for query/cancel_broadcast_sm (default 10000);
+                           beyond, the oldest is forgotten
+  --max-broadcast-areas N  broadcast_area_identifier TLVs per broadcast_sm (default 16); more:
+                           ESME_RINVNUMBCAST_AREAS
   --enquire-link DURATION  idle time before the simulator sends enquire_link (default 30s; 0: off)
   --response-timeout DUR   how long a deliver_sm may wait for its response (default 10s; then
                            the receipt is offered again, see --receipt-retry)
@@ -148,6 +245,20 @@ Trouble on purpose
                            ESME_RBINDFAIL
   --unbind-after N         after a session's Nth submit_sm, send unbind and write the last
                            --unbind-owed K responses (default 1) after it
+
+Web console (docs/simulator.md, "Web console"; a build with cpp-httplib)
+  --http-port N            serve the console on this port (default: off; 0 picks a free one,
+                           printed on stdout as "console http://HOST:PORT/")
+  --http-host ADDR         its address (default 127.0.0.1)
+  --http-token T           bearer token (8-256 characters) for every request that changes
+                           something (inject, switches); without it the console is read-only.
+                           Also "http_token" in the --config file, out of the process list
+  --http-threads N         request threads (default 4, at most 64)
+  --http-queue N           accepted connections waiting for a thread (default 16); beyond, new
+                           connections wait in the kernel's listen backlog
+  --http-max-body N        request body octets (default 16384); larger: 413
+  --recent-pdus N          PDUs remembered per session for the console (default 0, or 32 with
+                           --http-port; at most 10000)
 
 Output
   --stats-interval DUR     statistics line period (default 10s; 0: only at exit)

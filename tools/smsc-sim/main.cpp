@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -14,6 +15,9 @@
 #include "aiosmpp/log.hpp"
 #include "aiosmpp/smsc/simulator.hpp"
 #include "args.hpp"
+#ifdef AIOSMPP_SIM_CONSOLE
+#include "console.hpp"
+#endif
 
 namespace {
 
@@ -28,8 +32,9 @@ void print_line(const std::string& line) {
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   std::optional<aiosmpp::smsc::SimConfig> config;
+  aiosmpp::smsc_sim::ConsoleOptions console_options;
   try {
-    config = aiosmpp::smsc_sim::parse_sim_args(args);
+    config = aiosmpp::smsc_sim::parse_sim_args(args, &console_options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aiosmpp-smsc-sim: %s\n", e.what());
     return 2;
@@ -38,6 +43,18 @@ int main(int argc, char** argv) {
     std::fputs(aiosmpp::smsc_sim::sim_usage().c_str(), stdout);
     return 0;
   }
+#ifndef AIOSMPP_SIM_CONSOLE
+  if (console_options.port) {
+    std::fputs(
+        "aiosmpp-smsc-sim: --http-port: this build has no web console (cpp-httplib was "
+        "not found when it was built)\n",
+        stderr);
+    return 2;
+  }
+#else
+  // The console shows each session's recent PDUs unless told otherwise.
+  if (console_options.port && !console_options.recent_pdus_set) config->recent_pdus = 32;
+#endif
   try {
     asio::io_context io(1);
     // Logs go to stderr, so that stdout carries only the listening and stats lines.
@@ -51,6 +68,14 @@ int main(int argc, char** argv) {
       print_line(fmt::format("listening tls {}:{}", tls->address().to_string(), tls->port()));
     }
     sim.on_stats(print_line);
+#ifdef AIOSMPP_SIM_CONSOLE
+    std::optional<aiosmpp::smsc_sim::Console> console;
+    if (console_options.port) {
+      console.emplace(sim, io.get_executor(), console_options);
+      const auto port = console->start();
+      print_line(fmt::format("console http://{}:{}/", console_options.host, port));
+    }
+#endif
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](std::error_code ec, int signal) {
@@ -70,6 +95,10 @@ int main(int argc, char** argv) {
       }
     });
     io.run();
+#ifdef AIOSMPP_SIM_CONSOLE
+    // Its requests wait for this io_context, which no longer runs: they get 503 meanwhile.
+    if (console) console->stop();
+#endif
     print_line(aiosmpp::smsc::format_stats(sim.stats()));
     return rc;
   } catch (const std::exception& e) {

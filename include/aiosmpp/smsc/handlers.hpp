@@ -66,7 +66,8 @@ using ResponseHandler = std::function<void(std::error_code ec, const PduView* re
  *  Reply::later to answer asynchronously with Session::respond() (keep a shared_ptr to the session
  *  from Session::shared_from_this()). A handler left empty answers with the request's failure
  *  status: ESME_RSUBMITFAIL (submit_sm, submit_multi, data_sm), ESME_RQUERYFAIL,
- *  ESME_RCANCELFAIL, ESME_RREPLACEFAIL.
+ *  ESME_RCANCELFAIL, ESME_RREPLACEFAIL, ESME_RBCASTFAIL, ESME_RBCASTQUERYFAIL,
+ *  ESME_RBCASTCANCELFAIL.
  *
  *  The session has already checked the session state (ESME_RINVBNDSTS), decoding (the matching
  *  status or generic_nack) and the incoming window (ESME_RTHROTTLED) before a handler is called. */
@@ -86,6 +87,17 @@ struct Handlers {
   std::function<Reply(Session&, const CancelSmView&, CancelSmResp&)> cancel_sm;
   /** @brief Answers replace_sm; empty: ESME_RREPLACEFAIL. */
   std::function<Reply(Session&, const ReplaceSmView&, ReplaceSmResp&)> replace_sm;
+  /** @brief Answers broadcast_sm (fill message_id) on a 5.0 session; empty: ESME_RBCASTFAIL.
+   *  A 3.4 session never calls it: its ESME gets generic_nack ESME_RINVCMDID. */
+  std::function<Reply(Session&, const BroadcastSmView&, BroadcastSmResp&)> broadcast_sm;
+  /** @brief Answers query_broadcast_sm on a 5.0 session (fill message_id and the TLVs 5.0 makes
+   *  mandatory: message_state, broadcast_area_identifier, broadcast_area_success); empty:
+   *  ESME_RBCASTQUERYFAIL. */
+  std::function<Reply(Session&, const QueryBroadcastSmView&, QueryBroadcastSmResp&)>
+      query_broadcast_sm;
+  /** @brief Answers cancel_broadcast_sm on a 5.0 session; empty: ESME_RBCASTCANCELFAIL. */
+  std::function<Reply(Session&, const CancelBroadcastSmView&, CancelBroadcastSmResp&)>
+      cancel_broadcast_sm;
 
   /** @brief Sees every PDU that decoded, before the session acts on it; returning false ends
    *  the session without answering this PDU or reading further ones: responses already queued

@@ -108,6 +108,13 @@ struct SimConfig {
   /** @brief On 5.0 sessions, every submit_sm_resp carries congestion_state: the session's
    *  submit_sm rate over the last second as a percentage of this (capped at 100). 0: off. */
   double congestion_capacity = 0;
+  /** @brief Broadcasts (SMPP 5.0 broadcast_sm, on 5.0 sessions) kept for query_broadcast_sm and
+   *  cancel_broadcast_sm; beyond it the oldest is forgotten (a query or cancel of it then fails
+   *  with ESME_RBCASTQUERYFAIL / ESME_RBCASTCANCELFAIL). 1..1000000. */
+  std::size_t max_broadcasts = 10000;
+  /** @brief broadcast_area_identifier TLVs one broadcast_sm may carry (each at most 101 octets,
+   *  kept to be reported by query_broadcast_sm); more: ESME_RINVNUMBCAST_AREAS. 1..1000. */
+  std::size_t max_broadcast_areas = 16;
   std::vector<Credential> credentials;        ///< empty: accept any system_id and password
   std::optional<CommandStatus> refuse_binds;  ///< answer every bind with this status
   /** @brief Bound sessions at once; more binds get ESME_RBINDFAIL. */
@@ -169,6 +176,9 @@ struct SimConfig {
   std::size_t max_mo_per_session = 1000;
   /** @brief The same over the whole simulator. */
   std::size_t max_mo = 10000;
+  /** @brief PDUs remembered per session for recent_pdus() (a ring; the oldest goes first).
+   *  0 (the default): none, and nothing is recorded on the PDU path. */
+  std::size_t recent_pdus = 0;
   /** @brief A receipt the ESME did not take is offered again after `min`, doubling per attempt up
    *  to `max`. */
   DelayRange receipt_retry{std::chrono::seconds(1), std::chrono::seconds(60)};
@@ -455,6 +465,10 @@ struct SimStats {
   std::uint64_t timeouts = 0;
   /** @brief Connections refused (max_connections, max_connections_per_address). */
   std::uint64_t refused = 0;
+  /** @brief broadcast_sm accepted (a message_id given). */
+  std::uint64_t broadcasts = 0;
+  /** @brief broadcast_sm refused (a mandatory TLV missing, too many areas). */
+  std::uint64_t broadcast_errors = 0;
   /** @brief Sessions open now. */
   std::uint64_t sessions = 0;
   std::uint64_t window = 0;   ///< deliver_sm in flight over all sessions
@@ -463,6 +477,40 @@ struct SimStats {
 
 /** @brief "stats sessions=1 binds=1 ... window=0 backlog=0" (one line, no newline). */
 std::string format_stats(const SimStats& stats);
+
+/** @brief One PDU in a session's recent-PDU ring (SimConfig::recent_pdus). */
+struct RecentPdu {
+  /** @brief When it was read or handed to the session. */
+  std::chrono::system_clock::time_point time;
+  /** @brief True: from the ESME; false: sent by the simulator. */
+  bool received = false;
+  CommandId command_id = CommandId::generic_nack;  ///< its command
+  CommandStatus status = CommandStatus::ok;        ///< its command_status
+  /** @brief Its sequence_number; 0 for a request the simulator sent (the session numbers it
+   *  when it leaves the window; its response carries the number). */
+  std::uint32_t sequence = 0;
+};
+
+/** @brief A live session as Simulator::sessions() lists it. */
+struct SimSessionInfo {
+  std::uint64_t id = 0;                        ///< Session::id()
+  SessionState state = SessionState::open;     ///< where it is
+  BindType bind_type = BindType::transceiver;  ///< meaningful once bound
+  std::string system_id;                       ///< empty before the bind
+  std::string remote;                          ///< "address:port"
+  std::uint64_t submits = 0;                   ///< submit_sm received from it
+  std::size_t in_flight = 0;                   ///< deliver_sm awaiting its response
+  std::size_t backlog = 0;                     ///< deliver_sm waiting for a window slot
+  std::size_t pending_requests = 0;            ///< its requests answered later, still owed
+  std::size_t receipts_owed = 0;               ///< receipts owed for its messages
+  std::size_t mo_outstanding = 0;              ///< MO deliver_sm queued or in flight to it
+};
+
+/** @brief The options set_option() changes while the simulator runs (the trouble-on-purpose
+ *  ones): error-rate, error-status, response-delay, response-delay-rate, withhold-rate,
+ *  drop-every, max-submit-rate, throttle-every, throttle-rate, queue-full-above,
+ *  queue-full-every, queue-full-rate, account-rate. */
+std::span<const std::string_view> sim_runtime_options() noexcept;
 
 /** @brief The simulator: a Server with handlers that behave as SimConfig says, a scheduler for
  *  receipts and delayed responses, an MO injector and a statistics timer. Lives on one executor;
@@ -497,6 +545,25 @@ class Simulator {
 
   /** @brief The counters now. */
   SimStats stats() const;
+  /** @brief The live sessions, by id. */
+  std::vector<SimSessionInfo> sessions() const;
+  /** @brief Session `id`'s last config().recent_pdus PDUs, oldest first (empty when it records
+   *  none). @throws std::out_of_range when no live session has that id. */
+  std::vector<RecentPdu> recent_pdus(std::uint64_t id) const;
+  /** @brief Sends `message` to session `id` now, as the MO injector would (split when long,
+   *  counted in mo_sent / mo_acked / mo_failed). @return the deliver_sm queued.
+   *  @throws std::out_of_range (no such session), std::invalid_argument when it is not bound as
+   *  a receiver or transceiver, holds max_mo_per_session, or the text cannot be encoded. */
+  std::size_t inject_mo(std::uint64_t id, const MoMessage& message);
+  /** @brief Sends a receipt for `info` (in config().receipt_style, done now) to session `id`,
+   *  counted in receipts_sent / receipts_acked / receipts_failed; it is not offered again.
+   *  @throws std::out_of_range, std::invalid_argument as inject_mo(). */
+  void inject_receipt(std::uint64_t id, const ReceiptInfo& info);
+  /** @brief Changes one of sim_runtime_options() while running; sessions see it from their
+   *  next submit_sm (rate limits restart from a full bucket).
+   *  @throws std::invalid_argument naming the option (as apply_sim_option(), or not one that
+   *  can change at run time; drop-every needs recent_pdus or drop_every above 0 at start). */
+  void set_option(std::string_view name, std::string_view value);
   /** @brief The configuration in use. */
   const SimConfig& config() const noexcept;
   /** @brief The underlying Server. */

@@ -23,6 +23,7 @@
 
 #include "aiosmpp/esme/esme.hpp"
 #include "aiosmpp/text/received.hpp"
+#include "esme_run.hpp"
 #include "node_peer.hpp"
 #include "support/catch.hpp"
 #include "support/run_coro.hpp"
@@ -93,53 +94,6 @@ std::shared_ptr<RetryTimer> fast_retry() {
   o.max_increases = 2;
   o.jitter = 0.2;
   return std::make_shared<ExponentialBackoff>(o);
-}
-
-// Starts `esme`, runs `body`, stops the Esme gracefully and waits for start() to return. When
-// the body fails (a REQUIRE) or hangs, the Esme is still stopped, by cancelling start() if need
-// be, so it never outlives the test case with coroutines pending on the io_context.
-void run_esme(asio::io_context& io, Esme& esme, std::function<asio::awaitable<void>()> body,
-              std::chrono::seconds timeout = 20s) {
-  auto done = std::make_shared<std::pair<bool, std::exception_ptr>>(false, nullptr);
-  asio::cancellation_signal hard_stop;
-  asio::co_spawn(io, esme.start(),
-                 asio::bind_cancellation_slot(hard_stop.slot(), [done](std::exception_ptr e) {
-                   done->first = true;
-                   done->second = e;
-                 }));
-  std::exception_ptr failed;
-  try {
-    run_coro(
-        io,
-        [&]() -> asio::awaitable<void> {
-          std::exception_ptr body_failed;
-          try {
-            co_await body();
-          } catch (...) {
-            body_failed = std::current_exception();
-          }
-          co_await esme.stop();
-          asio::steady_timer t(co_await asio::this_coro::executor);
-          while (!done->first) {
-            t.expires_after(2ms);
-            co_await t.async_wait(::aiosmpp::detail::use_nothrow_awaitable);
-          }
-          if (body_failed) std::rethrow_exception(body_failed);
-        }(),
-        timeout);
-  } catch (...) {
-    failed = std::current_exception();
-  }
-  if (!done->first) {
-    hard_stop.emit(asio::cancellation_type::terminal);
-    const auto deadline = std::chrono::steady_clock::now() + 2s;
-    if (io.stopped()) io.restart();
-    while (!done->first && std::chrono::steady_clock::now() < deadline)
-      io.run_one_for(10ms);
-  }
-  if (failed) std::rethrow_exception(failed);
-  REQUIRE(done->first);
-  if (done->second) std::rethrow_exception(done->second);
 }
 
 asio::awaitable<bool> bound(NodePeer& peer, Esme& esme) {

@@ -13,7 +13,7 @@ const smpp = require('smpp');
 
 const [simPath, scenario] = process.argv.slice(2);
 if (!simPath || !scenario) {
-  console.error('usage: sim_client.js <aiosmpp-smsc-sim> <transceiver|tx_rx_mo|auth|tls>');
+  console.error('usage: sim_client.js <aiosmpp-smsc-sim> <transceiver|tx_rx_mo|auth|tls|v50>');
   process.exit(2);
 }
 
@@ -401,7 +401,95 @@ async function tlsPort() {
   assert.equal(stats.receipts_acked, 1);
 }
 
-const scenarios = { transceiver, tx_rx_mo: txRxMo, auth, tls: tlsPort };
+// SMPP 5.0: node-smpp binds with interface_version 0x50 to a 5.0 simulator, sends broadcast_sm,
+// queries and cancels it, and reads congestion_state from the responses (--congestion 10: ten
+// requests in a second read 100).
+async function v50() {
+  const sim = startSim(['--interface-version', '5.0', '--congestion', '10',
+                        '--receipt-delay', '60m', '--receipts', 'off']);
+  const at = await sim.listening;
+  const s = await connect(at);
+  const bind = await call(s, 'bind_transceiver',
+                          { system_id: 'node', password: 'pw', interface_version: 0x50 });
+  assert.equal(bind.command_status, 0);
+  assert.equal(bind.sc_interface_version, 0x50, 'the simulator announces 5.0');
+
+  const broadcast = {
+    source_addr: '12345',
+    broadcast_area_identifier: ['north', 'south'],  // node-smpp: format 0 (name) + the name
+    broadcast_content_type: { network: 1, content_type: 2 },
+    broadcast_rep_num: 3,
+    broadcast_frequency_interval: { unit: 9, interval: 5 },
+    message_payload: 'Cell broadcast from node-smpp',
+  };
+  const b = await call(s, 'broadcast_sm', broadcast);
+  assert.equal(b.command, 'broadcast_sm_resp');
+  assert.equal(b.command_status, 0);
+  assert.match(b.message_id, /^\d+$/);
+  assert.equal(b.congestion_state, 10, 'one request of ten in the last second');
+
+  const q = await call(s, 'query_broadcast_sm', { message_id: b.message_id, source_addr: '12345' });
+  assert.equal(q.command_status, 0);
+  assert.equal(q.message_id, b.message_id);
+  assert.equal(q.message_state, 1, 'ENROUTE while under way');
+  assert.equal(q.broadcast_area_success, 0);
+  assert.deepEqual(q.broadcast_area_identifier.map((a) => [a.format, a.data]),
+                   [[0, 'north'], [0, 'south']]);
+  assert.equal(q.congestion_state, 10, 'every 5.0 response with TLVs carries the last value');
+
+  // submit_sm and broadcast_sm count alike: the rest of ten in the second reads 100.
+  let last = b.congestion_state;
+  for (let i = 0; i < 8; ++i) {
+    const r = await call(s, 'submit_sm', { source_addr: '1', destination_addr: '2',
+                                           short_message: `load ${i}` });
+    assert.equal(r.command_status, 0);
+    assert.ok(r.congestion_state >= 10 && r.congestion_state <= 100, `${r.congestion_state}`);
+    last = r.congestion_state;
+  }
+  const b2 = await call(s, 'broadcast_sm', broadcast);
+  assert.equal(b2.command_status, 0);
+  // Ten in the last second unless the machine took more than a second for them.
+  assert.ok(b2.congestion_state <= 100, `${b2.congestion_state}`);
+  assert.ok(b2.congestion_state > 10 || last === 10, `rising: ${b2.congestion_state}`);
+
+  const c = await call(s, 'cancel_broadcast_sm', { message_id: b.message_id, source_addr: '12345' });
+  assert.equal(c.command, 'cancel_broadcast_sm_resp');
+  assert.equal(c.command_status, 0);
+  const q2 = await call(s, 'query_broadcast_sm', { message_id: b.message_id, source_addr: '12345' });
+  assert.equal(q2.message_state, 4, 'DELETED once cancelled');
+  const c2 = await call(s, 'cancel_broadcast_sm', { message_id: b.message_id, source_addr: '12345' });
+  assert.equal(c2.command_status, 0x10F, 'ESME_RBCASTCANCELFAIL the second time');
+
+  const isClosed = closed(s);
+  assert.equal((await call(s, 'unbind')).command_status, 0);
+  await isClosed;
+
+  // The same client at a 3.4 simulator: 3.4 is spoken, and broadcast_sm is refused.
+  const sim34 = startSim([]);
+  const s34 = await connect(await sim34.listening);
+  const bind34 = await call(s34, 'bind_transceiver',
+                            { system_id: 'node', password: 'pw', interface_version: 0x50 });
+  assert.equal(bind34.sc_interface_version, 0x34);
+  const nack = await call(s34, 'broadcast_sm', broadcast);
+  assert.equal(nack.command, 'generic_nack');
+  assert.equal(nack.command_status, 0x03, 'ESME_RINVCMDID');
+  const r34 = await call(s34, 'submit_sm', { source_addr: '1', destination_addr: '2',
+                                             short_message: 'still bound' });
+  assert.equal(r34.command_status, 0);
+  assert.equal(r34.congestion_state, undefined, 'no 5.0 TLV to a 3.4 session');
+  const closed34 = closed(s34);
+  assert.equal((await call(s34, 'unbind')).command_status, 0);
+  await closed34;
+
+  const stats = await stopSim(sim);
+  assert.equal(stats.binds, 1);
+  assert.equal(stats.submits, 8);
+  assert.equal(stats.sessions, 0);
+  const stats34 = await stopSim(sim34);
+  assert.equal(stats34.submits, 1);
+}
+
+const scenarios = { transceiver, tx_rx_mo: txRxMo, auth, tls: tlsPort, v50 };
 if (!scenarios[scenario]) {
   console.error(`unknown scenario ${scenario}`);
   process.exit(2);

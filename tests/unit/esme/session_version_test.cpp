@@ -231,3 +231,82 @@ TEST_CASE("version: the fast path reads only well-formed responses, malformed on
 }
 
 }  // namespace aiosmpp::test
+
+namespace aiosmpp::test {
+
+namespace {
+
+// The Esme's answers to `n` deliver_sm and one data_sm that arrive in one read, each answered
+// once the hook has had them all (as when the hook is slower than the SMSC).
+std::vector<Pdu> answers_to_burst(std::optional<std::uint8_t> sc, std::size_t window, int n) {
+  EsmeConfig cfg = config_for(InterfaceVersion::smpp_5_0);
+  cfg.window = window;
+  MachineHarness h(cfg);
+  h.sc_interface_version = sc;
+  h.bind();
+  std::vector<std::uint8_t> burst;
+  for (int i = 0; i < n; ++i) {
+    DeliverSm d;
+    d.header = {CommandStatus::ok, static_cast<std::uint32_t>(100 + i)};
+    d.source = PhoneNumber("447700900001");
+    d.destination = PhoneNumber("1234");
+    d.short_message = "hi";
+    const auto b = bytes_of(d);
+    burst.insert(burst.end(), b.begin(), b.end());
+  }
+  DataSm data;
+  data.header = {CommandStatus::ok, 200};
+  data.source = PhoneNumber("447700900001");
+  data.destination = PhoneNumber("1234");
+  const auto b = bytes_of(data);
+  burst.insert(burst.end(), b.begin(), b.end());
+  h.feed_bytes(burst);
+  auto incoming = h.take_events<IncomingEvent>();
+  REQUIRE(incoming.size() == static_cast<std::size_t>(n) + 1);
+  for (const auto& e : incoming) {
+    REQUIRE(e.answer);
+    h.machine->answer(*e.answer);
+  }
+  return h.written();
+}
+
+}  // namespace
+
+TEST_CASE(
+    "version: a 5.0 Esme answers deliver_sm / data_sm with its receive backlog as "
+    "congestion_state, a 3.4 one never",
+    "[esme][machine][v50][congestion]") {
+  SECTION("5.0: the SMSC's requests still waiting behind each answer, as a % of the window") {
+    const auto sent = answers_to_burst(0x50, 4, 4);
+    REQUIRE(sent.size() == 5);
+    const std::uint8_t expected[] = {100, 75, 50, 25, 0};  // 4, 3, 2, 1, 0 waiting of 4
+    for (std::size_t i = 0; i < 4; ++i) {
+      const auto& r = std::get<DeliverSmResp>(sent[i]);
+      CHECK(r.header.sequence_number == 100 + i);
+      CHECK(r.message_id.empty());
+      CHECK(r.tlvs.get<tlv::CongestionState>() == expected[i]);
+    }
+    const auto& data = std::get<DataSmResp>(sent[4]);
+    CHECK(data.tlvs.get<tlv::CongestionState>() == expected[4]);
+  }
+  SECTION("5.0: more waiting than the window reads 100") {
+    const auto sent = answers_to_burst(0x50, 2, 6);
+    REQUIRE(sent.size() == 7);
+    CHECK(std::get<DeliverSmResp>(sent[0]).tlvs.get<tlv::CongestionState>() == 100);
+    CHECK(std::get<DeliverSmResp>(sent[5]).tlvs.get<tlv::CongestionState>() == 50);
+  }
+  SECTION("3.4 (the SMSC announced no 5.0): no TLV, the 17-octet answer of 3.4") {
+    const auto sent = answers_to_burst(std::nullopt, 4, 4);
+    REQUIRE(sent.size() == 5);
+    for (const auto& p : sent) {
+      std::visit(
+          [](const auto& r) {
+            if constexpr (requires { r.tlvs; }) CHECK(r.tlvs.empty());
+          },
+          p);
+      CHECK(bytes_of(p).size() == 17);
+    }
+  }
+}
+
+}  // namespace aiosmpp::test

@@ -16,6 +16,7 @@
 #include "support/catch.hpp"
 #include "support/memory_transport.hpp"
 #include "support/run_coro.hpp"
+#include "support/test_support.hpp"
 
 using namespace aiosmpp;
 using namespace std::chrono_literals;
@@ -135,4 +136,130 @@ TEST_CASE("simulator: LoadMeter counts the last second in 100 ms buckets", "[sms
   CHECK(m.add(t + 1200ms) == 3);  // the 500 ms one is still in it
   CHECK(m.add(t + 1600ms) == 3);  // now it has left
   CHECK(m.add(t + 10s) == 1);     // a long silence empties it
+}
+
+namespace {
+
+// bind_transceiver with `version`, then broadcast_sm, query_broadcast_sm, cancel_broadcast_sm
+// and unbind (sequence numbers 1-5); every octet the server writes until it closes.
+std::vector<std::uint8_t> broadcast_exchange(InterfaceVersion version, smsc::Handlers h) {
+  asio::io_context io;
+  smsc::ServerConfig config;
+  config.interface_version = InterfaceVersion::smpp_5_0;
+  smsc::Server server(io.get_executor(), config, std::move(h));
+  bool server_done = false;
+  asio::co_spawn(io, server.run(), [&](std::exception_ptr) { server_done = true; });
+  auto [client, theirs] = memory_transport_pair(io.get_executor());
+  auto session = server.serve(std::move(theirs));
+  REQUIRE(session);
+  std::vector<std::uint8_t> script;
+  BindTransceiver bind;
+  bind.system_id = "esme";
+  bind.interface_version = version;
+  bind.header.sequence_number = 1;
+  encode(bind, script).value();
+  BroadcastSm b;
+  b.header.sequence_number = 2;
+  encode(b, script).value();
+  QueryBroadcastSm q;
+  q.message_id = "7";
+  q.header.sequence_number = 3;
+  encode(q, script).value();
+  CancelBroadcastSm c;
+  c.message_id = "7";
+  c.header.sequence_number = 4;
+  encode(c, script).value();
+  Unbind unbind;
+  unbind.header.sequence_number = 5;
+  encode(unbind, script).value();
+  std::vector<std::uint8_t> got;
+  run_coro(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await client->write(script);
+        std::vector<std::uint8_t> buf(4096);
+        for (;;) {
+          auto [ec, n] = co_await client->read_some(buf);
+          if (ec) break;
+          got.insert(got.end(), buf.begin(), buf.begin() + static_cast<long>(n));
+        }
+      }(),
+      5s);
+  session.reset();
+  test::stop_server(io, server, server_done);
+  return got;
+}
+
+// The octets after the bind response (whose length depends on system_id and TLVs).
+std::vector<std::uint8_t> after_bind_resp(const std::vector<std::uint8_t>& got) {
+  REQUIRE(got.size() >= 16);
+  const std::size_t len = (std::size_t{got[2]} << 8) | got[3];
+  return {got.begin() + static_cast<long>(len), got.end()};
+}
+
+}  // namespace
+
+TEST_CASE("server session: the broadcast operations without handlers get their failure statuses",
+          "[smsc][v50][broadcast]") {
+  // Golden: header-only responses, ESME_RBCASTFAIL (0x10D), ESME_RBCASTQUERYFAIL (0x10E),
+  // ESME_RBCASTCANCELFAIL (0x10F), then unbind_resp.
+  const auto got = after_bind_resp(broadcast_exchange(InterfaceVersion::smpp_5_0, {}));
+  CHECK(got == test::from_hex("00000010 80000111 0000010D 00000002"
+                              "00000010 80000112 0000010E 00000003"
+                              "00000010 80000113 0000010F 00000004"
+                              "00000010 80000006 00000000 00000005"));
+}
+
+TEST_CASE("server session: broadcast handlers answer on a 5.0 session, never on a 3.4 one",
+          "[smsc][v50][broadcast]") {
+  int calls = 0;
+  smsc::Handlers h;
+  h.broadcast_sm = [&](smsc::Session&, const BroadcastSmView&, BroadcastSmResp& resp) {
+    ++calls;
+    resp.message_id = "7";
+    return smsc::Reply::now;
+  };
+  h.query_broadcast_sm = [&](smsc::Session&, const QueryBroadcastSmView& q,
+                             QueryBroadcastSmResp& resp) {
+    ++calls;
+    resp.message_id = std::string(q.message_id);
+    resp.tlvs.set<tlv::MessageState>(static_cast<std::uint8_t>(MessageState::enroute));
+    return smsc::Reply::now;
+  };
+  h.cancel_broadcast_sm = [&](smsc::Session&, const CancelBroadcastSmView& c,
+                              CancelBroadcastSmResp&) {
+    ++calls;
+    CHECK(c.message_id == "7");
+    return smsc::Reply::now;
+  };
+  SECTION("5.0: each handler answers (golden bytes)") {
+    const auto got = after_bind_resp(broadcast_exchange(InterfaceVersion::smpp_5_0, h));
+    CHECK(calls == 3);
+    CHECK(got == test::from_hex("00000012 80000111 00000000 00000002 3700"
+                                "00000017 80000112 00000000 00000003 3700 0427000101"
+                                "00000010 80000113 00000000 00000004"
+                                "00000010 80000006 00000000 00000005"));
+  }
+  SECTION("3.4: generic_nack ESME_RINVCMDID, no handler called (golden bytes)") {
+    const auto got = after_bind_resp(broadcast_exchange(InterfaceVersion::smpp_3_4, h));
+    CHECK(calls == 0);
+    CHECK(got == test::from_hex("00000010 80000000 00000003 00000002"
+                                "00000010 80000000 00000003 00000003"
+                                "00000010 80000000 00000003 00000004"
+                                "00000010 80000006 00000000 00000005"));
+  }
+}
+
+TEST_CASE("simulator: --max-broadcasts and --max-broadcast-areas", "[smsc][v50][sim]") {
+  smsc::SimConfig c;
+  CHECK(c.max_broadcasts == 10000);
+  CHECK(c.max_broadcast_areas == 16);
+  smsc::apply_sim_option(c, "max-broadcasts", "5");
+  smsc::apply_sim_option(c, "max_broadcast_areas", "2");
+  CHECK(c.max_broadcasts == 5);
+  CHECK(c.max_broadcast_areas == 2);
+  CHECK_THROWS_WITH(smsc::apply_sim_option(c, "max-broadcasts", "0"),
+                    Catch::Contains("max-broadcasts") && Catch::Contains("at least 1"));
+  CHECK_THROWS_WITH(smsc::apply_sim_option(c, "max-broadcast-areas", "x"),
+                    Catch::Contains("max-broadcast-areas"));
 }
