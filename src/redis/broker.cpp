@@ -129,6 +129,7 @@ struct RedisBroker::State : std::enable_shared_from_this<State> {
   Clock::time_point retry_after{};
   std::string claim_cursor = "0-0";
   UnknownHandler unknown;
+  bool delegated = false;  // settlement handed to another component (delegate_settlement)
   RedisBrokerStats stats;
 };
 
@@ -402,7 +403,7 @@ void RedisBroker::State::report_unknown(std::string id, Pdu message) {
                 {"stream", stream}, {"entry", id});
     return;
   }
-  RedisBroker::strip_entry(tracking_of(message));
+  if (!delegated) RedisBroker::strip_entry(tracking_of(message));
   SendError err{SendError::Kind::outcome_unknown, make_error_code(RedisErrc::connection_lost),
                 "claimed from a consumer that stopped after writing it, before its response"};
   std::weak_ptr<State> weak = shared_from_this();
@@ -414,8 +415,9 @@ void RedisBroker::State::report_unknown(std::string id, Pdu message) {
     } catch (const std::exception& ex) {
       if (auto s = w.lock()) s->error("redis_broker_unknown_handler_failed", ex.what());
     }
-    // Reported, even when the handler threw (as the Esme counts a hook that threw).
-    if (auto s = w.lock()) {
+    // Reported, even when the handler threw (as the Esme counts a hook that threw). With
+    // settlement delegated, the component that recorded the outcome acknowledged it.
+    if (auto s = w.lock(); s && !s->delegated) {
       s->held.erase(entry);
       s->send_ack(entry);
     }
@@ -446,6 +448,23 @@ asio::awaitable<void> RedisBroker::flush() {
   // before it.
   std::vector<std::string> ping{"PING"};
   co_await s->cmd.command(std::move(ping));
+}
+
+void RedisBroker::delegate_settlement(bool on) noexcept {
+  state_->delegated = on;
+}
+
+bool RedisBroker::settlement_delegated() const noexcept {
+  return state_->delegated;
+}
+
+std::vector<std::vector<std::string>> RedisBroker::settle_commands(const Pdu& message) {
+  const std::string_view id = entry_of(tracking_of(message));
+  if (id.empty()) return {};
+  std::string key(id);
+  state_->held.erase(key);
+  ++state_->stats.settled;
+  return {{"XACK", state_->stream, state_->options.group, key}, {"HDEL", state_->written, key}};
 }
 
 void RedisBroker::settle(const Pdu& message) {

@@ -4,6 +4,8 @@
 #include <optional>
 #include <stdexcept>
 
+#include "aiosmpp/redis/outcome_stream.hpp"
+
 namespace aiosmpp {
 
 namespace {
@@ -27,11 +29,30 @@ RedisHook::RedisHook(std::shared_ptr<Hook> inner, std::shared_ptr<RedisBroker> b
       broker_(std::move(broker)),
       inner_interests_(inner_ ? inner_->interests() : HookInterest::none) {
   if (!broker_) throw std::invalid_argument("RedisHook: broker is null");
+  const auto* stream = dynamic_cast<const RedisOutcomeStream*>(inner_.get());
+  delegated_ = stream != nullptr && stream->settles(*broker_);
+  broker_->delegate_settlement(delegated_);
+  // A claimed message that had been written: its one outcome, through send_error() and
+  // outcome() as for any other (with settlement delegated, the entry id is still in the
+  // tracking, for the stream's transaction; the application's send_error() never sees it).
   broker_->set_unknown_handler(
       [inner = inner_, interests = inner_interests_](Pdu m, SendError e) -> asio::awaitable<void> {
-        if (inner && has_interest(interests, HookInterest::send_error)) {
-          co_await inner->send_error(m, e, {});
+        if (!inner) co_return;
+        std::exception_ptr failure;
+        if (has_interest(interests, HookInterest::send_error)) {
+          try {
+            auto copy = stripped(m);
+            co_await inner->send_error(copy ? *copy : m, e, {});
+          } catch (...) {
+            failure = std::current_exception();
+          }
         }
+        if (has_interest(interests, HookInterest::outcome)) {
+          // Named: g++ 12 destroys an aggregate temporary inside a co_await expression twice.
+          Outcome outcome{std::move(m), std::nullopt, std::move(e)};
+          co_await inner->outcome(outcome, {});
+        }
+        if (failure) std::rethrow_exception(failure);
       });
 }
 
@@ -61,7 +82,9 @@ asio::awaitable<void> RedisHook::received(const Pdu* message, std::span<const st
       failure = std::current_exception();
     }
   }
-  if (message != nullptr && !is_incoming_message(*message)) broker_->settle(*message);
+  if (message != nullptr && !is_incoming_message(*message) && !delegated_) {
+    broker_->settle(*message);
+  }
   if (failure) std::rethrow_exception(failure);
 }
 
@@ -76,13 +99,14 @@ asio::awaitable<void> RedisHook::send_error(const Pdu& message, const SendError&
       failure = std::current_exception();
     }
   }
-  broker_->settle(message);
+  if (!delegated_) broker_->settle(message);
   if (failure) std::rethrow_exception(failure);
 }
 
 asio::awaitable<void> RedisHook::outcome(const Outcome& outcome, std::string_view client_id) {
   if (!has_interest(inner_interests_, HookInterest::outcome)) co_return;
-  if (RedisBroker::entry_of(tracking_of(outcome.message)).empty()) {
+  // Delegated: the stream needs the entry id to settle in the record's transaction.
+  if (delegated_ || RedisBroker::entry_of(tracking_of(outcome.message)).empty()) {
     co_await inner_->outcome(outcome, client_id);
     co_return;
   }

@@ -65,12 +65,22 @@ void set_tracking(OutcomeRecord& r, const Tracking& t) {
 struct RedisOutcomeStream::State : std::enable_shared_from_this<State> {
   State(asio::any_io_executor ex, RedisClientOptions c, RedisOutcomeStreamOptions o)
       : executor(ex),
+        // Weak: the broker holds RedisHook's unknown handler, which holds this stream.
+        broker(o.broker),
+        broker_id(o.broker.get()),
         options((validate(o), std::move(o))),
         key(fmt::format("{}:{}:outcomes", options.key_prefix, options.account)),
         client(ex, std::move(c)),
-        retry_timer(ex) {}
+        retry_timer(ex) {
+    options.broker.reset();
+  }
 
-  void push(const OutcomeRecord& r);
+  // A record's JSON and, with options.broker, the commands that settle its message.
+  struct Pending {
+    std::string json;
+    std::vector<std::vector<std::string>> settle;
+  };
+  void push(const OutcomeRecord& r, std::vector<std::vector<std::string>> settle = {});
   void schedule();
   void write();
   void written(std::vector<bool> ok);
@@ -80,11 +90,13 @@ struct RedisOutcomeStream::State : std::enable_shared_from_this<State> {
   }
 
   asio::any_io_executor executor;
-  RedisOutcomeStreamOptions options;
+  std::weak_ptr<RedisBroker> broker;
+  const RedisBroker* broker_id;
+  RedisOutcomeStreamOptions options;  // its broker is reset: see `broker`
   std::string key;
   RedisClient client;
   asio::steady_timer retry_timer;
-  std::deque<std::string> buffer;  // records' JSON, oldest first; the first `in_flight` are sent
+  std::deque<Pending> buffer;  // oldest first; the first `in_flight` are sent
   std::size_t in_flight = 0;
   bool scheduled = false;  // a write() is posted or a retry is armed
   std::uint64_t failed_writes = 0;
@@ -92,7 +104,8 @@ struct RedisOutcomeStream::State : std::enable_shared_from_this<State> {
   RedisOutcomeStreamStats stats;
 };
 
-void RedisOutcomeStream::State::push(const OutcomeRecord& r) {
+void RedisOutcomeStream::State::push(const OutcomeRecord& r,
+                                     std::vector<std::vector<std::string>> settle) {
   ++stats.records;
   if (buffer.size() >= options.max_buffered) {
     // Logged on the first drop and every 1000th: Redis is down or far too slow.
@@ -102,7 +115,9 @@ void RedisOutcomeStream::State::push(const OutcomeRecord& r) {
     }
     return;
   }
-  buffer.push_back(outcome_json(r));
+  // A dropped record's message stays pending (not settled): claimed again after claim_idle and
+  // reported outcome_unknown then, so its outcome is late and vaguer, but not lost.
+  buffer.push_back({outcome_json(r), std::move(settle)});
   schedule();
 }
 
@@ -133,18 +148,35 @@ void RedisOutcomeStream::State::write() {
   for (std::size_t i = 0; i < in_flight; ++i) {
     std::vector<std::string> cmd{"XADD", key};
     if (options.max_len > 0) cmd.insert(cmd.end(), {"MAXLEN", "~", max_len});
-    cmd.insert(cmd.end(), {"*", "outcome", buffer[i]});
-    client.send(std::move(cmd), [weak, batch, i](std::error_code ec, RedisReply r) {
-      batch->ok[i] = !ec && r.type == RedisReply::Type::string;
+    cmd.insert(cmd.end(), {"*", "outcome", buffer[i].json});
+    auto done = [weak, batch, i](bool ok) {
+      batch->ok[i] = ok;
       if (--batch->remaining > 0) return;
       if (auto self = weak.lock()) self->written(std::move(batch->ok));
+    };
+    if (buffer[i].settle.empty()) {
+      client.send(std::move(cmd), [done](std::error_code ec, RedisReply r) {
+        done(!ec && r.type == RedisReply::Type::string);
+      });
+      continue;
+    }
+    // The record and its message's settlement in one transaction: sent back to back on this
+    // connection (nothing else can come between), so both happen or neither (Redis discards a
+    // MULTI whose connection drops before EXEC). EXEC's reply holds XADD's id first.
+    client.send({"MULTI"});
+    client.send(std::move(cmd));
+    for (const auto& c : buffer[i].settle)
+      client.send(c);
+    client.send({"EXEC"}, [done](std::error_code ec, RedisReply r) {
+      done(!ec && r.type == RedisReply::Type::array && !r.elements.empty() &&
+           r.elements[0].type == RedisReply::Type::string);
     });
   }
 }
 
 void RedisOutcomeStream::State::written(std::vector<bool> ok) {
   // Keeps the failed ones, in order, at the front; they are sent again first.
-  std::deque<std::string> kept;
+  std::deque<Pending> kept;
   std::size_t failed = 0;
   for (std::size_t i = 0; i < ok.size(); ++i) {
     if (ok[i]) continue;
@@ -218,9 +250,23 @@ asio::awaitable<void> RedisOutcomeStream::send_error(const Pdu& message, const S
 
 asio::awaitable<void> RedisOutcomeStream::outcome(const Outcome& outcome,
                                                   std::string_view client_id) {
-  state_->push(record_of(outcome, client_id));
-  if (has_interest(inner_interests_, HookInterest::outcome))
+  const auto broker = state_->broker.lock();
+  state_->push(record_of(outcome, client_id), broker ? broker->settle_commands(outcome.message)
+                                                     : std::vector<std::vector<std::string>>{});
+  if (!has_interest(inner_interests_, HookInterest::outcome)) co_return;
+  if (!broker || RedisBroker::entry_of(tracking_of(outcome.message)).empty()) {
     co_await inner_->outcome(outcome, client_id);
+    co_return;
+  }
+  // RedisHook left the entry id in for the settlement; the application does not see it.
+  Outcome copy = outcome;
+  RedisBroker::strip_entry(tracking_of(copy.message));
+  if (copy.response) RedisBroker::strip_entry(tracking_of(*copy.response));
+  co_await inner_->outcome(copy, client_id);
+}
+
+bool RedisOutcomeStream::settles(const RedisBroker& broker) const noexcept {
+  return state_->broker_id == &broker;
 }
 
 asio::awaitable<void> RedisOutcomeStream::receipt(const ReceiptOutcome& receipt,

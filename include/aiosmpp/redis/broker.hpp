@@ -133,6 +133,19 @@ class RedisBroker final : public Broker {
   /** @brief Where claimed messages that had been written go (RedisHook sets it). Without one
    *  they stay pending and are logged (redis_broker_unknown_unreported). */
   void set_unknown_handler(UnknownHandler handler);
+  /** @brief Hands settling to another component (RedisOutcomeStream with
+   *  RedisOutcomeStreamOptions::broker; RedisHook turns it on): claimed messages that had been
+   *  written reach the unknown handler with their entry id still in the tracking and are not
+   *  acknowledged here, and that component settles each message with settle_commands() in the
+   *  same transaction as its own write, so a message leaves the stream exactly when its outcome
+   *  is recorded. */
+  void delegate_settlement(bool on) noexcept;
+  /** @brief Whether settlement is delegated. */
+  bool settlement_delegated() const noexcept;
+  /** @brief What settle() would send for `message` (XACK, HDEL), for a caller that sends them
+   *  itself inside its own MULTI/EXEC on the same Redis; the entry leaves this broker's books as
+   *  with settle(). Empty when `message` was not taken from this broker. */
+  std::vector<std::vector<std::string>> settle_commands(const Pdu& message);
 
   /** @brief The entry id carried by a taken message's tracking, or empty. */
   static std::string_view entry_of(const Tracking& tracking) noexcept;

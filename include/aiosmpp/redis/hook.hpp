@@ -24,7 +24,11 @@ namespace aiosmpp {
  *    stripped from the tracking, then settles (XACK) the message, even when that hook threw.
  *  - outcome() / receipt(): passed on (stripped) when the application's hook wants them.
  *  - Claimed messages that had been written reach the application's send_error() with
- *    SendError::Kind::outcome_unknown and an empty client_id.
+ *    SendError::Kind::outcome_unknown and an empty client_id, and its outcome() too.
+ *  - With a RedisOutcomeStream as `inner` that settles this broker's messages
+ *    (RedisOutcomeStreamOptions::broker), settling is left to the stream: each message is
+ *    acknowledged in the same transaction that appends its outcome's record, so the stream holds
+ *    exactly one outcome per message across crashes (RedisBroker::delegate_settlement).
  *
  *  Outcomes are delivered at least once: a crash between the application's hook and the XACK
  *  reaching Redis reports that message once more (outcome_unknown) after `claim_idle`.
@@ -57,6 +61,7 @@ class RedisHook final : public Hook {
   std::shared_ptr<Hook> inner_;
   std::shared_ptr<RedisBroker> broker_;
   HookInterest inner_interests_;
+  bool delegated_ = false;  // the inner outcome stream settles (see the class description)
 };
 
 }  // namespace aiosmpp

@@ -25,6 +25,8 @@
 
 namespace aiosmpp {
 
+class RedisBroker;
+
 /** @brief Settings of a RedisOutcomeStream. Stream: `<key_prefix>:<account>:outcomes`, one entry
  *  per record, field `outcome` = the record's JSON (aiosmpp/json/outcome.hpp). */
 struct RedisOutcomeStreamOptions {
@@ -47,6 +49,15 @@ struct RedisOutcomeStreamOptions {
   std::chrono::milliseconds retry_interval{200};
   /** @brief Append receipts too (event "receipt"); default true. */
   bool receipts = true;
+  /** @brief The RedisBroker the messages come from, when this stream should settle them:
+   *  each outcome's record is then appended in one MULTI/EXEC with the XACK of its message, so a
+   *  message leaves the queue exactly when its outcome is in the stream (a process killed in
+   *  between leaves both undone, and the message is claimed again). Both streams must be on
+   *  the Redis this stream writes to. RedisHook(stream, broker) sees it and leaves settling to
+   *  this stream (RedisBroker::delegate_settlement). Empty: the records are written on their
+   *  own, after RedisHook settled the messages (a crash can then lose the records of the last
+   *  outcomes). */
+  std::shared_ptr<RedisBroker> broker;
   /** @brief Events redis_outcome_stream_* (default: off). */
   Logger logger;
 };
@@ -111,6 +122,9 @@ class RedisOutcomeStream final : public Hook {
   /** @brief The record of a receipt (what receipt() appends). */
   static OutcomeRecord record_of(const ReceiptOutcome& receipt, std::string_view client_id);
 
+  /** @brief Whether this stream settles the messages of `broker` (RedisOutcomeStreamOptions::
+   *  broker). */
+  bool settles(const RedisBroker& broker) const noexcept;
   /** @brief The stream's key. */
   const std::string& stream_key() const noexcept;
   /** @brief Counters since construction. */
