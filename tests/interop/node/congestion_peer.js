@@ -18,7 +18,7 @@
 //   {"op":"deliver","count":N}    N deliver_sm to the newest session, at once
 //   {"op":"stats"}
 'use strict';
-const readline = require('readline');
+const { serve } = require('./command_loop');
 const smpp = require('smpp');
 
 function emit(event) {
@@ -100,20 +100,4 @@ function handle(cmd) {
   }
 }
 
-server.listen(0, '127.0.0.1', () => {
-  emit({ event: 'listening', port: server.address().port });
-});
-
-const rl = readline.createInterface({ input: process.stdin, terminal: false });
-rl.on('line', (line) => {
-  if (!line.trim()) return;
-  let cmd = {};
-  try {
-    cmd = JSON.parse(line);
-    handle(cmd);
-    emit({ event: 'done', id: cmd.id === undefined ? null : cmd.id, op: cmd.op });
-  } catch (e) {
-    emit({ event: 'error', id: cmd.id === undefined ? null : cmd.id, op: cmd.op, error: String(e && e.message ? e.message : e) });
-  }
-});
-rl.on('close', () => process.exit(0));
+serve(server, handle, emit);
