@@ -91,7 +91,24 @@ EsmeConfig config_for(const examples_test::Simulator& sim) {
 struct Run {
   int messages = 0;
   bool restart_redis = false;
+  bool out_of_memory = false;  // Redis refuses writes (maxmemory, noeviction) for a while
 };
+
+// Sets maxmemory to what Redis uses now (or 0: no limit) with noeviction, from a connection of
+// its own: every command that would grow the data set fails with -OOM meanwhile.
+asio::awaitable<void> limit_memory(RedisClient& admin, bool on) {
+  std::string limit = "0";
+  if (on) {
+    std::vector<std::string> info{"INFO", "memory"};
+    const auto text = (co_await admin.command(std::move(info))).str;
+    const auto at = text.find("used_memory:");
+    limit = text.substr(at + 12, text.find('\r', at) - at - 12);
+  }
+  std::vector<std::string> policy{"CONFIG", "SET", "maxmemory-policy", "noeviction"};
+  co_await admin.command(std::move(policy));
+  std::vector<std::string> set{"CONFIG", "SET", "maxmemory", limit};
+  co_await admin.command(std::move(set));
+}
 
 void run(const Run& r) {
   RedisServer redis(/*durable=*/true);
@@ -125,21 +142,32 @@ void run(const Run& r) {
     return static_cast<int>(app->outcomes.size()) == r.messages &&
            app->receipted.size() == app->accepted.size();
   };
-  bool restarted = !r.restart_redis;
+  bool restarted = !r.restart_redis && !r.out_of_memory;
+  RedisClient admin(io.get_executor(), redis.client());
+  std::size_t outcomes_during_oom = 0;
   run_coro(
       io,
       [&]() -> asio::awaitable<void> {
         while (!done()) {
           co_await sleep_for(20ms);
           if (!restarted && app->outcomes.size() >= static_cast<std::size_t>(r.messages / 3)) {
-            redis.kill();
-            co_await sleep_for(300ms);
-            redis.start();
+            if (r.restart_redis) {
+              redis.kill();
+              co_await sleep_for(300ms);
+              redis.start();
+            } else {
+              co_await limit_memory(admin, true);
+              const auto before = app->outcomes.size();
+              co_await sleep_for(1500ms);
+              outcomes_during_oom = app->outcomes.size() - before;
+              co_await limit_memory(admin, false);
+            }
             restarted = true;
           }
         }
       }(),
-      60s);
+      90s);
+  INFO("outcomes while Redis refused writes: " << outcomes_during_oom);
   run_coro(io, esme.stop(), 20s);
   if (*failure) std::rethrow_exception(*failure);
 
@@ -164,6 +192,8 @@ void run(const Run& r) {
   CHECK(broker->stats().records <= broker->stats().recorded);
   // The restart was seen (the correlator's connection dropped and came back), and survived.
   if (r.restart_redis) CHECK(corr->client().stats().disconnects >= 1);
+  // Redis's refusals were seen (records, registrations), counted and survived.
+  if (r.out_of_memory) CHECK(broker->stats().errors + corr->stats().errors >= 1);
 
   RedisClient probe(io.get_executor(), redis.client());
   REQUIRE(run_coro(io, probe.wait_connected(5s), 10s));
@@ -190,6 +220,12 @@ TEST_CASE(
 
 TEST_CASE("Esme on Redis: Redis killed mid-run and restarted: the run completes, nothing lost") {
   run({.messages = 400, .restart_redis = true});
+}
+
+TEST_CASE(
+    "Esme on Redis: Redis out of memory for 1.5 s (maxmemory, noeviction): the run completes, "
+    "nothing lost") {
+  run({.messages = 400, .out_of_memory = true});
 }
 
 TEST_CASE(
