@@ -61,9 +61,11 @@ inline bool accepts(std::uint16_t port) {
 
 // redis-server on 127.0.0.1:<free port>, no persistence unless `durable` (then an append-only
 // file synced on every write, so a restart on the same directory loses nothing acknowledged).
+// `extra` is appended to its command line (--requirepass, --replicaof).
 class RedisServer {
  public:
-  explicit RedisServer(bool durable = false) : port_(free_port()), durable_(durable) {
+  explicit RedisServer(bool durable = false, std::vector<std::string> extra = {})
+      : port_(free_port()), durable_(durable), extra_(std::move(extra)) {
     static std::atomic<int> counter{0};
     dir_ = std::filesystem::temp_directory_path() /
            ("aiosmpp_redis_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
@@ -113,6 +115,7 @@ class RedisServer {
                                   durable_ ? "yes" : "no",
                                   "--appendfsync",
                                   "always"};
+    argv.insert(argv.end(), extra_.begin(), extra_.end());
     process_ = std::make_unique<examples_test::Process>(argv, dir_ / "out.log", dir_ / "err.log");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!accepts(port_)) {
@@ -126,6 +129,7 @@ class RedisServer {
  private:
   std::uint16_t port_;
   bool durable_;
+  std::vector<std::string> extra_;
   std::filesystem::path dir_;
   std::unique_ptr<examples_test::Process> process_;
 };
