@@ -126,6 +126,10 @@ struct RedisClientStats {
  *  issued while disconnected fails at once with not_connected: callers decide whether to wait
  *  (wait_connected()) and retry.
  *
+ *  With RedisClientOptions::sentinels, each connect first asks the sentinels for the primary and
+ *  checks its ROLE; a -READONLY reply (the primary demoted under us) drops the connection so the
+ *  next connect rediscovers. AUTH, SELECT and ROLE are sent before the connection counts as up.
+ *
  *  Threads: every call on the executor (use a strand when the io_context has several threads).
  *  Destroy the client before its io_context; pending commands then fail with connection_lost. */
 class RedisClient {
