@@ -233,6 +233,10 @@ void RedisClient::Impl::on_discovered(const detail::SentinelResult& r) {
                           r.error);
   }
   ++stats.discoveries;
+  if (!r.error.empty()) {  // sentinels before the one that answered did not: worth knowing
+    AIOSMPP_LOG(options.logger, LogLevel::warning, "redis_sentinels_unanswered",
+                {"master", options.master_name}, {"error", r.error});
+  }
   const RedisEndpoint answered = sentinels[r.index];
   // The guideline: the sentinel that answered is asked first next time.
   std::rotate(sentinels.begin(), sentinels.begin() + static_cast<std::ptrdiff_t>(r.index),
@@ -403,16 +407,15 @@ void RedisClient::Impl::handshake_reply(Step step, const redisReply* r) {
   if (step == Step::select && r->type == REDIS_REPLY_ERROR) {
     return handshake_failed(ac, fmt::format("SELECT {} refused: {}", options.database, text));
   }
+  if (step == Step::role && r->type == REDIS_REPLY_ERROR) {
+    return handshake_failed(ac, "ROLE refused: " + text);
+  }
   if (step == Step::role) {
-    const bool master = r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
-                        r->element[0]->type == REDIS_REPLY_STRING &&
-                        std::string_view(r->element[0]->str, r->element[0]->len) == "master";
-    if (!master) {
-      if (r->type != REDIS_REPLY_ERROR) ++stats.role_mismatches;
-      const std::string role = r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
-                                       r->element[0]->type == REDIS_REPLY_STRING
-                                   ? std::string(r->element[0]->str, r->element[0]->len)
-                                   : text;
+    const bool named = r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+                       r->element[0]->type == REDIS_REPLY_STRING;
+    const std::string role = named ? std::string(r->element[0]->str, r->element[0]->len) : "?";
+    if (role != "master") {
+      ++stats.role_mismatches;
       return handshake_failed(
           ac, fmt::format("the sentinels' primary for {} is not a master (ROLE: {})",
                           options.master_name, role));

@@ -101,7 +101,7 @@ struct RedisClientOptions {
    *  caller. 0 waits forever. Must exceed any BLOCK time used. Default 10 s. */
   std::chrono::milliseconds command_timeout{10000};
   /** @brief Events redis_connected, redis_connect_failed, redis_disconnected, and with sentinels
-   *  redis_discovered and redis_readonly (default: off). */
+   *  redis_discovered, redis_sentinels_unanswered and redis_readonly (default: off). */
   Logger logger;
 };
 
