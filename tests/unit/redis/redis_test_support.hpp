@@ -15,8 +15,12 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
+
+#include <asio/awaitable.hpp>
 
 #include "aiosmpp/redis/redis.hpp"
 #include "integration/examples/process.hpp"
@@ -151,5 +155,19 @@ inline std::string log_id_of(const Pdu& p) {
 }
 
 using aiosmpp::test::RecordingHook;
+
+// A command's reply (throws RedisError), and the error code a command fails with (none: {}).
+inline asio::awaitable<RedisReply> cmd(RedisClient& c, std::vector<std::string> args) {
+  co_return co_await c.command(std::move(args));
+}
+
+inline asio::awaitable<std::error_code> failure_of(RedisClient& c, std::vector<std::string> args) {
+  try {
+    co_await c.command(std::move(args));
+  } catch (const RedisError& e) {
+    co_return e.code();
+  }
+  co_return std::error_code{};
+}
 
 }  // namespace aiosmpp::redis_test

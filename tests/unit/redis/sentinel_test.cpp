@@ -105,19 +105,6 @@ struct LogCapture {
   }
 };
 
-asio::awaitable<RedisReply> cmd(RedisClient& c, std::vector<std::string> args) {
-  co_return co_await c.command(std::move(args));
-}
-
-asio::awaitable<std::error_code> failure_of(RedisClient& c, std::vector<std::string> args) {
-  try {
-    co_await c.command(std::move(args));
-  } catch (const RedisError& e) {
-    co_return e.code();
-  }
-  co_return std::error_code{};
-}
-
 // Polls `done` every 50 ms until it holds or `limit` passes; whether it held.
 asio::awaitable<bool> eventually(std::function<asio::awaitable<bool>()> done,
                                  std::chrono::milliseconds limit) {
