@@ -6,12 +6,15 @@
 //
 // Results are awaited before CHECK, never inside it (g++ 12 runs a co_await inside CHECK twice).
 
+#include <hiredis/hiredis.h>
 #include <signal.h>
 
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "redis/sentinel.hpp"
 #include "redis_test_support.hpp"
 #include "support/catch.hpp"
 #include "support/run_coro.hpp"
@@ -385,4 +389,54 @@ TEST_CASE("RedisClient: refuses bad sentinel and AUTH options, naming the field"
   o = {};
   o.database = -1;
   CHECK_THROWS_WITH(RedisClient(ex, o), Catch::Contains("database"));
+}
+
+namespace {
+
+// A hiredis reply built by hand (the parser only reads it).
+redisReply string_reply(const char* s) {
+  redisReply r{};
+  r.type = REDIS_REPLY_STRING;
+  r.str = const_cast<char*>(s);
+  r.len = std::strlen(s);
+  return r;
+}
+
+std::optional<RedisEndpoint> parse_addr(const char* host, const char* port, std::string& why) {
+  redisReply h = string_reply(host);
+  redisReply p = string_reply(port);
+  redisReply* elements[2] = {&h, &p};
+  redisReply array{};
+  array.type = REDIS_REPLY_ARRAY;
+  array.elements = 2;
+  array.element = elements;
+  return detail::parse_master_addr(&array, why);
+}
+
+}  // namespace
+
+TEST_CASE("SENTINEL get-master-addr-by-name replies: the address, or why not") {
+  std::string why;
+  const auto ok = parse_addr("10.0.0.5", "6380", why);
+  REQUIRE(ok.has_value());
+  CHECK(ok->host == "10.0.0.5");
+  CHECK(ok->port == 6380);
+  for (const char* bad : {"0", "65536", "63a", "", "-1"}) {
+    why.clear();
+    CHECK_FALSE(parse_addr("10.0.0.5", bad, why).has_value());
+    CHECK_THAT(why, Catch::Contains("bad address"));
+  }
+  CHECK_FALSE(parse_addr("", "6379", why).has_value());
+
+  redisReply nil{};
+  nil.type = REDIS_REPLY_NIL;
+  CHECK_FALSE(detail::parse_master_addr(&nil, why).has_value());
+  CHECK_THAT(why, Catch::Contains("does not know"));
+  redisReply error = string_reply("IDONTKNOW I have not enough information");
+  error.type = REDIS_REPLY_ERROR;
+  CHECK_FALSE(detail::parse_master_addr(&error, why).has_value());
+  CHECK_THAT(why, Catch::Contains("IDONTKNOW"));
+  redisReply one = string_reply("10.0.0.5");
+  CHECK_FALSE(detail::parse_master_addr(&one, why).has_value());
+  CHECK_THAT(why, Catch::Contains("unexpected reply"));
 }
