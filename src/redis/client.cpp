@@ -132,8 +132,9 @@ struct RedisClient::Impl : std::enable_shared_from_this<Impl> {
         watchdog(executor),
         backoff(options.reconnect_min),
         sentinels(options.sentinels),
-        target_host(options.host),
-        target_port(options.port) {}
+        // With sentinels there is no server until one names it (host is not used then).
+        target_host(sentinels.empty() ? options.host : std::string()),
+        target_port(sentinels.empty() ? options.port : std::uint16_t{0}) {}
 
   // One command's callback data, owned by hiredis until its reply (or the context's end).
   struct Pending {
