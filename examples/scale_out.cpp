@@ -20,7 +20,8 @@
 //
 //   scale_out [--host 127.0.0.1] [--port 2775] --role R [--redis-host H] [--redis-port P]
 //             [--account A] [--count N] [--rate R] [--burst B] [--claim-idle-ms MS] [--seconds S]
-//             [--receipts]                                  (try it with aiosmpp-smsc-sim)
+//             [--consumer NAME] [--receipts]                                  (try it with
+//             aiosmpp-smsc-sim)
 
 #include <unistd.h>
 
@@ -59,6 +60,7 @@ struct Settings {
   std::uint64_t burst = 0;
   std::uint64_t claim_idle_ms = 5000;
   std::uint64_t seconds = 60;
+  std::string consumer;  // empty: sender-<pid>
   bool receipts = false;
 };
 
@@ -103,7 +105,9 @@ asio::awaitable<void> serve(const Settings& s, asio::io_context& io) {
   if (sender) {
     aiosmpp::RedisBrokerOptions bo;
     bo.account = s.account;
-    bo.consumer = fmt::format("sender-{}", ::getpid());
+    // A fixed name per deployment slot lets a restarted sender take its own messages over at
+    // once; without one, others claim them after --claim-idle-ms.
+    bo.consumer = s.consumer.empty() ? fmt::format("sender-{}", ::getpid()) : s.consumer;
     bo.claim_idle = std::chrono::milliseconds(s.claim_idle_ms);
     bo.claim_interval =
         std::chrono::milliseconds(std::max<std::uint64_t>(s.claim_idle_ms / 4, 100));
@@ -162,11 +166,11 @@ asio::awaitable<void> serve(const Settings& s, asio::io_context& io) {
   const bool flushed = co_await stream->flush(5s);
   const auto st = esme.stats();
   fmt::print(
-      "{} stopped: taken {} responses {} send_errors {}; claimed {} ({} outcome_unknown); "
-      "outcome stream {} appended, {}\n",
+      "{} stopped: taken {} responses {} send_errors {}; claimed {} ({} outcome_unknown, {} its "
+      "own); outcome stream {} appended, {}\n",
       cfg.client_id, st.taken, st.responses, st.send_errors, broker ? broker->stats().claimed : 0,
-      broker ? broker->stats().claimed_unknown : 0, stream->stats().appended,
-      flushed ? "all written" : "NOT all written");
+      broker ? broker->stats().claimed_unknown : 0, broker ? broker->stats().recovered : 0,
+      stream->stats().appended, flushed ? "all written" : "NOT all written");
 }
 
 // Reads the outcome stream with its own consumer group until each of the N messages has its
@@ -244,6 +248,10 @@ int main(int argc, char** argv) {
                            "a dead sender's messages are claimed after this", s.claim_idle_ms, 100,
                            3'600'000),
        examples::uint_flag("--seconds", "S", "how long to run at most", s.seconds, 1, 86'400),
+       examples::string_flag("--consumer", "NAME",
+                             "send: this sender's name in the group (default sender-<pid>); "
+                             "restarted under the same name it takes its own messages over",
+                             s.consumer),
        examples::switch_flag("--receipts", "watch: also wait for every accepted message's receipt",
                              s.receipts)});
   if (s.role != "produce" && s.role != "send" && s.role != "receive" && s.role != "watch") {

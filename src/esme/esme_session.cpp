@@ -278,6 +278,12 @@ asio::awaitable<std::size_t> Esme::Impl::send_pending(bool stage) {
       }
       if (machine_.over()) break;
     }
+    try {
+      co_await hook_->before_write(client_id_);
+    } catch (const std::exception& e) {
+      AIOSMPP_LOG(log_, LogLevel::error, "hook_failed", {"method", "before_write"},
+                  {"error", e.what()});
+    }
     co_await asio::this_coro::reset_cancellation_state();
     machine_.commit_staged();
     kick();

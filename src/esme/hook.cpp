@@ -2,6 +2,10 @@
 
 namespace aiosmpp {
 
+asio::awaitable<void> Hook::before_write(std::string_view) {
+  co_return;
+}
+
 asio::awaitable<void> Hook::outcome(const Outcome&, std::string_view) {
   co_return;
 }

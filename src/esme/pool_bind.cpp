@@ -149,6 +149,10 @@ asio::awaitable<void> PoolBindHook::sending(const Pdu& message, std::span<const 
   }
 }
 
+asio::awaitable<void> PoolBindHook::before_write(std::string_view client_id) {
+  if (has_interest(user_, HookInterest::sending)) co_await pool_.hook_->before_write(client_id);
+}
+
 asio::awaitable<void> PoolBindHook::received(const Pdu* message, std::span<const std::uint8_t> pdu,
                                              std::string_view client_id) {
   // The Esme calls this only for what user_ asked (received, or session PDUs).

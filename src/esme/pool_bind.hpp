@@ -50,6 +50,7 @@ class PoolBindHook final : public Hook {
   HookInterest interests() const noexcept override;
   asio::awaitable<void> sending(const Pdu& message, std::span<const std::uint8_t> pdu,
                                 std::string_view client_id) override;
+  asio::awaitable<void> before_write(std::string_view client_id) override;
   asio::awaitable<void> received(const Pdu* message, std::span<const std::uint8_t> pdu,
                                  std::string_view client_id) override;
   asio::awaitable<void> send_error(const Pdu& message, const SendError& error,

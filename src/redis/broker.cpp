@@ -104,6 +104,8 @@ struct RedisBroker::State : std::enable_shared_from_this<State> {
   void start_read(std::size_t max);
   void on_read(std::error_code ec, const RedisReply& reply);
   asio::awaitable<void> claim();
+  asio::awaitable<void> recover_own();
+  asio::awaitable<void> take_over(std::vector<std::pair<std::string, Pdu>> got, bool own);
   void report_unknown(std::string id, Pdu message);
   void send_ack(const std::string& id);
   asio::awaitable<void> ensure_group();
@@ -122,9 +124,11 @@ struct RedisBroker::State : std::enable_shared_from_this<State> {
   std::vector<asio::steady_timer*> waiters;
   std::deque<Pdu> buffer;                // read or claimed, not yet handed to the Esme
   std::unordered_set<std::string> held;  // entry ids taken by this broker and not settled
+  std::vector<std::string> noted;        // HSET arguments: ids about to be written, unrecorded
   std::vector<std::string> unacked;      // settles that failed, sent again once connected
   bool read_outstanding = false;
   bool group_ready = false;
+  bool recovered = false;  // this consumer's own entries from an earlier run were looked at
   Clock::time_point next_claim;
   Clock::time_point retry_after{};
   std::string claim_cursor = "0-0";
@@ -334,6 +338,11 @@ asio::awaitable<std::size_t> RedisBroker::dequeue_batch(std::vector<Pdu>& out, s
     }
     try {
       if (!s->group_ready) co_await s->ensure_group();
+      if (!s->recovered) {
+        co_await s->recover_own();
+        s->recovered = true;
+        continue;
+      }
       if (now >= s->next_claim) {
         s->next_claim = now + s->options.claim_interval;
         co_await s->claim();
@@ -374,6 +383,42 @@ asio::awaitable<void> RedisBroker::State::claim() {
     if (entry.elements.empty() || held.count(entry.elements[0].str) != 0) continue;
     accept(entry, got);
   }
+  co_await take_over(std::move(got), false);
+}
+
+// The entries still pending under this consumer's own name were taken by an earlier run of this
+// process (a name is unique among live processes): they are taken over at once by the claim
+// rule, without waiting for claim_idle. Read with XREADGROUP from id 0 (this consumer's pending
+// history), page by page.
+asio::awaitable<void> RedisBroker::State::recover_own() {
+  std::string cursor = "0";
+  for (;;) {
+    std::vector<std::string> read{"XREADGROUP", "GROUP", options.group,
+                                  name,         "COUNT", std::to_string(options.claim_count),
+                                  "STREAMS",    stream,  cursor};
+    auto reply = co_await cmd.command(std::move(read));
+    if (reply.elements.empty() || reply.elements[0].elements.size() < 2) co_return;
+    const auto& entries = reply.elements[0].elements[1].elements;
+    if (entries.empty()) co_return;
+    std::vector<std::pair<std::string, Pdu>> got;
+    for (const auto& entry : entries) {
+      if (entry.elements.empty()) continue;
+      cursor = entry.elements[0].str;
+      if (held.count(cursor) != 0) continue;
+      if (entry.elements.size() < 2 || entry.elements[1].is_nil()) {
+        send_ack(cursor);  // deleted from the stream meanwhile: nothing to send or report
+        continue;
+      }
+      accept(entry, got);
+    }
+    co_await take_over(std::move(got), true);
+  }
+}
+
+// Entries taken from a consumer that stopped (another one, or an earlier run of this one): those
+// recorded as written get outcome_unknown (the SMSC may have them), the rest are sent as usual.
+asio::awaitable<void> RedisBroker::State::take_over(std::vector<std::pair<std::string, Pdu>> got,
+                                                    bool own) {
   if (got.empty()) co_return;
   std::vector<std::string> hmget{"HMGET", written};
   for (const auto& g : got)
@@ -382,10 +427,11 @@ asio::awaitable<void> RedisBroker::State::claim() {
   for (std::size_t i = 0; i < got.size(); ++i) {
     auto& [id, message] = got[i];
     ++stats.claimed;
+    if (own) ++stats.recovered;
     const bool was_written = i < marks.elements.size() && !marks.elements[i].is_nil();
     AIOSMPP_LOG(options.logger, LogLevel::warning, "redis_broker_claimed", {"stream", stream},
                 {"entry", id}, {"written", was_written},
-                {"from", was_written ? marks.elements[i].str : std::string()});
+                {"from", was_written ? marks.elements[i].str : std::string()}, {"own", own});
     held.insert(id);
     if (was_written) {
       report_unknown(id, std::move(message));
@@ -427,16 +473,33 @@ void RedisBroker::State::report_unknown(std::string id, Pdu message) {
 }
 
 asio::awaitable<bool> RedisBroker::record_written(const Pdu& message) {
-  auto s = state_;
+  note_written(message);
+  co_return co_await record_noted();
+}
+
+void RedisBroker::note_written(const Pdu& message) {
   const std::string_view id = entry_of(tracking_of(message));
-  if (id.empty()) co_return true;
+  if (id.empty()) return;
+  auto& noted = state_->noted;
+  if (noted.empty()) noted = {"HSET", state_->written};
+  noted.emplace_back(id);
+  noted.push_back(state_->name);
+}
+
+asio::awaitable<bool> RedisBroker::record_noted() {
+  auto s = state_;
+  if (s->noted.empty()) co_return true;
+  // One HSET for the whole batch: one round trip however many requests go out together.
+  std::vector<std::string> hset = std::move(s->noted);
+  s->noted.clear();
+  ++s->stats.records;
+  s->stats.recorded += (hset.size() - 2) / 2;
   try {
-    std::vector<std::string> hset{"HSET", s->written, std::string(id), s->name};
     co_await s->cmd.command(std::move(hset));
     co_return true;
   } catch (const RedisError& e) {
-    // The bytes are written anyway: after a crash this message would count as never written
-    // and be sent again (the duplicate bound in docs/redis.md counts it).
+    // The bytes are written anyway: after a crash these messages would count as never written
+    // and be sent again (the duplicate bound in docs/redis.md counts them).
     s->error("redis_broker_record_failed", e.what());
     co_return false;
   }

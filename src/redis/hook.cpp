@@ -63,10 +63,16 @@ HookInterest RedisHook::interests() const noexcept {
 
 asio::awaitable<void> RedisHook::sending(const Pdu& message, std::span<const std::uint8_t> pdu,
                                          std::string_view client_id) {
-  co_await broker_->record_written(message);
+  broker_->note_written(message);
   if (!has_interest(inner_interests_, HookInterest::sending)) co_return;
   auto copy = stripped(message);
   co_await inner_->sending(copy ? *copy : message, pdu, client_id);
+}
+
+asio::awaitable<void> RedisHook::before_write(std::string_view client_id) {
+  co_await broker_->record_noted();
+  if (has_interest(inner_interests_, HookInterest::sending))
+    co_await inner_->before_write(client_id);
 }
 
 asio::awaitable<void> RedisHook::received(const Pdu* message, std::span<const std::uint8_t> pdu,

@@ -83,6 +83,7 @@ struct RedisOutcomeStream::State : std::enable_shared_from_this<State> {
   void push(const OutcomeRecord& r, std::vector<std::vector<std::string>> settle = {});
   void schedule();
   void write();
+  std::vector<std::vector<std::string>> merged_settlement(std::size_t n);
   void written(std::vector<bool> ok);
   void wake() {
     for (auto* t : waiters)
@@ -138,40 +139,53 @@ void RedisOutcomeStream::State::write() {
   if (in_flight > 0 || buffer.empty()) return;
   in_flight = std::min(buffer.size(), options.batch);
   ++stats.writes;
-  struct Batch {
-    std::vector<bool> ok;
-    std::size_t remaining;
-  };
-  auto batch = std::make_shared<Batch>(Batch{std::vector<bool>(in_flight, false), in_flight});
-  std::weak_ptr<State> weak = shared_from_this();
+  // The batch's records and their messages' settlement in one transaction: sent back to back
+  // on this connection (nothing else can come between), so all of them happen or none (Redis
+  // discards a MULTI whose connection drops before EXEC). The settling commands of the batch are
+  // merged (one XACK and one HDEL with every id) to keep Redis's work per message small.
+  client.send({"MULTI"});
   const std::string max_len = std::to_string(options.max_len);
   for (std::size_t i = 0; i < in_flight; ++i) {
     std::vector<std::string> cmd{"XADD", key};
     if (options.max_len > 0) cmd.insert(cmd.end(), {"MAXLEN", "~", max_len});
     cmd.insert(cmd.end(), {"*", "outcome", buffer[i].json});
-    auto done = [weak, batch, i](bool ok) {
-      batch->ok[i] = ok;
-      if (--batch->remaining > 0) return;
-      if (auto self = weak.lock()) self->written(std::move(batch->ok));
-    };
-    if (buffer[i].settle.empty()) {
-      client.send(std::move(cmd), [done](std::error_code ec, RedisReply r) {
-        done(!ec && r.type == RedisReply::Type::string);
-      });
-      continue;
-    }
-    // The record and its message's settlement in one transaction: sent back to back on this
-    // connection (nothing else can come between), so both happen or neither (Redis discards a
-    // MULTI whose connection drops before EXEC). EXEC's reply holds XADD's id first.
-    client.send({"MULTI"});
     client.send(std::move(cmd));
-    for (const auto& c : buffer[i].settle)
-      client.send(c);
-    client.send({"EXEC"}, [done](std::error_code ec, RedisReply r) {
-      done(!ec && r.type == RedisReply::Type::array && !r.elements.empty() &&
-           r.elements[0].type == RedisReply::Type::string);
-    });
   }
+  for (auto& c : merged_settlement(in_flight))
+    client.send(std::move(c));
+  std::weak_ptr<State> weak = shared_from_this();
+  client.send({"EXEC"}, [weak, n = in_flight](std::error_code ec, RedisReply r) {
+    auto self = weak.lock();
+    if (!self) return;
+    // EXEC's reply holds each XADD's id first; nil (or an error) when the transaction did not
+    // run, and then none of it happened.
+    std::vector<bool> ok(n, false);
+    if (!ec && r.type == RedisReply::Type::array && r.elements.size() >= n) {
+      for (std::size_t i = 0; i < n; ++i)
+        ok[i] = r.elements[i].type == RedisReply::Type::string;
+    }
+    self->written(std::move(ok));
+  });
+}
+
+// The first `n` records' settling commands, those that differ only in their last argument (the
+// entry id) merged into one: XACK stream group id1 id2 ..., HDEL written id1 id2 ....
+std::vector<std::vector<std::string>> RedisOutcomeStream::State::merged_settlement(std::size_t n) {
+  std::vector<std::vector<std::string>> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (auto& c : buffer[i].settle) {
+      if (c.empty()) continue;
+      auto same = std::find_if(out.begin(), out.end(), [&](const auto& o) {
+        return o.size() >= c.size() && std::equal(c.begin(), c.end() - 1, o.begin());
+      });
+      if (same == out.end()) {
+        out.push_back(c);
+      } else {
+        same->push_back(c.back());
+      }
+    }
+  }
+  return out;
 }
 
 void RedisOutcomeStream::State::written(std::vector<bool> ok) {
@@ -233,6 +247,11 @@ asio::awaitable<void> RedisOutcomeStream::sending(const Pdu& message,
                                                   std::string_view client_id) {
   if (has_interest(inner_interests_, HookInterest::sending))
     co_await inner_->sending(message, pdu, client_id);
+}
+
+asio::awaitable<void> RedisOutcomeStream::before_write(std::string_view client_id) {
+  if (has_interest(inner_interests_, HookInterest::sending))
+    co_await inner_->before_write(client_id);
 }
 
 asio::awaitable<void> RedisOutcomeStream::received(const Pdu* message,

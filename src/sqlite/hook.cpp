@@ -49,6 +49,11 @@ asio::awaitable<void> SqliteHook::sending(const Pdu& message, std::span<const st
   co_await inner_->sending(copy ? *copy : message, pdu, client_id);
 }
 
+asio::awaitable<void> SqliteHook::before_write(std::string_view client_id) {
+  if (has_interest(inner_interests_, HookInterest::sending))
+    co_await inner_->before_write(client_id);
+}
+
 asio::awaitable<void> SqliteHook::received(const Pdu* message, std::span<const std::uint8_t> pdu,
                                            std::string_view client_id) {
   // The message is finished (or the receipt released) only after the application's hook ran,

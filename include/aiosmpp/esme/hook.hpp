@@ -74,6 +74,12 @@ class Hook {
    *  bytes. */
   virtual asio::awaitable<void> sending(const Pdu& message, std::span<const std::uint8_t> pdu,
                                         std::string_view client_id) = 0;
+  /** @brief Called once after the sending() calls for one batch of requests, before any of
+   *  their octets can be written (only when interests() includes HookInterest::sending, and
+   *  also when the session ended during the batch). A hook that records each request in
+   *  sending() without waiting waits here, once per batch, for its records (RedisHook: one
+   *  Redis round trip per batch instead of one per request). The default does nothing. */
+  virtual asio::awaitable<void> before_write(std::string_view client_id);
   /** @brief A PDU arrived (see the class description for responses, receipts and reassembled
    *  messages); `message` is nullptr when `pdu` did not decode. */
   virtual asio::awaitable<void> received(const Pdu* message, std::span<const std::uint8_t> pdu,

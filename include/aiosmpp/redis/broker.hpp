@@ -36,7 +36,8 @@ struct RedisBrokerOptions {
   /** @brief The consumer group every sending process joins; not empty. Default "senders". */
   std::string group = "senders";
   /** @brief This process's name in the group, unique among live processes; empty: host name and
-   *  process id. Reusing a dead process's name is allowed (its entries are claimed anyway). */
+   *  process id. Reusing a dead process's name (a fixed name per deployment slot) lets the
+   *  restarted process take that process's entries over at once, at start. */
   std::string consumer;
   /** @brief How long one XREADGROUP blocks in Redis waiting for entries; > 0 and below the
    *  client's command_timeout. Default 1 s. */
@@ -57,11 +58,14 @@ struct RedisBrokerOptions {
 
 /** @brief Counters of a RedisBroker. */
 struct RedisBrokerStats {
-  std::uint64_t enqueued = 0;         ///< XADDs that succeeded through this broker
-  std::uint64_t taken = 0;            ///< entries handed to the Esme (read or claimed)
-  std::uint64_t claimed = 0;          ///< entries claimed from a dead consumer
+  std::uint64_t enqueued = 0;   ///< XADDs that succeeded through this broker
+  std::uint64_t taken = 0;      ///< entries handed to the Esme (read or claimed)
+  std::uint64_t claimed = 0;    ///< entries claimed from a dead consumer
+  std::uint64_t recovered = 0;  ///< of those, this consumer's own from an earlier run (same name)
   std::uint64_t claimed_unknown = 0;  ///< of those, reported outcome_unknown (had been written)
   std::uint64_t settled = 0;          ///< XACKs sent
+  std::uint64_t recorded = 0;         ///< messages recorded as written (before their bytes left)
+  std::uint64_t records = 0;          ///< HSETs that recorded them (one per batch)
   std::uint64_t dead = 0;    ///< entries that were not a message (moved to the dead stream)
   std::uint64_t errors = 0;  ///< Redis errors seen (each logged)
 };
@@ -76,7 +80,9 @@ struct RedisBrokerStats {
  *  A consumer that dies leaves pending entries. After `claim_idle` another broker (or this one,
  *  restarted) claims them with XAUTOCLAIM: an entry never written is sent as usual; an entry
  *  recorded as written gets the outcome outcome_unknown through the unknown handler (RedisHook
- *  installs one that calls the application's send_error), never a second send.
+ *  installs one that calls the application's send_error), never a second send. A process
+ *  restarted under the same `consumer` name takes its own earlier entries over the same way as
+ *  soon as it starts (its pending history, read from id 0), without waiting for `claim_idle`.
  *
  *  Identity: a taken message carries its entry id inside its tracking's log_id (a prefix that
  *  RedisHook strips again before the application sees it).
@@ -123,6 +129,14 @@ class RedisBroker final : public Broker {
    *  and waits for Redis to confirm. RedisHook calls it from sending(). Returns false (logged)
    *  when Redis could not record it; a message not taken from this broker returns true. */
   asio::awaitable<bool> record_written(const Pdu& message);
+  /** @brief Notes that `message`'s bytes are about to be written, without a round trip:
+   *  record_noted() then records every noted message in one HSET. RedisHook notes in sending()
+   *  and records in before_write(), once per batch the Esme writes. */
+  void note_written(const Pdu& message);
+  /** @brief Records every message noted since the last call (one HSET) and waits for Redis to
+   *  confirm. Returns false (logged, redis_broker_record_failed) when Redis could not record
+   *  them; true when there was nothing to record. */
+  asio::awaitable<bool> record_noted();
   /** @brief Acknowledges a taken message whose outcome was given (XACK and HDEL, pipelined,
    *  without waiting; retried after a reconnect when Redis is down). Ignores other messages. */
   void settle(const Pdu& message);

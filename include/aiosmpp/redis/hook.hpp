@@ -17,9 +17,10 @@ namespace aiosmpp {
 
 /** @brief Wraps the application's hook for an Esme whose broker is a RedisBroker.
  *
- *  - sending(): records the message as written in Redis (and waits for Redis to confirm) before
- *    its first byte can leave, so a process that dies afterwards leaves it to be reported
- *    outcome_unknown, never sent twice (SqliteHook's "was any byte written" rule, kept in Redis).
+ *  - sending() / before_write(): records the messages of the batch as written in Redis (one
+ *    HSET per batch, confirmed by Redis) before their first byte can leave, so a process that
+ *    dies afterwards leaves them to be reported outcome_unknown, never sent twice (SqliteHook's
+ *    "was any byte written" rule, kept in Redis).
  *  - received() / send_error(): gives the call to the application's hook with the entry id
  *    stripped from the tracking, then settles (XACK) the message, even when that hook threw.
  *  - outcome() / receipt(): passed on (stripped) when the application's hook wants them.
@@ -33,8 +34,9 @@ namespace aiosmpp {
  *  Outcomes are delivered at least once: a crash between the application's hook and the XACK
  *  reaching Redis reports that message once more (outcome_unknown) after `claim_idle`.
  *
- *  Cost: one Redis round trip per message in sending() (the record must be in Redis before the
- *  bytes are written). */
+ *  Cost: one Redis round trip per batch of requests the Esme writes together (the records must
+ *  be in Redis before the bytes are written); under load the batches grow by themselves, as
+ *  responses free window slots during each round trip. */
 class RedisHook final : public Hook {
  public:
   /** @brief `inner`: the application's hook (may be null). Installs the broker's unknown
@@ -43,9 +45,13 @@ class RedisHook final : public Hook {
 
   /** @brief sending, received and send_error always, plus what the inner hook wants. */
   HookInterest interests() const noexcept override;
-  /** @brief Records the message as written, then passes the call on (stripped). */
+  /** @brief Notes the message as written (RedisBroker::note_written), then passes the call on
+   *  (stripped). */
   asio::awaitable<void> sending(const Pdu& message, std::span<const std::uint8_t> pdu,
                                 std::string_view client_id) override;
+  /** @brief Records the batch's noted messages in Redis and waits for it, then passes the call
+   *  on. */
+  asio::awaitable<void> before_write(std::string_view client_id) override;
   /** @brief Passes the call on, then settles a response's message. */
   asio::awaitable<void> received(const Pdu* message, std::span<const std::uint8_t> pdu,
                                  std::string_view client_id) override;

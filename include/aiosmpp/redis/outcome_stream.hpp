@@ -77,10 +77,11 @@ struct RedisOutcomeStreamStats {
  *  every receipt (Hook::receipt) to the account's stream.
  *
  *  outcome() and receipt() never wait for Redis: the record is encoded, buffered, and the
- *  records of one turn of the executor leave in one pipelined write of up to `batch` XADDs while
- *  the previous write's replies are awaited. While Redis is slow or down the buffer holds up to
- *  `max_buffered` records (then drops, counted) and failed XADDs are sent again every
- *  `retry_interval`, so records reach the stream once Redis is back.
+ *  records of one turn of the executor leave in one write of up to `batch` XADDs, one
+ *  MULTI/EXEC transaction with their messages' settlement when `options.broker` is set (one XACK
+ *  and one HDEL for the batch), while the previous write's reply is awaited. While Redis is slow or
+ * down the buffer holds up to `max_buffered` records (then drops, counted) and failed XADDs are
+ * sent again every `retry_interval`, so records reach the stream once Redis is back.
  *
  *  Each record is appended once, except that an XADD whose reply was lost with the connection
  *  is sent again (it may have been added): across a Redis failure records are delivered at
@@ -102,6 +103,8 @@ class RedisOutcomeStream final : public Hook {
   /** @brief Passed on when the inner hook wants it. */
   asio::awaitable<void> sending(const Pdu& message, std::span<const std::uint8_t> pdu,
                                 std::string_view client_id) override;
+  /** @brief Passed on when the inner hook wants sending. */
+  asio::awaitable<void> before_write(std::string_view client_id) override;
   /** @brief Passed on when the inner hook wants it. */
   asio::awaitable<void> received(const Pdu* message, std::span<const std::uint8_t> pdu,
                                  std::string_view client_id) override;

@@ -40,6 +40,8 @@ class SqliteHook final : public Hook {
   /** @brief Passes the call on with the id stripped from the tracking. */
   asio::awaitable<void> sending(const Pdu& message, std::span<const std::uint8_t> pdu,
                                 std::string_view client_id) override;
+  /** @brief Passed on when the inner hook wants sending. */
+  asio::awaitable<void> before_write(std::string_view client_id) override;
   /** @brief Passes the call on, then finishes the message / releases a final or held receipt. */
   asio::awaitable<void> received(const Pdu* message, std::span<const std::uint8_t> pdu,
                                  std::string_view client_id) override;

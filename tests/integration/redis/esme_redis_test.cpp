@@ -157,6 +157,11 @@ void run(const Run& r) {
   // are claimed (after claim_idle) as never written, and sent once.
   CHECK(broker->stats().claimed_unknown == 0);
   if (!r.restart_redis) CHECK(broker->stats().claimed == 0);
+  // Each message was recorded as written before its bytes left (RedisHook::before_write), in
+  // batches: one HSET per batch the Esme wrote, never more than one per message.
+  if (!r.restart_redis) CHECK(broker->stats().recorded == static_cast<std::uint64_t>(r.messages));
+  CHECK(broker->stats().records >= 1);
+  CHECK(broker->stats().records <= broker->stats().recorded);
   // The restart was seen (the correlator's connection dropped and came back), and survived.
   if (r.restart_redis) CHECK(corr->client().stats().disconnects >= 1);
 

@@ -1,9 +1,10 @@
 // Several processes scaled out on one Redis, as in docs/redis.md and examples/scale_out: a
 // producer, three sender processes (transmitter binds) sharing the stream, the correlator and one
 // budget, a receiver process (a receiver bind: the SMSC's receipts come back there, whatever
-// sender sent the message) and a watcher reading the outcome stream. One sender is killed with
-// SIGKILL mid-run and another started. Every process is a real child process (the example's
-// binary, aiosmpp-smsc-sim, redis-server), stopped by its process id.
+// sender sent the message) and a watcher reading the outcome stream: 100,000 messages. One sender
+// is killed with SIGKILL mid-run and restarted under its name, when it takes its own messages
+// over at once. Every process is a real child process (the example's binary, aiosmpp-smsc-sim,
+// redis-server), stopped by its process id.
 //
 // At the end: every message has exactly one outcome in the outcome stream, every accepted
 // message's receipt reached its log_id, the SMSC saw no message twice except those reported
@@ -36,8 +37,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int messages = 3000;
-constexpr int budget = 1000;  // messages per second, the three senders together
+constexpr int messages = 100'000;
+constexpr int budget = 6000;  // messages per second, the three senders together
 
 struct Deployment {
   std::filesystem::path dir;
@@ -101,7 +102,7 @@ TEST_CASE(
   auto receiver = d.start("receive");
   std::vector<std::unique_ptr<Process>> senders;
   for (int i = 0; i < 3; ++i)
-    senders.push_back(d.start("send"));
+    senders.push_back(d.start("send", {"--consumer", fmt::format("slot-{}", i)}));
   auto watcher = d.start("watch", {"--count", std::to_string(messages), "--receipts"});
 
   // About a third of the records (an outcome and a receipt per message) in the outcome stream,
@@ -121,15 +122,15 @@ TEST_CASE(
   REQUIRE_FALSE(senders[0]->poll().has_value());
   ::kill(senders[0]->pid(), SIGKILL);
   CHECK(senders[0]->wait_for(10s) == std::optional<int>(128 + SIGKILL));
-  senders.push_back(d.start("send"));
+  senders.push_back(d.start("send", {"--consumer", "slot-0"}));  // the same sender, restarted
 
   const auto watched = watcher->wait_for(110s);
   INFO("watcher: " << watcher->out() << watcher->err());
   CHECK(watched == std::optional<int>(0));
   // What the killed sender had taken was claimed by the others (sent, or reported
   // outcome_unknown when it had been written).
-  std::uint64_t claimed = 0, claimed_unknown = 0;
-  const std::regex claims(R"(claimed (\d+) \((\d+) outcome_unknown\))");
+  std::uint64_t claimed = 0, claimed_unknown = 0, own = 0;
+  const std::regex claims(R"(claimed (\d+) \((\d+) outcome_unknown, (\d+) its own\))");
   for (std::size_t i = 1; i < senders.size(); ++i) {
     INFO("sender " << i << ": " << senders[i]->out() << senders[i]->err());
     CHECK(senders[i]->stop(20s) == 0);
@@ -138,11 +139,15 @@ TEST_CASE(
     REQUIRE(std::regex_search(said, c, claims));
     claimed += std::stoull(c[1].str());
     claimed_unknown += std::stoull(c[2].str());
+    own += std::stoull(c[3].str());
+    // Only the restarted sender has entries of its own from an earlier run.
+    if (i + 1 < senders.size()) CHECK(std::stoull(c[3].str()) == 0);
   }
   std::printf("claimed %llu, of them %llu outcome_unknown\n",
               static_cast<unsigned long long>(claimed),
               static_cast<unsigned long long>(claimed_unknown));
   CHECK(claimed >= 1);
+  CHECK(own >= 1);  // the restarted sender took over what it had taken before the kill
   INFO("receiver: " << receiver->out() << receiver->err());
   CHECK(receiver->stop(20s) == 0);
 

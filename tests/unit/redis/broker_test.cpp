@@ -185,6 +185,70 @@ TEST_CASE(
   CHECK(run_coro(io, hlen(probe, "aiosmpp:acct:written"), 5s) == 0);
 }
 
+TEST_CASE(
+    "RedisBroker: restarted under the same consumer name, it takes its own entries over at "
+    "once (written -> outcome_unknown, never written -> sent)") {
+  RedisServer server;
+  asio::io_context io;
+  RedisClient probe(io.get_executor(), server.client());
+  auto slow_claims = fast("slot-1");
+  slow_claims.claim_idle = 60s;  // no XAUTOCLAIM could take them within the test
+  {
+    auto first = std::make_shared<RedisBroker>(io.get_executor(), server.client(), slow_claims);
+    run_coro(io, enqueue_n(*first, 0, 3), 5s);
+    auto got = run_coro(io, take(*first, 3), 10s);
+    REQUIRE(got.size() == 3);
+    CHECK(run_coro(io, first->record_written(got[1]), 5s));  // m1: its bytes went out
+    first->settle(got[2]);                                   // m2: its outcome was given
+    run_coro(io, first->flush(), 5s);
+  }  // the first run ends with m0 (never written) and m1 (written) pending under "slot-1"
+
+  auto again = std::make_shared<RedisBroker>(io.get_executor(), server.client(), slow_claims);
+  auto app = std::make_shared<RecordingHook>();
+  RedisHook hook(app, again);
+  auto resent = run_coro(io, take(*again, 1), 10s);
+  REQUIRE(resent.size() == 1);
+  CHECK(log_id_of(resent[0]) == "m0");
+  for (int i = 0; i < 200 && app->errors.empty(); ++i)
+    io.run_for(10ms);
+  REQUIRE(app->errors == std::vector<std::string>{"m1"});
+  CHECK(app->kinds.at(0) == SendError::Kind::outcome_unknown);
+  CHECK(again->stats().recovered == 2);
+  CHECK(again->stats().claimed_unknown == 1);
+  // Nothing more comes: m2 was settled, and nothing is taken twice.
+  CHECK(run_coro(io, take_for(*again, 400ms), 5s).empty());
+  again->settle(resent[0]);
+  run_coro(io, again->flush(), 5s);
+  CHECK(run_coro(io, pending(probe, again->stream_key()), 5s) == 0);
+}
+
+TEST_CASE(
+    "RedisHook: sending() only notes, before_write() records the whole batch in one HSET, "
+    "before any byte can leave") {
+  RedisServer server;
+  asio::io_context io;
+  RedisClient probe(io.get_executor(), server.client());
+  auto broker = std::make_shared<RedisBroker>(io.get_executor(), server.client(), fast("a"));
+  auto app = std::make_shared<RecordingHook>();
+  RedisHook hook(app, broker);
+  run_coro(io, enqueue_n(*broker, 0, 3), 5s);
+  auto got = run_coro(io, take(*broker, 3), 10s);
+  REQUIRE(got.size() == 3);
+  const std::span<const std::uint8_t> no_bytes;
+  for (const auto& m : got)
+    run_coro(io, hook.sending(m, no_bytes, "c"), 5s);
+  // Noted, not yet in Redis: the Esme has not reached the write.
+  CHECK(run_coro(io, hlen(probe, "aiosmpp:acct:written"), 5s) == 0);
+  CHECK(broker->stats().records == 0);
+  run_coro(io, hook.before_write("c"), 5s);
+  CHECK(run_coro(io, hlen(probe, "aiosmpp:acct:written"), 5s) == 3);
+  CHECK(broker->stats().records == 1);  // one HSET for the three
+  CHECK(broker->stats().recorded == 3);
+  // Nothing noted: no command at all.
+  run_coro(io, hook.before_write("c"), 5s);
+  CHECK(broker->stats().records == 1);
+}
+
 TEST_CASE("RedisBroker: Redis killed and restarted mid-run (append-only file): nothing lost") {
   RedisServer server(/*durable=*/true);
   asio::io_context io;
@@ -237,7 +301,8 @@ TEST_CASE("RedisBroker: refuses bad options, naming the field") {
 }
 
 TEST_CASE(
-    "RedisHook: sending records written before passing on, the application sees its own "
+    "RedisHook: sending and before_write record written before the write, the application sees its "
+    "own "
     "log_id, an outcome settles") {
   RedisServer server;
   asio::io_context io;
@@ -251,6 +316,7 @@ TEST_CASE(
 
   const std::vector<std::uint8_t> bytes{0, 1};
   run_coro(io, hook.sending(got[0], bytes, "c"), 5s);
+  run_coro(io, hook.before_write("c"), 5s);  // as the Esme does after each batch's sending()
   CHECK(app->sent == std::vector<std::string>{"m0"});
   CHECK(run_coro(io, hlen(probe, "aiosmpp:acct:written"), 5s) == 1);
 
