@@ -31,7 +31,8 @@ add_library(aiosmpp_redis
   ${PROJECT_SOURCE_DIR}/src/redis/correlator.cpp
   ${PROJECT_SOURCE_DIR}/src/redis/hook.cpp
   ${PROJECT_SOURCE_DIR}/src/redis/outcome_stream.cpp
-  ${PROJECT_SOURCE_DIR}/src/redis/rate_limiter.cpp)
+  ${PROJECT_SOURCE_DIR}/src/redis/rate_limiter.cpp
+  ${PROJECT_SOURCE_DIR}/src/redis/sentinel.cpp)
 add_library(aiosmpp::redis ALIAS aiosmpp_redis)
 target_include_directories(aiosmpp_redis PUBLIC
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>

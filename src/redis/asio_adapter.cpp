@@ -1,7 +1,9 @@
 #include "redis/asio_adapter.hpp"
 
 #include <memory>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include <asio/posix/stream_descriptor.hpp>
 
@@ -99,6 +101,40 @@ bool attach_to_asio(redisAsyncContext* ac, const asio::any_io_executor& executor
   ac->ev.delWrite = del_write;
   ac->ev.cleanup = cleanup;
   return true;
+}
+
+redisAsyncContext* open_async(const std::string& ip, std::uint16_t port,
+                              const asio::any_io_executor& executor, std::string& why) {
+  redisAsyncContext* c = redisAsyncConnect(ip.c_str(), port);
+  if (c == nullptr) {
+    why = "redisAsyncConnect: out of memory";
+    return nullptr;
+  }
+  if (c->err != 0) {
+    why = c->errstr;
+    redisAsyncFree(c);
+    return nullptr;
+  }
+  if (!attach_to_asio(c, executor)) {
+    redisAsyncFree(c);
+    why = "cannot watch hiredis's socket";
+    return nullptr;
+  }
+  return c;
+}
+
+int async_command(redisAsyncContext* ac, redisCallbackFn* fn, void* privdata,
+                  const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  argv.reserve(args.size());
+  lens.reserve(args.size());
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  return redisAsyncCommandArgv(ac, fn, privdata, static_cast<int>(argv.size()), argv.data(),
+                               lens.data());
 }
 
 }  // namespace aiosmpp::detail

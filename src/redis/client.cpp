@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "redis/asio_adapter.hpp"
+#include "redis/sentinel.hpp"
 
 namespace aiosmpp {
 
@@ -81,8 +83,26 @@ void validate(const RedisClientOptions& o) {
     throw std::invalid_argument(
         fmt::format("RedisClientOptions.{}: {}, must be {}", field, v, limit));
   };
-  if (o.host.empty()) throw std::invalid_argument("RedisClientOptions.host: empty");
-  if (o.port == 0) bad("port", 0, "1..65535");
+  auto missing = [](const char* field, const char* why) {
+    throw std::invalid_argument(fmt::format("RedisClientOptions.{}: empty {}", field, why));
+  };
+  if (o.sentinels.empty()) {
+    if (o.host.empty()) missing("host", "(and no sentinels)");
+    if (o.port == 0) bad("port", 0, "1..65535");
+    if (!o.master_name.empty()) missing("sentinels", "while master_name is set");
+  } else if (o.master_name.empty()) {
+    missing("master_name", "while sentinels are given");
+  }
+  for (std::size_t i = 0; i < o.sentinels.size(); ++i) {
+    const auto& s = o.sentinels[i];
+    if (s.host.empty()) missing(fmt::format("sentinels[{}].host", i).c_str(), "");
+    if (s.port == 0) bad(fmt::format("sentinels[{}].port", i).c_str(), 0, "1..65535");
+  }
+  if (!o.username.empty() && o.password.empty()) missing("password", "while username is set");
+  if (!o.sentinel_username.empty() && o.sentinel_password.empty()) {
+    missing("sentinel_password", "while sentinel_username is set");
+  }
+  if (o.database < 0) bad("database", o.database, ">= 0");
   if (o.connect_timeout.count() <= 0) bad("connect_timeout", o.connect_timeout.count(), "> 0 ms");
   if (o.reconnect_min.count() <= 0) bad("reconnect_min", o.reconnect_min.count(), "> 0 ms");
   if (o.reconnect_max < o.reconnect_min) {
@@ -110,7 +130,11 @@ struct RedisClient::Impl : std::enable_shared_from_this<Impl> {
         reconnect_timer(executor),
         connect_timer(executor),
         watchdog(executor),
-        backoff(options.reconnect_min) {}
+        backoff(options.reconnect_min),
+        sentinels(options.sentinels),
+        // With sentinels there is no server until one names it (host is not used then).
+        target_host(sentinels.empty() ? options.host : std::string()),
+        target_port(sentinels.empty() ? options.port : std::uint16_t{0}) {}
 
   // One command's callback data, owned by hiredis until its reply (or the context's end).
   struct Pending {
@@ -118,8 +142,22 @@ struct RedisClient::Impl : std::enable_shared_from_this<Impl> {
     Done done;
   };
 
+  // What a handshake reply answers (the commands sent before the connection counts as up).
+  enum class Step : std::uint8_t { auth, select, role };
+  struct HandshakeStep {
+    Impl* impl;
+    Step step;
+  };
+
   void start_connect();
+  void discover();
+  void on_discovered(const detail::SentinelResult& r);
+  void resolve_and_connect();
   void connect_to(const std::string& ip);
+  void begin_handshake();
+  void handshake_reply(Step step, const redisReply* r);
+  void handshake_failed(const redisAsyncContext* c, std::string why);
+  void on_readonly(const redisAsyncContext* c, const std::string& msg);
   void connect_failed(const std::string& why);
   void schedule_reconnect();
   void on_connected();
@@ -142,6 +180,7 @@ struct RedisClient::Impl : std::enable_shared_from_this<Impl> {
   static void on_connect_cb(const redisAsyncContext* ac, int status);
   static void on_disconnect_cb(const redisAsyncContext* ac, int status);
   static void on_reply_cb(redisAsyncContext* ac, void* reply, void* privdata);
+  static void on_handshake_cb(redisAsyncContext* ac, void* reply, void* privdata);
 
   asio::any_io_executor executor;
   RedisClientOptions options;
@@ -157,18 +196,69 @@ struct RedisClient::Impl : std::enable_shared_from_this<Impl> {
   std::deque<Clock::time_point> sent_at;  // unanswered commands, oldest first (replies are FIFO)
   std::vector<asio::steady_timer*> waiters;
   RedisClientStats stats;
+  // Sentinel mode: the sentinels in the order to ask (the last to answer first), the discovery
+  // under way, and the handshake's state.
+  std::vector<RedisEndpoint> sentinels;
+  std::shared_ptr<detail::SentinelQuery> query;
+  std::string target_host;    // the server connected to (or tried last): options.host or the
+  std::uint16_t target_port;  // primary a sentinel named
+  std::size_t handshake_left = 0;
+  bool handshake_aborted = false;
+  bool readonly_seen = false;
 };
 
 void RedisClient::Impl::start_connect() {
   if (stopping) return;
+  if (sentinels.empty()) return resolve_and_connect();
+  discover();
+}
+
+// Every connect in sentinel mode asks the sentinels afresh: after a failover the old answer is
+// wrong, and a stale one is caught by ROLE in the handshake.
+void RedisClient::Impl::discover() {
+  std::weak_ptr<Impl> weak = shared_from_this();
+  detail::SentinelQuery::Params p{sentinels, options.master_name, options.sentinel_username,
+                                  options.sentinel_password, options.connect_timeout};
+  query =
+      detail::SentinelQuery::start(executor, std::move(p), [weak](const detail::SentinelResult& r) {
+        if (auto self = weak.lock()) self->on_discovered(r);
+      });
+}
+
+void RedisClient::Impl::on_discovered(const detail::SentinelResult& r) {
+  query.reset();  // the query's own handler holds it until this returns
+  if (stopping) return;
+  if (!r.ok) {
+    if (r.auth_refused) ++stats.auth_failures;
+    return connect_failed("no sentinel answered for master " + options.master_name + ": " +
+                          r.error);
+  }
+  ++stats.discoveries;
+  if (!r.error.empty()) {  // sentinels before the one that answered did not: worth knowing
+    AIOSMPP_LOG(options.logger, LogLevel::warning, "redis_sentinels_unanswered",
+                {"master", options.master_name}, {"error", r.error});
+  }
+  const RedisEndpoint answered = sentinels[r.index];
+  // The guideline: the sentinel that answered is asked first next time.
+  std::rotate(sentinels.begin(), sentinels.begin() + static_cast<std::ptrdiff_t>(r.index),
+              sentinels.begin() + static_cast<std::ptrdiff_t>(r.index) + 1);
+  target_host = r.master.host;
+  target_port = r.master.port;
+  AIOSMPP_LOG(options.logger, LogLevel::info, "redis_discovered", {"master", options.master_name},
+              {"sentinel", fmt::format("{}:{}", answered.host, answered.port)},
+              {"host", target_host}, {"port", target_port});
+  resolve_and_connect();
+}
+
+void RedisClient::Impl::resolve_and_connect() {
   std::weak_ptr<Impl> weak = shared_from_this();
   resolver.async_resolve(
-      options.host, std::to_string(options.port),
+      target_host, std::to_string(target_port),
       [weak](const std::error_code& ec, const asio::ip::tcp::resolver::results_type& results) {
         auto self = weak.lock();
         if (!self || self->stopping || ec == asio::error::operation_aborted) return;
         if (ec || results.empty()) {
-          self->connect_failed(fmt::format("resolve {}: {}", self->options.host, ec.message()));
+          self->connect_failed(fmt::format("resolve {}: {}", self->target_host, ec.message()));
           return;
         }
         self->connect_to(results.begin()->endpoint().address().to_string());
@@ -176,17 +266,9 @@ void RedisClient::Impl::start_connect() {
 }
 
 void RedisClient::Impl::connect_to(const std::string& ip) {
-  redisAsyncContext* c = redisAsyncConnect(ip.c_str(), options.port);
-  if (c == nullptr) return connect_failed("redisAsyncConnect: out of memory");
-  if (c->err != 0) {
-    std::string why = c->errstr;
-    redisAsyncFree(c);
-    return connect_failed(why);
-  }
-  if (!detail::attach_to_asio(c, executor)) {
-    redisAsyncFree(c);
-    return connect_failed("cannot watch hiredis's socket");
-  }
+  std::string why;
+  redisAsyncContext* c = detail::open_async(ip, target_port, executor, why);
+  if (c == nullptr) return connect_failed(why);
   c->data = this;
   ac = c;
   redisAsyncSetDisconnectCallback(c, on_disconnect_cb);
@@ -205,8 +287,8 @@ void RedisClient::Impl::connect_to(const std::string& ip) {
 
 void RedisClient::Impl::connect_failed(const std::string& why) {
   ++stats.connect_failures;
-  AIOSMPP_LOG(options.logger, LogLevel::warning, "redis_connect_failed", {"host", options.host},
-              {"port", options.port}, {"error", why},
+  AIOSMPP_LOG(options.logger, LogLevel::warning, "redis_connect_failed", {"host", target_host},
+              {"port", target_port}, {"error", why},
               {"retry_ms", static_cast<std::int64_t>(backoff.count())});
   schedule_reconnect();
 }
@@ -224,11 +306,12 @@ void RedisClient::Impl::schedule_reconnect() {
 
 void RedisClient::Impl::on_connected() {
   connected = true;
+  readonly_seen = false;
   connect_timer.cancel();
   backoff = options.reconnect_min;
   ++stats.connects;
-  AIOSMPP_LOG(options.logger, LogLevel::info, "redis_connected", {"host", options.host},
-              {"port", options.port});
+  AIOSMPP_LOG(options.logger, LogLevel::info, "redis_connected", {"host", target_host},
+              {"port", target_port});
   wake_waiters();
   arm_watchdog();
 }
@@ -239,18 +322,20 @@ void RedisClient::Impl::on_dropped(const redisAsyncContext* c) {
   ac = nullptr;
   connected = false;
   sent_at.clear();
-  if (was_connected) {
-    ++stats.disconnects;
-    AIOSMPP_LOG(options.logger, LogLevel::warning, "redis_disconnected", {"host", options.host},
-                {"port", options.port}, {"error", c->errstr != nullptr ? c->errstr : ""});
+  if (!was_connected) {  // closed during the handshake
+    return connect_failed(fmt::format("connection closed before the handshake's replies: {}",
+                                      c->errstr != nullptr ? c->errstr : ""));
   }
+  ++stats.disconnects;
+  AIOSMPP_LOG(options.logger, LogLevel::warning, "redis_disconnected", {"host", target_host},
+              {"port", target_port}, {"error", c->errstr != nullptr ? c->errstr : ""});
   schedule_reconnect();
 }
 
 void RedisClient::Impl::on_connect_cb(const redisAsyncContext* c, int status) {
   auto* self = static_cast<Impl*>(c->data);
   if (self == nullptr) return;
-  if (status == REDIS_OK) return self->on_connected();
+  if (status == REDIS_OK) return self->begin_handshake();
   // hiredis frees the context right after this callback.
   self->ac = nullptr;
   self->connect_timer.cancel();
@@ -271,8 +356,102 @@ void RedisClient::Impl::on_reply_cb(redisAsyncContext* c, void* reply, void* pri
     return;
   }
   if (!self->sent_at.empty()) self->sent_at.pop_front();
-  (void)c;
+  const auto* r = static_cast<const redisReply*>(reply);
+  if (r->type == REDIS_REPLY_ERROR && !self->sentinels.empty() &&
+      std::string_view(r->str, r->len).starts_with("READONLY")) {
+    self->on_readonly(c, std::string(r->str, r->len));
+  }
   self->complete(p->done, {}, copy_reply(static_cast<const redisReply*>(reply)));
+}
+
+// AUTH, SELECT and (with sentinels) ROLE, pipelined before the connection counts as up; none of
+// them: up at once, as without this feature.
+void RedisClient::Impl::begin_handshake() {
+  std::vector<std::pair<Step, std::vector<std::string>>> steps;
+  if (!options.password.empty()) {
+    std::vector<std::string> auth{"AUTH"};
+    if (!options.username.empty()) auth.push_back(options.username);
+    auth.push_back(options.password);
+    steps.emplace_back(Step::auth, std::move(auth));
+  }
+  if (options.database != 0) {
+    steps.emplace_back(Step::select,
+                       std::vector<std::string>{"SELECT", std::to_string(options.database)});
+  }
+  if (!sentinels.empty()) steps.emplace_back(Step::role, std::vector<std::string>{"ROLE"});
+  if (steps.empty()) return on_connected();
+  handshake_left = steps.size();
+  handshake_aborted = false;
+  for (auto& [step, args] : steps) {
+    auto* p = new HandshakeStep{this, step};
+    if (detail::async_command(ac, on_handshake_cb, p, args) != REDIS_OK) {
+      delete p;
+      return handshake_failed(ac, "cannot queue the handshake");
+    }
+  }
+}
+
+void RedisClient::Impl::on_handshake_cb(redisAsyncContext* c, void* reply, void* privdata) {
+  std::unique_ptr<HandshakeStep> p(static_cast<HandshakeStep*>(privdata));
+  Impl* self = p->impl;
+  // No reply: the context is being freed (a drop is handled by on_dropped).
+  if (reply == nullptr || self->ac != c || self->connected || self->handshake_aborted) return;
+  self->handshake_reply(p->step, static_cast<const redisReply*>(reply));
+}
+
+void RedisClient::Impl::handshake_reply(Step step, const redisReply* r) {
+  const std::string text = r->str != nullptr ? std::string(r->str, r->len) : std::string();
+  if (step == Step::auth && r->type == REDIS_REPLY_ERROR) {
+    ++stats.auth_failures;
+    return handshake_failed(ac, "AUTH refused: " + text);
+  }
+  if (step == Step::select && r->type == REDIS_REPLY_ERROR) {
+    return handshake_failed(ac, fmt::format("SELECT {} refused: {}", options.database, text));
+  }
+  if (step == Step::role && r->type == REDIS_REPLY_ERROR) {
+    return handshake_failed(ac, "ROLE refused: " + text);
+  }
+  if (step == Step::role) {
+    const bool named = r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+                       r->element[0]->type == REDIS_REPLY_STRING;
+    const std::string role = named ? std::string(r->element[0]->str, r->element[0]->len) : "?";
+    if (role != "master") {
+      ++stats.role_mismatches;
+      return handshake_failed(
+          ac, fmt::format("the sentinels' primary for {} is not a master (ROLE: {})",
+                          options.master_name, role));
+    }
+  }
+  if (--handshake_left == 0) on_connected();
+}
+
+// Called inside a hiredis callback: the context is freed from the executor instead.
+void RedisClient::Impl::handshake_failed(const redisAsyncContext* c, std::string why) {
+  handshake_aborted = true;
+  std::weak_ptr<Impl> weak = shared_from_this();
+  asio::post(executor, [weak, c, why = std::move(why)] {
+    auto self = weak.lock();
+    if (!self || self->stopping || self->ac != c || self->connected) return;
+    auto* ctx = self->ac;
+    self->ac = nullptr;  // on_dropped ignores the context: this is a connect failure
+    redisAsyncFree(ctx);
+    self->connect_failed(why);
+  });
+}
+
+// The primary was demoted under us (a failover while connected): drop, so that the reconnect
+// asks the sentinels for the new one.
+void RedisClient::Impl::on_readonly(const redisAsyncContext* c, const std::string& msg) {
+  if (readonly_seen || ac != c || !connected) return;
+  readonly_seen = true;
+  ++stats.readonly_drops;
+  AIOSMPP_LOG(options.logger, LogLevel::warning, "redis_readonly", {"host", target_host},
+              {"port", target_port}, {"error", msg});
+  std::weak_ptr<Impl> weak = shared_from_this();
+  asio::post(executor, [weak, c] {
+    auto self = weak.lock();
+    if (self && !self->stopping && self->ac == c) redisAsyncFree(self->ac);
+  });
 }
 
 void RedisClient::Impl::send(std::vector<std::string>& args, Done done) {
@@ -280,17 +459,8 @@ void RedisClient::Impl::send(std::vector<std::string>& args, Done done) {
     ++stats.failed_commands;
     return complete(done, make_error_code(RedisErrc::not_connected), {});
   }
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
   auto* p = new Pending{this, std::move(done)};
-  if (redisAsyncCommandArgv(ac, on_reply_cb, p, static_cast<int>(argv.size()), argv.data(),
-                            lens.data()) != REDIS_OK) {
+  if (detail::async_command(ac, on_reply_cb, p, args) != REDIS_OK) {
     ++stats.failed_commands;
     Done d = std::move(p->done);
     delete p;
@@ -314,8 +484,8 @@ void RedisClient::Impl::arm_watchdog() {
 
 void RedisClient::Impl::check_watchdog() {
   if (sent_at.empty() || Clock::now() - sent_at.front() < options.command_timeout) return;
-  AIOSMPP_LOG(options.logger, LogLevel::error, "redis_command_timeout", {"host", options.host},
-              {"port", options.port}, {"pending", sent_at.size()});
+  AIOSMPP_LOG(options.logger, LogLevel::error, "redis_command_timeout", {"host", target_host},
+              {"port", target_port}, {"pending", sent_at.size()});
   // Dropping the connection fails every pending command (command_timeout) and reconnects.
   timed_out = true;
   redisAsyncFree(ac);
@@ -324,6 +494,8 @@ void RedisClient::Impl::check_watchdog() {
 
 void RedisClient::Impl::shutdown() {
   stopping = true;
+  if (query) query->cancel();
+  query.reset();
   resolver.cancel();
   reconnect_timer.cancel();
   connect_timer.cancel();
@@ -378,7 +550,7 @@ asio::awaitable<std::vector<RedisReply>> RedisClient::pipeline(
       init, token, std::move(commands));
   if (ec) {
     throw RedisError(static_cast<RedisErrc>(ec.value()),
-                     fmt::format("redis {}:{}", impl->options.host, impl->options.port));
+                     fmt::format("redis {}:{}", impl->target_host, impl->target_port));
   }
   co_return replies;
 }

@@ -59,12 +59,36 @@ struct RedisReply {
   bool is_error() const noexcept { return type == Type::error; }
 };
 
+/** @brief A host and port (a Redis Sentinel). */
+struct RedisEndpoint {
+  std::string host;        ///< name or address, resolved asynchronously; not empty
+  std::uint16_t port = 0;  ///< 1..65535
+};
+
 /** @brief Where Redis is and how the client behaves when it goes away. */
 struct RedisClientOptions {
-  /** @brief Host name or address; a name is resolved asynchronously on each connect. */
+  /** @brief Host name or address; a name is resolved asynchronously on each connect. Unused
+   *  when `sentinels` is not empty. */
   std::string host = "127.0.0.1";
-  /** @brief TCP port, 1..65535. */
+  /** @brief TCP port, 1..65535. Unused when `sentinels` is not empty. */
   std::uint16_t port = 6379;
+  /** @brief Redis Sentinels to ask for the primary of `master_name` before every connect
+   *  (`SENTINEL get-master-addr-by-name`), in order; the one that answers moves to the front.
+   *  The server given is checked with `ROLE` to be a master. Empty (default): `host`/`port`. */
+  std::vector<RedisEndpoint> sentinels;
+  /** @brief The master's name as the sentinels know it; required with `sentinels`. */
+  std::string master_name;
+  /** @brief Redis 6 ACL user for `AUTH user password`; needs `password`. Empty: `AUTH password`. */
+  std::string username;
+  /** @brief Sent as `AUTH` first on every connection when not empty; a refusal is a connect
+   *  failure (logged, counted in auth_failures, retried with the back-off). */
+  std::string password;
+  /** @brief The sentinels' own ACL user; needs `sentinel_password`. */
+  std::string sentinel_username;
+  /** @brief `AUTH` sent to each sentinel before asking it, when not empty. */
+  std::string sentinel_password;
+  /** @brief Database selected (`SELECT`) on every connection when not 0; >= 0. */
+  int database = 0;
   /** @brief A connect that has not completed by then is abandoned and retried; > 0. Default 5 s. */
   std::chrono::milliseconds connect_timeout{5000};
   /** @brief First delay before reconnecting after a failure or a drop; > 0. Default 100 ms. */
@@ -76,7 +100,8 @@ struct RedisClientOptions {
    *  pending command fails with command_timeout) and reconnects, so a hung Redis never hangs a
    *  caller. 0 waits forever. Must exceed any BLOCK time used. Default 10 s. */
   std::chrono::milliseconds command_timeout{10000};
-  /** @brief Events redis_connected, redis_connect_failed, redis_disconnected (default: off). */
+  /** @brief Events redis_connected, redis_connect_failed, redis_disconnected, and with sentinels
+   *  redis_discovered, redis_sentinels_unanswered and redis_readonly (default: off). */
   Logger logger;
 };
 
@@ -87,6 +112,10 @@ struct RedisClientStats {
   std::uint64_t disconnects = 0;       ///< established connections that dropped
   std::uint64_t commands = 0;          ///< commands sent
   std::uint64_t failed_commands = 0;   ///< commands that ended without a reply
+  std::uint64_t discoveries = 0;       ///< primaries named by a sentinel (one per connect attempt)
+  std::uint64_t role_mismatches = 0;   ///< named primaries whose ROLE was not master (dropped)
+  std::uint64_t auth_failures = 0;     ///< AUTH refused by Redis or by a sentinel
+  std::uint64_t readonly_drops = 0;    ///< connections dropped on a -READONLY reply (sentinels)
 };
 
 /** @brief One connection to Redis on `executor`, connecting at construction and reconnecting
@@ -96,6 +125,10 @@ struct RedisClientStats {
  *  issuing several before awaiting any pipelines them; pipeline() does that for a list. A command
  *  issued while disconnected fails at once with not_connected: callers decide whether to wait
  *  (wait_connected()) and retry.
+ *
+ *  With RedisClientOptions::sentinels, each connect first asks the sentinels for the primary and
+ *  checks its ROLE; a -READONLY reply (the primary demoted under us) drops the connection so the
+ *  next connect rediscovers. AUTH, SELECT and ROLE are sent before the connection counts as up.
  *
  *  Threads: every call on the executor (use a strand when the io_context has several threads).
  *  Destroy the client before its io_context; pending commands then fail with connection_lost. */

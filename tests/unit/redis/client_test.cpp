@@ -24,23 +24,6 @@ using namespace aiosmpp::redis_test;
 using aiosmpp::test::run_coro;
 using namespace std::chrono_literals;
 
-namespace {
-
-asio::awaitable<RedisReply> cmd(RedisClient& c, std::vector<std::string> args) {
-  co_return co_await c.command(std::move(args));
-}
-
-asio::awaitable<std::error_code> failure_of(RedisClient& c, std::vector<std::string> args) {
-  try {
-    co_await c.command(std::move(args));
-  } catch (const RedisError& e) {
-    co_return e.code();
-  }
-  co_return std::error_code{};
-}
-
-}  // namespace
-
 TEST_CASE("RedisClient: commands, pipelines in order, binary-safe values, error replies") {
   RedisServer server;
   asio::io_context io;

@@ -15,8 +15,12 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
+
+#include <asio/awaitable.hpp>
 
 #include "aiosmpp/redis/redis.hpp"
 #include "integration/examples/process.hpp"
@@ -61,9 +65,11 @@ inline bool accepts(std::uint16_t port) {
 
 // redis-server on 127.0.0.1:<free port>, no persistence unless `durable` (then an append-only
 // file synced on every write, so a restart on the same directory loses nothing acknowledged).
+// `extra` is appended to its command line (--requirepass, --replicaof).
 class RedisServer {
  public:
-  explicit RedisServer(bool durable = false) : port_(free_port()), durable_(durable) {
+  explicit RedisServer(bool durable = false, std::vector<std::string> extra = {})
+      : port_(free_port()), durable_(durable), extra_(std::move(extra)) {
     static std::atomic<int> counter{0};
     dir_ = std::filesystem::temp_directory_path() /
            ("aiosmpp_redis_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
@@ -113,6 +119,7 @@ class RedisServer {
                                   durable_ ? "yes" : "no",
                                   "--appendfsync",
                                   "always"};
+    argv.insert(argv.end(), extra_.begin(), extra_.end());
     process_ = std::make_unique<examples_test::Process>(argv, dir_ / "out.log", dir_ / "err.log");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!accepts(port_)) {
@@ -126,6 +133,7 @@ class RedisServer {
  private:
   std::uint16_t port_;
   bool durable_;
+  std::vector<std::string> extra_;
   std::filesystem::path dir_;
   std::unique_ptr<examples_test::Process> process_;
 };
@@ -147,5 +155,19 @@ inline std::string log_id_of(const Pdu& p) {
 }
 
 using aiosmpp::test::RecordingHook;
+
+// A command's reply (throws RedisError), and the error code a command fails with (none: {}).
+inline asio::awaitable<RedisReply> cmd(RedisClient& c, std::vector<std::string> args) {
+  co_return co_await c.command(std::move(args));
+}
+
+inline asio::awaitable<std::error_code> failure_of(RedisClient& c, std::vector<std::string> args) {
+  try {
+    co_await c.command(std::move(args));
+  } catch (const RedisError& e) {
+    co_return e.code();
+  }
+  co_return std::error_code{};
+}
 
 }  // namespace aiosmpp::redis_test
