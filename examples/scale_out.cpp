@@ -20,17 +20,20 @@
 //
 //   scale_out [--host 127.0.0.1] [--port 2775] --role R [--redis-host H] [--redis-port P]
 //             [--account A] [--count N] [--rate R] [--burst B] [--claim-idle-ms MS] [--seconds S]
-//             [--consumer NAME] [--receipts]                                  (try it with
+//             [--consumer NAME] [--sentinel HOST:PORT,... [--master-name NAME]]
+//             [--redis-password PW] [--receipts]                                  (try it with
 //             aiosmpp-smsc-sim)
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -60,7 +63,10 @@ struct Settings {
   std::uint64_t burst = 0;
   std::uint64_t claim_idle_ms = 5000;
   std::uint64_t seconds = 60;
-  std::string consumer;  // empty: sender-<pid>
+  std::string consumer;   // empty: sender-<pid>
+  std::string sentinels;  // host:port,host:port...: find Redis through Sentinel
+  std::string master_name = "mymaster";
+  std::string redis_password;
   bool receipts = false;
 };
 
@@ -68,7 +74,18 @@ aiosmpp::RedisClientOptions redis_of(const Settings& s) {
   aiosmpp::RedisClientOptions o;
   o.host = s.redis_host;
   o.port = static_cast<std::uint16_t>(s.redis_port);
-  return o;
+  o.password = s.redis_password;
+  for (std::size_t at = 0; at < s.sentinels.size();) {
+    const auto end = std::min(s.sentinels.find(',', at), s.sentinels.size());
+    const std::string one = s.sentinels.substr(at, end - at);
+    const auto colon = one.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("--sentinel: expected HOST:PORT");
+    o.sentinels.push_back(
+        {one.substr(0, colon), static_cast<std::uint16_t>(std::stoul(one.substr(colon + 1)))});
+    at = end + 1;
+  }
+  if (!o.sentinels.empty()) o.master_name = s.master_name;
+  return o;  // RedisClient checks every field and names the one that is wrong
 }
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
@@ -248,6 +265,15 @@ int main(int argc, char** argv) {
                            "a dead sender's messages are claimed after this", s.claim_idle_ms, 100,
                            3'600'000),
        examples::uint_flag("--seconds", "S", "how long to run at most", s.seconds, 1, 86'400),
+       examples::string_flag("--sentinel", "HOST:PORT,...",
+                             "find Redis's primary through these Sentinels (then --redis-host and "
+                             "--redis-port are not used)",
+                             s.sentinels),
+       examples::string_flag("--master-name", "NAME",
+                             "the primary's name at the Sentinels (default mymaster)",
+                             s.master_name),
+       examples::string_flag("--redis-password", "PW", "AUTH to Redis (default: none)",
+                             s.redis_password),
        examples::string_flag("--consumer", "NAME",
                              "send: this sender's name in the group (default sender-<pid>); "
                              "restarted under the same name it takes its own messages over",
