@@ -140,6 +140,12 @@ AIOSMPP_JSON_DECLARE(ErrorMode)
  *  strings are written as hex). */
 std::string json_encode(const Pdu& pdu, int indent = -1);
 
+/** @brief `pdu` as schema-1 JSON on one line without the fields whose value is the type's
+ *  default (json_decode fills them in again): `type` and `schema`, then what was set. What the
+ *  Redis broker stores, where a third of the bytes makes each message cheaper to write, keep
+ *  and parse. Never throws for a PDU value. */
+std::string json_encode_compact(const Pdu& pdu);
+
 /** @brief Parses schema-1 JSON text into a PDU. Throws JsonError: for text that is not JSON
  *  (path "json", with the byte offset) and for any field that is wrong (its path). */
 Pdu json_decode(std::string_view json);

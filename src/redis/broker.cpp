@@ -295,7 +295,7 @@ asio::awaitable<void> RedisBroker::enqueue_batch(std::vector<Pdu> messages) {
   cmds.reserve(messages.size());
   for (auto& m : messages) {
     strip_entry(tracking_of(m));  // a message re-enqueued from a hook gets a new entry
-    cmds.push_back({"XADD", s->stream, "*", "msg", json_encode(m)});
+    cmds.push_back({"XADD", s->stream, "*", "msg", json_encode_compact(m)});
   }
   auto replies = co_await s->cmd.pipeline(std::move(cmds));
   for (const auto& r : replies) {

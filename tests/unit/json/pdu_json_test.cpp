@@ -61,6 +61,7 @@ TEST_CASE("every vector: decode, JSON, back, encode gives the same bytes") {
     const std::string text = json_encode(*decoded);
     const Pdu back = json_decode(text);
     CHECK(back == *decoded);
+    CHECK(json_decode(json_encode_compact(*decoded)) == *decoded);
     CHECK(encode_hex(back) == v.hex);
 
     // Pretty form, nlohmann::json (sorted keys) and ordered_json agree.
@@ -291,6 +292,11 @@ void round_trip_all(std::mt19937_64& rng, int cases, std::size_t& checked) {
       const Pdu back = json_decode(text);
       REQUIRE(std::holds_alternative<P>(back));
       CHECK(std::get<P>(back) == original);
+      // The compact form (defaults left out) reads back to the same PDU, and is never longer.
+      const std::string compact = json_encode_compact(original);
+      INFO(compact);
+      CHECK(json_decode(compact) == Pdu(original));
+      CHECK(compact.size() <= text.size());
       std::vector<std::uint8_t> again;
       REQUIRE(encode(back, again).has_value());
       CHECK(again == bytes);
@@ -312,6 +318,25 @@ TEST_CASE("random PDUs of every type round trip through JSON (seeded, 150 per ty
   std::size_t checked = 0;
   round_trip_all(rng, 150, checked);
   CHECK(checked == 150 * std::variant_size_v<Pdu>);
+}
+
+TEST_CASE("json_encode_compact: the type and schema, then only what differs from the defaults") {
+  SubmitSm m;
+  m.destination = PhoneNumber("254700000123");
+  m.registered_delivery = RegisteredDelivery::none;
+  m.tracking.log_id = "m1";
+  m.text = MessageText{"hi"};
+  CHECK(json_encode_compact(m) ==
+        R"({"type":"submit_sm","schema":1,"destination":{"number":"254700000123"},)"
+        R"("registered_delivery":"none","tracking":{"log_id":"m1"},"text":{"utf8":"hi"}})");
+  CHECK(json_encode_compact(EnquireLink{}) == R"({"type":"enquire_link","schema":1})");
+  // A set text stays set with every field at its default; an empty tracking is left out.
+  m.text = MessageText{};
+  m.tracking = {};
+  const auto compact = json_encode_compact(m);
+  CHECK(compact.find(R"("text":{})") != std::string::npos);
+  CHECK(compact.find("tracking") == std::string::npos);
+  CHECK(json_decode(compact) == Pdu(m));
 }
 
 TEST_CASE("the example in json.hpp is valid, and what json_encode writes for it") {
