@@ -521,13 +521,21 @@ bool RedisBroker::settlement_delegated() const noexcept {
   return state_->delegated;
 }
 
-std::vector<std::vector<std::string>> RedisBroker::settle_commands(const Pdu& message) {
-  const std::string_view id = entry_of(tracking_of(message));
-  if (id.empty()) return {};
-  std::string key(id);
+std::string RedisBroker::take_settlement(const Pdu& message) {
+  std::string key(entry_of(tracking_of(message)));
+  if (key.empty()) return key;
   state_->held.erase(key);
   ++state_->stats.settled;
-  return {{"XACK", state_->stream, state_->options.group, key}, {"HDEL", state_->written, key}};
+  return key;
+}
+
+std::vector<std::vector<std::string>> RedisBroker::settle_commands(
+    const std::vector<std::string>& entry_ids) const {
+  std::vector<std::vector<std::string>> out{{"XACK", state_->stream, state_->options.group},
+                                            {"HDEL", state_->written}};
+  for (auto& c : out)
+    c.insert(c.end(), entry_ids.begin(), entry_ids.end());
+  return out;
 }
 
 void RedisBroker::settle(const Pdu& message) {

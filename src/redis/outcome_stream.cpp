@@ -75,15 +75,14 @@ struct RedisOutcomeStream::State : std::enable_shared_from_this<State> {
     options.broker.reset();
   }
 
-  // A record's JSON and, with options.broker, the commands that settle its message.
+  // A record's JSON and, with options.broker, the entry id of the message it settles.
   struct Pending {
     std::string json;
-    std::vector<std::vector<std::string>> settle;
+    std::string entry;
   };
-  void push(const OutcomeRecord& r, std::vector<std::vector<std::string>> settle = {});
+  void push(const OutcomeRecord& r, std::string entry = {});
   void schedule();
   void write();
-  std::vector<std::vector<std::string>> merged_settlement(std::size_t n);
   void written(std::vector<bool> ok);
   void wake() {
     for (auto* t : waiters)
@@ -103,10 +102,12 @@ struct RedisOutcomeStream::State : std::enable_shared_from_this<State> {
   std::uint64_t failed_writes = 0;
   std::vector<asio::steady_timer*> waiters;
   RedisOutcomeStreamStats stats;
+  // The broker's settling commands without ids (XACK stream group, HDEL written), taken while
+  // the broker lives: the records already buffered still settle their messages after it is gone.
+  std::vector<std::vector<std::string>> settle_prefix;
 };
 
-void RedisOutcomeStream::State::push(const OutcomeRecord& r,
-                                     std::vector<std::vector<std::string>> settle) {
+void RedisOutcomeStream::State::push(const OutcomeRecord& r, std::string entry) {
   ++stats.records;
   if (buffer.size() >= options.max_buffered) {
     // Logged on the first drop and every 1000th: Redis is down or far too slow.
@@ -118,7 +119,7 @@ void RedisOutcomeStream::State::push(const OutcomeRecord& r,
   }
   // A dropped record's message stays pending (not settled): claimed again after claim_idle and
   // reported outcome_unknown then, so its outcome is late and vaguer, but not lost.
-  buffer.push_back({outcome_json(r), std::move(settle)});
+  buffer.push_back({outcome_json(r), std::move(entry)});
   schedule();
 }
 
@@ -151,8 +152,20 @@ void RedisOutcomeStream::State::write() {
     cmd.insert(cmd.end(), {"*", "outcome", buffer[i].json});
     client.send(std::move(cmd));
   }
-  for (auto& c : merged_settlement(in_flight))
-    client.send(std::move(c));
+  if (!settle_prefix.empty()) {
+    std::vector<std::vector<std::string>> settle = settle_prefix;
+    bool any = false;
+    for (std::size_t i = 0; i < in_flight; ++i) {
+      if (buffer[i].entry.empty()) continue;
+      any = true;
+      for (auto& c : settle)
+        c.push_back(buffer[i].entry);
+    }
+    if (any) {
+      for (auto& c : settle)
+        client.send(std::move(c));
+    }
+  }
   std::weak_ptr<State> weak = shared_from_this();
   client.send({"EXEC"}, [weak, n = in_flight](std::error_code ec, RedisReply r) {
     auto self = weak.lock();
@@ -166,26 +179,6 @@ void RedisOutcomeStream::State::write() {
     }
     self->written(std::move(ok));
   });
-}
-
-// The first `n` records' settling commands, those that differ only in their last argument (the
-// entry id) merged into one: XACK stream group id1 id2 ..., HDEL written id1 id2 ....
-std::vector<std::vector<std::string>> RedisOutcomeStream::State::merged_settlement(std::size_t n) {
-  std::vector<std::vector<std::string>> out;
-  for (std::size_t i = 0; i < n; ++i) {
-    for (auto& c : buffer[i].settle) {
-      if (c.empty()) continue;
-      auto same = std::find_if(out.begin(), out.end(), [&](const auto& o) {
-        return o.size() >= c.size() && std::equal(c.begin(), c.end() - 1, o.begin());
-      });
-      if (same == out.end()) {
-        out.push_back(c);
-      } else {
-        same->push_back(c.back());
-      }
-    }
-  }
-  return out;
 }
 
 void RedisOutcomeStream::State::written(std::vector<bool> ok) {
@@ -270,8 +263,12 @@ asio::awaitable<void> RedisOutcomeStream::send_error(const Pdu& message, const S
 asio::awaitable<void> RedisOutcomeStream::outcome(const Outcome& outcome,
                                                   std::string_view client_id) {
   const auto broker = state_->broker.lock();
-  state_->push(record_of(outcome, client_id), broker ? broker->settle_commands(outcome.message)
-                                                     : std::vector<std::vector<std::string>>{});
+  std::string entry;
+  if (broker) {
+    entry = broker->take_settlement(outcome.message);
+    if (state_->settle_prefix.empty()) state_->settle_prefix = broker->settle_commands({});
+  }
+  state_->push(record_of(outcome, client_id), std::move(entry));
   if (!has_interest(inner_interests_, HookInterest::outcome)) co_return;
   if (!broker || RedisBroker::entry_of(tracking_of(outcome.message)).empty()) {
     co_await inner_->outcome(outcome, client_id);

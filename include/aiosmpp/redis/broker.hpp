@@ -150,16 +150,20 @@ class RedisBroker final : public Broker {
   /** @brief Hands settling to another component (RedisOutcomeStream with
    *  RedisOutcomeStreamOptions::broker; RedisHook turns it on): claimed messages that had been
    *  written reach the unknown handler with their entry id still in the tracking and are not
-   *  acknowledged here, and that component settles each message with settle_commands() in the
-   *  same transaction as its own write, so a message leaves the stream exactly when its outcome
-   *  is recorded. */
+   *  acknowledged here, and that component settles each message (take_settlement(), then
+   *  settle_commands() for a batch of them) in the same transaction as its own write, so a message
+   * leaves the stream exactly when its outcome is recorded. */
   void delegate_settlement(bool on) noexcept;
   /** @brief Whether settlement is delegated. */
   bool settlement_delegated() const noexcept;
-  /** @brief What settle() would send for `message` (XACK, HDEL), for a caller that sends them
-   *  itself inside its own MULTI/EXEC on the same Redis; the entry leaves this broker's books as
-   *  with settle(). Empty when `message` was not taken from this broker. */
-  std::vector<std::vector<std::string>> settle_commands(const Pdu& message);
+  /** @brief For a caller that settles messages itself inside its own MULTI/EXEC on the same Redis
+   *  (RedisOutcomeStream): `message`'s entry id, which leaves this broker's books as with
+   *  settle(); empty when `message` was not taken from this broker. */
+  std::string take_settlement(const Pdu& message);
+  /** @brief The commands that settle `entry_ids` (one XACK and one HDEL, each with every id);
+   *  with no id, the two commands' fixed part, to which a caller may append ids. */
+  std::vector<std::vector<std::string>> settle_commands(
+      const std::vector<std::string>& entry_ids) const;
 
   /** @brief The entry id carried by a taken message's tracking, or empty. */
   static std::string_view entry_of(const Tracking& tracking) noexcept;
