@@ -22,7 +22,7 @@ constexpr char queue_tag = 'q';
 
 std::string encode_for_queue(Pdu& message) {
   SqliteBroker::strip_id(tracking_of(message));
-  return json_encode(message);
+  return json_encode_compact(message);  // json_decode fills the defaults back in
 }
 
 }  // namespace
