@@ -415,7 +415,7 @@ asio::awaitable<void> Esme::Impl::deliver_one(detail::Event& event) {
     }
     if (i->answer) {
       // Answered only after the hook has it, so a hook that stores it loses nothing.
-      machine_.answer(*i->answer);
+      machine_.answer(*i->answer, Clock::now());
       kick();
     }
   }
