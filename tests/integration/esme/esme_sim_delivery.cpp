@@ -16,9 +16,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::size_t window = 20;
+constexpr std::size_t delivery_window = 20;
 
-smsc::SimConfig sim_config() {
+smsc::SimConfig delivery_sim_config() {
   smsc::SimConfig c;
   c.port = 0;
   c.receipts = false;
@@ -71,20 +71,20 @@ struct SlowReceiptHook final : Hook {
 TEST_CASE("simulator throttling one submit in four: sent again, every message one outcome",
           "[esme][sim][throttle]") {
   asio::io_context io;
-  auto cfg = sim_config();
+  auto cfg = delivery_sim_config();
   cfg.throttle_every = 4;
   constexpr int n = 200;
   SECTION("requeue budget enough: nothing reported throttled") {
     with_simulator(io, cfg, [&](smsc::Simulator& sim, std::uint16_t port) {
       auto hook = std::make_shared<RecordingHook>();
       auto ecfg = test_config(port);
-      ecfg.window = window;
+      ecfg.window = delivery_window;
       ecfg.flow_control.period = 50ms;
       ecfg.requeue.first_delay = 5ms;
       ecfg.requeue.max_delay = 20ms;
       Esme esme(io.get_executor(), ecfg, {.hook = hook});
       run_esme(io, esme, [&]() -> asio::awaitable<void> { co_await send_all(esme, *hook, n); });
-      check_conservation(esme, *hook, n, window);
+      check_conservation(esme, *hook, n, delivery_window);
       CHECK(hook->errors.empty());
       CHECK(count_status(*hook, CommandStatus::ok) == n);
       // One in four of all sends was throttled, and each of those went out again.
@@ -98,11 +98,11 @@ TEST_CASE("simulator throttling one submit in four: sent again, every message on
     with_simulator(io, cfg, [&](smsc::Simulator& sim, std::uint16_t port) {
       auto hook = std::make_shared<RecordingHook>();
       auto ecfg = test_config(port);
-      ecfg.window = window;
+      ecfg.window = delivery_window;
       ecfg.requeue.max_attempts = 1;
       Esme esme(io.get_executor(), ecfg, {.hook = hook});
       run_esme(io, esme, [&]() -> asio::awaitable<void> { co_await send_all(esme, *hook, n); });
-      check_conservation(esme, *hook, n, window);
+      check_conservation(esme, *hook, n, delivery_window);
       CHECK(esme.stats().requeued == 0);
       CHECK(sim.stats().throttled == n / 4);
       CHECK(count_status(*hook, CommandStatus::throttled) == n / 4);
@@ -114,7 +114,7 @@ TEST_CASE("simulator throttling one submit in four: sent again, every message on
 TEST_CASE("simulator receipts before their response: every receipt reaches its log_id",
           "[esme][sim][receipts]") {
   asio::io_context io;
-  auto cfg = sim_config();
+  auto cfg = delivery_sim_config();
   cfg.receipts = true;
   cfg.receipt_delay = {1ms, 5ms};
   SECTION("every second receipt first") {
@@ -126,14 +126,14 @@ TEST_CASE("simulator receipts before their response: every receipt reaches its l
   with_simulator(io, cfg, [&](smsc::Simulator& sim, std::uint16_t port) {
     auto hook = std::make_shared<RecordingHook>();
     auto ecfg = test_config(port);
-    ecfg.window = window;
+    ecfg.window = delivery_window;
     Esme esme(io.get_executor(), ecfg, {.hook = hook});
     constexpr int n = 200;
     run_esme(io, esme, [&]() -> asio::awaitable<void> {
       co_await send_all(esme, *hook, n);
       CHECK(co_await wait_until([&] { return hook->requests.size() == n; }));
     });
-    check_conservation(esme, *hook, n, window);
+    check_conservation(esme, *hook, n, delivery_window);
     CHECK(sim.stats().receipts_first > 0);
     // Each receipt written first was held until its response came, then correlated.
     CHECK(esme.stats().held_receipts == sim.stats().receipts_first);
@@ -153,7 +153,7 @@ TEST_CASE("simulator receipts before their response: every receipt reaches its l
 TEST_CASE("simulator unbinds with responses owed: those written after its unbind are matched",
           "[esme][sim][unbind]") {
   asio::io_context io;
-  auto cfg = sim_config();
+  auto cfg = delivery_sim_config();
   constexpr std::uint64_t after = 40;
   constexpr std::uint64_t owed = 5;
   cfg.unbind_after = after;
@@ -190,7 +190,7 @@ TEST_CASE("simulator unbinds with responses owed: those written after its unbind
 TEST_CASE("simulator receipts read when stop() starts: each answered before the unbind",
           "[esme][sim][stop]") {
   asio::io_context io;
-  with_simulator(io, sim_config(), [&](smsc::Simulator& sim, std::uint16_t port) {
+  with_simulator(io, delivery_sim_config(), [&](smsc::Simulator& sim, std::uint16_t port) {
     auto hook = std::make_shared<SlowReceiptHook>();
     auto ecfg = test_config(port);
     ecfg.stop_timeout = 5s;  // stop() waits for the slow hook's answers up to this
@@ -249,7 +249,7 @@ TEST_CASE("simulator receipts read when stop() starts: each answered before the 
 TEST_CASE("simulator direct requests: submit() and the others return the response",
           "[esme][sim][request]") {
   asio::io_context io;
-  auto cfg = sim_config();
+  auto cfg = delivery_sim_config();
   cfg.receipts = true;
   cfg.receipt_delay = {60s, 60s};  // query, replace and cancel find the message pending
   with_simulator(io, cfg, [&](smsc::Simulator& sim, std::uint16_t port) {
@@ -326,7 +326,7 @@ TEST_CASE("simulator direct requests: submit() and the others return the respons
 TEST_CASE("simulator direct requests: not_sent and outcome_unknown at a stop or a drop",
           "[esme][sim][request]") {
   asio::io_context io;
-  auto cfg = sim_config();
+  auto cfg = delivery_sim_config();
   cfg.withhold_rate = 1;  // no submit_sm is ever answered
   SECTION("stop(): the one in flight unknown, the ones behind the window and after stop not_sent") {
     with_simulator(io, cfg, [&](smsc::Simulator& sim, std::uint16_t port) {
