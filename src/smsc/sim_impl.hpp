@@ -27,6 +27,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "aiosmpp/smsc/simulator.hpp"
+#include "smsc/log_budget.hpp"
 #include "smsc/sim_receipt.hpp"
 
 namespace aiosmpp::smsc {
@@ -271,7 +272,9 @@ struct Simulator::Impl {
   void retry_later(PendingReceipt&& p);
   void settle(PendingReceipt& p);
   void drop(PendingReceipt& p, std::string_view why);
+  void warn_dropped(std::string_view event, std::uint64_t message_id, std::string_view why);
   void requeue_from(SimSession& ctx);
+  void prune_accounts();
   std::size_t take_slot(PendingReceipt&& p, const std::shared_ptr<Session>& target);
   PendingReceipt release_slot(std::size_t slot);
   SteadyClock::time_point earliest() const;
@@ -316,10 +319,14 @@ struct Simulator::Impl {
   std::unordered_map<std::string, sim_detail::Ring<PendingReceipt>> waiting;
   std::size_t waiting_count = 0;
   std::size_t receipts_outstanding = 0;  // accepted, not settled (every place above)
+  // By system_id: bound ones, and unbound ones whose account_rate window is not over yet (at most
+  // twice prune_accounts_at; prune_accounts()).
   std::unordered_map<std::string, sim_detail::Account> accounts;
+  std::size_t prune_accounts_at = 64;
   std::unordered_map<std::uint64_t, Broadcast> broadcasts;  // by message id
   sim_detail::Ring<std::uint64_t> broadcast_order;          // their ids, oldest first
   sim_detail::ReceiptBuilder builder;
+  detail::LogBudget log_budget;  // receipt_dropped and mo_dropped warnings
   std::vector<FlightSlot> flights;
   std::vector<std::size_t> free_flights;
   std::size_t in_flight_receipts = 0;
