@@ -225,7 +225,12 @@ void Simulator::Impl::send_receipt(Session& target, PendingReceipt&& p) {
   std::array<char, 24> text_id_buf;
   sim_detail::ReceiptFields f;
   f.tlv_id = sim_detail::format_message_id(p.id, config.message_ids, false, tlv_id_buf);
-  f.text_id = sim_detail::format_message_id(p.id, config.message_ids, true, text_id_buf);
+  // Written once when both are in the same base (every format but hex_in_response/_in_receipt).
+  const bool same_base =
+      config.message_ids == MessageIdFormat::decimal || config.message_ids == MessageIdFormat::hex;
+  f.text_id = same_base
+                  ? f.tlv_id
+                  : sim_detail::format_message_id(p.id, config.message_ids, true, text_id_buf);
   f.source = p.destination.view();
   f.destination = p.source.view();
   f.submitted = p.submitted;

@@ -2,6 +2,7 @@
 // scheduler are in sim_delivery.cpp.
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <random>
 #include <stdexcept>
@@ -22,15 +23,22 @@ namespace {
 
 using sim_detail::ring_size;
 
-// Receipt text keeps the start of the original only when it is readable as is.
-std::string receipt_text(DataCoding dc, EsmClass esm, std::string_view sm) {
-  std::string out;
+// Receipt text keeps the start of the original (20 characters) only when it is readable as is.
+// On the stack: a std::string of more than 15 characters was an allocation per submit_sm.
+struct ReceiptText {
+  std::array<char, 20> chars{};
+  std::size_t size = 0;
+  operator std::string_view() const noexcept { return {chars.data(), size}; }
+};
+
+ReceiptText receipt_text(DataCoding dc, EsmClass esm, std::string_view sm) {
+  ReceiptText out;
   const auto c = static_cast<std::uint8_t>(dc);
   if (has_udhi(esm) || (c != 0 && c != 1 && c != 3)) return out;
   for (char ch : sm) {
-    if (out.size() == 20) break;
+    if (out.size == out.chars.size()) break;
     const auto u = static_cast<unsigned char>(ch);
-    if (u >= 0x20 && u < 0x7F) out.push_back(ch);
+    if (u >= 0x20 && u < 0x7F) out.chars[out.size++] = ch;
   }
   return out;
 }
