@@ -204,6 +204,9 @@ function answer(s, pdu, event) {
   event.message_id = messageId;
   if (early) event.receipt = 'before_response';
   emit(event);
+  // The "message" event goes out before the response, so a test that saw the response finds
+  // it (stdout is a pipe: synchronous on Linux).
+  reassemble(s, pdu, messageId);
   if (early) sendRequest(s, 'deliver_sm', receiptParams(messageId, {}));
   s.session.send(pdu.response({ message_id: messageId }));
   if (wantsReceipt && !early) {
@@ -213,7 +216,6 @@ function answer(s, pdu, event) {
       s.unreceipted.push(messageId);
     }
   }
-  reassemble(s, pdu, messageId);
 }
 
 function reassemble(s, pdu, messageId) {
