@@ -28,7 +28,8 @@
 //    "throttle_every":N, "auto_receipt":bool, "receipt_first_every":N, "receipts_on_unbind":bool}
 //       bind_status: command_status for binds (0: accept). submit_statuses: command_status for
 //       the next submit_sm, one each, in order (0: answer; others: a header-only error
-//       response); once used up, submits are answered. Per session, reset on each connect:
+//       response; {"generic_nack":N}: a generic_nack with status N and the submit_sm's
+//       sequence_number instead of a submit_sm_resp); once used up, submits are answered. Per session, reset on each connect:
 //       withhold_after: answer only the first N submit_sm, hold the rest unanswered (until an
 //       unbind with "release"); drop_after: destroy the connection when the Nth submit_sm
 //       arrives (not answered). For the whole run: throttle_every: every Nth submit_sm received
@@ -177,6 +178,14 @@ function onSubmit(s, pdu, event) {
     return;
   }
   let status = submitStatuses.length ? submitStatuses.shift() : 0;
+  if (status && typeof status === 'object' && status.generic_nack !== undefined) {
+    event.action = 'nacked';
+    event.command_status = status.generic_nack;
+    emit(event);
+    s.session.send(new smpp.PDU('generic_nack', { command_status: status.generic_nack,
+                                                  sequence_number: pdu.sequence_number }));
+    return;
+  }
   if (!status && throttleEvery > 0 && tally.submits % throttleEvery === 0) status = 0x58;
   tally.statuses[status] = (tally.statuses[status] || 0) + 1;
   if (status) {
