@@ -17,7 +17,10 @@
 
 #include <fmt/format.h>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 
+#include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/esme/esme.hpp"
 #include "node_peer.hpp"
 #include "support/catch.hpp"
@@ -30,11 +33,16 @@ inline NodePeer delivery_peer() {
 }
 
 // Every outcome and receipt in the one shape each has (Hook::outcome, Hook::receipt), and the
-// requests the SMSC sent.
+// requests the SMSC sent. With `gate` set, received() holds the first request from the SMSC
+// until `gate_open`: the Esme answers it only after received() returns and reads nothing
+// meanwhile, so whatever the SMSC writes behind it waits in the Esme's read buffer.
 struct DeliveryHook final : Hook {
   std::vector<Outcome> outcomes;
   std::vector<ReceiptOutcome> receipts;
   std::vector<Pdu> requests;
+  bool gate = false;
+  bool gate_entered = false;
+  bool gate_open = false;
 
   HookInterest interests() const noexcept override {
     return HookInterest::received | HookInterest::outcome | HookInterest::receipt;
@@ -45,8 +53,16 @@ struct DeliveryHook final : Hook {
   }
   asio::awaitable<void> received(const Pdu* m, std::span<const std::uint8_t>,
                                  std::string_view) override {
-    if (m != nullptr && !is_response(command_id_of(*m))) requests.push_back(*m);
-    co_return;
+    if (m == nullptr || is_response(command_id_of(*m))) co_return;
+    requests.push_back(*m);
+    if (gate && !gate_entered) {
+      gate_entered = true;
+      asio::steady_timer t(co_await asio::this_coro::executor);
+      while (!gate_open) {
+        t.expires_after(std::chrono::milliseconds(2));
+        co_await t.async_wait(::aiosmpp::detail::use_nothrow_awaitable);
+      }
+    }
   }
   asio::awaitable<void> send_error(const Pdu&, const SendError&, std::string_view) override {
     co_return;
