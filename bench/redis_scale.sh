@@ -16,7 +16,7 @@
 # XLEN of the outcome stream reaches COUNT. The senders are then stopped (SIGTERM) and the
 # example's watcher reads the whole stream and checks one outcome per message, none twice.
 # Prints one line per run:
-#   RUN senders=<k> round=<n> count=<N> seconds=<s> msg_s=<x> enqueue_msg_s=<y>
+#   RUN senders=<k> window=<w> round=<n> count=<N> seconds=<s> msg_s=<x> enqueue_msg_s=<y>
 #       redis_cpu_us=<a> senders_cpu_us=<b> sim_cpu_us=<c>      (CPU time per message)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,7 @@ count=${COUNT:-200000}
 senders_list=${SENDERS:-1 2 3}
 rounds=${ROUNDS:-3}
 rate=${RATE:-1000000}
+window=${WINDOW:-64}
 
 sim=$build/tools/smsc-sim/aiosmpp-smsc-sim
 app=$build/examples/scale_out
@@ -78,7 +79,7 @@ run_one() {
   local senders=()
   t2=$(now)
   for i in $(seq "$k"); do
-    "$app" "${common[@]}" --role send >"$work/send$i.out" 2>&1 &
+    "$app" "${common[@]}" --role send --window "$window" >"$work/send$i.out" 2>&1 &
     senders+=($!)
   done
   local deadline=$((SECONDS + 600))
@@ -93,15 +94,16 @@ run_one() {
   for p in "${senders[@]}"; do sc=$((sc + $(cpu_ticks "$p"))); done
   for p in "${senders[@]}"; do kill -TERM "$p"; done
   for p in "${senders[@]}"; do wait "$p" || { cat "$work"/send*.out >&2; exit 1; }; done
+  [[ -z ${VERBOSE:-} ]] || grep -h stopped "$work"/send*.out >&2
   # Every message exactly one outcome (the watcher exits 1 otherwise).
   local watched
   watched=$("$app" "${common[@]}" --role watch --count "$count" --seconds 120)
   grep -q "outcomes $count of $count (ok $count,.*), 0 twice" <<<"$watched" ||
     { echo "bad run: $watched" >&2; exit 1; }
-  awk -v k="$k" -v round="$round" -v n="$count" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" \
+  awk -v k="$k" -v w="$window" -v round="$round" -v n="$count" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" \
     -v r="$((r1 - r0))" -v s="$((s1 - s0))" -v c="$sc" -v hz="$ticks" 'BEGIN {
-      printf "RUN senders=%d round=%d count=%d seconds=%.2f msg_s=%.0f enqueue_msg_s=%.0f", \
-        k, round, n, t3 - t2, n / (t3 - t2), n / (t1 - t0)
+      printf "RUN senders=%d window=%d round=%d count=%d seconds=%.2f msg_s=%.0f enqueue_msg_s=%.0f", \
+        k, w, round, n, t3 - t2, n / (t3 - t2), n / (t1 - t0)
       printf " redis_cpu_us=%.1f senders_cpu_us=%.1f sim_cpu_us=%.1f\n", \
         r / hz / n * 1e6, c / hz / n * 1e6, s / hz / n * 1e6 }'
 }

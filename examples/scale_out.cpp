@@ -20,7 +20,7 @@
 //
 //   scale_out [--host 127.0.0.1] [--port 2775] --role R [--redis-host H] [--redis-port P]
 //             [--account A] [--count N] [--rate R] [--burst B] [--claim-idle-ms MS] [--seconds S]
-//             [--consumer NAME] [--sentinel HOST:PORT,... [--master-name NAME]]
+//             [--window W] [--consumer NAME] [--sentinel HOST:PORT,... [--master-name NAME]]
 //             [--redis-password PW] [--receipts]                                  (try it with
 //             aiosmpp-smsc-sim)
 
@@ -63,8 +63,9 @@ struct Settings {
   std::uint64_t burst = 0;
   std::uint64_t claim_idle_ms = 5000;
   std::uint64_t seconds = 60;
-  std::string consumer;   // empty: sender-<pid>
-  std::string sentinels;  // host:port,host:port...: find Redis through Sentinel
+  std::uint64_t window = 64;  // EsmeConfig's default
+  std::string consumer;       // empty: sender-<pid>
+  std::string sentinels;      // host:port,host:port...: find Redis through Sentinel
   std::string master_name = "mymaster";
   std::string redis_password;
   bool receipts = false;
@@ -163,6 +164,7 @@ asio::awaitable<void> serve(const Settings& s, asio::io_context& io) {
   cfg.client_id = fmt::format("{}-{}", s.role, ::getpid());
   cfg.bind_mode = sender ? aiosmpp::BindMode::transmitter : aiosmpp::BindMode::receiver;
   cfg.log_level = aiosmpp::LogLevel::warning;
+  cfg.window = static_cast<std::size_t>(s.window);
   aiosmpp::Esme esme(ex, cfg, parts);
   co_await esme.connect();  // fails here when the SMSC is not there
   fmt::print("{} bound as {} ({})\n", cfg.client_id, sender ? "transmitter" : "receiver",
@@ -183,11 +185,12 @@ asio::awaitable<void> serve(const Settings& s, asio::io_context& io) {
   const bool flushed = co_await stream->flush(5s);
   const auto st = esme.stats();
   fmt::print(
-      "{} stopped: taken {} responses {} send_errors {}; claimed {} ({} outcome_unknown, {} its "
-      "own); outcome stream {} appended, {}\n",
-      cfg.client_id, st.taken, st.responses, st.send_errors, broker ? broker->stats().claimed : 0,
-      broker ? broker->stats().claimed_unknown : 0, broker ? broker->stats().recovered : 0,
-      stream->stats().appended, flushed ? "all written" : "NOT all written");
+      "{} stopped: taken {} responses {} send_errors {} throttled {} requeued {}; claimed {} ({} "
+      "outcome_unknown, {} its own); outcome stream {} appended, {}\n",
+      cfg.client_id, st.taken, st.responses, st.send_errors, st.throttled, st.requeued,
+      broker ? broker->stats().claimed : 0, broker ? broker->stats().claimed_unknown : 0,
+      broker ? broker->stats().recovered : 0, stream->stats().appended,
+      flushed ? "all written" : "NOT all written");
 }
 
 // Reads the outcome stream with its own consumer group until each of the N messages has its
@@ -265,6 +268,10 @@ int main(int argc, char** argv) {
                            "a dead sender's messages are claimed after this", s.claim_idle_ms, 100,
                            3'600'000),
        examples::uint_flag("--seconds", "S", "how long to run at most", s.seconds, 1, 86'400),
+       examples::uint_flag("--window", "W",
+                           "send: requests awaiting their response (default 64); a deeper window "
+                           "hides the Redis round trip before each batch",
+                           s.window, 1, 10'000),
        examples::string_flag("--sentinel", "HOST:PORT,...",
                              "find Redis's primary through these Sentinels (then --redis-host and "
                              "--redis-port are not used)",

@@ -8,15 +8,14 @@
 #include <nlohmann/json.hpp>
 
 #include "aiosmpp/log.hpp"
+#include "core/json_string.hpp"
 
 namespace aiosmpp {
 
 namespace {
 
-// The JSON line is written directly into the sink's reused buffer: building an nlohmann::json
-// document per record cost ~3 us and 65 allocations. Strings that are plain printable ASCII (keys,
-// events, almost every value) are copied as they are; anything else goes through nlohmann's
-// serializer, which escapes and replaces invalid UTF-8 with U+FFFD.
+// Strings that are plain printable ASCII (keys, events, almost every value) are copied as they
+// are; anything else goes through nlohmann's serializer.
 bool plain_json_string(std::string_view text) noexcept {
   for (char c : text) {
     const auto u = static_cast<unsigned char>(c);
@@ -25,7 +24,9 @@ bool plain_json_string(std::string_view text) noexcept {
   return true;
 }
 
-void append_json_string(std::string_view text, std::string& out) {
+}  // namespace
+
+void detail::append_json_string(std::string_view text, std::string& out) {
   if (plain_json_string(text)) {
     out.push_back('"');
     out.append(text);
@@ -35,6 +36,12 @@ void append_json_string(std::string_view text, std::string& out) {
   out += nlohmann::json(std::string(text))
              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+
+namespace {
+
+// The JSON line is written directly into the sink's reused buffer: building an nlohmann::json
+// document per record cost ~3 us and 65 allocations.
+using detail::append_json_string;
 
 void append_json_value(const LogValue& value, std::string& out) {
   std::visit(

@@ -6,8 +6,10 @@
 #include <array>
 #include <utility>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/json_string.hpp"
 #include "support.hpp"
 
 namespace aiosmpp {
@@ -22,10 +24,6 @@ using detail::jsonio::Path;
 constexpr std::array<OutcomeKind, 5> all_kinds{OutcomeKind::ok, OutcomeKind::rejected,
                                                OutcomeKind::unknown, OutcomeKind::invalid,
                                                OutcomeKind::not_sent};
-
-Json text_or_null(const std::string& v) {
-  return v.empty() ? Json() : Json(v);
-}
 
 std::string read_text_or_null(const Json* j, const Path& path) {
   if (j == nullptr || j->is_null()) return {};
@@ -124,36 +122,90 @@ void set_response(OutcomeRecord& record, const Pdu& response) {
                      : std::string();
 }
 
+// Written directly rather than through an nlohmann document: the Redis outcome stream writes one
+// record per message, and the document cost about 3 us and a dozen allocations each. The output
+// is byte for byte what nlohmann's dump wrote (tests compare the two).
 std::string outcome_json(const OutcomeRecord& r) {
-  Json j;
+  std::string out;
+  out.reserve(160 + r.id.size() + r.destination.size() + r.message_id.size() + r.error.size() +
+              r.extra_data.size() + r.client_id.size());
   const bool receipt = r.event == OutcomeRecord::Event::receipt;
-  if (r.event) j["event"] = receipt ? "receipt" : "outcome";
-  if (r.line != 0) j["line"] = r.line;
-  j["id"] = text_or_null(r.id);
-  j["destination"] = r.destination;
-  if (!receipt) {
-    j["outcome"] = to_string(r.kind);
-    if (r.status) {
-      j["command_status"] = status_name(*r.status);
-      j["command_status_code"] = static_cast<std::uint32_t>(*r.status);
+  bool first = true;
+  const auto key = [&](std::string_view k) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.push_back('"');
+    out.append(k);
+    out.append("\":");
+  };
+  const auto text_or_null = [&](const std::string& v) {
+    if (v.empty()) {
+      out.append("null");
     } else {
-      j["command_status"] = nullptr;
-      j["command_status_code"] = nullptr;
+      detail::append_json_string(v, out);
+    }
+  };
+  const auto flag = [&](std::string_view k, bool v) {
+    key(k);
+    out.append(v ? "true" : "false");
+  };
+  out.push_back('{');
+  if (r.event) {
+    key("event");
+    out.append(receipt ? "\"receipt\"" : "\"outcome\"");
+  }
+  if (r.line != 0) {
+    key("line");
+    fmt::format_to(std::back_inserter(out), "{}", r.line);
+  }
+  key("id");
+  text_or_null(r.id);
+  key("destination");
+  detail::append_json_string(r.destination, out);
+  if (!receipt) {
+    key("outcome");
+    detail::append_json_string(to_string(r.kind), out);
+    key("command_status");
+    if (r.status) {
+      detail::append_json_string(status_name(*r.status), out);
+      key("command_status_code");
+      fmt::format_to(std::back_inserter(out), "{}", static_cast<std::uint32_t>(*r.status));
+    } else {
+      out.append("null");
+      key("command_status_code");
+      out.append("null");
     }
   }
-  j["message_id"] = text_or_null(r.message_id);
-  if (!receipt) j["error"] = text_or_null(r.error);
-  if (r.receipt_asked || receipt) j["receipt"] = r.receipt_state ? Json(*r.receipt_state) : Json();
-  if (receipt) {
-    j["final"] = r.final_state;
-    j["matched"] = r.matched;
-    j["repeat"] = r.repeat;
-    j["held"] = r.held;
+  key("message_id");
+  text_or_null(r.message_id);
+  if (!receipt) {
+    key("error");
+    text_or_null(r.error);
   }
-  if (!r.extra_data.empty()) j["extra_data"] = r.extra_data;
-  if (!r.client_id.empty()) j["client_id"] = r.client_id;
-  // Ids and text are not guaranteed UTF-8: replace what is not, rather than lose the record.
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (r.receipt_asked || receipt) {
+    key("receipt");
+    if (r.receipt_state) {
+      detail::append_json_string(*r.receipt_state, out);
+    } else {
+      out.append("null");
+    }
+  }
+  if (receipt) {
+    flag("final", r.final_state);
+    flag("matched", r.matched);
+    flag("repeat", r.repeat);
+    flag("held", r.held);
+  }
+  if (!r.extra_data.empty()) {
+    key("extra_data");
+    detail::append_json_string(r.extra_data, out);
+  }
+  if (!r.client_id.empty()) {
+    key("client_id");
+    detail::append_json_string(r.client_id, out);
+  }
+  out.push_back('}');
+  return out;
 }
 
 OutcomeRecord outcome_from_json(std::string_view text) {

@@ -94,8 +94,22 @@ struct RedisBroker::State : std::enable_shared_from_this<State> {
       ++n;
     }
     stats.taken += n;
+    read_ahead();
     return n;
   }
+  // The next read starts while the Esme still has messages to send, rather than when it finds
+  // none: the round trip to Redis then overlaps the SMSC's.
+  void read_ahead() {
+    if (buffer.size() >= options.prefetch || read_outstanding || !group_ready || !recovered ||
+        !reader.connected() || Clock::now() < retry_after) {
+      return;
+    }
+    ++stats.read_ahead;
+    start_read(options.read_count);
+  }
+  // A claim round is due: the Esme must come through dequeue_batch(), which runs it, even while
+  // read-ahead keeps messages in the buffer.
+  bool claim_due() const { return Clock::now() >= next_claim && cmd.connected(); }
   void wake() {
     for (auto* t : waiters)
       t->cancel();
@@ -164,6 +178,7 @@ bool RedisBroker::State::accept(const RedisReply& entry,
 
 void RedisBroker::State::start_read(std::size_t max) {
   read_outstanding = true;
+  ++stats.reads;
   std::weak_ptr<State> weak = shared_from_this();
   reader.send({"XREADGROUP", "GROUP", options.group, name, "COUNT",
                std::to_string(std::min(max, options.read_count)), "BLOCK",
@@ -314,13 +329,14 @@ asio::awaitable<Pdu> RedisBroker::dequeue() {
 }
 
 std::size_t RedisBroker::try_dequeue_batch(std::vector<Pdu>& out, std::size_t max) {
+  if (state_->claim_due()) return 0;
   return state_->take(out, max);
 }
 
 asio::awaitable<std::size_t> RedisBroker::dequeue_batch(std::vector<Pdu>& out, std::size_t max) {
   auto s = state_;
   for (;;) {
-    if (!s->buffer.empty()) co_return s->take(out, max);
+    if (!s->buffer.empty() && !s->claim_due()) co_return s->take(out, max);
     if (!s->cmd.connected()) {
       co_await s->cmd.wait_connected(s->options.block);
       continue;

@@ -131,6 +131,17 @@ struct RedisRateLimiter::State : std::enable_shared_from_this<State> {
             last_error == RedisErrc::command_timeout);
   }
   bool may_lease(Clock::time_point now) const noexcept;
+  // Tokens worth having in stock: the last batch's size, so that the next batch of that size
+  // does not wait a round trip to Redis. At least a lease; at most the bucket, and half of
+  // what the rate gives in lease_ttl, so that tokens leased ahead and not used (expired) stay a
+  // small share of the budget when the rate is what limits.
+  std::uint64_t ahead() const noexcept {
+    const double by_rate =
+        options.rate * std::chrono::duration<double>(options.lease_ttl).count() / 2;
+    const auto cap = std::max<std::uint64_t>(
+        options.lease_size, static_cast<std::uint64_t>(std::min(by_rate, options.burst)));
+    return std::clamp<std::uint64_t>(demand, options.lease_size, cap);
+  }
 
   asio::any_io_executor executor;
   RedisRateLimiterOptions options;
@@ -140,6 +151,7 @@ struct RedisRateLimiter::State : std::enable_shared_from_this<State> {
   std::optional<TokenBucketRateLimiter> fallback;
   std::string sha;  // the script's SHA1 once SCRIPT LOAD answered
   bool in_flight = false;
+  std::uint64_t demand = 0;  // the last batch asked for
   Clock::time_point lease_sent_at{};
   Clock::time_point retry_at{};  // no lease before this (tokens not there yet, or a back-off)
   Clock::duration backoff = retry_min;
@@ -163,11 +175,12 @@ void RedisRateLimiter::State::start_lease(std::uint64_t need, Clock::time_point 
   // Leased tokens expire lease_ttl after the request left, which is before Redis took them: a
   // token is then never used later than lease_ttl after the bucket gave it.
   lease_sent_at = Clock::now();
-  // A whole lease at least, so that a round trip buys lease_size messages; more for a batch.
+  // A whole lease at least, so that a round trip buys lease_size messages; more for a batch,
+  // and up to the next batch's worth when the bucket has them.
   const auto min = std::max<std::uint64_t>(need, options.lease_size);
   std::vector<std::string> args{key, fmt::format("{}", options.rate),
                                 fmt::format("{}", options.burst), std::to_string(min),
-                                std::to_string(std::max<std::uint64_t>(min, options.lease_size))};
+                                std::to_string(std::max(min, ahead()))};
   send_script(std::move(args), !sha.empty());
 }
 
@@ -253,13 +266,16 @@ RedisRateLimiter::~RedisRateLimiter() {
 RateLimiter::Clock::duration RedisRateLimiter::try_acquire(std::size_t n, Clock::time_point now) {
   if (n == 0) return Clock::duration::zero();
   State& s = *state_;
+  s.demand = n;
   std::uint64_t dropped = 0;
   const bool taken = s.stock.take(n, now, dropped);
   s.stats.expired += dropped;
   if (taken) {
     s.stats.granted += n;
     // Running low: the next lease is asked for now, so the next batch finds it here.
-    if (s.stock.size() < s.options.lease_size / 2 + 1) s.start_lease(0, now);
+    if (s.stock.size() < std::max<std::uint64_t>(s.options.lease_size / 2 + 1, s.ahead())) {
+      s.start_lease(0, now);
+    }
     return Clock::duration::zero();
   }
   s.start_lease(n - s.stock.size(), now);

@@ -16,6 +16,58 @@ namespace aiosmpp::smsc {
 
 using aiosmpp::detail::use_nothrow_awaitable;
 
+namespace {
+
+// Counts and logs (at a bounded rate) a connection closed on accept.
+void note_refused(detail::ServerCore& core, std::string_view reason, std::size_t limit,
+                  const asio::ip::tcp::endpoint& remote) {
+  ++core.stats.connections_refused;
+  // A flood of connections is refused at full speed, but logged at a bounded rate.
+  if (core.may_warn(core.refused_log, detail::LogBudget::Clock::now())) {
+    AIOSMPP_LOG(core.config.logger, LogLevel::warning, "connection_refused", {"reason", reason},
+                {"limit", limit}, {"remote", remote.address().to_string()},
+                {"suppressed", core.refused_log.take_pending()});
+  }
+}
+
+std::size_t count_at(const std::unordered_map<asio::ip::address, std::size_t>& counts,
+                     const asio::ip::address& address) {
+  auto it = counts.find(address);
+  return it == counts.end() ? 0 : it->second;
+}
+
+// A TLS handshake in progress, counted toward max_connections_per_address until it ends.
+struct HandshakeSlot {
+  HandshakeSlot(std::shared_ptr<detail::ServerCore> c, asio::ip::address a)
+      : core(std::move(c)), address(a) {
+    ++core->handshaking[address];
+  }
+  ~HandshakeSlot() {
+    auto it = core->handshaking.find(address);
+    if (it != core->handshaking.end() && --it->second == 0) core->handshaking.erase(it);
+  }
+  HandshakeSlot(const HandshakeSlot&) = delete;
+  HandshakeSlot& operator=(const HandshakeSlot&) = delete;
+  std::shared_ptr<detail::ServerCore> core;
+  asio::ip::address address;
+};
+
+std::shared_ptr<void> admit_handshake(const std::shared_ptr<detail::ServerCore>& core,
+                                      const asio::ip::tcp::endpoint& remote) {
+  const auto& cfg = core->config;
+  const auto address = remote.address();
+  // One address must not hold every handshake slot (tls.max_handshakes) either.
+  if (cfg.max_connections_per_address != 0 && !address.is_unspecified() &&
+      count_at(core->per_address, address) + count_at(core->handshaking, address) >=
+          cfg.max_connections_per_address) {
+    note_refused(*core, "max_connections_per_address", cfg.max_connections_per_address, remote);
+    return nullptr;
+  }
+  return std::make_shared<HandshakeSlot>(core, address);
+}
+
+}  // namespace
+
 Server::Server(asio::any_io_executor executor, ServerConfig config, Handlers handlers)
     : core_(
           std::make_shared<detail::ServerCore>(executor, std::move(config), std::move(handlers))) {
@@ -70,6 +122,11 @@ asio::ip::tcp::endpoint Server::listen_tls(const asio::ip::tcp::endpoint& endpoi
         serve(std::move(transport), remote);
       },
       core_->config.logger);
+  port->set_admission([weak = std::weak_ptr<detail::ServerCore>(core_)](
+                          const asio::ip::tcp::endpoint& remote) -> std::shared_ptr<void> {
+    auto core = weak.lock();
+    return core ? admit_handshake(core, remote) : nullptr;
+  });
   const auto at = port->listen(endpoint);
   // Accepting starts now (like serve(), without waiting for run()); run() waits for it to end.
   auto core = core_;
@@ -124,9 +181,7 @@ std::shared_ptr<Session> Server::serve(std::unique_ptr<Transport> transport,
   }
   ++core_->stats.connections_accepted;
   auto refuse = [&](std::string_view reason, std::size_t limit) {
-    ++core_->stats.connections_refused;
-    AIOSMPP_LOG(core_->config.logger, LogLevel::warning, "connection_refused", {"reason", reason},
-                {"limit", limit}, {"remote", remote.address().to_string()});
+    note_refused(*core_, reason, limit, remote);
     transport->close();
     return nullptr;
   };
@@ -134,11 +189,13 @@ std::shared_ptr<Session> Server::serve(std::unique_ptr<Transport> transport,
   if (core_->sessions.size() >= cfg.max_connections) {
     return refuse("max_connections", cfg.max_connections);
   }
-  if (cfg.max_connections_per_address != 0 && !remote.address().is_unspecified()) {
-    auto it = core_->per_address.find(remote.address());
-    if (it != core_->per_address.end() && it->second >= cfg.max_connections_per_address) {
-      return refuse("max_connections_per_address", cfg.max_connections_per_address);
-    }
+  // TLS handshakes from the address count too (a connection that completed its handshake
+  // stopped counting there before it is served here).
+  if (cfg.max_connections_per_address != 0 && !remote.address().is_unspecified() &&
+      count_at(core_->per_address, remote.address()) +
+              count_at(core_->handshaking, remote.address()) >=
+          cfg.max_connections_per_address) {
+    return refuse("max_connections_per_address", cfg.max_connections_per_address);
   }
   return start_session(std::move(transport), remote, SessionState::open);
 }

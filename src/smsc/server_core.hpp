@@ -14,6 +14,7 @@
 
 #include "aiosmpp/smsc/server.hpp"
 #include "aiosmpp/tls/listener.hpp"
+#include "smsc/log_budget.hpp"
 
 namespace aiosmpp::smsc::detail {
 
@@ -23,15 +24,27 @@ struct ServerCore {
         config(std::move(cfg)),
         handlers(std::move(h)),
         acceptor(ex),
-        sessions_changed(ex, asio::steady_timer::time_point::max()) {}
+        sessions_changed(ex, asio::steady_timer::time_point::max()),
+        refused_log(config.max_warnings_per_second),
+        timeout_log(config.max_warnings_per_second) {}
+
+  // Whether a warning of `budget`'s kind may be written at `now`; counted when it may not.
+  bool may_warn(LogBudget& budget, LogBudget::Clock::time_point now) noexcept {
+    if (budget.take(now)) return true;
+    ++stats.log_suppressed;
+    return false;
+  }
 
   asio::any_io_executor executor;
   ServerConfig config;
   Handlers handlers;
   asio::ip::tcp::acceptor acceptor;
   asio::steady_timer sessions_changed;  // cancelled whenever a session ends
+  LogBudget refused_log;                // connection_refused warnings
+  LogBudget timeout_log;                // response_timeout warnings, over all sessions
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions;
   std::unordered_map<asio::ip::address, std::size_t> per_address;  // accepted connections
+  std::unordered_map<asio::ip::address, std::size_t> handshaking;  // TLS handshakes in progress
   std::vector<std::unique_ptr<TlsListener>> tls_ports;             // listen_tls()
   std::size_t tls_running = 0;                                     // their run() not yet completed
   asio::steady_timer::time_point stop_time{};

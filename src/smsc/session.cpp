@@ -238,8 +238,10 @@ bool Session::Impl::expire_requests(Clock::time_point now) {
     auto it = in_flight_.find(seq);
     if (it == in_flight_.end()) continue;
     const CommandId cmd = it->second.command;
-    AIOSMPP_LOG(logger_, LogLevel::warning, "response_timeout", {"command", command_name(cmd)},
-                {"sequence_number", seq});
+    if (core_->may_warn(core_->timeout_log, now)) {
+      AIOSMPP_LOG(logger_, LogLevel::warning, "response_timeout", {"command", command_name(cmd)},
+                  {"sequence_number", seq}, {"suppressed", core_->timeout_log.take_pending()});
+    }
     finish_request(seq, errc::response_timeout, nullptr);
     if (cmd == CommandId::enquire_link && state_ != SessionState::closed) {
       // The link is dead (§9.3: response_timer on enquire_link closes the session).

@@ -334,6 +334,8 @@ bool limit_option(SimConfig& c, const std::string& name, std::string_view value)
     c.max_mo_per_session = static_cast<std::size_t>(count(name, value, 1000000000));
   } else if (name == "max-mo") {
     c.max_mo = static_cast<std::size_t>(count(name, value, 1000000000));
+  } else if (name == "max-warnings-per-second") {
+    c.max_warnings_per_second = static_cast<std::uint32_t>(count(name, value, 1000000));
   } else if (name == "recent-pdus") {
     c.recent_pdus = static_cast<std::size_t>(count(name, value, 10000));
   } else if (name == "receipt-retry") {

@@ -50,8 +50,10 @@ std::shared_ptr<Session> Simulator::Impl::receiver_for(const std::string& system
 void Simulator::Impl::on_bound(Session& s) {
   auto& ctx = context(s);
   ctx.system_id = s.system_id();
-  ctx.account = &accounts.try_emplace(ctx.system_id, config.account_rate).first->second;
+  auto [account, added] = accounts.try_emplace(ctx.system_id, config.account_rate);
+  ctx.account = &account->second;
   ++ctx.account->bound;
+  if (added && accounts.size() > prune_accounts_at) prune_accounts();
   if (!s.can_receive()) return;
   receivers.push_back(s.weak_from_this());
   // Receipts that found no receiver for this system_id go out now.
@@ -74,11 +76,24 @@ void Simulator::Impl::on_closed(Session& s) {
   auto& ctx = context(s);
   ctx.closed = true;
   if (ctx.account != nullptr) {
-    --ctx.account->bound;
+    if (--ctx.account->bound == 0 && ctx.account->limiter.idle(now_hint)) {
+      accounts.erase(ctx.system_id);
+    }
     ctx.account = nullptr;
   }
   ctx.unbind_held.clear();
   requeue_from(ctx);
+}
+
+void Simulator::Impl::prune_accounts() {
+  // An account nobody is bound to is kept only while its account_rate window still counts
+  // (erased at the close otherwise): a client binding with a fresh system_id each time leaves at
+  // most the last second's accounts, swept here when the map has doubled since the last sweep.
+  // Rare (amortised over the binds that doubled the map): a clock read of its own.
+  const auto now = SteadyClock::now();
+  std::erase_if(accounts,
+                [&](const auto& a) { return a.second.bound == 0 && a.second.limiter.idle(now); });
+  prune_accounts_at = std::max<std::size_t>(64, 2 * accounts.size());
 }
 
 void Simulator::Impl::requeue_from(SimSession& ctx) {
@@ -98,8 +113,16 @@ void Simulator::Impl::settle(PendingReceipt& p) {
 
 void Simulator::Impl::drop(PendingReceipt& p, std::string_view why) {
   ++stats.receipts_dropped;
-  AIOSMPP_LOG(logger, LogLevel::warning, "receipt_dropped", {"message_id", p.id}, {"error", why});
+  warn_dropped("receipt_dropped", p.id, why);
   settle(p);
+}
+
+void Simulator::Impl::warn_dropped(std::string_view event, std::uint64_t message_id,
+                                   std::string_view why) {
+  // A client can cause one per message (data_sm with long addresses): bounded lines per second.
+  if (!log_budget.take(now_hint)) return;
+  AIOSMPP_LOG(logger, LogLevel::warning, event, {"message_id", message_id}, {"error", why},
+              {"suppressed", log_budget.take_pending()});
 }
 
 void Simulator::Impl::release_response(PendingReceipt& p, bool after_receipt) {
@@ -202,7 +225,12 @@ void Simulator::Impl::send_receipt(Session& target, PendingReceipt&& p) {
   std::array<char, 24> text_id_buf;
   sim_detail::ReceiptFields f;
   f.tlv_id = sim_detail::format_message_id(p.id, config.message_ids, false, tlv_id_buf);
-  f.text_id = sim_detail::format_message_id(p.id, config.message_ids, true, text_id_buf);
+  // Written once when both are in the same base (every format but hex_in_response/_in_receipt).
+  const bool same_base =
+      config.message_ids == MessageIdFormat::decimal || config.message_ids == MessageIdFormat::hex;
+  f.text_id = same_base
+                  ? f.tlv_id
+                  : sim_detail::format_message_id(p.id, config.message_ids, true, text_id_buf);
   f.source = p.destination.view();
   f.destination = p.source.view();
   f.submitted = p.submitted;
@@ -311,8 +339,10 @@ std::size_t Simulator::Impl::send_mo(Session& target, const MoMessage& m) {
         if (auto s = ctx->session.lock()) pump(*s);
       });
     } catch (const SmppError& e) {
-      AIOSMPP_LOG(logger, LogLevel::warning, "mo_dropped", {"error", e.what()});
-      ec = make_error_code(errc::invalid_field);
+      // An MO this session cannot carry: dropped and counted on its own, never thrown.
+      ++stats.mo_dropped;
+      warn_dropped("mo_dropped", 0, e.what());
+      continue;
     }
     if (ec) {
       ++stats.mo_failed;

@@ -89,6 +89,12 @@ bool SlidingWindowLimiter::try_acquire(Clock::time_point now) {
   return true;
 }
 
+bool SlidingWindowLimiter::idle(Clock::time_point now) const noexcept {
+  if (count_ == 0) return true;
+  const auto newest = times_[(next_ + times_.size() - 1) % times_.size()];
+  return now - newest >= std::chrono::seconds(1);
+}
+
 bool receipt_wanted(RegisteredDelivery requested, text::DeliveryState final_state) noexcept {
   const bool success = final_state == text::DeliveryState::delivered;
   switch (static_cast<std::uint8_t>(receipt_request(requested))) {
@@ -229,13 +235,17 @@ std::string format_stats(const SimStats& s) {
       "throttled={} account_throttled={} queue_full={} withheld={} delayed={} "
       "pending_throttled={} receipts_sent={} receipts_acked={} receipts_failed={} "
       "receipts_retried={} receipts_dropped={} receipts_waiting={} receipts_first={} "
-      "receipts_intermediate={} mo_sent={} mo_acked={} mo_failed={} drops={} unbinds={} "
-      "generic_nacks={} timeouts={} refused={} window={} backlog={}",
+      "receipts_intermediate={} mo_sent={} mo_acked={} mo_failed={} mo_dropped={} drops={} "
+      "unbinds={} generic_nacks={} timeouts={} refused={} bind_failure_closes={} "
+      "write_overflows={} sessions_failed={} shutdown_closes={} backlog_full={} "
+      "log_suppressed={} accounts={} window={} backlog={}",
       s.sessions, s.binds, s.bind_failures, s.submits, s.accepted, s.submit_errors, s.throttled,
       s.account_throttled, s.queue_full, s.withheld, s.delayed, s.pending_throttled,
       s.receipts_sent, s.receipts_acked, s.receipts_failed, s.receipts_retried, s.receipts_dropped,
       s.receipts_waiting, s.receipts_first, s.receipts_intermediate, s.mo_sent, s.mo_acked,
-      s.mo_failed, s.drops, s.unbinds, s.generic_nacks, s.timeouts, s.refused, s.window, s.backlog);
+      s.mo_failed, s.mo_dropped, s.drops, s.unbinds, s.generic_nacks, s.timeouts, s.refused,
+      s.bind_failure_closes, s.write_overflows, s.sessions_failed, s.shutdown_closes,
+      s.backlog_full, s.log_suppressed, s.accounts, s.window, s.backlog);
 }
 
 }  // namespace aiosmpp::smsc

@@ -2,6 +2,7 @@
 // scheduler are in sim_delivery.cpp.
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <random>
 #include <stdexcept>
@@ -22,15 +23,22 @@ namespace {
 
 using sim_detail::ring_size;
 
-// Receipt text keeps the start of the original only when it is readable as is.
-std::string receipt_text(DataCoding dc, EsmClass esm, std::string_view sm) {
-  std::string out;
+// Receipt text keeps the start of the original (20 characters) only when it is readable as is.
+// On the stack: a std::string of more than 15 characters was an allocation per submit_sm.
+struct ReceiptText {
+  std::array<char, 20> chars{};
+  std::size_t size = 0;
+  operator std::string_view() const noexcept { return {chars.data(), size}; }
+};
+
+ReceiptText receipt_text(DataCoding dc, EsmClass esm, std::string_view sm) {
+  ReceiptText out;
   const auto c = static_cast<std::uint8_t>(dc);
   if (has_udhi(esm) || (c != 0 && c != 1 && c != 3)) return out;
   for (char ch : sm) {
-    if (out.size() == 20) break;
+    if (out.size == out.chars.size()) break;
     const auto u = static_cast<unsigned char>(ch);
-    if (u >= 0x20 && u < 0x7F) out.push_back(ch);
+    if (u >= 0x20 && u < 0x7F) out.chars[out.size++] = ch;
   }
   return out;
 }
@@ -80,6 +88,7 @@ Simulator::Impl::Impl(asio::any_io_executor ex, SimConfig cfg, Logger log, Unifo
       intermediates(config.receipt_delay.fixed()),
       retries(false),
       responses(config.response_delay.fixed()),
+      log_budget(config.max_warnings_per_second),
       sched(ex),
       mo_timer(ex),
       stats_timer(ex) {
@@ -145,6 +154,7 @@ ServerConfig Simulator::Impl::server_config() const {
   sc.max_pdu_size = config.max_pdu_size;
   sc.write_high_water = config.write_high_water;
   sc.max_write_buffer = std::max(config.max_write_buffer, config.write_high_water);
+  sc.max_warnings_per_second = config.max_warnings_per_second;
   sc.logger = logger;
   return sc;
 }
@@ -314,8 +324,8 @@ std::uint64_t Simulator::Impl::accept(Session& s, const PhoneNumberView& source,
   // The receipt swaps the addresses; a deliver_sm holds 20 characters where a data_sm holds 64.
   if (!p.source.assign(source) || !p.destination.assign(destination)) {
     ++stats.receipts_dropped;
-    AIOSMPP_LOG(logger, LogLevel::warning, "receipt_dropped", {"message_id", id},
-                {"error", "an address longer than a deliver_sm allows (20 characters)"});
+    warn_dropped("receipt_dropped", id,
+                 "an address longer than a deliver_sm allows (20 characters)");
     rec.final = true;
     rec.state = state;
     rec.final_time = p.submitted;
@@ -535,7 +545,14 @@ SimStats Simulator::Impl::snapshot() const {
   s.pending_throttled = ss.pending_throttled;
   s.timeouts = ss.sessions_timed_out;
   s.refused = ss.connections_refused;
+  s.bind_failure_closes = ss.bind_failure_closes;
+  s.write_overflows = ss.write_overflows;
+  s.sessions_failed = ss.sessions_failed;
+  s.shutdown_closes = ss.shutdown_closes;
+  s.backlog_full = ss.backlog_full;
+  s.log_suppressed = ss.log_suppressed + log_budget.suppressed_total();
   s.sessions = server->session_count();
+  s.accounts = accounts.size();
   for (const auto& session : server->sessions()) {
     s.window += session->in_flight();
     s.backlog += session->backlog();

@@ -40,6 +40,7 @@ struct TlsListenerState {
   TlsServerConfig config;
   std::shared_ptr<const TlsContext> context;
   TlsListener::Handler handler;
+  TlsListener::Admit admit;  // empty: every connection may start its handshake
   Logger log;
   tcp::acceptor acceptor;
   asio::steady_timer stop_cv;  // never expires; stop() cancels it, ending every handshake
@@ -57,8 +58,8 @@ std::string address_of(const tcp::endpoint& ep) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
-asio::awaitable<void> handshake_one(std::shared_ptr<detail::TlsListenerState> s,
-                                    tcp::socket socket) {
+asio::awaitable<void> handshake_one(std::shared_ptr<detail::TlsListenerState> s, tcp::socket socket,
+                                    std::shared_ptr<void> admission) {
   using namespace detail::awaitable_operators;
   std::error_code ignored;
   const auto remote = socket.remote_endpoint(ignored);
@@ -69,6 +70,7 @@ asio::awaitable<void> handshake_one(std::shared_ptr<detail::TlsListenerState> s,
   if (r.index() == 0) {
     auto& h = std::get<0>(r);
     if (!h.error) {
+      admission.reset();  // the handler counts the connection from here on
       ++s->stats.established;
       AIOSMPP_LOG(s->log, LogLevel::debug, "tls_established", {"remote", address_of(remote)},
                   {"protocol", h.protocol}, {"cipher", h.cipher}, {"peer", h.peer_subject});
@@ -96,18 +98,30 @@ void start_handshake(const std::shared_ptr<detail::TlsListenerState>& s, tcp::so
     socket.close(ignored);
     return;
   }
-  ++s->in_progress;
-  asio::co_spawn(s->executor, handshake_one(s, std::move(socket)), [s](std::exception_ptr e) {
-    --s->in_progress;
-    s->changed.cancel();
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      // The handler threw: that connection is lost, the port goes on.
-      AIOSMPP_LOG(s->log, LogLevel::error, "tls_connection_failed", {"error", ex.what()});
+  std::shared_ptr<void> admission;
+  if (s->admit) {
+    std::error_code ignored;
+    admission = s->admit(socket.remote_endpoint(ignored));
+    if (!admission) {  // the owner logged and counted why
+      ++s->stats.refused;
+      socket.close(ignored);
+      return;
     }
-  });
+  }
+  ++s->in_progress;
+  asio::co_spawn(
+      s->executor, handshake_one(s, std::move(socket), std::move(admission)),
+      [s](std::exception_ptr e) {
+        --s->in_progress;
+        s->changed.cancel();
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          // The handler threw: that connection is lost, the port goes on.
+          AIOSMPP_LOG(s->log, LogLevel::error, "tls_connection_failed", {"error", ex.what()});
+        }
+      });
 }
 
 }  // namespace
@@ -125,6 +139,10 @@ TlsListener::~TlsListener() {
   state_->acceptor.close(ignored);
   state_->stopping = true;
   state_->stop_cv.cancel();
+}
+
+void TlsListener::set_admission(Admit admit) {
+  state_->admit = std::move(admit);
 }
 
 tcp::endpoint TlsListener::listen(const tcp::endpoint& endpoint) {

@@ -25,7 +25,7 @@ struct StatField {
   std::string_view help;
 };
 
-constexpr std::array<StatField, 30> stat_fields{{
+constexpr std::array<StatField, 38> stat_fields{{
     {"binds", &smsc::SimStats::binds, false, "Binds accepted."},
     {"bind_failures", &smsc::SimStats::bind_failures, false, "Binds refused."},
     {"submits", &smsc::SimStats::submits, false, "submit_sm, data_sm and submit_multi received."},
@@ -56,11 +56,25 @@ constexpr std::array<StatField, 30> stat_fields{{
     {"mo_sent", &smsc::SimStats::mo_sent, false, "MO deliver_sm sent."},
     {"mo_acked", &smsc::SimStats::mo_acked, false, "MO deliver_sm answered ESME_ROK."},
     {"mo_failed", &smsc::SimStats::mo_failed, false, "MO deliver_sm that failed."},
+    {"mo_dropped", &smsc::SimStats::mo_dropped, false, "MO deliver_sm that could not be built."},
     {"drops", &smsc::SimStats::drops, false, "Connections closed on purpose (drop-every)."},
     {"generic_nacks", &smsc::SimStats::generic_nacks, false, "generic_nack sent."},
     {"timeouts", &smsc::SimStats::timeouts, false, "Sessions closed by a deadline."},
     {"refused", &smsc::SimStats::refused, false, "Connections refused at a limit."},
+    {"bind_failure_closes", &smsc::SimStats::bind_failure_closes, false,
+     "Connections closed after max-bind-failures refused binds."},
+    {"write_overflows", &smsc::SimStats::write_overflows, false,
+     "Sessions closed at max-write-buffer."},
+    {"sessions_failed", &smsc::SimStats::sessions_failed, false,
+     "Sessions ended by an error inside them."},
+    {"shutdown_closes", &smsc::SimStats::shutdown_closes, false,
+     "Sessions closed hard at shutdown-timeout."},
+    {"backlog_full", &smsc::SimStats::backlog_full, false,
+     "deliver_sm refused at a session's max-backlog."},
+    {"log_suppressed", &smsc::SimStats::log_suppressed, false,
+     "Warning lines not written (max-warnings-per-second)."},
     {"sessions", &smsc::SimStats::sessions, true, "Sessions open now."},
+    {"accounts", &smsc::SimStats::accounts, true, "system_ids kept (bound, or rate-limited)."},
     {"window", &smsc::SimStats::window, true, "deliver_sm in flight over all sessions."},
     {"backlog", &smsc::SimStats::backlog, true, "deliver_sm waiting for a window slot."},
 }};

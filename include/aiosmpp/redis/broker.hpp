@@ -45,6 +45,14 @@ struct RedisBrokerOptions {
   /** @brief Most entries read per XREADGROUP (the Esme asks for at most its free window); >= 1.
    *  Default 512. */
   std::size_t read_count = 512;
+  /** @brief Read-ahead: when a take leaves fewer than this many messages read and not yet
+   *  handed to the Esme, the next XREADGROUP (up to read_count) starts at once, so the Esme
+   *  rarely waits a round trip to Redis for its next batch; 0 reads only when the Esme finds
+   *  nothing read. At most `prefetch - 1 + read_count` messages wait in this process; they are
+   *  pending with this consumer in Redis, so after a crash or a stop they are taken over as
+   *  never written (by this consumer restarted under the same name at once, else by another
+   *  after claim_idle). Default 256. */
+  std::size_t prefetch = 256;
   /** @brief An entry pending this long with another consumer (that died, or lost Redis for that
    *  long) is claimed; > 0. Keep it well above the Esme's response_timeout. Default 60 s. */
   std::chrono::milliseconds claim_idle{60000};
@@ -66,6 +74,8 @@ struct RedisBrokerStats {
   std::uint64_t settled = 0;          ///< XACKs sent
   std::uint64_t recorded = 0;         ///< messages recorded as written (before their bytes left)
   std::uint64_t records = 0;          ///< HSETs that recorded them (one per batch)
+  std::uint64_t reads = 0;            ///< XREADGROUPs sent (blocking reads of new entries)
+  std::uint64_t read_ahead = 0;       ///< of those, started ahead of the Esme's need (prefetch)
   std::uint64_t dead = 0;    ///< entries that were not a message (moved to the dead stream)
   std::uint64_t errors = 0;  ///< Redis errors seen (each logged)
 };

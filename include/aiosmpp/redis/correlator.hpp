@@ -30,7 +30,8 @@ struct RedisCorrelatorOptions {
   /** @brief How long a message id is remembered (the key's PX); > 0. Default 3 days. */
   std::chrono::milliseconds delivery_ttl = std::chrono::hours(72);
   /** @brief How long a final receipt's repeat marker is kept; >= 0, 0 keeps none (a final
-   *  receipt deletes the key). Default 1 hour. */
+   *  receipt deletes the key). Default 1 hour. Markers are bounded by this TTL, not by a count:
+   *  final receipts per second x receipt_grace of them, about 165 octets each (docs/redis.md). */
   std::chrono::milliseconds receipt_grace = std::chrono::hours(1);
   /** @brief How long a receipt for an unknown id is held (in this process); >= 0, 0 holds none.
    *  Keep it above the Esme's response_timeout. Default 30 s. */

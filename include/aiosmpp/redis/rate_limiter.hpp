@@ -34,7 +34,10 @@ struct RedisRateLimiterOptions {
    *  >= 1, or 0 for one second's worth (`rate`, at least 1). Default 0. */
   double burst = 0.0;
   /** @brief Tokens asked of Redis per lease (more when a batch needs more): one script call per
-   *  `lease_size` messages; >= 1. Default 10. */
+   *  `lease_size` messages; >= 1. Default 10. A lease also takes, when the bucket has them, up
+   *  to the last batch's size (at most `burst`, and half of `rate * lease_ttl`) and the next
+   *  lease is asked for as soon as the stock falls below that, so batches of the same size
+   *  rarely wait for Redis. */
   std::size_t lease_size = 10;
   /** @brief A leased token not used within this is dropped, so tokens cannot pile up in a
    *  process and leave later than the bucket allowed; > 0. Any interval of T seconds then sees

@@ -40,8 +40,9 @@ struct ServerConfig {
   std::size_t max_sessions = 100;
   /** @brief Connections at once (bound or not); one beyond it is closed on accept. */
   std::size_t max_connections = 1024;
-  /** @brief Connections at once from one source address; one beyond it is closed on accept.
-   *  0: only max_connections applies. */
+  /** @brief Connections at once from one source address, TLS handshakes in progress on a
+   *  listen_tls() port included; one beyond it is closed on accept. 0: only max_connections
+   *  applies. */
   std::size_t max_connections_per_address = 0;
   /** @brief Requests the server sends (deliver_sm, data_sm, ...) awaiting a response, per
    *  session; more wait in the session's backlog. At least 1. */
@@ -89,6 +90,11 @@ struct ServerConfig {
    *  (responses answered later, deliver_sm) while the peer does not read. At least
    *  write_high_water. */
   std::size_t max_write_buffer = 16 * 1024 * 1024;
+  /** @brief Lines per second of each warning a client can trigger at will (connection_refused,
+   *  response_timeout); the lines over it are not written but counted (ServerStats::
+   *  log_suppressed), and the next one written carries "suppressed" = how many were left out
+   *  before it. 0: no limit. */
+  std::uint32_t max_warnings_per_second = 10;
   /** @brief Logs sessions at INFO/DEBUG and every PDU at TRACE. Off by default. */
   Logger logger;
 };
@@ -124,6 +130,8 @@ struct ServerStats {
   std::uint64_t sessions_failed = 0;
   /** @brief Sessions still open shutdown_timeout after stop(), closed hard. */
   std::uint64_t shutdown_closes = 0;
+  /** @brief Warning lines not written (over max_warnings_per_second). */
+  std::uint64_t log_suppressed = 0;
 };
 
 /** @brief Credentials for outbind (the SMSC asks an ESME listening on a port to bind). */

@@ -176,6 +176,10 @@ struct SimConfig {
   std::size_t max_mo_per_session = 1000;
   /** @brief The same over the whole simulator. */
   std::size_t max_mo = 10000;
+  /** @brief Lines per second of each warning a client can cause at will (connection_refused,
+   *  response_timeout, receipt_dropped, mo_dropped); more are counted in log_suppressed, and
+   *  the next line written says how many were left out ("suppressed"). 0: no limit. */
+  std::uint32_t max_warnings_per_second = 10;
   /** @brief PDUs remembered per session for recent_pdus() (a ring; the oldest goes first).
    *  0 (the default): none, and nothing is recorded on the PDU path. */
   std::size_t recent_pdus = 0;
@@ -327,6 +331,9 @@ class SlidingWindowLimiter {
   explicit SlidingWindowLimiter(double rate = 0);
   /** @brief Takes one at `now`; false when `rate` were taken within the last second. */
   bool try_acquire(Clock::time_point now);
+  /** @brief True when nothing was taken within the second before `now` (a fresh limiter would
+   *  decide the same from then on). */
+  bool idle(Clock::time_point now) const noexcept;
 
  private:
   std::vector<Clock::time_point> times_;  // ring of the last acceptances
@@ -458,6 +465,9 @@ struct SimStats {
   std::uint64_t mo_acked = 0;
   /** @brief MO deliver_sm that failed. */
   std::uint64_t mo_failed = 0;
+  /** @brief MO deliver_sm that could not be built for the session (an address too long, say):
+   *  logged and dropped, not sent, not in mo_failed. */
+  std::uint64_t mo_dropped = 0;
   std::uint64_t drops = 0;  ///< connections closed on purpose (drop_every)
   /** @brief generic_nack sent. */
   std::uint64_t generic_nacks = 0;
@@ -465,12 +475,29 @@ struct SimStats {
   std::uint64_t timeouts = 0;
   /** @brief Connections refused (max_connections, max_connections_per_address). */
   std::uint64_t refused = 0;
+  /** @brief Connections closed after max_bind_failures refused binds. */
+  std::uint64_t bind_failure_closes = 0;
+  /** @brief Sessions closed because their write buffer reached max_write_buffer. */
+  std::uint64_t write_overflows = 0;
+  /** @brief Sessions ended by an error inside them (a handler threw). */
+  std::uint64_t sessions_failed = 0;
+  /** @brief Sessions still open shutdown_timeout after stop(), closed hard. */
+  std::uint64_t shutdown_closes = 0;
+  /** @brief Session::send() refused because the session's backlog held max_backlog requests. */
+  std::uint64_t backlog_full = 0;
+  /** @brief Warning lines not written because their kind exceeded max_warnings_per_second
+   *  (connection_refused, response_timeout, receipt_dropped, mo_dropped). */
+  std::uint64_t log_suppressed = 0;
   /** @brief broadcast_sm accepted (a message_id given). */
   std::uint64_t broadcasts = 0;
   /** @brief broadcast_sm refused (a mandatory TLV missing, too many areas). */
   std::uint64_t broadcast_errors = 0;
   /** @brief Sessions open now. */
   std::uint64_t sessions = 0;
+  /** @brief system_ids the simulator keeps now (for account_rate and max_binds_per_account):
+   *  the bound ones, and unbound ones that submitted within the last second, until the next
+   *  sweep (at most twice the number kept after the previous one). */
+  std::uint64_t accounts = 0;
   std::uint64_t window = 0;   ///< deliver_sm in flight over all sessions
   std::uint64_t backlog = 0;  ///< deliver_sm waiting for a window slot
 };

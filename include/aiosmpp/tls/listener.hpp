@@ -49,6 +49,11 @@ class TlsListener {
   using Handler =
       std::function<void(std::unique_ptr<Transport> transport, const asio::ip::tcp::endpoint&)>;
 
+  /** @brief Asked at accept, before the handshake: a null token closes the connection (counted
+   *  in refused); otherwise the token is kept until the handshake has ended (its destructor
+   *  releases what it holds), so a per-address limit can count handshakes in progress. */
+  using Admit = std::function<std::shared_ptr<void>(const asio::ip::tcp::endpoint& remote)>;
+
   /** @brief Loads `config` (certificate, key, client CAs).
    *  @throws TlsSetupError naming the field that is missing, unreadable or refused by OpenSSL, or
    *  "enabled" when this build has no TLS. */
@@ -70,6 +75,9 @@ class TlsListener {
   /** @brief Stops accepting and cancels the handshakes in progress (connections already handed
    *  over are the handler's). Idempotent. */
   void stop();
+
+  /** @brief Installs the admission check (see Admit) for connections accepted from now on. */
+  void set_admission(Admit admit);
 
   /** @brief Counters since construction. */
   const TlsListenerStats& stats() const noexcept;

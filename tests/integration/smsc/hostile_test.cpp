@@ -9,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -235,6 +237,10 @@ TEST_CASE("hostile: SIGTERM while a client never reads exits within the shutdown
   auto [rc, took] = sim.terminate(15s);
   CHECK(rc == 0);
   CHECK(took <= 4000ms);
+  // The final stats line: the stuck session was the one closed hard at the bound.
+  const auto st = sim.stats();
+  CHECK(st.at("shutdown_closes") == 1);
+  CHECK(st.at("sessions_failed") == 0);
 }
 
 TEST_CASE("hostile: an ESME that reads but never answers deliver_sm costs little CPU") {
@@ -337,6 +343,8 @@ TEST_CASE("hostile: 10,000 wrong passwords get three answers per connection, slo
   }
   CHECK(total == 60);
   CHECK(sim.wait_stats([](auto st) { return st["bind_failures"] == 63; }, 5s));
+  // Every one of the 21 connections was closed by the bound, and the counter says so.
+  CHECK(sim.wait_stats([](auto st) { return st["bind_failure_closes"] == 21; }, 5s));
   finish(sim, 32 * mib, 1, "alice", "secret");
 }
 
@@ -362,6 +370,7 @@ TEST_CASE("hostile: a data_sm whose receipt cannot be a deliver_sm ends nothing"
   auto rx = connect_from(io, sim);
   bind_blocking(rx, "later", BindType::receiver);
   CHECK(sim.wait_stats([](auto st) { return st["receipts_dropped"] == 2; }, 5s));
+  CHECK(sim.stats().at("sessions_failed") == 0);
   finish(sim, 32 * mib);
 }
 
@@ -407,13 +416,28 @@ TEST_CASE("hostile: withheld responses beyond max_pending_requests never turn in
 }
 
 TEST_CASE("hostile: connections per address are capped, and requests before bind are refused") {
-  SimProcess sim({"--max-connections-per-address", "50", "--session-init-timeout", "2s"},
-                 "per_address");
+  // The limits from a --config file, as an operator would set them (keys with '_' or '-').
+  const auto config = std::filesystem::path(AIOSMPP_HOSTILE_WORK_DIR) / "per_address.json";
+  std::filesystem::create_directories(config.parent_path());
+  std::ofstream(config) << R"({"max_connections_per_address": 50, "session-init-timeout": "2s",
+                              "max_warnings_per_second": 5})";
+  SimProcess sim({"--config", config.string()}, "per_address");
   asio::io_context io;
   std::vector<tcp::socket> flood;
+  const auto start = Clock::now();
   for (int i = 0; i < 80; ++i)
     flood.push_back(connect_from(io, sim, "127.0.0.1"));
   CHECK(sim.wait_stats([](auto st) { return st["refused"] == 30 && st["sessions"] == 50; }, 5s));
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - start);
+  // The refusals' warnings are bounded (5 a second here); every refusal is written or counted.
+  const auto log = sim.err();
+  std::uint64_t lines = 0;
+  for (auto at = log.find("connection_refused"); at != std::string::npos;
+       at = log.find("connection_refused", at + 1))
+    ++lines;
+  INFO("connection_refused lines " << lines << " over " << seconds.count() + 1 << " s");
+  CHECK(lines <= 5 * static_cast<std::uint64_t>(seconds.count() + 1));
+  CHECK(lines + sim.stats().at("log_suppressed") == 30);
   // Another address still gets in, and a malformed submit_sm before bind gets ESME_RINVBNDSTS.
   auto other = connect_from(io, sim, "127.0.0.2");
   auto bad = encoded(a_submit(), 3);

@@ -218,3 +218,140 @@ TEST_CASE("sim: withheld responses never count as pending, and every submit_sm i
     check_conservation(s);
   });
 }
+
+TEST_CASE(
+    "sim: the total receipt bound counts every session, and receipts waiting for a receiver") {
+  auto cfg = base_config();
+  cfg.max_receipts = 3;
+  SimHarness t(cfg);
+  t.run([&]() -> asio::awaitable<void> {
+    // Two receipts owed to "later", which has no receiver bound: they wait, and count.
+    RawClient tx(t.io.get_executor());
+    co_await tx.connect(t.at);
+    co_await tx.bind<BindTransmitter>("later");
+    for (int i = 0; i < 2; ++i) {
+      co_await tx.send(submit("x", RegisteredDelivery::receipt_always));
+      auto awaited = co_await tx.expect<SubmitSmResp>();
+      CHECK(awaited.header.command_status == CommandStatus::ok);
+    }
+    co_await pause(50ms);
+    CHECK(t.sim.stats().receipts_waiting == 2);
+    // Another session: one more receipt fits the total, the next does not.
+    RawClient trx(t.io.get_executor());
+    co_await trx.connect(t.at);
+    co_await trx.bind("other");
+    std::vector<CommandStatus> statuses;
+    for (int i = 0; i < 2; ++i) {
+      co_await trx.send(submit("x", RegisteredDelivery::receipt_always));
+      auto awaited = co_await trx.expect<SubmitSmResp>();
+      statuses.push_back(awaited.header.command_status);
+    }
+    CHECK(statuses ==
+          std::vector<CommandStatus>{CommandStatus::ok, CommandStatus::message_queue_full});
+    // "later"'s session is refused as well, and a submit_sm without a receipt is not.
+    co_await tx.send(submit("x", RegisteredDelivery::receipt_always));
+    {
+      auto awaited = co_await tx.expect<SubmitSmResp>();
+      CHECK(awaited.header.command_status == CommandStatus::message_queue_full);
+    }
+    co_await tx.send(submit("x"));
+    {
+      auto awaited = co_await tx.expect<SubmitSmResp>();
+      CHECK(awaited.header.command_status == CommandStatus::ok);
+    }
+    // A receiver for "later" takes its two receipts: room for two more, on any session.
+    RawClient rx(t.io.get_executor());
+    co_await rx.connect(t.at);
+    co_await rx.bind<BindReceiver>("later");
+    for (int i = 0; i < 2; ++i) {
+      auto d = co_await rx.expect<DeliverSm>();
+      DeliverSmResp ok;
+      co_await rx.send(ok, d.header.sequence_number);
+    }
+    co_await pause(50ms);
+    CHECK(t.sim.stats().receipts_waiting == 0);
+    co_await trx.send(submit("x", RegisteredDelivery::receipt_always));
+    {
+      // Its first receipt (never answered) may arrive before this response.
+      auto r = co_await trx.read();
+      while (r.pdu && std::holds_alternative<DeliverSm>(*r.pdu))
+        r = co_await trx.read();
+      REQUIRE(r.pdu);
+      REQUIRE(std::holds_alternative<SubmitSmResp>(*r.pdu));
+      CHECK(std::get<SubmitSmResp>(*r.pdu).header.command_status == CommandStatus::ok);
+    }
+    const auto s = t.sim.stats();
+    CHECK(s.queue_full == 2);
+    CHECK(s.receipts_acked == 2);
+    check_conservation(s);
+  });
+}
+
+TEST_CASE("sim: an MO the session cannot carry is dropped, logged and counted, nothing ends") {
+  auto cfg = base_config();
+  SimHarness t(cfg);
+  t.run([&]() -> asio::awaitable<void> {
+    RawClient rx(t.io.get_executor());
+    co_await rx.connect(t.at);
+    co_await rx.bind<BindReceiver>("mo");
+    co_await pause(20ms);
+    REQUIRE(t.sim.sessions().size() == 1);
+    const auto id = t.sim.sessions().front().id;
+    MoMessage m;
+    m.text = "hi";
+    m.from = std::string(25, '4');  // a deliver_sm source_addr holds 20 characters
+    CHECK(t.sim.inject_mo(id, m) == 0);
+    auto s = t.sim.stats();
+    CHECK(s.mo_dropped == 1);
+    CHECK(s.mo_sent == 0);
+    CHECK(s.mo_failed == 0);
+    CHECK(s.sessions_failed == 0);
+    // The session goes on: a well-formed MO reaches it.
+    m.from = "447700900123";
+    CHECK(t.sim.inject_mo(id, m) == 1);
+    auto d = co_await rx.expect<DeliverSm>();
+    DeliverSmResp ok;
+    co_await rx.send(ok, d.header.sequence_number);
+    co_await pause(20ms);
+    s = t.sim.stats();
+    CHECK(s.mo_acked == 1);
+    CHECK(s.mo_dropped == 1);
+  });
+}
+
+TEST_CASE("sim: accounts of fresh system_ids are not kept once their sessions end") {
+  auto cfg = base_config();
+  SimHarness t(cfg);
+  auto bind_and_leave = [&](int first, int n, bool submit_one) -> asio::awaitable<void> {
+    for (int i = first; i < first + n; ++i) {
+      RawClient c(t.io.get_executor());
+      co_await c.connect(t.at);
+      co_await c.bind(("id" + std::to_string(i)).c_str());
+      if (submit_one) {
+        co_await c.send(submit());
+        co_await c.expect<SubmitSmResp>();
+      }
+      co_await c.send_new<Unbind>();
+      co_await c.expect<UnbindResp>();
+    }
+  };
+  t.run(
+      [&]() -> asio::awaitable<void> {
+        // Without account_rate nothing is remembered of an account nobody is bound to.
+        co_await bind_and_leave(0, 100, false);
+        co_await pause(100ms);
+        CHECK(t.sim.stats().accounts == 0);
+        // With it, an account that submitted is kept while its one-second window counts, then swept
+        // once the map has grown: 200 fresh ids, a pause, 200 more, never 400 kept.
+        t.sim.set_option("account-rate", "100");
+        co_await bind_and_leave(1000, 200, true);
+        co_await pause(1100ms);
+        co_await bind_and_leave(2000, 200, true);
+        co_await pause(100ms);
+        const auto kept = t.sim.stats().accounts;
+        INFO("accounts kept " << kept);
+        CHECK(kept <= 200);
+        CHECK(t.sim.stats().sessions == 0);
+      },
+      60s);
+}

@@ -278,3 +278,43 @@ TEST_CASE("sim tls: the simulator's TLS options are refused by name") {
           0);
   }
 }
+
+TEST_CASE("sim tls: handshakes in progress count toward max_connections_per_address") {
+  asio::io_context io;
+  auto cfg = tls_sim();
+  cfg.tls_port = 0;
+  cfg.max_connections_per_address = 3;
+  with_sim(io, cfg, [&](smsc::Simulator& sim, const asio::ip::tcp::endpoint& plain) {
+    REQUIRE(sim.tls_endpoint());
+    auto connect_from = [&](const char* from, const asio::ip::tcp::endpoint& to) {
+      asio::ip::tcp::socket s(io);
+      s.open(asio::ip::tcp::v4());
+      s.bind({asio::ip::make_address(from), 0});
+      s.connect(to);
+      return s;
+    };
+    // Three connections that never start their handshake hold 127.0.0.1's three places...
+    std::vector<asio::ip::tcp::socket> stalled;
+    for (int i = 0; i < 3; ++i)
+      stalled.push_back(connect_from("127.0.0.1", *sim.tls_endpoint()));
+    run_coro(io, [&]() -> asio::awaitable<void> {
+      const bool accepted =
+          co_await wait_until([&] { return sim.server().tls_stats().accepted == 3; });
+      REQUIRE(accepted);
+    }());
+    // ...so a fourth, on either port, is closed on accept; another address still gets in.
+    stalled.push_back(connect_from("127.0.0.1", *sim.tls_endpoint()));
+    stalled.push_back(connect_from("127.0.0.1", plain));
+    stalled.push_back(connect_from("127.0.0.2", plain));
+    run_coro(io, [&]() -> asio::awaitable<void> {
+      const bool refused = co_await wait_until([&] {
+        return sim.stats().refused == 2 && sim.server().tls_stats().accepted == 4 &&
+               sim.server().session_count() == 1;
+      });
+      CHECK(refused);
+    }());
+    CHECK(sim.server().tls_stats().refused == 1);
+    CHECK(sim.stats().refused == 2);
+    CHECK(sim.server().session_count() == 1);  // 127.0.0.2 on the plain port
+  });
+}

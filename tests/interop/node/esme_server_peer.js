@@ -24,13 +24,33 @@
 //
 // stdin commands (each may carry "id", echoed in "done"/"error"; "session" defaults to the
 // newest open session):
-//   {"op":"set", "bind_status":N, "submit_statuses":[N...], "withhold_after":N, "drop_after":N}
+//   {"op":"set", "bind_status":N, "submit_statuses":[N...], "withhold_after":N, "drop_after":N,
+//    "throttle_every":N, "auto_receipt":bool, "receipt_first_every":N, "receipts_on_unbind":bool}
 //       bind_status: command_status for binds (0: accept). submit_statuses: command_status for
 //       the next submit_sm, one each, in order (0: answer; others: a header-only error
-//       response); once used up, submits are answered. Per session, reset on each connect:
-//       withhold_after: answer only the first N submit_sm, leave the rest unanswered;
-//       drop_after: destroy the connection when the Nth submit_sm arrives (not answered).
-//   {"op":"enquire_link"} / {"op":"unbind"} (closes the session once unbind_resp comes)
+//       response; {"generic_nack":N}: a generic_nack with status N and the submit_sm's
+//       sequence_number instead of a submit_sm_resp); once used up, submits are answered. Per session, reset on each connect:
+//       withhold_after: answer only the first N submit_sm, hold the rest unanswered (until an
+//       unbind with "release"); drop_after: destroy the connection when the Nth submit_sm
+//       arrives (not answered). For the whole run: throttle_every: every Nth submit_sm received
+//       (counting every session and every resend) is answered ESME_RTHROTTLED (0: never);
+//       auto_receipt: a DELIVRD receipt follows the response of every answered submit_sm that
+//       asks for one; receipt_first_every: every Nth answered submit_sm that asks for a receipt
+//       gets it written BEFORE its submit_sm_resp (1: all, 2: every other; 0: never);
+//       receipts_on_unbind: when the Esme's unbind arrives, a receipt for every message this
+//       session answered without one yet is written before the unbind_resp.
+//   {"op":"enquire_link"}
+//   {"op":"unbind","release":bool}  closes the session once unbind_resp comes; with "release",
+//       the responses held by withhold_after are written right after the unbind (before the
+//       close), each answered as usual and reported as {"event":"released",...}
+//   {"op":"outbind","port":P,"system_id":"...","password":"..."}
+//       node-smpp as a client (smpp.connect) connects to 127.0.0.1:P (tried again every 20 ms
+//       while refused, up to 2 s) and sends outbind; the connection then is a session like the
+//       server's (it answers the Esme's bind_receiver, takes "deliver" commands, ...)
+//   {"op":"stats"}  answered by {"event":"stats","submits":N,"statuses":{status:N},
+//       "accepted":{text:N},"requests":{command:{"sent":N,"answered":N}},"unanswered":[...]}:
+//       the peer's own tally of every submit_sm it received, how each was answered, how often
+//       each text was accepted, and which of the requests it sent got no response
 //   {"op":"drop"}                                         destroys the connection at once
 //   {"op":"deliver","params":{...},"command":"..."}       a deliver_sm (or the request named
 //                                                         by "command": data_sm,
@@ -128,6 +148,13 @@ const pending = new Map();   // "session/kind/ref" -> {parts: Map(seq -> part), 
 let bindStatus = 0;
 let submitStatuses = [];  // command_status for the next submit_sm, in order (0: answer)
 let sessionDefaults = { withholdAfter: -1, dropAfter: -1 };
+let throttleEvery = 0;       // every Nth submit_sm is answered ESME_RTHROTTLED
+let autoReceipt = false;     // a receipt after the response of each submit_sm asking for one
+let receiptFirstEvery = 0;   // every Nth of those gets its receipt before its response
+let receiptsOnUnbind = false;
+// The peer's own tally, reported by {"op":"stats"}.
+const tally = { submits: 0, receiptsAsked: 0, statuses: {}, accepted: {}, requests: {} };
+const outstanding = new Map();  // "session/sequence_number" -> request sent, not yet answered
 
 function newestSession() {
   let newest = null;
@@ -137,6 +164,7 @@ function newestSession() {
 
 function onSubmit(s, pdu, event) {
   s.submits += 1;
+  tally.submits += 1;
   if (s.dropAfter > 0 && s.submits >= s.dropAfter) {
     event.action = 'dropped';
     emit(event);
@@ -146,9 +174,20 @@ function onSubmit(s, pdu, event) {
   if (s.withholdAfter >= 0 && s.submits > s.withholdAfter) {
     event.action = 'withheld';
     emit(event);
+    s.withheld.push({ pdu, text: event.text });
     return;
   }
-  const status = submitStatuses.length ? submitStatuses.shift() : 0;
+  let status = submitStatuses.length ? submitStatuses.shift() : 0;
+  if (status && typeof status === 'object' && status.generic_nack !== undefined) {
+    event.action = 'nacked';
+    event.command_status = status.generic_nack;
+    emit(event);
+    s.session.send(new smpp.PDU('generic_nack', { command_status: status.generic_nack,
+                                                  sequence_number: pdu.sequence_number }));
+    return;
+  }
+  if (!status && throttleEvery > 0 && tally.submits % throttleEvery === 0) status = 0x58;
+  tally.statuses[status] = (tally.statuses[status] || 0) + 1;
   if (status) {
     event.action = 'rejected';
     event.command_status = status;
@@ -156,13 +195,36 @@ function onSubmit(s, pdu, event) {
     s.session.send(pdu.response({ command_status: status }));  // header only, as 3.4 says
     return;
   }
+  answer(s, pdu, event);
+}
+
+// Accepts a submit_sm: its response with a new message_id, and its receipt when asked for (before
+// the response for every receiptFirstEvery-th, after it with autoReceipt, else on request).
+function answer(s, pdu, event) {
   const messageId = `nid-${nextMessageId++}`;
   answered.set(messageId, { pdu, text: event.text, session: s.id });
+  const key = event.text === undefined ? '' : event.text;
+  tally.accepted[key] = (tally.accepted[key] || 0) + 1;
+  const wantsReceipt = (pdu.registered_delivery & 0x03) !== 0;
+  if (wantsReceipt) tally.receiptsAsked += 1;
+  const early = wantsReceipt && receiptFirstEvery > 0 &&
+                tally.receiptsAsked % receiptFirstEvery === 0;
   event.action = 'answered';
   event.message_id = messageId;
+  if (early) event.receipt = 'before_response';
   emit(event);
-  s.session.send(pdu.response({ message_id: messageId }));
+  // The "message" event goes out before the response, so a test that saw the response finds
+  // it (stdout is a pipe: synchronous on Linux).
   reassemble(s, pdu, messageId);
+  if (early) sendRequest(s, 'deliver_sm', receiptParams(messageId, {}));
+  s.session.send(pdu.response({ message_id: messageId }));
+  if (wantsReceipt && !early) {
+    if (autoReceipt) {
+      sendRequest(s, 'deliver_sm', receiptParams(messageId, {}));
+    } else {
+      s.unreceipted.push(messageId);
+    }
+  }
 }
 
 function reassemble(s, pdu, messageId) {
@@ -213,13 +275,11 @@ function reassemble(s, pdu, messageId) {
          text: decodeText(bytes, codings[0]), hex: bytes.toString('hex'), message_ids: p.ids });
 }
 
-const tlsOptions = process.env.AIOSMPP_TLS_CERT
-  ? { cert: fs.readFileSync(process.env.AIOSMPP_TLS_CERT),
-      key: fs.readFileSync(process.env.AIOSMPP_TLS_KEY) }
-  : {};
-const server = smpp.createServer(tlsOptions, (session) => {
-  const s = { id: nextSession++, session, closed: false, submits: 0, unbinding: 0,
-              withholdAfter: sessionDefaults.withholdAfter, dropAfter: sessionDefaults.dropAfter };
+// Runs a connection as an SMSC session: the server's, or the one node-smpp opened for outbind.
+function attach(session) {
+  const s = { id: nextSession++, session, closed: false, submits: 0, unbinding: 0, withheld: [],
+              unreceipted: [], withholdAfter: sessionDefaults.withholdAfter,
+              dropAfter: sessionDefaults.dropAfter };
   sessions.set(s.id, s);
   emit({ event: 'connect', session: s.id });
   session.on('error', () => {});  // a reset by the peer ends in 'close' all the same
@@ -227,57 +287,113 @@ const server = smpp.createServer(tlsOptions, (session) => {
     s.closed = true;
     emit({ event: 'close', session: s.id });
   });
-  session.on('pdu', (pdu) => {
-    const event = { event: 'pdu', session: s.id, pdu: fieldsOf(pdu) };
-    if (['submit_sm', 'deliver_sm', 'data_sm'].includes(pdu.command)) {
-      let data = pdu.short_message && pdu.short_message.length ? pdu.short_message
-                                                                : pdu.message_payload;
-      if (data && (pdu.esm_class & 0x40) && data.length) data = data.slice(data[0] + 1);
-      if (data) event.text = decodeText(data, pdu.data_coding);
+  session.on('pdu', (pdu) => onPdu(s, pdu));
+  return s;
+}
+
+function onPdu(s, pdu) {
+  const session = s.session;
+  const event = { event: 'pdu', session: s.id, pdu: fieldsOf(pdu) };
+  if (['submit_sm', 'deliver_sm', 'data_sm'].includes(pdu.command)) {
+    let data = pdu.short_message && pdu.short_message.length ? pdu.short_message
+                                                              : pdu.message_payload;
+    if (data && (pdu.esm_class & 0x40) && data.length) data = data.slice(data[0] + 1);
+    if (data) event.text = decodeText(data, pdu.data_coding);
+  }
+  if (pdu.isResponse()) {
+    const key = `${s.id}/${pdu.sequence_number}`;
+    const request = outstanding.get(key);
+    if (request !== undefined && `${request}_resp` === pdu.command) {
+      outstanding.delete(key);
+      tally.requests[request].answered += 1;
     }
-    switch (pdu.command) {
-      case 'bind_transmitter':
-      case 'bind_receiver':
-      case 'bind_transceiver':
-        event.action = bindStatus ? 'rejected' : 'answered';
-        emit(event);
-        session.send(bindStatus ? pdu.response({ command_status: bindStatus })
-                                : pdu.response({ system_id: 'node-smpp',
-                                                 sc_interface_version: 0x34 }));
-        return;
-      case 'submit_sm':
-        onSubmit(s, pdu, event);
-        return;
-      case 'enquire_link':
+  }
+  switch (pdu.command) {
+    case 'bind_transmitter':
+    case 'bind_receiver':
+    case 'bind_transceiver':
+      event.action = bindStatus ? 'rejected' : 'answered';
+      emit(event);
+      session.send(bindStatus ? pdu.response({ command_status: bindStatus })
+                              : pdu.response({ system_id: 'node-smpp',
+                                               sc_interface_version: 0x34 }));
+      return;
+    case 'submit_sm':
+      onSubmit(s, pdu, event);
+      return;
+    case 'data_sm': {
+      const messageId = `nid-${nextMessageId++}`;
+      event.action = 'answered';
+      event.message_id = messageId;
+      emit(event);
+      session.send(pdu.response({ message_id: messageId }));
+      return;
+    }
+    case 'enquire_link':
+      event.action = 'answered';
+      emit(event);
+      session.send(pdu.response());
+      return;
+    case 'unbind':
+      event.action = 'answered';
+      emit(event);
+      if (receiptsOnUnbind) {
+        for (const messageId of s.unreceipted.splice(0)) {
+          sendRequest(s, 'deliver_sm', receiptParams(messageId, {}));
+        }
+      }
+      session.send(pdu.response(), () => session.close());
+      return;
+    case 'unbind_resp':
+      emit(event);
+      if (pdu.sequence_number === s.unbinding) session.close();
+      return;
+    default:
+      if (!pdu.isResponse()) {
         event.action = 'answered';
         emit(event);
         session.send(pdu.response());
         return;
-      case 'unbind':
-        event.action = 'answered';
-        emit(event);
-        session.send(pdu.response(), () => session.close());
-        return;
-      case 'unbind_resp':
-        emit(event);
-        if (pdu.sequence_number === s.unbinding) session.close();
-        return;
-      default:
-        if (!pdu.isResponse()) {
-          event.action = 'answered';
-          emit(event);
-          session.send(pdu.response());
-          return;
-        }
-        emit(event);
+      }
+      emit(event);
+  }
+}
+
+const tlsOptions = process.env.AIOSMPP_TLS_CERT
+  ? { cert: fs.readFileSync(process.env.AIOSMPP_TLS_CERT),
+      key: fs.readFileSync(process.env.AIOSMPP_TLS_KEY) }
+  : {};
+const server = smpp.createServer(tlsOptions, attach);
+
+// node-smpp has outbind in its command table, so its client Session sends it like any request.
+function outbind(cmd, attempt) {
+  const session = smpp.connect({ host: '127.0.0.1', port: cmd.port });
+  let connected = false;
+  session.on('connect', () => {
+    connected = true;
+    const s = attach(session);
+    sendRequest(s, 'outbind', { system_id: cmd.system_id || '', password: cmd.password || '' });
+  });
+  session.on('error', (e) => {
+    if (connected) return;
+    session.destroy();
+    if (attempt < 100) {
+      setTimeout(() => outbind(cmd, attempt + 1), 20);  // the Esme is not listening yet
+    } else {
+      emit({ event: 'error', op: 'outbind', error: String(e && e.message ? e.message : e) });
     }
   });
-});
+}
 
 function sendRequest(s, command, params) {
   const pdu = new smpp.PDU(command, params);
   if (!s.session.send(pdu)) throw new Error(`session ${s.id} is not writable`);
   emit({ event: 'sent', session: s.id, command, sequence_number: pdu.sequence_number });
+  if (!['outbind', 'alert_notification'].includes(command)) {  // those have no response
+    if (!tally.requests[command]) tally.requests[command] = { sent: 0, answered: 0 };
+    tally.requests[command].sent += 1;
+    outstanding.set(`${s.id}/${pdu.sequence_number}`, command);
+  }
   return pdu;
 }
 
@@ -289,6 +405,34 @@ function yymmddhhmm(d) {
 
 const messageStates = { ENROUTE: 1, DELIVRD: 2, EXPIRED: 3, DELETED: 4, UNDELIV: 5, ACCEPTD: 6,
                         UNKNOWN: 7, REJECTD: 8 };
+
+// A text delivery receipt (Appendix B) for the submit_sm answered with messageId; opts: "stat"
+// (DELIVRD), "tlvs" (receipted_message_id and message_state too), "payload" (the text in
+// message_payload).
+function receiptParams(messageId, opts) {
+  const submit = answered.get(messageId);
+  if (!submit) throw new Error(`no submit_sm was answered with ${messageId}`);
+  const stat = opts.stat || 'DELIVRD';
+  const now = new Date();
+  const text = `id:${messageId} sub:001 dlvrd:${stat === 'DELIVRD' ? '001' : '000'} ` +
+               `submit date:${yymmddhhmm(now)} done date:${yymmddhhmm(now)} stat:${stat} ` +
+               `err:000 text:${Array.from(submit.text || '').slice(0, 20).join('')
+                 .replace(/[^\x20-\x7e]/g, '?')}`;
+  const p = submit.pdu;
+  const params = { source_addr_ton: p.dest_addr_ton, source_addr_npi: p.dest_addr_npi,
+                   source_addr: p.destination_addr, dest_addr_ton: p.source_addr_ton,
+                   dest_addr_npi: p.source_addr_npi, destination_addr: p.source_addr,
+                   esm_class: 0x04, data_coding: 0, short_message: Buffer.from(text, 'ascii') };
+  if (opts.payload) {
+    params.message_payload = params.short_message;
+    params.short_message = Buffer.alloc(0);
+  }
+  if (opts.tlvs) {
+    params.receipted_message_id = messageId;
+    params.message_state = messageStates[stat] || 7;
+  }
+  return params;
+}
 
 function moParts(cmd) {
   const split = cmd.split || 'none';
@@ -316,11 +460,25 @@ function handle(cmd) {
     if (cmd.submit_statuses !== undefined) submitStatuses = cmd.submit_statuses.slice();
     if (cmd.withhold_after !== undefined) sessionDefaults.withholdAfter = cmd.withhold_after;
     if (cmd.drop_after !== undefined) sessionDefaults.dropAfter = cmd.drop_after;
+    if (cmd.throttle_every !== undefined) throttleEvery = cmd.throttle_every;
+    if (cmd.auto_receipt !== undefined) autoReceipt = cmd.auto_receipt;
+    if (cmd.receipt_first_every !== undefined) receiptFirstEvery = cmd.receipt_first_every;
+    if (cmd.receipts_on_unbind !== undefined) receiptsOnUnbind = cmd.receipts_on_unbind;
     const id = newestSession();
     if (id !== null) {
       sessions.get(id).withholdAfter = sessionDefaults.withholdAfter;
       sessions.get(id).dropAfter = sessionDefaults.dropAfter;
     }
+    return;
+  }
+  if (cmd.op === 'stats') {
+    const unanswered = [...outstanding].map(([key, command]) => ({ key, command }));
+    emit({ event: 'stats', submits: tally.submits, statuses: tally.statuses,
+           accepted: tally.accepted, requests: tally.requests, unanswered });
+    return;
+  }
+  if (cmd.op === 'outbind') {
+    outbind(cmd, 0);
     return;
   }
   const id = cmd.session !== undefined ? cmd.session : newestSession();
@@ -335,6 +493,13 @@ function handle(cmd) {
       return;
     case 'unbind':
       s.unbinding = sendRequest(s, 'unbind', {}).sequence_number;
+      if (cmd.release) {
+        for (const held of s.withheld.splice(0)) {
+          const event = { event: 'released', session: s.id,
+                          sequence_number: held.pdu.sequence_number, text: held.text };
+          answer(s, held.pdu, event);
+        }
+      }
       return;
     case 'deliver':
       sendRequest(s, cmd.command || 'deliver_sm', fromPlain(cmd.params || {}));
@@ -371,28 +536,9 @@ function handle(cmd) {
       return;
     }
     case 'receipt': {
-      const submit = answered.get(cmd.message_id);
-      if (!submit) throw new Error(`no submit_sm was answered with ${cmd.message_id}`);
-      const stat = cmd.stat || 'DELIVRD';
-      const now = new Date();
-      const text = `id:${cmd.message_id} sub:001 dlvrd:${stat === 'DELIVRD' ? '001' : '000'} ` +
-                   `submit date:${yymmddhhmm(now)} done date:${yymmddhhmm(now)} stat:${stat} ` +
-                   `err:000 text:${Array.from(submit.text || '').slice(0, 20).join('')
-                     .replace(/[^\x20-\x7e]/g, '?')}`;
-      const p = submit.pdu;
-      const params = { source_addr_ton: p.dest_addr_ton, source_addr_npi: p.dest_addr_npi,
-                       source_addr: p.destination_addr, dest_addr_ton: p.source_addr_ton,
-                       dest_addr_npi: p.source_addr_npi, destination_addr: p.source_addr,
-                       esm_class: 0x04, data_coding: 0, short_message: Buffer.from(text, 'ascii') };
-      if (cmd.payload) {
-        params.message_payload = params.short_message;
-        params.short_message = Buffer.alloc(0);
-      }
-      if (cmd.tlvs) {
-        params.receipted_message_id = cmd.message_id;
-        params.message_state = messageStates[stat] || 7;
-      }
-      sendRequest(s, 'deliver_sm', params);
+      sendRequest(s, 'deliver_sm', receiptParams(cmd.message_id, cmd));
+      const at = s.unreceipted.indexOf(cmd.message_id);
+      if (at >= 0) s.unreceipted.splice(at, 1);  // receipts_on_unbind: this one is written
       return;
     }
     default:

@@ -2,8 +2,13 @@
 // tool's output must not change), the stream's outcome and receipt events, the response and
 // SendError rules, and the parser's errors naming the key.
 
+#include <cstdint>
+#include <random>
 #include <string>
 #include <system_error>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "aiosmpp/json.hpp"
 #include "aiosmpp/json/outcome.hpp"
@@ -142,4 +147,79 @@ TEST_CASE("outcome JSON: errors name the key") {
   CHECK_THROWS_WITH(outcome_from_json(R"({"event":"x","destination":"1"})"),
                     Catch::Contains("outcome.event"));
   CHECK_THROWS_AS(outcome_from_json(R"({"destination":"1","outcome":"ok","line":-1})"), JsonError);
+}
+
+namespace {
+
+// The document outcome_json wrote before it wrote directly: the direct writer must match it byte
+// for byte, escapes and the replacement of invalid UTF-8 included.
+std::string outcome_json_by_document(const OutcomeRecord& r) {
+  using Json = nlohmann::ordered_json;
+  const auto text_or_null = [](const std::string& v) { return v.empty() ? Json() : Json(v); };
+  Json j;
+  const bool receipt = r.event == OutcomeRecord::Event::receipt;
+  if (r.event) j["event"] = receipt ? "receipt" : "outcome";
+  if (r.line != 0) j["line"] = r.line;
+  j["id"] = text_or_null(r.id);
+  j["destination"] = r.destination;
+  if (!receipt) {
+    j["outcome"] = to_string(r.kind);
+    j["command_status"] = r.status ? Json(status_name(*r.status)) : Json();
+    j["command_status_code"] = r.status ? Json(static_cast<std::uint32_t>(*r.status)) : Json();
+  }
+  j["message_id"] = text_or_null(r.message_id);
+  if (!receipt) j["error"] = text_or_null(r.error);
+  if (r.receipt_asked || receipt) j["receipt"] = r.receipt_state ? Json(*r.receipt_state) : Json();
+  if (receipt) {
+    j["final"] = r.final_state;
+    j["matched"] = r.matched;
+    j["repeat"] = r.repeat;
+    j["held"] = r.held;
+  }
+  if (!r.extra_data.empty()) j["extra_data"] = r.extra_data;
+  if (!r.client_id.empty()) j["client_id"] = r.client_id;
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace
+
+TEST_CASE("outcome JSON: written directly, the same octets as the JSON document") {
+  std::mt19937 rng(20261207);
+  const std::vector<std::string> texts{"",
+                                       "order-17",
+                                       "say \"hi\"",
+                                       "back\\slash",
+                                       "tab\there",
+                                       "new\nline",
+                                       "\x01\x1f",
+                                       "caf\xc3\xa9",
+                                       "emoji \xf0\x9f\x98\x80",
+                                       "bad \xff utf-8",
+                                       "cut \xe2\x82",
+                                       "\x7f",
+                                       "/"};
+  const auto pick = [&] { return texts[rng() % texts.size()]; };
+  for (int i = 0; i < 2000; ++i) {
+    OutcomeRecord r;
+    if (rng() % 3 != 0) {
+      r.event = rng() % 2 ? OutcomeRecord::Event::receipt : OutcomeRecord::Event::outcome;
+    }
+    r.line = rng() % 2 ? 0 : rng();
+    r.id = pick();
+    r.destination = pick();
+    r.kind = static_cast<OutcomeKind>(rng() % 5);
+    if (rng() % 2) r.status = static_cast<CommandStatus>(rng() % 3 ? rng() % 0x100 : rng());
+    r.message_id = pick();
+    r.error = pick();
+    r.receipt_asked = rng() % 2;
+    if (rng() % 2) r.receipt_state = pick();
+    r.final_state = rng() % 2;
+    r.matched = rng() % 2;
+    r.repeat = rng() % 2;
+    r.held = rng() % 2;
+    r.extra_data = pick();
+    r.client_id = pick();
+    INFO("record " << i);
+    REQUIRE(outcome_json(r) == outcome_json_by_document(r));
+  }
 }

@@ -356,3 +356,90 @@ TEST_CASE("RedisBroker: two dequeues waiting on one broker (a pool's binds) each
   REQUIRE(second.size() == 1);
   CHECK(log_id_of(first[0]) != log_id_of(second[0]));
 }
+
+namespace {
+
+// Runs the io_context until `done` or the limit; true when done.
+template <class Done>
+bool run_until(asio::io_context& io, Done done, std::chrono::milliseconds limit = 5s) {
+  for (auto waited = 0ms; waited < limit && !done(); waited += 10ms)
+    io.run_for(10ms);
+  return done();
+}
+
+}  // namespace
+
+TEST_CASE("RedisBroker: read-ahead starts the next read before the Esme asks, within its bound") {
+  RedisServer server;
+  asio::io_context io;
+  RedisClient probe(io.get_executor(), server.client());
+  auto options = fast("a");
+  options.read_count = 10;
+  options.prefetch = 5;
+  auto broker = std::make_shared<RedisBroker>(io.get_executor(), server.client(), options);
+  run_coro(io, enqueue_n(*broker, 0, 40), 10s);
+
+  auto got = run_coro(io, take(*broker, 10), 10s);
+  REQUIRE(got.size() == 10);
+  // Nothing left read: the next ten are read without anyone asking.
+  REQUIRE(run_until(io, [&] { return broker->depth() == 10u; }));
+  CHECK(broker->stats().read_ahead == 1);
+  CHECK(run_coro(io, pending(probe, broker->stream_key()), 5s) == 20);
+  // Five left read (not fewer than prefetch): no read starts.
+  got = run_coro(io, take(*broker, 5), 10s);
+  CHECK(broker->stats().read_ahead == 1);
+  // Four left: the next read starts; read and not handed over stays within prefetch - 1 +
+  // read_count.
+  got = run_coro(io, take(*broker, 1), 10s);
+  REQUIRE(run_until(io, [&] { return broker->depth() == 14u; }));
+  CHECK(broker->stats().read_ahead == 2);
+  CHECK(log_id_of(got.at(0)) == "m15");
+  auto rest = run_coro(io, take(*broker, 24), 10s);
+  CHECK(log_id_of(rest.front()) == "m16");
+  CHECK(log_id_of(rest.back()) == "m39");
+
+  // prefetch 0: a read only when the Esme finds nothing read.
+  auto off_options = fast("b");
+  off_options.account = "other";  // "a" still has a read waiting on its stream
+  off_options.read_count = 10;
+  off_options.prefetch = 0;
+  auto off = std::make_shared<RedisBroker>(io.get_executor(), server.client(), off_options);
+  run_coro(io, enqueue_n(*off, 40, 60), 10s);
+  got = run_coro(io, take(*off, 10), 10s);
+  io.run_for(300ms);
+  CHECK(off->depth() == 0u);
+  CHECK(off->stats().read_ahead == 0);
+  CHECK(off->stats().reads == 1);
+}
+
+TEST_CASE("RedisBroker: with read-ahead keeping messages read, a dead consumer's are claimed") {
+  RedisServer server;
+  asio::io_context io;
+  {
+    auto dying_options = fast("x");
+    dying_options.prefetch = 0;  // no read of its own left blocking in Redis as it dies
+    auto dying = std::make_shared<RedisBroker>(io.get_executor(), server.client(), dying_options);
+    run_coro(io, enqueue_n(*dying, 0, 3), 5s);
+    REQUIRE(run_coro(io, take(*dying, 3), 10s).size() == 3);
+  }  // "x" dies with three never written
+  auto options = fast("b");
+  options.read_count = 5;
+  options.prefetch = 100;
+  auto broker = std::make_shared<RedisBroker>(io.get_executor(), server.client(), options);
+  run_coro(io, enqueue_n(*broker, 3, 200), 10s);
+  std::set<std::string> seen;
+  auto first = run_coro(io, take(*broker, 1), 10s);
+  seen.insert(log_id_of(first.at(0)));
+  // One at a time, slowly, and never with nothing read: the claim rounds must still run.
+  for (int i = 0; i < 150 && broker->stats().claimed < 3; ++i) {
+    REQUIRE(run_until(io, [&] { return broker->depth() > 0u; }));
+    auto one = run_coro(io, take(*broker, 1), 10s);
+    seen.insert(log_id_of(one.at(0)));
+    io.run_for(20ms);
+  }
+  CHECK(broker->stats().claimed == 3);
+  auto rest = run_coro(io, take(*broker, 200 - seen.size()), 10s);
+  for (const auto& m : rest)
+    seen.insert(log_id_of(m));
+  CHECK(seen.size() == 200);  // every message once, the claimed three included
+}

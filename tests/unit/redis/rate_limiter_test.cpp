@@ -16,6 +16,8 @@
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include "aiosmpp/detail/asio_compat.hpp"
 #include "redis/lease_stock.hpp"
@@ -227,6 +229,34 @@ TEST_CASE("RedisRateLimiter: leases of N cut the script calls to about one per N
   CHECK(one >= 1000);
   CHECK(ten <= 1000 / 10 + 2);
   CHECK(ten >= 1000 / 10 / 2);  // prefetching never leases less than a lease
+}
+
+TEST_CASE("RedisRateLimiter: a batch's worth is leased ahead, so batches rarely wait for Redis") {
+  RedisServer server;
+  asio::io_context io;
+  auto o = limiter_options(1e6, 1e6, 10);
+  auto l = make(io, server, o);
+  std::size_t waits = 0;
+  std::size_t failures = 0;
+  auto run = [&]() -> asio::awaitable<void> {
+    asio::steady_timer pause(co_await asio::this_coro::executor);
+    for (int i = 0; i < 50; ++i) {
+      if (l->try_acquire(100, Clock::now()) != Clock::duration::zero()) {
+        ++waits;
+        if (co_await l->limit(100)) ++failures;
+      }
+      // The batch's round trip to the SMSC, during which the next lease can come back.
+      pause.expires_after(5ms);
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+  };
+  run_coro(io, run(), 30s);
+  INFO("waits " << waits << " script calls " << l->stats().script_calls);
+  CHECK(failures == 0);
+  CHECK(l->stats().granted == 5000);
+  // Leases of 10 alone would make every batch of 100 wait.
+  CHECK(waits <= 5);
+  CHECK(l->stats().script_calls <= 60);
 }
 
 TEST_CASE("RedisRateLimiter: Redis stopped, refused after max_wait, then back (NOSCRIPT)") {

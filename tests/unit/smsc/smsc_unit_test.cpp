@@ -11,6 +11,7 @@
 #include "aiosmpp/smsc/simulator.hpp"
 #include "aiosmpp/smsc/state.hpp"
 #include "aiosmpp/text/receipt.hpp"
+#include "smsc/log_budget.hpp"
 #include "support/catch.hpp"
 
 using namespace aiosmpp;
@@ -197,6 +198,41 @@ TEST_CASE("SlidingWindowLimiter: at most N in any one second, exactly") {
   SlidingWindowLimiter none(0);
   for (int i = 0; i < 100; ++i)
     CHECK(none.try_acquire(t0));
+}
+
+TEST_CASE("SlidingWindowLimiter: idle once nothing was taken within the last second") {
+  using Clock = SlidingWindowLimiter::Clock;
+  const Clock::time_point t0{};
+  SlidingWindowLimiter l(3);
+  CHECK(l.idle(t0));  // nothing taken yet
+  CHECK(l.try_acquire(t0 + 10ms));
+  CHECK(l.try_acquire(t0 + 500ms));
+  CHECK_FALSE(l.idle(t0 + 1000ms));  // the second one is still in the window
+  CHECK_FALSE(l.idle(t0 + 1499ms));
+  CHECK(l.idle(t0 + 1500ms));
+  SlidingWindowLimiter none(0);
+  CHECK(none.try_acquire(t0));
+  CHECK(none.idle(t0));  // no limit: nothing to remember
+}
+
+TEST_CASE("LogBudget: N lines a second, the rest counted and reported with the next line") {
+  using Clock = smsc::detail::LogBudget::Clock;
+  const Clock::time_point t0 = Clock::time_point{} + 10s;
+  smsc::detail::LogBudget b(2);
+  CHECK(b.take(t0));
+  CHECK(b.take_pending() == 0);
+  CHECK(b.take(t0 + 100ms));
+  CHECK_FALSE(b.take(t0 + 200ms));
+  CHECK_FALSE(b.take(t0 + 999ms));
+  CHECK(b.suppressed_total() == 2);
+  CHECK(b.take(t0 + 1000ms));  // a new second
+  CHECK(b.take_pending() == 2);
+  CHECK(b.take_pending() == 0);
+  CHECK(b.suppressed_total() == 2);
+  smsc::detail::LogBudget unlimited(0);
+  for (int i = 0; i < 1000; ++i)
+    CHECK(unlimited.take(t0));
+  CHECK(unlimited.suppressed_total() == 0);
 }
 
 TEST_CASE("receipt_wanted honours registered_delivery bits 1-0") {
@@ -477,4 +513,13 @@ TEST_CASE("format_stats is one parseable line") {
   CHECK(line.find(" submits=10 ") != std::string::npos);
   CHECK(line.find(" window=3 ") != std::string::npos);
   CHECK(line.find('\n') == std::string::npos);
+  // The server's counters a limit moves are on the line too (docs/simulator.md, Limits).
+  s.bind_failure_closes = 4;
+  s.shutdown_closes = 1;
+  s.log_suppressed = 7;
+  const auto more = format_stats(s);
+  for (const char* field : {" bind_failure_closes=4 ", " write_overflows=0 ", " sessions_failed=0 ",
+                            " shutdown_closes=1 ", " backlog_full=0 ", " log_suppressed=7 ",
+                            " mo_dropped=0 ", " accounts=0 "})
+    CHECK(more.find(field) != std::string::npos);
 }
