@@ -12,6 +12,7 @@
 //
 //   esme_bench --host H --port P --count N --window W [--text T] [--binds N [--rate R]]
 //              [--tls-ca FILE [--tls-server-name NAME]] [--flow-control on|off]
+//              [--requeue-limit L]
 //
 // --binds N sends through an EsmePool of N transceivers to the same host (window W each) instead
 // of one Esme; --rate R gives the pool one budget of R messages per second for all of them
@@ -22,6 +23,9 @@
 //
 // --flow-control off turns the adaptive rate (EsmeConfig::flow_control, on by default) off, to
 // measure what it costs when the SMSC never throttles.
+//
+// --requeue-limit L sets EsmeConfig::requeue_limit (default 0: 4 x window), the most messages
+// waiting to be sent again after ESME_RTHROTTLED / ESME_RMSGQFUL.
 //
 // The clock runs from the first enqueue to the last outcome (bind and unbind excluded). The
 // broker is fed from the same thread, so the producer's cost is part of the figure.
@@ -53,18 +57,19 @@ struct Options {
   std::uint64_t count = 100'000;
   std::size_t window = 100;
   std::string text = "Hello from aiosmpp esme_bench";
-  std::string tls_ca;           // empty: plain TCP
-  std::string tls_server_name;  // empty: host
-  std::size_t binds = 0;        // 0: one Esme; N: an EsmePool of N binds
-  double rate = 0;              // the pool's budget; 0: none
-  bool flow_control = true;     // EsmeConfig::flow_control.enabled
+  std::string tls_ca;             // empty: plain TCP
+  std::string tls_server_name;    // empty: host
+  std::size_t binds = 0;          // 0: one Esme; N: an EsmePool of N binds
+  double rate = 0;                // the pool's budget; 0: none
+  bool flow_control = true;       // EsmeConfig::flow_control.enabled
+  std::size_t requeue_limit = 0;  // EsmeConfig::requeue_limit; 0: 4 x window
 };
 
 [[noreturn]] void usage(const char* argv0, const char* why) {
   std::fprintf(stderr,
                "esme_bench: %s\nusage: %s --host H --port P --count N --window W [--text T] "
                "[--binds N [--rate R]] [--tls-ca FILE [--tls-server-name NAME]] "
-               "[--flow-control on|off]\n",
+               "[--flow-control on|off] [--requeue-limit L]\n",
                why, argv0);
   std::exit(2);
 }
@@ -105,6 +110,9 @@ Options parse(int argc, char** argv) {
       const std::string_view v = value;
       if (v != "on" && v != "off") usage(argv[0], "--flow-control must be on or off");
       o.flow_control = v == "on";
+    } else if (arg == "--requeue-limit") {
+      o.requeue_limit = std::strtoul(value, &end, 10);
+      if (*end != '\0') usage(argv[0], "--requeue-limit must be a number (0: 4 x window)");
     } else if (arg == "--rate") {
       o.rate = std::strtod(value, &end);
       if (*end != '\0' || !(o.rate > 0) || o.rate > 1e7) {
@@ -150,6 +158,7 @@ int main(int argc, char** argv) {
   cfg.response_timeout = std::chrono::seconds(60);
   cfg.log_level = aiosmpp::LogLevel::warning;
   cfg.flow_control.enabled = o.flow_control;
+  cfg.requeue_limit = o.requeue_limit;  // the Esme's validate() names a value out of range
   if (!o.tls_ca.empty()) {
     cfg.tls.enabled = true;
     cfg.tls.ca_file = o.tls_ca;

@@ -27,6 +27,8 @@ void check_positive(std::string_view field, std::chrono::milliseconds value) {
   }
 }
 
+constexpr std::size_t max_requeue_limit = 4'194'304;
+
 }  // namespace
 
 void validate(const EsmeConfig& c) {
@@ -87,6 +89,10 @@ void validate(const EsmeConfig& c) {
   }
   if (c.window < 1 || c.window > 65536) {
     throw ConfigError("window", fmt::format("{}, must be 1..65536", c.window));
+  }
+  if (c.requeue_limit != 0 && (c.requeue_limit < c.window || c.requeue_limit > max_requeue_limit)) {
+    throw ConfigError("requeue_limit", fmt::format("{}, must be 0 (4 x window) or window ({})..{}",
+                                                   c.requeue_limit, c.window, max_requeue_limit));
   }
   constexpr std::size_t min_pdu = 64 * 1024 + 16;
   constexpr std::size_t max_pdu = 16 * 1024 * 1024;

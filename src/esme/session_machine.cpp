@@ -96,7 +96,8 @@ SessionMachine::SessionMachine(const EsmeConfig& config, Parts parts)
       reassembly_period_(std::clamp<Clock::duration>(
           config.reassembly_timeout / 8, std::chrono::milliseconds(1), std::chrono::seconds(1))),
       framer_(config.max_pdu_size, 64 * 1024),
-      in_flight_(config.window) {
+      in_flight_(config.window),
+      requeue_limit_(config.requeue_limit != 0 ? config.requeue_limit : 4 * config.window) {
   render_options_.registry = parts.codecs;
   out_.reserve(write_reserve);
   writing_.reserve(write_reserve);

@@ -157,8 +157,11 @@ class SessionMachine {
   void give_up_partials(Clock::time_point now, Events& out);
   /** Messages waiting to be sent again end with the last answer the SMSC gave them (at stop). */
   void give_up_requeued(Events& out);
-  /** Messages waiting to be sent again (not yet due, or due and not yet sent). */
+  /** Messages waiting to be sent again (not yet due, or due and not yet sent): at most
+   *  requeue_limit(). */
   std::size_t requeued() const noexcept { return requeued_.size() + ready_.size(); }
+  /** EsmeConfig::requeue_limit in force (4 × window when it is 0). */
+  std::size_t requeue_limit() const noexcept { return requeue_limit_; }
 
   Phase phase() const noexcept { return phase_; }
   bool over() const noexcept { return phase_ == Phase::closed; }
@@ -203,8 +206,10 @@ class SessionMachine {
   void write_done();
 
   // --- sending ---
-  /** Requests the window has room for now, for new messages (0 when not bound, stopping, a
-   *  receiver, ...). Messages waiting to be sent again hold their slots. */
+  /** New messages that may be taken now (0 when not bound, stopping, a receiver, ...): window
+   *  slots not in flight nor claimed by requeued messages that are due, and no more than the
+   *  holding area can take back should all of them be throttled (EsmeConfig::requeue_limit).
+   *  Requeued messages that are not due hold no slot. */
   std::size_t window_free() const noexcept;
   /** Whether the sender should take messages from the broker now. */
   bool may_take() const noexcept;
@@ -214,8 +219,9 @@ class SessionMachine {
   void take(std::vector<Pdu>& messages, Events& out, std::uint64_t origin = 0);
   /** Wire PDUs taken and not yet registered. */
   std::size_t pending() const noexcept { return units_.size() - units_pos_; }
-  /** PDUs that may be registered now: requeued ones that are due, and pending ones the window
-   *  has room for. */
+  /** PDUs that may be registered now, as far as the window has free slots: requeued ones that
+   *  are due first, then pending ones while the requests in flight and the messages waiting stay
+   *  below the requeue limit. */
   std::size_t sendable() const noexcept;
   /** Encodes and registers up to sendable() PDUs (one clock read for all), as far as flow
    *  control allows; returns how many. With `stage`, they are held back until commit_staged() so
@@ -387,7 +393,11 @@ class SessionMachine {
   std::vector<UnitTag> unit_tags_;  // parallel to units_
   std::size_t units_pos_ = 0;
   // Requeued messages outlive connections (they are the Esme's, not the session's): a heap on
-  // `due`, then `ready_` once due, sent before anything new.
+  // `due`, then `ready_` once due, sent before anything new. They wait outside the window, so it
+  // keeps sending fresh messages meanwhile; the holding area stays within requeue_limit_ because
+  // nothing new is registered while in flight + waiting would pass it (a requeue only moves a
+  // message from one to the other).
+  std::size_t requeue_limit_;
   std::vector<Requeued> requeued_;
   std::deque<Unit> ready_;
   Clock::time_point send_at_{};

@@ -54,10 +54,15 @@ bool SessionMachine::may_take() const noexcept {
   return phase_ == Phase::bound && cfg_.bind_mode != BindType::receiver;
 }
 
+// Requeued messages wait outside the window: only those due claim slots (they go first). The
+// requeue limit bounds in flight + waiting, so every request in flight fits in the holding area
+// should the SMSC throttle it: when it is near full, fewer (then no) new messages are taken.
 std::size_t SessionMachine::window_free() const noexcept {
   if (!may_take()) return 0;
-  const std::size_t held = in_flight_.size() + requeued_.size() + ready_.size();
-  return held >= in_flight_.capacity() ? 0 : in_flight_.capacity() - held;
+  const std::size_t busy = in_flight_.size() + ready_.size();
+  const std::size_t slots = busy >= in_flight_.capacity() ? 0 : in_flight_.capacity() - busy;
+  const std::size_t held = in_flight_.size() + requeued();
+  return std::min(slots, held >= requeue_limit_ ? 0 : requeue_limit_ - held);
 }
 
 void SessionMachine::take(std::vector<Pdu>& messages, Events& out, std::uint64_t origin) {
@@ -73,7 +78,11 @@ void SessionMachine::take(std::vector<Pdu>& messages, Events& out, std::uint64_t
 
 std::size_t SessionMachine::sendable() const noexcept {
   if (!may_take()) return 0;
-  return ready_.size() + std::min(pending(), window_free());
+  const std::size_t in = in_flight_.size();
+  const std::size_t slots = in >= in_flight_.capacity() ? 0 : in_flight_.capacity() - in;
+  const std::size_t held = in + requeued();
+  const std::size_t fresh = std::min(pending(), held >= requeue_limit_ ? 0 : requeue_limit_ - held);
+  return std::min(slots, ready_.size() + fresh);
 }
 
 void SessionMachine::add_unit(Pdu&& pdu, std::shared_ptr<SegmentGroup> group,
@@ -166,9 +175,9 @@ std::optional<SendError> SessionMachine::refused_segment(const std::vector<Pdu>&
 
 // Encodes back to back, registers each before any octet is written (a fast response can then
 // never beat its registration), one clock read for the whole batch. Requeued messages that are
-// due go first; new ones as far as the window allows (a long message's segments may take several
-// rounds of it); all of them as far as flow control allows. Each PDU is encoded where it waits
-// and moved once, into the in-flight table.
+// due go first; new ones as far as the window and the requeue limit allow (a long message's
+// segments may take several rounds of it); all of them as far as flow control allows. Each PDU is
+// encoded where it waits and moved once, into the in-flight table.
 std::size_t SessionMachine::send_pending(Clock::time_point now, bool stage, Events& out) {
   std::size_t n = sendable();
   if (n == 0) return 0;

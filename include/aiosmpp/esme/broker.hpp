@@ -51,7 +51,9 @@ class Broker {
   virtual std::optional<std::size_t> depth() const { return std::nullopt; }
   /** @brief Whether the Esme gives a response's outcome to the hook before it takes a new message
    *  into the window slot that response freed. A durable broker that commits each outcome before
-   *  the next lease wants this, so that a crash leaves at most `window` messages unfinished.
+   *  the next lease wants this, so that a crash leaves at most `window` messages of unknown
+   *  outcome unfinished (besides those waiting to be sent again after a throttled answer, which
+   *  no SMSC accepted; EsmeConfig::requeue_limit bounds all of them).
    *  Default false (the slot is reused at once, and a hook may await enqueue() on a full broker
    *  without waiting for itself). */
   virtual bool outcome_before_reuse() const noexcept { return false; }

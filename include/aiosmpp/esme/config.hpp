@@ -106,7 +106,8 @@ struct EsmeConfig {
   std::chrono::milliseconds already_bound_delay{30'000};
 
   /** @brief Maximum requests awaiting a response (1..65536). The Esme stops taking messages from
-   *  the broker while the window is full. */
+   *  the broker while the window is full. Messages waiting to be sent again are not in it (see
+   *  requeue_limit). */
   std::size_t window = 64;
   /** @brief Largest PDU read (64 KiB + 16 .. 16 MiB) */
   std::size_t max_pdu_size = 64 * 1024 + 16;
@@ -129,6 +130,16 @@ struct EsmeConfig {
    *  how often and after how long (SimpleRequeuePolicy). Ignored when
    *  Components::requeue_policy is given. */
   RequeueOptions requeue;
+  /** @brief The most messages waiting to be sent again (requeued after ESME_RTHROTTLED /
+   *  ESME_RMSGQFUL). A waiting message holds no window slot: the window keeps sending fresh
+   *  messages while throttled ones wait their delay, in this holding area. Its bound is kept by
+   *  taking: a message is taken from the broker only while the requests in flight and the
+   *  messages waiting together are fewer than the limit, so that even if every request in flight
+   *  is throttled they all fit. When it is full the Esme takes nothing new until messages end
+   *  (back-pressure: nothing is dropped and nothing grows). Waiting messages still count as
+   *  taken, keep their tracking, outlive reconnections and end in one outcome each.
+   *  0 (the default): 4 × window; else window..4,194,304. */
+  std::size_t requeue_limit = 0;
 
   /** @brief Accept outbind instead of connecting (see OutbindConfig). */
   OutbindConfig outbind;

@@ -136,9 +136,10 @@ struct RequeueOptions {
 };
 
 /** @brief Decides, for a response that is not final, whether and when the Esme sends the message
- *  again. A requeued message stays inside the Esme (it still holds its window slot and counts
- *  as taken) and ends in exactly one outcome: the response that is final, or, when the Esme stops
- *  first, the last response it got. Called on the Esme's executor. */
+ *  again. A requeued message stays inside the Esme (it counts as taken, but waits outside the
+ *  window, in a holding area bounded by EsmeConfig::requeue_limit) and ends in exactly one
+ *  outcome: the response that is final, or, when the Esme stops first, the last response it got.
+ *  Called on the Esme's executor. */
 class RequeuePolicy {
  public:
   /** @brief The clock of the durations passed in. */

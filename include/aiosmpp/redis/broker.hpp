@@ -132,7 +132,8 @@ class RedisBroker final : public Broker {
   /** @brief Entries read and not yet handed to the Esme. */
   std::optional<std::size_t> depth() const override;
   /** @brief true: an outcome is settled before its slot is reused, so at most `window` entries
-   *  per process are pending at any time. */
+   *  per process are pending with an unknown outcome at any time (besides throttled ones waiting
+   *  to be sent again, EsmeConfig::requeue_limit in all). */
   bool outcome_before_reuse() const noexcept override { return true; }
 
   /** @brief Records that `message`'s bytes are about to be written (HSET on the written hash)

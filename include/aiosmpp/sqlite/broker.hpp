@@ -80,7 +80,8 @@ class SqliteBroker final : public Broker {
    *  started: the commit happens anyway. */
   asio::awaitable<void> enqueue(Pdu message) override;
   /** @brief true: the Esme finishes a response's outcome before it leases into its slot, so a
-   *  crash leaves at most `window` messages unfinished (enqueue() never waits for room). */
+   *  crash leaves at most `window` messages of unknown outcome unfinished, besides throttled ones
+   *  waiting to be sent again (EsmeConfig::requeue_limit); enqueue() never waits for room. */
   bool outcome_before_reuse() const noexcept override { return true; }
   /** @brief Stores every message of `messages` in one transaction, in order (all or none).
    *  @throws SqliteError as enqueue(). */

@@ -51,6 +51,10 @@ TEST_CASE("EsmeConfig rejects each invalid field, naming it and its limit", "[es
   CHECK(with([](EsmeConfig& x) { x.smsc_port = 0; }) == "smsc_port");
   CHECK(with([](EsmeConfig& x) { x.window = 0; }) == "window");
   CHECK(with([](EsmeConfig& x) { x.window = 65537; }) == "window");
+  CHECK(with([](EsmeConfig& x) { x.requeue_limit = x.window - 1; }) == "requeue_limit");
+  CHECK(with([](EsmeConfig& x) { x.requeue_limit = 4'194'305; }) == "requeue_limit");
+  CHECK(with([](EsmeConfig& x) { x.requeue_limit = x.window; }).empty());
+  CHECK(with([](EsmeConfig& x) { x.requeue_limit = 4'194'304; }).empty());
   CHECK(with([](EsmeConfig& x) { x.enquire_link_interval = 0ms; }) == "enquire_link_interval");
   CHECK(with([](EsmeConfig& x) { x.socket_timeout = -1ms; }) == "socket_timeout");
   CHECK(with([](EsmeConfig& x) { x.response_timeout = 0ms; }) == "response_timeout");
