@@ -70,7 +70,8 @@ bool receipts_on = false;
 bool c_string(const std::uint8_t*& at, const std::uint8_t* end, std::size_t max,
               std::string_view& out) {
   const auto* limit = at + std::min<std::size_t>(max, static_cast<std::size_t>(end - at));
-  const auto* nul = static_cast<const std::uint8_t*>(std::memchr(at, 0, limit - at));
+  const auto* nul =
+      static_cast<const std::uint8_t*>(std::memchr(at, 0, static_cast<std::size_t>(limit - at)));
   if (nul == nullptr) return false;
   out = std::string_view(reinterpret_cast<const char*>(at), static_cast<std::size_t>(nul - at));
   at = nul + 1;
