@@ -213,8 +213,9 @@ std::size_t Simulator::Impl::take_slot(PendingReceipt&& p, const std::shared_ptr
 
 Simulator::Impl::PendingReceipt Simulator::Impl::release_slot(std::size_t slot) {
   FlightSlot& f = flights[slot];
-  PendingReceipt p = std::move(f.receipt);
-  f = FlightSlot{};
+  PendingReceipt p = std::move(f.receipt);  // leaves its owner empty
+  f.target.reset();
+  f.used = false;
   free_flights.push_back(slot);
   --in_flight_receipts;
   return p;
