@@ -246,10 +246,13 @@ struct Simulator::Impl {
     SubmitSmResp response;
   };
   // A receipt sent and awaiting its deliver_sm_resp; the response handler captures only the
-  // slot's index, so std::function stores it without allocating.
+  // slot's index, so std::function stores it without allocating. The target is a plain pointer:
+  // a used slot's handler waits in that session, which calls it exactly once (with the answer,
+  // or connection_closed from the end of its run()) while it is alive, so the slot never
+  // outlives its session in use (a weak_ptr cost six atomic operations per receipt).
   struct FlightSlot {
     PendingReceipt receipt;
-    std::weak_ptr<Session> target;
+    Session* target = nullptr;
     bool used = false;
   };
 
@@ -308,7 +311,7 @@ struct Simulator::Impl {
   void warn_dropped(std::string_view event, std::uint64_t message_id, std::string_view why);
   void requeue_from(SimSession& ctx);
   void prune_accounts();
-  std::size_t take_slot(PendingReceipt&& p, const std::shared_ptr<Session>& target);
+  std::size_t take_slot(PendingReceipt&& p, Session& target);
   PendingReceipt release_slot(std::size_t slot);
   SteadyClock::time_point earliest() const;
   void run_due(SteadyClock::time_point now);
