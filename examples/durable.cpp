@@ -42,6 +42,9 @@ class AppHook final : public aiosmpp::Hook {
  public:
   explicit AppHook(std::shared_ptr<aiosmpp::SqliteBroker> broker) : broker_(std::move(broker)) {}
 
+  // received() and send_error() rather than the one-shape outcome(): SqliteHook finishes the
+  // message in the database as soon as these return and calls outcome() only after that, so
+  // only what is recorded here survives a crash. A generic_nack arrives through received().
   aiosmpp::HookInterest interests() const noexcept override {
     return aiosmpp::HookInterest::received | aiosmpp::HookInterest::send_error;
   }

@@ -39,11 +39,12 @@
 
 #include <fmt/format.h>
 #include <asio/co_spawn.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 
-#include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/esme/esme.hpp"
 #include "aiosmpp/redis/redis.hpp"
 #include "common/options.hpp"
@@ -91,7 +92,8 @@ aiosmpp::RedisClientOptions redis_of(const Settings& s) {
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(aiosmpp::detail::use_nothrow_awaitable);
+  std::error_code ec;  // cancelled at shutdown: not an error here
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
 asio::awaitable<void> produce(const Settings& s, asio::io_context& io) {

@@ -14,19 +14,21 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 
-#include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/esme/esme.hpp"
 #include "common/options.hpp"
 
 namespace {
 
-// Counts and prints the outcome of each message and the receipts.
+// Counts and prints the outcome of each message (its response, a generic_nack or a SendError:
+// one shape through Hook::outcome) and the receipts.
 class PrintingHook final : public aiosmpp::Hook {
  public:
   aiosmpp::HookInterest interests() const noexcept override {
-    return aiosmpp::HookInterest::received | aiosmpp::HookInterest::send_error;
+    return aiosmpp::HookInterest::outcome | aiosmpp::HookInterest::received;
   }
   asio::awaitable<void> sending(const aiosmpp::Pdu&, std::span<const std::uint8_t>,
                                 std::string_view) override {
@@ -35,21 +37,22 @@ class PrintingHook final : public aiosmpp::Hook {
   asio::awaitable<void> received(const aiosmpp::Pdu* message, std::span<const std::uint8_t>,
                                  std::string_view) override {
     if (message == nullptr) co_return;
-    if (const auto* r = std::get_if<aiosmpp::SubmitSmResp>(message)) {
-      fmt::print("{}: {} message_id={}\n", r->tracking.log_id, r->header.command_status,
-                 r->message_id);
-      ++outcomes;
-    } else if (const auto* d = std::get_if<aiosmpp::DeliverSm>(message)) {
+    if (const auto* d = std::get_if<aiosmpp::DeliverSm>(message)) {
       fmt::print("{}: receipt \"{}\"\n", d->tracking.log_id, d->short_message);
       ++receipts;
     }
     co_return;
   }
-  asio::awaitable<void> send_error(const aiosmpp::Pdu& message, const aiosmpp::SendError& error,
+  asio::awaitable<void> send_error(const aiosmpp::Pdu&, const aiosmpp::SendError&,
                                    std::string_view) override {
-    const auto& log_id =
-        std::visit([](const auto& p) -> const std::string& { return p.tracking.log_id; }, message);
-    fmt::print("{}: failed: {}\n", log_id, error);
+    co_return;  // outcome() has it
+  }
+  asio::awaitable<void> outcome(const aiosmpp::Outcome& o, std::string_view) override {
+    if (o.error) {
+      fmt::print("{}: failed: {}\n", o.tracking().log_id, *o.error);
+    } else {
+      fmt::print("{}: {} message_id={}\n", o.tracking().log_id, *o.status(), o.message_id());
+    }
     ++outcomes;
     co_return;
   }
@@ -59,7 +62,8 @@ class PrintingHook final : public aiosmpp::Hook {
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(aiosmpp::detail::use_nothrow_awaitable);
+  std::error_code ec;  // cancelled at shutdown: not an error here
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
 }  // namespace

@@ -22,22 +22,25 @@
 
 namespace {
 
+// Counts each message's one outcome (its response, a generic_nack included, or a SendError).
 class CountingHook final : public aiosmpp::Hook {
  public:
   aiosmpp::HookInterest interests() const noexcept override {
-    return aiosmpp::HookInterest::received | aiosmpp::HookInterest::send_error;
+    return aiosmpp::HookInterest::outcome;
   }
   asio::awaitable<void> sending(const aiosmpp::Pdu&, std::span<const std::uint8_t>,
                                 std::string_view) override {
     co_return;
   }
-  asio::awaitable<void> received(const aiosmpp::Pdu* message, std::span<const std::uint8_t>,
+  asio::awaitable<void> received(const aiosmpp::Pdu*, std::span<const std::uint8_t>,
                                  std::string_view) override {
-    if (message != nullptr && std::holds_alternative<aiosmpp::SubmitSmResp>(*message)) ++outcomes;
     co_return;
   }
   asio::awaitable<void> send_error(const aiosmpp::Pdu&, const aiosmpp::SendError&,
                                    std::string_view) override {
+    co_return;
+  }
+  asio::awaitable<void> outcome(const aiosmpp::Outcome&, std::string_view) override {
     ++outcomes;
     co_return;
   }

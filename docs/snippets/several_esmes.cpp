@@ -20,27 +20,31 @@
 
 namespace {
 
-// One hook serves every ESME: client_id says which one is calling.
+// One hook serves every ESME: client_id says which one is calling. Hook::outcome() gives each
+// message's one outcome in one shape: its response (a generic_nack included) or a SendError.
 class CountingHook final : public aiosmpp::Hook {
  public:
   aiosmpp::HookInterest interests() const noexcept override {
-    return aiosmpp::HookInterest::received | aiosmpp::HookInterest::send_error;
+    return aiosmpp::HookInterest::outcome;
   }
   asio::awaitable<void> sending(const aiosmpp::Pdu&, std::span<const std::uint8_t>,
                                 std::string_view) override {
     co_return;
   }
-  asio::awaitable<void> received(const aiosmpp::Pdu* message, std::span<const std::uint8_t>,
-                                 std::string_view client_id) override {
-    if (message != nullptr && std::holds_alternative<aiosmpp::SubmitSmResp>(*message)) {
-      fmt::print("{}: {}\n", client_id, aiosmpp::header_of(*message).command_status);
-      ++outcomes;
-    }
+  asio::awaitable<void> received(const aiosmpp::Pdu*, std::span<const std::uint8_t>,
+                                 std::string_view) override {
     co_return;
   }
-  asio::awaitable<void> send_error(const aiosmpp::Pdu&, const aiosmpp::SendError& error,
-                                   std::string_view client_id) override {
-    fmt::print("{}: {}\n", client_id, error);
+  asio::awaitable<void> send_error(const aiosmpp::Pdu&, const aiosmpp::SendError&,
+                                   std::string_view) override {
+    co_return;
+  }
+  asio::awaitable<void> outcome(const aiosmpp::Outcome& o, std::string_view client_id) override {
+    if (o.error) {
+      fmt::print("{}: {}\n", client_id, *o.error);
+    } else {
+      fmt::print("{}: {}\n", client_id, *o.status());
+    }
     ++outcomes;
     co_return;
   }

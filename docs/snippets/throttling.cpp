@@ -19,18 +19,10 @@ int main() {
     // The operator allows 50 submit_sm per second on this account, bursts of 10.
     auto limiter = std::make_shared<aiosmpp::TokenBucketRateLimiter>(50.0, 10.0);
 
-    // Back off when more than 5% of the last 20+ responses were ESME_RTHROTTLED or
-    // ESME_RMSGQFUL, for 2 s at a time, over a 60 s sampling period.
-    auto throttle = std::make_shared<aiosmpp::SimpleThrottleHandler>(
-        aiosmpp::SimpleThrottleHandler::Options{.sampling_period = std::chrono::seconds(60),
-                                                .sample_size = 20,
-                                                .deny_request_at = 5.0,
-                                                .throttle_wait = std::chrono::seconds(2)});
-
     aiosmpp::EsmeConfig config{.system_id = "acme", .password = "secret"};
     config.window = 10;  // at most 10 submit_sm awaiting their response
-    aiosmpp::Esme esme(io.get_executor(), config,
-                       {.rate_limiter = limiter, .throttle_handler = throttle});
+    // Flow control and requeueing are on by default: nothing to plug for throttling answers.
+    aiosmpp::Esme esme(io.get_executor(), config, {.rate_limiter = limiter});
     // snippet-end: limits
 
     // snippet-begin: shared
@@ -39,6 +31,24 @@ int main() {
     second.client_id = "acme-2";
     aiosmpp::Esme esme2(io.get_executor(), second, {.rate_limiter = limiter});
     // snippet-end: shared
+
+    // snippet-begin: aiosmpplib
+    // aiosmpplib's behaviour instead: a throttled message is its outcome (not sent again), and
+    // sending pauses 2 s whenever more than 5% of the last 20+ responses in a 60 s period were
+    // ESME_RTHROTTLED or ESME_RMSGQFUL. Flow control and requeueing are turned off, so the
+    // handler's pauses are the only reaction.
+    aiosmpp::EsmeConfig compat = config;
+    compat.client_id = "acme-compat";
+    compat.requeue.statuses.clear();
+    compat.flow_control.enabled = false;
+    auto throttle = std::make_shared<aiosmpp::SimpleThrottleHandler>(
+        aiosmpp::SimpleThrottleHandler::Options{.sampling_period = std::chrono::seconds(60),
+                                                .sample_size = 20,
+                                                .deny_request_at = 5.0,
+                                                .throttle_wait = std::chrono::seconds(2)});
+    aiosmpp::Esme esme3(io.get_executor(), compat,
+                        {.rate_limiter = limiter, .throttle_handler = throttle});
+    // snippet-end: aiosmpplib
 
     // The bucket starts full: 10 now, then one every 20 ms.
     const auto t0 = aiosmpp::RateLimiter::Clock::now();

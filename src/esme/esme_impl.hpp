@@ -54,6 +54,7 @@ struct Esme::Impl {
   asio::awaitable<void> ticker();
   asio::awaitable<bool> take_batch(std::size_t want);
   asio::awaitable<std::size_t> send_pending(bool stage);
+  asio::awaitable<void> limit_pending();
   asio::awaitable<std::optional<SendError>> acquire_rate(std::size_t n);
   bool try_rate(std::size_t n) noexcept;
   Clock::time_point correlator_expiry(Clock::time_point now);

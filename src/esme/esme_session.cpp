@@ -213,6 +213,7 @@ asio::awaitable<void> Esme::Impl::pump() {
     if (!direct_.empty() && machine_.window_free() > machine_.pending()) {
       take_direct();  // direct requests go ahead of the broker's messages
       if (!pump_events_.empty()) co_await deliver(pump_events_);
+      co_await limit_pending();  // under the same rate limit as the broker's
       continue;
     }
     if (takeable() == 0 || machine_.pending() > 0) {
@@ -232,14 +233,19 @@ asio::awaitable<void> Esme::Impl::pump() {
     if (!co_await take_batch(std::min(takeable(), max_batch))) continue;
     machine_.take(batch_, pump_events_);
     if (!pump_events_.empty()) co_await deliver(pump_events_);
-    if (rate_limiter_ && machine_.pending() > 0 && !try_rate(machine_.pending())) {
-      if (auto refused = co_await acquire_rate(machine_.pending())) {
-        // The limiter failed (not our stop): nothing of the batch goes out, and each message
-        // gets its not_sent now.
-        machine_.fail_pending(*refused, pump_events_);
-        co_await deliver(pump_events_);
-      }
-    }
+    co_await limit_pending();
+  }
+}
+
+// What was taken waits for the rate limiter before it is sent, direct requests and the broker's
+// messages alike.
+asio::awaitable<void> Esme::Impl::limit_pending() {
+  if (!rate_limiter_ || machine_.pending() == 0 || try_rate(machine_.pending())) co_return;
+  if (auto refused = co_await acquire_rate(machine_.pending())) {
+    // The limiter failed (not our stop): nothing of the batch goes out, and each message gets
+    // its not_sent now.
+    machine_.fail_pending(*refused, pump_events_);
+    co_await deliver(pump_events_);
   }
 }
 
@@ -409,7 +415,7 @@ asio::awaitable<void> Esme::Impl::deliver_one(detail::Event& event) {
     }
     if (i->answer) {
       // Answered only after the hook has it, so a hook that stores it loses nothing.
-      machine_.answer(*i->answer);
+      machine_.answer(*i->answer, Clock::now());
       kick();
     }
   }

@@ -224,7 +224,9 @@ void SessionMachine::on_transport_error(std::error_code ec) {
 void SessionMachine::after_response(Clock::time_point now) {
   if (!in_flight_.empty()) return;
   if (phase_ == Phase::draining) {
-    start_unbind(now);
+    // The SMSC's requests already read are answered before our unbind: an SMSC may close as
+    // soon as it has answered the unbind, and drop the answers that follow it.
+    if (answers_owed_ == 0) start_unbind(now);
   } else if (phase_ == Phase::peer_unbound) {
     close(errc::connection_closed, now);
   }
@@ -263,10 +265,11 @@ void SessionMachine::queue_request(CommandId id, std::uint32_t sequence_number) 
   queue(Answer{id, CommandStatus::ok, sequence_number, false});
 }
 
-void SessionMachine::answer(const Answer& a) {
+void SessionMachine::answer(const Answer& a, Clock::time_point now) {
   if (phase_ == Phase::idle || phase_ == Phase::closed) return;
   if (answers_owed_ > 0) --answers_owed_;
   queue(a);
+  if (phase_ == Phase::draining) after_response(now);
 }
 
 void SessionMachine::on_read(std::size_t n, Clock::time_point now) {

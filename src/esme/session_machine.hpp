@@ -184,8 +184,9 @@ class SessionMachine {
   /** Handles every whole PDU buffered; events for the application go to `out` (their `pdu`
    *  spans stay valid until the next read_buffer()). */
   void process(Clock::time_point now, Events& out);
-  /** The hook has seen a request of the SMSC's: write its answer. */
-  void answer(const Answer& a);
+  /** The hook has seen a request of the SMSC's: write its answer (stopping, the last one owed
+   *  lets the unbind go out at `now`). */
+  void answer(const Answer& a, Clock::time_point now = Clock::now());
   /** Deadlines that passed by `now`: response timeouts, keepalive, phase deadlines, partial
    *  messages. */
   void on_timer(Clock::time_point now, Events& out);

@@ -89,6 +89,47 @@ TEST_CASE("submit() returns the response with its message_id, or the SendError",
   CHECK(esme.stats().responses + esme.stats().send_errors == 9);
 }
 
+// The bundled simulator answers generic_nack only to PDUs the Esme never writes (an unknown
+// command_id, a short body), so the scripted fake SMSC sends this one.
+TEST_CASE("submit() answered by generic_nack: the nack is its outcome, in one shape",
+          "[esme][request]") {
+  asio::io_context io;
+  FakeSmsc smsc(
+      io, {.script = [](std::uint64_t, CommandId) { return FakeSmsc::Reply{Action::ignore}; }});
+  auto hook = std::make_shared<OutcomeHook>();
+  Esme esme(io.get_executor(), test_config(smsc.port()), {.hook = hook});
+  run_esme(io, esme, [&]() -> asio::awaitable<void> {
+    Outcome out;
+    bool done = false;
+    asio::co_spawn(
+        co_await asio::this_coro::executor,
+        [&]() -> asio::awaitable<void> {
+          out = co_await esme.submit(make_submit(1));
+          done = true;
+        },
+        asio::detached);
+    REQUIRE(co_await wait_until([&] { return smsc.requests == 1; }));
+    GenericNack nack;
+    nack.header.command_status = CommandStatus::system_error;
+    nack.header.sequence_number = smsc.request_sequence_numbers.back();
+    std::vector<std::uint8_t> bytes;
+    encode(Pdu(nack), bytes).value();
+    smsc.send_raw(bytes);
+    REQUIRE(co_await wait_until([&] { return done; }));
+    REQUIRE(out.response);
+    CHECK(std::holds_alternative<GenericNack>(*out.response));
+    CHECK_FALSE(out.accepted());
+    CHECK(out.status() == CommandStatus::system_error);
+    CHECK_FALSE(out.error);
+    CHECK(out.tracking().log_id == "id-1");
+  });
+  REQUIRE(hook->outcomes.size() == 1);
+  CHECK(std::holds_alternative<GenericNack>(*hook->outcomes[0].response));
+  CHECK(hook->outcomes[0].tracking().log_id == "id-1");
+  CHECK(esme.stats().responses == 1);
+  CHECK(esme.stats().send_errors == 0);
+}
+
 TEST_CASE("submit() when the Esme does not run: not_sent at once", "[esme][request]") {
   asio::io_context io;
   Esme esme(io.get_executor(), test_config(1));

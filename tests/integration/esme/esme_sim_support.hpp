@@ -1,6 +1,7 @@
 #pragma once
 
-// The bundled simulator in the test's io_context, for the Esme's loopback tests against it.
+// The bundled simulator in the test's io_context, for the Esme's loopback tests against it, and
+// the conservation checks those tests share.
 
 #include <functional>
 
@@ -24,6 +25,32 @@ inline void with_simulator(
     const bool ok = co_await wait_until([&] { return done; });
     CHECK(ok);
   }());
+}
+
+/** Enqueues submits id-0 .. id-(n-1) and waits until each has its outcome. */
+inline asio::awaitable<void> send_all(
+    Esme& esme, const RecordingHook& hook, int n,
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(10000)) {
+  for (int i = 0; i < n; ++i) {
+    Pdu m = make_submit(i);
+    co_await esme.broker().enqueue(std::move(m));
+  }
+  const bool ok = co_await wait_until([&] { return hook.outcomes() == std::size_t(n); }, timeout);
+  CHECK(ok);
+}
+
+/** The Esme's promise: every message taken has exactly one outcome, and nothing else. */
+inline void check_conservation(const Esme& esme, const RecordingHook& hook, int n,
+                               std::size_t window = 20) {
+  CHECK(hook.outcomes() == std::size_t(n));
+  CHECK(hook.no_duplicates());
+  CHECK(esme.stats().taken == std::uint64_t(n));
+  CHECK(esme.stats().responses + esme.stats().send_errors == esme.stats().taken);
+  CHECK(esme.stats().in_flight == 0);
+  CHECK(esme.stats().max_in_flight <= window);
+  // Every response carries the tracking of its own message.
+  for (const auto& r : hook.responses)
+    CHECK(r.extra_data == "extra-" + r.log_id.substr(3));
 }
 
 }  // namespace aiosmpp::test

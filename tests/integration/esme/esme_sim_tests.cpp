@@ -77,30 +77,6 @@ struct RecordingRetry final : RetryTimer {
   std::vector<Clock::duration> waits;
 };
 
-/** Enqueues submits id-0 .. id-(n-1) and waits until each has its outcome. */
-asio::awaitable<void> send_all(Esme& esme, const RecordingHook& hook, int n,
-                               std::chrono::milliseconds timeout = 10000ms) {
-  for (int i = 0; i < n; ++i) {
-    Pdu m = make_submit(i);
-    co_await esme.broker().enqueue(std::move(m));
-  }
-  const bool ok = co_await wait_until([&] { return hook.outcomes() == std::size_t(n); }, timeout);
-  CHECK(ok);
-}
-
-/** The Esme's promise: every message taken has exactly one outcome, and nothing else. */
-void check_conservation(const Esme& esme, const RecordingHook& hook, int n) {
-  CHECK(hook.outcomes() == std::size_t(n));
-  CHECK(hook.no_duplicates());
-  CHECK(esme.stats().taken == std::uint64_t(n));
-  CHECK(esme.stats().responses + esme.stats().send_errors == esme.stats().taken);
-  CHECK(esme.stats().in_flight == 0);
-  CHECK(esme.stats().max_in_flight <= esme_window);
-  // Every response carries the tracking of its own message.
-  for (const auto& r : hook.responses)
-    CHECK(r.extra_data == "extra-" + r.log_id.substr(3));
-}
-
 }  // namespace
 
 TEST_CASE("simulator: every submit answered, every receipt correlated to its log_id",

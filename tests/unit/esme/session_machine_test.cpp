@@ -468,6 +468,34 @@ TEST_CASE("machine: stop drains, unbinds, and answers what still arrives",
   CHECK(h.machine->error() == errc::stopped);
 }
 
+TEST_CASE("machine: stop answers the deliver_sm already read before its unbind",
+          "[esme][machine][stop]") {
+  MachineHarness h;
+  h.bind();
+  // Two receipts read; the hook has them when stop() comes.
+  auto both = bytes_of(receipt(60, "id:1 stat:DELIVRD"));
+  const auto second = bytes_of(receipt(61, "id:2 stat:DELIVRD"));
+  both.insert(both.end(), second.begin(), second.end());
+  h.feed_bytes(both);
+  auto incoming = h.take_events<IncomingEvent>();
+  REQUIRE(incoming.size() == 2);
+  h.machine->stop(h.now);
+  CHECK(h.machine->phase() == Phase::draining);
+  CHECK(h.written().empty());  // no unbind while answers are owed
+  h.machine->answer(*incoming[0].answer, h.now);
+  auto out = h.written();
+  REQUIRE(out.size() == 1);
+  CHECK(command_id_of(out[0]) == CommandId::deliver_sm_resp);
+  CHECK(h.machine->phase() == Phase::draining);
+  h.machine->answer(*incoming[1].answer, h.now);
+  out = h.written();
+  REQUIRE(out.size() == 2);
+  CHECK(command_id_of(out[0]) == CommandId::deliver_sm_resp);
+  CHECK(seq_of(out[0]) == 61);
+  CHECK(command_id_of(out[1]) == CommandId::unbind);  // after the last answer
+  CHECK(h.machine->phase() == Phase::unbinding);
+}
+
 TEST_CASE("machine: stop answers a deliver_sm read in the same buffer as unbind_resp",
           "[esme][machine][stop]") {
   MachineHarness h;
