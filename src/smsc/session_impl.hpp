@@ -66,6 +66,7 @@ struct Session::Impl {
   // session_dispatch.cpp: PDUs in and out
   void handle(std::span<const std::uint8_t> bytes);
   bool reject_by_state(std::span<const std::uint8_t> bytes);
+  void act_on(const PduView& pdu, std::size_t size);
   void handle_framing_error(const CodecError& error);
   void handle_decode_error(const CodecError& error);
   void queue_error_response(const CodecError& error);

@@ -194,7 +194,7 @@ void Simulator::Impl::pump(Session& target) {
   }
 }
 
-std::size_t Simulator::Impl::take_slot(PendingReceipt&& p, const std::shared_ptr<Session>& target) {
+std::size_t Simulator::Impl::take_slot(PendingReceipt&& p, Session& target) {
   std::size_t slot;
   if (!free_flights.empty()) {
     slot = free_flights.back();
@@ -205,7 +205,7 @@ std::size_t Simulator::Impl::take_slot(PendingReceipt&& p, const std::shared_ptr
   }
   FlightSlot& f = flights[slot];
   f.receipt = std::move(p);
-  f.target = target;
+  f.target = &target;
   f.used = true;
   ++in_flight_receipts;
   return slot;
@@ -213,8 +213,9 @@ std::size_t Simulator::Impl::take_slot(PendingReceipt&& p, const std::shared_ptr
 
 Simulator::Impl::PendingReceipt Simulator::Impl::release_slot(std::size_t slot) {
   FlightSlot& f = flights[slot];
-  PendingReceipt p = std::move(f.receipt);
-  f = FlightSlot{};
+  PendingReceipt p = std::move(f.receipt);  // leaves its owner empty
+  f.target = nullptr;
+  f.used = false;
   free_flights.push_back(slot);
   --in_flight_receipts;
   return p;
@@ -243,7 +244,7 @@ void Simulator::Impl::send_receipt(Session& target, PendingReceipt&& p) {
   f.text = std::string_view(p.text.data(), p.text_size);
   const DeliverSmView pdu = builder.build(f, config.receipt_style);
   const bool intermediate = p.intermediate;
-  const std::size_t slot = take_slot(std::move(p), target.shared_from_this());
+  const std::size_t slot = take_slot(std::move(p), target);
   std::error_code ec;
   try {
     ec = target.send(
@@ -265,7 +266,7 @@ void Simulator::Impl::send_receipt(Session& target, PendingReceipt&& p) {
 
 void Simulator::Impl::on_receipt_response(std::size_t slot, std::error_code ec) {
   if (!flights[slot].used) return;
-  auto target = flights[slot].target.lock();
+  Session* const target = flights[slot].target;
   PendingReceipt p = release_slot(slot);
   if (!ec) {
     if (!p.intermediate) ++stats.receipts_acked;

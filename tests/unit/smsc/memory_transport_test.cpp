@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <system_error>
 #include <vector>
 
 #include <asio/co_spawn.hpp>
@@ -160,4 +162,106 @@ TEST_CASE("a server session runs over a memory transport: bind, submit_sm, unbin
   test::stop_server(io, server, server_done);
   CHECK(server_done);
   CHECK(server.stats().binds_accepted == 1);
+}
+
+TEST_CASE("deliver_sm_resp settles its deliver_sm with the view the decoder builds, any form") {
+  // The session settles a minimal deliver_sm_resp (17 octets, empty message_id) from its header
+  // without the generic decoder; the handler must see what the decoder would have given, and the
+  // other forms (a message_id, header only) still go through the decoder.
+  asio::io_context io;
+  std::vector<std::vector<std::uint8_t>> answers;
+  {
+    DeliverSmResp ok;  // minimal, ok
+    ok.header = {CommandStatus::ok, 1};
+    DeliverSmResp throttled;  // minimal, with an error status
+    throttled.header = {CommandStatus::throttled, 2};
+    DeliverSmResp with_id;  // a message_id: the decoder's path
+    with_id.header = {CommandStatus::ok, 3};
+    with_id.message_id = "abc";
+    DeliverSmResp header_only;  // 3.4's error form: the decoder's path
+    header_only.header = {CommandStatus::receiver_temporary_error, 4};
+    header_only.has_body = false;
+    for (const DeliverSmResp* r : {&ok, &throttled, &with_id, &header_only}) {
+      std::vector<std::uint8_t> b;
+      encode(*r, b).value();
+      answers.push_back(std::move(b));
+    }
+  }
+  REQUIRE(answers[0].size() == 17);
+  REQUIRE(answers[1].size() == 17);
+  struct Seen {
+    std::error_code ec;
+    std::optional<DeliverSmResp> resp;
+  };
+  std::vector<Seen> seen;
+  smsc::Handlers h;
+  h.on_bound = [&](smsc::Session& s) {
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+      DeliverSm d;
+      d.source = PhoneNumber("1");
+      d.destination = PhoneNumber("2");
+      const auto ec = s.send(d, [&](std::error_code e, const PduView* r) {
+        Seen x{e, {}};
+        if (r != nullptr && std::holds_alternative<DeliverSmRespView>(*r)) {
+          x.resp = std::get<DeliverSmResp>(to_owning(*r));
+        }
+        seen.push_back(std::move(x));
+      });
+      REQUIRE_FALSE(ec);
+    }
+  };
+  smsc::Server server(io.get_executor(), {}, h);
+  bool server_done = false;
+  asio::co_spawn(io, server.run(), [&](std::exception_ptr e) {
+    server_done = true;
+    if (e) std::rethrow_exception(e);
+  });
+  auto [client, theirs] = memory_transport_pair(io.get_executor());
+  auto session = server.serve(std::move(theirs));
+  REQUIRE(session);
+  run_coro(
+      io,
+      [&]() -> asio::awaitable<void> {
+        BindTransceiver bind;
+        bind.system_id = "esme";
+        bind.header.sequence_number = 1;
+        std::vector<std::uint8_t> out;
+        encode(bind, out).value();
+        co_await client->write(out);
+        // bind_transceiver_resp, then the four deliver_sm (sequence numbers 1-4).
+        Framer framer;
+        std::size_t delivers = 0;
+        while (delivers < answers.size()) {
+          auto buf = framer.prepare();
+          auto [ec, n] = co_await client->read_some(buf);
+          REQUIRE_FALSE(ec);
+          framer.commit(n);
+          while (auto next = framer.next()) {
+            if (next->empty()) break;
+            if (std::holds_alternative<DeliverSm>(decode(*next).value())) ++delivers;
+          }
+        }
+        for (const auto& a : answers)
+          co_await client->write(a);
+        while (seen.size() < answers.size())
+          co_await pause(1ms);
+      }(),
+      5s);
+  REQUIRE(seen.size() == 4);
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    INFO("answer " << i);
+    const auto expected = std::get<DeliverSmResp>(decode(answers[i]).value());
+    REQUIRE(seen[i].resp);
+    CHECK(seen[i].resp->header == expected.header);
+    CHECK(seen[i].resp->has_body == expected.has_body);
+    CHECK(seen[i].resp->message_id == expected.message_id);
+    CHECK(seen[i].resp->tlvs == expected.tlvs);
+  }
+  CHECK_FALSE(seen[0].ec);
+  CHECK(seen[1].ec == CommandStatus::throttled);
+  CHECK_FALSE(seen[2].ec);
+  CHECK(seen[3].ec == CommandStatus::receiver_temporary_error);
+  session.reset();
+  test::stop_server(io, server, server_done);
+  CHECK(server_done);
 }
