@@ -47,12 +47,13 @@ struct RedisBrokerOptions {
   std::size_t read_count = 512;
   /** @brief Read-ahead: when a take leaves fewer than this many messages read and not yet
    *  handed to the Esme, the next XREADGROUP (up to read_count) starts at once, so the Esme
-   *  rarely waits a round trip to Redis for its next batch; 0 reads only when the Esme finds
-   *  nothing read. At most `prefetch - 1 + read_count` messages wait in this process; they are
-   *  pending with this consumer in Redis, so after a crash or a stop they are taken over as
-   *  never written (by this consumer restarted under the same name at once, else by another
-   *  after claim_idle). Default 256. */
-  std::size_t prefetch = 256;
+   *  rarely waits a round trip to Redis for its next batch; 0 (the default) reads only when the
+   *  Esme finds nothing read. At most `prefetch - 1 + read_count` messages then wait in this
+   *  process, pending with this consumer and idle in Redis: keep `claim_idle` well above the time
+   *  this process takes to send that many, or another consumer claims them while this one still
+   *  holds them and both send them. After a crash or a stop they are taken over as never
+   *  written (by this consumer restarted under the same name at once, else after claim_idle). */
+  std::size_t prefetch = 0;
   /** @brief An entry pending this long with another consumer (that died, or lost Redis for that
    *  long) is claimed; > 0. Keep it well above the Esme's response_timeout. Default 60 s. */
   std::chrono::milliseconds claim_idle{60000};
