@@ -242,6 +242,12 @@ bool read_bool(const J& j, const Path& path) {
 
 // ---- named values -----------------------------------------------------------------------------
 
+/** An enum's value as the number the name tables hold. */
+template <class E>
+std::uint32_t raw(E e) noexcept {
+  return static_cast<std::uint32_t>(e);
+}
+
 struct Named {
   std::string_view name;
   std::uint32_t value;
@@ -398,7 +404,7 @@ std::uint8_t read_bits(const J& j, const Path& path, const BitSet& set) {
   return static_cast<std::uint8_t>(read_uint(j, path, 255));
 }
 
-// Tables (defined in pdu_json.cpp).
+// Tables (defined in names.cpp).
 const NameTable& ton_names();
 const NameTable& npi_names();
 const NameTable& data_coding_names();

@@ -1,7 +1,7 @@
 #pragma once
 
 // Enum names the way the rest of aiosmpp spells them: through the JSON layer's name tables
-// (pdu_json.cpp), so "ucs2" or "udh16" mean the same in a flag, a CSV column and a JSON line.
+// (src/json/names.cpp), so "ucs2" or "udh16" mean the same in a flag, a CSV column and a JSON line.
 
 #include <stdexcept>
 #include <string_view>
