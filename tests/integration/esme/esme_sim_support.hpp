@@ -3,12 +3,29 @@
 // The bundled simulator in the test's io_context, for the Esme's loopback tests against it, and
 // the conservation checks those tests share.
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 
 #include "aiosmpp/smsc/simulator.hpp"
 #include "esme_test_support.hpp"
 
 namespace aiosmpp::test {
+
+/** The window the simulator tests give the Esme. */
+inline constexpr std::size_t esme_window = 20;
+
+/** A quiet simulator on an ephemeral port with a fixed seed, receipts off. */
+inline smsc::SimConfig sim_config() {
+  using namespace std::chrono_literals;
+  smsc::SimConfig c;
+  c.port = 0;
+  c.receipts = false;
+  c.stats_interval = 0ms;
+  c.log_level = LogLevel::off;
+  c.seed = 42;
+  return c;
+}
 
 /** Runs the simulator for the duration of `body` (which may read its stats); stops it and lets
  *  it finish afterwards. */
