@@ -21,11 +21,7 @@ std::uint16_t free_port(asio::io_context& io) {
 }
 
 smsc::SimConfig mo_sim_config(std::uint64_t mo_count) {
-  smsc::SimConfig c;
-  c.port = 0;
-  c.receipts = false;
-  c.stats_interval = 0ms;
-  c.log_level = LogLevel::off;
+  smsc::SimConfig c = sim_config(0);
   c.mo_rate = 200;
   c.mo_count = mo_count;
   c.mo.text = "pushed by outbind";

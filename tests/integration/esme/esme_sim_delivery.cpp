@@ -19,13 +19,7 @@ namespace {
 constexpr std::size_t delivery_window = 20;
 
 smsc::SimConfig delivery_sim_config() {
-  smsc::SimConfig c;
-  c.port = 0;
-  c.receipts = false;
-  c.stats_interval = 0ms;
-  c.log_level = LogLevel::off;
-  c.seed = 7;
-  return c;
+  return sim_config(7);
 }
 
 std::size_t count_status(const RecordingHook& hook, CommandStatus status) {

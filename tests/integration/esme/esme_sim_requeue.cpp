@@ -69,11 +69,7 @@ struct SamplingHook final : Hook {
 TEST_CASE("simulator throttling one submit_sm in four: one outcome each, the window keeps sending",
           "[esme][sim][throttle][requeue]") {
   asio::io_context io;
-  smsc::SimConfig cfg;
-  cfg.port = 0;
-  cfg.receipts = false;
-  cfg.stats_interval = 0ms;
-  cfg.log_level = LogLevel::off;
+  smsc::SimConfig cfg = sim_config(0);
   cfg.throttle_every = 4;
   with_simulator(io, cfg, [&](smsc::Simulator& sim, std::uint16_t port) {
     auto hook = std::make_shared<SamplingHook>();

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 
 #include "aiosmpp/smsc/simulator.hpp"
@@ -15,15 +16,15 @@ namespace aiosmpp::test {
 /** The window the simulator tests give the Esme. */
 inline constexpr std::size_t esme_window = 20;
 
-/** A quiet simulator on an ephemeral port with a fixed seed, receipts off. */
-inline smsc::SimConfig sim_config() {
+/** A quiet simulator on an ephemeral port, receipts off, with a fixed seed (0: random). */
+inline smsc::SimConfig sim_config(std::uint64_t seed = 42) {
   using namespace std::chrono_literals;
   smsc::SimConfig c;
   c.port = 0;
   c.receipts = false;
   c.stats_interval = 0ms;
   c.log_level = LogLevel::off;
-  c.seed = 42;
+  c.seed = seed;
   return c;
 }
 

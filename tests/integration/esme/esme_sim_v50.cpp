@@ -20,12 +20,7 @@ using namespace std::chrono_literals;
 namespace {
 
 smsc::SimConfig v50_sim(InterfaceVersion version) {
-  smsc::SimConfig c;
-  c.port = 0;
-  c.receipts = false;
-  c.stats_interval = 0ms;
-  c.log_level = LogLevel::off;
-  c.seed = 50;
+  smsc::SimConfig c = sim_config(50);
   c.interface_version = version;
   return c;
 }
