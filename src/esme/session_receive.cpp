@@ -29,18 +29,6 @@ bool wants_receipt(const Pdu& request) noexcept {
       request);
 }
 
-std::string_view message_id_of(const Pdu& response) noexcept {
-  return std::visit(
-      [](const auto& r) -> std::string_view {
-        if constexpr (requires { r.message_id; }) {
-          return r.message_id;
-        } else {
-          return {};
-        }
-      },
-      response);
-}
-
 // The answer the codec's error_response() chooses for an undecodable request (every one of them
 // is header-only: a generic_nack or the request's own bodiless _resp).
 std::optional<Answer> answer_for(const CodecError& error) {

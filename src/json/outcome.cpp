@@ -108,15 +108,7 @@ OutcomeKind outcome_kind_of_response(const Pdu& response) noexcept {
 void set_response(OutcomeRecord& record, const Pdu& response) {
   record.status = header_of(response).command_status;
   record.kind = outcome_kind_of_response(response);
-  record.message_id = std::visit(
-      [](const auto& r) -> std::string {
-        if constexpr (requires { r.message_id; }) {
-          return std::string(r.message_id);
-        } else {
-          return {};
-        }
-      },
-      response);
+  record.message_id = std::string(message_id_of(response));
   record.error = record.kind == OutcomeKind::rejected
                      ? std::string(status_description(*record.status))
                      : std::string();

@@ -84,15 +84,7 @@ struct Outcome {
   /** @brief The SMSC's message_id from the response (empty when it has none). */
   std::string_view message_id() const noexcept {
     if (!response) return {};
-    return std::visit(
-        [](const auto& r) -> std::string_view {
-          if constexpr (requires { r.message_id; }) {
-            return r.message_id;
-          } else {
-            return {};
-          }
-        },
-        *response);
+    return message_id_of(*response);
   }
   /** @brief The message's tracking (log_id, extra_data). */
   const Tracking& tracking() const noexcept { return tracking_of(message); }

@@ -1057,5 +1057,21 @@ inline Tracking& tracking_of(Pdu& pdu) noexcept {
 inline const Tracking& tracking_of(const Pdu& pdu) noexcept {
   return std::visit([](const auto& p) -> const Tracking& { return p.tracking; }, pdu);
 }
+/** @brief The message_id field of the PDU held, empty when its type has none. For a response
+ *  it is the SMSC's id of the message (submit_sm_resp, data_sm_resp, deliver_sm_resp,
+ *  submit_multi_resp, query_sm_resp, broadcast_sm_resp, ...); a generic_nack gives "". The view
+ *  is into the PDU. */
+template <class... Ts>
+std::string_view message_id_of(const std::variant<Ts...>& pdu) noexcept {
+  return std::visit(
+      [](const auto& p) -> std::string_view {
+        if constexpr (requires { p.message_id; }) {
+          return p.message_id;
+        } else {
+          return {};
+        }
+      },
+      pdu);
+}
 
 }  // namespace aiosmpp

@@ -177,3 +177,19 @@ TEST_CASE("message_id response: agrees with decode_view() on mutated octets", "[
   CHECK(accepted > 0);  // some mutations stay valid (a changed message_id character, say)
   CHECK(accepted < 2000);
 }
+
+TEST_CASE("message_id_of: the message_id of any PDU that has one, else empty", "[pdu][fast]") {
+  CHECK(message_id_of(Pdu{resp("a")}) == "a");
+  CHECK(message_id_of(Pdu{resp<DataSmResp>("b")}) == "b");
+  CHECK(message_id_of(Pdu{resp<DeliverSmResp>("c")}) == "c");
+  SubmitMultiResp multi;
+  multi.message_id = "d";
+  CHECK(message_id_of(Pdu{multi}) == "d");
+  CHECK(message_id_of(Pdu{GenericNack{}}).empty());
+  CHECK(message_id_of(Pdu{SubmitSm{}}).empty());
+  // The views too, as header_of() takes both.
+  const auto bytes = bytes_of(resp("e"));
+  const auto view = decode_view(bytes);
+  REQUIRE(view);
+  CHECK(message_id_of(*view) == "e");
+}
