@@ -38,18 +38,6 @@ OutcomeRecord record_of(const Pdu& message) {
   return r;
 }
 
-std::string message_id_of(const Pdu& response) {
-  return std::visit(
-      [](const auto& r) -> std::string {
-        if constexpr (requires { r.message_id; }) {
-          return std::string(r.message_id);
-        } else {
-          return {};
-        }
-      },
-      response);
-}
-
 class Run;
 
 // The application's hook: the Esme (through SqliteHook with --state) gives it each outcome.
@@ -153,13 +141,7 @@ void Run::write(const OutcomeRecord& r) {
 
 void Run::on_response(const Pdu& response) {
   auto r = record_of(response);
-  r.status = header_of(response).command_status;
-  // A generic_nack is a refusal whatever its status says.
-  r.kind = *r.status == CommandStatus::ok && !std::holds_alternative<GenericNack>(response)
-               ? OutcomeKind::ok
-               : OutcomeKind::rejected;
-  r.message_id = message_id_of(response);
-  if (r.kind == OutcomeKind::rejected) r.error = std::string(status_description(*r.status));
+  set_response(r, response);  // the outcome stream's reading of a response, so both agree
   r.receipt_asked = options_.wait_receipts.count() > 0;
   if (r.receipt_asked && r.kind == OutcomeKind::ok) {
     // Written once its receipt came, or when the wait ends.
