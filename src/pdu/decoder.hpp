@@ -234,7 +234,7 @@ class Reader : public Walker {
                      std::string_view& out) noexcept {
     const std::size_t rem = left();
     const std::size_t n = std::min(rem, max);
-    const void* nul = n == 0 ? nullptr : std::memchr(p_, 0, n);
+    const std::uint8_t* nul = find_nul(p_, n);
     if (nul == nullptr) {
       if (rem < max) {
         fail(errc::malformed_pdu, CommandStatus::invalid_command_length,
@@ -250,7 +250,7 @@ class Reader : public Walker {
       }
       return false;
     }
-    const auto len = static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - p_);
+    const auto len = static_cast<std::size_t>(nul - p_);
     out = std::string_view(reinterpret_cast<const char*>(p_), len);
     p_ += len + 1;
     return true;

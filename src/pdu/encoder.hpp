@@ -181,7 +181,7 @@ class Sizer : public Walker {
       fail(errc::invalid_field, status, CodecProblem::c_string_too_long, name, s.size(), max - 1);
       return false;
     }
-    if (s.find('\0') != std::string_view::npos) {
+    if (find_nul(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()) != nullptr) {
       fail(errc::invalid_field, status, CodecProblem::c_string_contains_nul, name, s.size(),
            max - 1);
       return false;

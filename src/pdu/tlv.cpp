@@ -17,6 +17,21 @@ constexpr std::array<Info, detail::count> infos{{
 static_assert(std::is_sorted(infos.begin(), infos.end(),
                              [](const Info& a, const Info& b) { return a.tag < b.tag; }));
 
+// Tags below direct_limit (every one SMPP 3.4 and 5.0 define but the few above 0x1200) are found
+// by index in a 1.5 KiB table: every TLV encoded or decoded is looked up, and the binary search
+// over the whole table showed in the simulator's profile with receipts on (two TLVs each).
+constexpr std::uint16_t direct_limit = 0x0620;
+constexpr std::uint8_t no_info = 0xFF;
+static_assert(infos.size() < no_info);
+constexpr auto direct = [] {
+  std::array<std::uint8_t, direct_limit> table{};
+  table.fill(no_info);
+  for (std::size_t i = 0; i < infos.size(); ++i) {
+    if (infos[i].tag < direct_limit) table[infos[i].tag] = static_cast<std::uint8_t>(i);
+  }
+  return table;
+}();
+
 template <class... Defs>
 constexpr std::uint64_t mask_of() {
   return ((std::uint64_t{1} << Defs::index) | ... | 0);
@@ -90,6 +105,10 @@ constexpr bool speaks_50(InterfaceVersion version) noexcept {
 }  // namespace
 
 const Info* find(std::uint16_t tag) noexcept {
+  if (tag < direct_limit) {
+    const std::uint8_t i = direct[tag];
+    return i == no_info ? nullptr : &infos[i];
+  }
   const auto* it = std::lower_bound(infos.begin(), infos.end(), tag,
                                     [](const Info& i, std::uint16_t t) { return i.tag < t; });
   return it != infos.end() && it->tag == tag ? &*it : nullptr;

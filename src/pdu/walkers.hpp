@@ -41,6 +41,16 @@ inline std::span<const std::uint8_t> as_bytes(std::span<const std::uint8_t> v) n
   return v;
 }
 
+// The first NUL in [p, p + n), or nullptr. The C-strings of SMPP are short (service_type 6,
+// addresses 21, times 17, message_id 65) and often empty: a loop is cheaper for them than a call
+// to memchr, which showed in the simulator's profile with every submit_sm decoded in full.
+inline const std::uint8_t* find_nul(const std::uint8_t* p, std::size_t n) noexcept {
+  for (const std::uint8_t* const end = p + n; p != end; ++p) {
+    if (*p == 0) return p;
+  }
+  return nullptr;
+}
+
 inline bool valid_time(std::string_view t) noexcept {
   if (t.empty()) return true;
   if (t.size() != 16) return false;
