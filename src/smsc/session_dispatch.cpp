@@ -206,6 +206,11 @@ void Session::Impl::finish_request(std::uint32_t sequence, std::error_code ec,
     AIOSMPP_LOG(logger_, LogLevel::warning, "unexpected_response", {"sequence_number", sequence});
     return;
   }
+  finish_request(it, ec, response);
+}
+
+void Session::Impl::finish_request(InFlightMap::iterator it, std::error_code ec,
+                                   const PduView* response) {
   auto node = in_flight_.extract(it);
   InFlight f = std::move(node.mapped());
   if (spare_nodes_.size() < core_->config.window) spare_nodes_.push_back(std::move(node));
@@ -235,7 +240,7 @@ void Session::Impl::on_response(CommandId id, std::uint32_t sequence, CommandSta
   } else if (status != CommandStatus::ok) {
     ec = status;
   }
-  finish_request(sequence, ec, response);
+  finish_request(it, ec, response);  // found once, not again by sequence
 }
 
 template <class View>

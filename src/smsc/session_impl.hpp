@@ -79,6 +79,8 @@ struct Session::Impl {
   void on_response(CommandId id, std::uint32_t sequence, CommandStatus status,
                    const PduView* response);
   void finish_request(std::uint32_t sequence, std::error_code ec, const PduView* response);
+  void finish_request(std::unordered_map<std::uint32_t, InFlight>::iterator it, std::error_code ec,
+                      const PduView* response);
   void queue_header_only(CommandId id, CommandStatus status, std::uint32_t sequence);
   template <class P>
   void encode_response(const P& response);

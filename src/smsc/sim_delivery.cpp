@@ -75,6 +75,7 @@ void Simulator::Impl::on_closed(Session& s) {
   if (s.context() == nullptr) return;
   auto& ctx = context(s);
   ctx.closed = true;
+  ctx.live = nullptr;
   if (ctx.account != nullptr) {
     if (--ctx.account->bound == 0 && ctx.account->limiter.idle(now_hint)) {
       accounts.erase(ctx.system_id);
@@ -160,12 +161,16 @@ bool Simulator::Impl::window_free(const Session& s) const {
 void Simulator::Impl::route(PendingReceipt&& p) {
   // The submitting session when it can receive, else a receiver bound with the same system_id
   // (round robin), else the receipt waits for one to bind.
-  std::shared_ptr<Session> target;
-  if (!p.owner->closed) {
-    if (auto s = p.owner->session.lock(); s && s->can_receive()) target = std::move(s);
+  Session* target = nullptr;
+  if (!p.owner->closed && p.owner->live != nullptr && p.owner->live->can_receive()) {
+    target = p.owner->live;
   }
-  if (!target) target = receiver_for(p.owner->system_id);
-  if (!target) {
+  std::shared_ptr<Session> other;
+  if (target == nullptr) {
+    other = receiver_for(p.owner->system_id);
+    target = other.get();
+  }
+  if (target == nullptr) {
     release_response(p, false);  // nothing to wait for: the response goes now
     waiting[p.owner->system_id].push_back(std::move(p));
     ++waiting_count;
@@ -212,13 +217,17 @@ std::size_t Simulator::Impl::take_slot(PendingReceipt&& p, Session& target) {
 }
 
 Simulator::Impl::PendingReceipt Simulator::Impl::release_slot(std::size_t slot) {
+  PendingReceipt p = std::move(flights[slot].receipt);  // leaves its owner empty
+  free_slot(slot);
+  return p;
+}
+
+void Simulator::Impl::free_slot(std::size_t slot) {
   FlightSlot& f = flights[slot];
-  PendingReceipt p = std::move(f.receipt);  // leaves its owner empty
   f.target = nullptr;
   f.used = false;
   free_flights.push_back(slot);
   --in_flight_receipts;
-  return p;
 }
 
 void Simulator::Impl::send_receipt(Session& target, PendingReceipt&& p) {
@@ -267,18 +276,18 @@ void Simulator::Impl::send_receipt(Session& target, PendingReceipt&& p) {
 void Simulator::Impl::on_receipt_response(std::size_t slot, std::error_code ec) {
   if (!flights[slot].used) return;
   Session* const target = flights[slot].target;
-  PendingReceipt p = release_slot(slot);
-  if (!ec) {
-    if (!p.intermediate) ++stats.receipts_acked;
-    settle(p);
-  } else if (!stopping && !p.intermediate && retryable(ec)) {
+  const bool intermediate = flights[slot].receipt.intermediate;
+  if (ec && !stopping && !intermediate && retryable(ec)) {
     // The SMSC keeps a receipt until an ESME takes it (an intermediate one is not offered again:
     // it would come after the final one).
     ++stats.receipts_retried;
-    retry_later(std::move(p));
+    retry_later(release_slot(slot));
   } else {
-    if (!p.intermediate) ++stats.receipts_failed;
-    settle(p);
+    if (!intermediate) ++(ec ? stats.receipts_failed : stats.receipts_acked);
+    // Settled where it lies (settle() sends nothing, so flights does not grow meanwhile), not
+    // copied out first.
+    settle(flights[slot].receipt);
+    free_slot(slot);
   }
   if (target) pump(*target);
 }
@@ -414,13 +423,12 @@ void Simulator::Impl::run_due(SteadyClock::time_point horizon) {
       if (auto s = r.session.lock()) (void)s->respond(Pdu{std::move(r.response)});
     });
   }
+  // deliver() never pushes to these two queues (only accept() does).
   while (!intermediates.empty() && intermediates.top().due <= horizon) {
-    auto p = intermediates.pop();
-    guarded([&] { deliver(std::move(p)); });
+    intermediates.serve_top([&](PendingReceipt& p) { guarded([&] { deliver(std::move(p)); }); });
   }
   while (!receipts.empty() && receipts.top().due <= horizon) {
-    auto p = receipts.pop();
-    guarded([&] { deliver(std::move(p)); });
+    receipts.serve_top([&](PendingReceipt& p) { guarded([&] { deliver(std::move(p)); }); });
   }
   while (!retries.empty() && retries.top().due <= horizon) {
     auto p = retries.pop();

@@ -89,8 +89,13 @@ class Ring {
     ++size_;
   }
   T pop_front() {
-    // Moved from, what the slot held (a shared_ptr, a weak_ptr) is empty already: no reset.
     T v = std::move(blocks_.front()[head_]);
+    drop_front();
+    return v;
+  }
+  // Forgets the first item, which the caller has moved from (front()): what the slot held (an
+  // OwnerRef, a weak_ptr) is empty already, so it is not reset.
+  void drop_front() noexcept {
     ++head_;
     --size_;
     if (size_ == 0) {
@@ -100,7 +105,6 @@ class Ring {
       blocks_.pop_front();
       head_ = 0;
     }
-    return v;
   }
   void clear() {
     while (!empty())
@@ -161,6 +165,24 @@ class DueQueue {
     heap_.pop_back();
     return v;
   }
+  // Hands the first item to `serve` where it lies, then forgets it (whatever serve does): a
+  // receipt is 128 octets, and taking it out by value was one more copy per receipt. `serve`
+  // must not push to or pop from this queue.
+  template <class F>
+  void serve_top(F&& serve) {
+    if (!fifo_) std::pop_heap(heap_.begin(), heap_.end(), later);
+    struct Forget {
+      DueQueue& q;
+      ~Forget() {
+        if (q.fifo_) {
+          q.q_.drop_front();
+        } else {
+          q.heap_.pop_back();
+        }
+      }
+    } forget{*this};
+    serve(fifo_ ? q_.front() : heap_.back());
+  }
 
  private:
   static bool later(const T& a, const T& b) { return a.due > b.due; }
@@ -170,6 +192,37 @@ class DueQueue {
 };
 
 struct SimSession;
+
+// A counted reference to a SimSession that is not atomic: the simulator's state lives on one
+// executor, and the shared_ptr it replaces cost a compare-and-swap when a receipt was accepted
+// and an atomic decrement when it was settled (both in the receipts-on profile). The session's
+// own reference is a shared_ptr<void> whose deleter drops one count (Impl::context()).
+class OwnerRef {
+ public:
+  OwnerRef() = default;
+  explicit OwnerRef(SimSession& s) noexcept;  // adds a reference
+  OwnerRef(const OwnerRef& o) noexcept;
+  OwnerRef(OwnerRef&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  OwnerRef& operator=(const OwnerRef& o) noexcept {
+    OwnerRef(o).swap(*this);
+    return *this;
+  }
+  OwnerRef& operator=(OwnerRef&& o) noexcept {
+    OwnerRef(std::move(o)).swap(*this);
+    return *this;
+  }
+  ~OwnerRef() { reset(); }
+  void reset() noexcept;
+  void swap(OwnerRef& o) noexcept { std::swap(p_, o.p_); }
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+  SimSession* operator->() const noexcept { return p_; }
+  SimSession& operator*() const noexcept { return *p_; }
+  // Drops one reference to `s`, deleting it with the last.
+  static void release(SimSession* s) noexcept;
+
+ private:
+  SimSession* p_ = nullptr;
+};
 
 // One receipt from acceptance to its settlement (acknowledged, given up, dropped, cancelled);
 // kept compact (no heap) since hundreds of thousands may wait at once.
@@ -186,7 +239,7 @@ struct PendingReceipt {
   std::uint32_t attempts = 0;
   std::uint32_t held_sequence = 0;
   std::array<char, 20> text{};
-  std::shared_ptr<SimSession> owner;  // the submitting session: bound accounting and routing
+  OwnerRef owner;  // the submitting session: bound accounting and routing
 };
 
 // One account (system_id): its binds and the rate summed over them.
@@ -197,15 +250,19 @@ struct Account {
 };
 
 // Per-session state, in Session::context(). Outlives its Session while receipts it owes are
-// pending (they hold a shared_ptr to it for their accounting and routing).
-struct SimSession : std::enable_shared_from_this<SimSession> {
+// pending (they hold an OwnerRef to it for their accounting and routing).
+struct SimSession {
   SimSession(double rate, double queue_rate) : limiter(rate), queue_limiter(queue_rate) {}
+  std::size_t refs = 1;  // OwnerRefs plus the Session's own (see OwnerRef)
   SubmitRateLimiter limiter;
   SubmitRateLimiter queue_limiter;  // queue_full_above
   LoadMeter load;                   // congestion_capacity
   std::uint64_t pdus = 0;
   std::uint64_t submits = 0;  // submit_sm received (the every-Nth rules)
   std::weak_ptr<Session> session;
+  // The same session while it runs (until on_closed()): routing a receipt to its own session,
+  // the common case, needs no weak_ptr lock (two atomic operations per receipt).
+  Session* live = nullptr;
   std::string system_id;
   Account* account = nullptr;  // once bound
   bool closed = false;
@@ -217,6 +274,19 @@ struct SimSession : std::enable_shared_from_this<SimSession> {
   std::vector<RecentPdu> recent;
   std::size_t recent_next = 0;
 };
+
+inline OwnerRef::OwnerRef(SimSession& s) noexcept : p_(&s) {
+  ++s.refs;
+}
+inline OwnerRef::OwnerRef(const OwnerRef& o) noexcept : p_(o.p_) {
+  if (p_ != nullptr) ++p_->refs;
+}
+inline void OwnerRef::reset() noexcept {
+  if (p_ != nullptr) release(std::exchange(p_, nullptr));
+}
+inline void OwnerRef::release(SimSession* s) noexcept {
+  if (--s->refs == 0) delete s;
+}
 
 }  // namespace sim_detail
 
@@ -313,6 +383,7 @@ struct Simulator::Impl {
   void prune_accounts();
   std::size_t take_slot(PendingReceipt&& p, Session& target);
   PendingReceipt release_slot(std::size_t slot);
+  void free_slot(std::size_t slot);  // its receipt settled or moved out
   SteadyClock::time_point earliest() const;
   void run_due(SteadyClock::time_point now);
   asio::awaitable<void> scheduler();

@@ -161,9 +161,11 @@ ServerConfig Simulator::Impl::server_config() const {
 
 Simulator::Impl::SimSession& Simulator::Impl::context(Session& s) {
   if (s.context() == nullptr) {
-    auto ctx = std::make_shared<SimSession>(config.max_submit_rate, config.queue_full_above);
+    auto* ctx = new SimSession(config.max_submit_rate, config.queue_full_above);
     ctx->session = s.weak_from_this();
-    s.set_context(ctx);
+    ctx->live = &s;
+    s.set_context(std::shared_ptr<void>(
+        ctx, [](void* c) { sim_detail::OwnerRef::release(static_cast<SimSession*>(c)); }));
   }
   return *static_cast<SimSession*>(s.context());
 }
@@ -334,7 +336,7 @@ std::uint64_t Simulator::Impl::accept(Session& s, const PhoneNumberView& source,
   p.text_size = static_cast<std::uint8_t>(std::min(text.size(), p.text.size()));
   std::copy_n(text.data(), p.text_size, p.text.data());
   auto& owner = context(s);
-  p.owner = owner.shared_from_this();
+  p.owner = sim_detail::OwnerRef(owner);
   ++owner.receipts_owed;
   ++receipts_outstanding;
   ++receipts_total;
