@@ -193,9 +193,10 @@ void Simulator::Impl::pump(Session& target) {
   if (target.context() == nullptr) return;
   auto& ctx = context(target);
   while (!ctx.queued.empty() && target.can_receive() && window_free(target)) {
-    PendingReceipt p = ctx.queued.pop_front();
+    // Sent from where it lies: send_receipt() never pushes to this queue (a session's queue is
+    // moved out only by on_closed(), at the end of the session's run(), never inside a send).
     --queued_receipts;
-    send_receipt(target, std::move(p));
+    ctx.queued.serve_front([&](PendingReceipt& p) { send_receipt(target, std::move(p)); });
   }
 }
 

@@ -93,6 +93,17 @@ class Ring {
     drop_front();
     return v;
   }
+  // Hands the first item to `serve` where it lies, then forgets it, whatever serve does: a
+  // receipt is 128 octets, and taking it out by value was one more copy of it. `serve` must not
+  // push to or pop from this ring.
+  template <class F>
+  void serve_front(F&& serve) {
+    struct Forget {
+      Ring& r;
+      ~Forget() { r.drop_front(); }
+    } forget{*this};
+    serve(front());
+  }
   // Forgets the first item, which the caller has moved from (front()): what the slot held (an
   // OwnerRef, a weak_ptr) is empty already, so it is not reset.
   void drop_front() noexcept {
@@ -170,18 +181,16 @@ class DueQueue {
   // must not push to or pop from this queue.
   template <class F>
   void serve_top(F&& serve) {
-    if (!fifo_) std::pop_heap(heap_.begin(), heap_.end(), later);
+    if (fifo_) {
+      q_.serve_front(std::forward<F>(serve));
+      return;
+    }
+    std::pop_heap(heap_.begin(), heap_.end(), later);
     struct Forget {
-      DueQueue& q;
-      ~Forget() {
-        if (q.fifo_) {
-          q.q_.drop_front();
-        } else {
-          q.heap_.pop_back();
-        }
-      }
-    } forget{*this};
-    serve(fifo_ ? q_.front() : heap_.back());
+      std::vector<T>& heap;
+      ~Forget() { heap.pop_back(); }
+    } forget{heap_};
+    serve(heap_.back());
   }
 
  private:
