@@ -23,7 +23,7 @@ void note_refused(detail::ServerCore& core, std::string_view reason, std::size_t
                   const asio::ip::tcp::endpoint& remote) {
   ++core.stats.connections_refused;
   // A flood of connections is refused at full speed, but logged at a bounded rate.
-  if (core.may_warn(core.refused_log, detail::LogBudget::Clock::now())) {
+  if (core.may_warn(core.refused_log, aiosmpp::detail::LogBudget::Clock::now())) {
     AIOSMPP_LOG(core.config.logger, LogLevel::warning, "connection_refused", {"reason", reason},
                 {"limit", limit}, {"remote", remote.address().to_string()},
                 {"suppressed", core.refused_log.take_pending()});

@@ -14,9 +14,11 @@
 
 #include "aiosmpp/smsc/server.hpp"
 #include "aiosmpp/tls/listener.hpp"
-#include "smsc/log_budget.hpp"
+#include "core/log_budget.hpp"
 
 namespace aiosmpp::smsc::detail {
+
+using aiosmpp::detail::LogBudget;
 
 struct ServerCore {
   ServerCore(asio::any_io_executor ex, ServerConfig cfg, Handlers h)
