@@ -33,7 +33,7 @@ struct ServerCore {
   // Whether a warning of `budget`'s kind may be written at `now`; counted when it may not.
   bool may_warn(LogBudget& budget, LogBudget::Clock::time_point now) noexcept {
     if (budget.take(now)) return true;
-    ++stats.log_suppressed;
+    ++log_suppressed;
     return false;
   }
 
@@ -53,7 +53,8 @@ struct ServerCore {
   std::uint64_t next_id = 1;
   std::size_t bound = 0;
   bool stopping = false;
-  ServerStats stats;
+  ServerStats stats;  // log_suppressed: log_suppressed below and the TLS ports', at stats()
+  std::uint64_t log_suppressed = 0;  // by refused_log and timeout_log
 };
 
 }  // namespace aiosmpp::smsc::detail
