@@ -23,7 +23,7 @@ void note_refused(detail::ServerCore& core, std::string_view reason, std::size_t
                   const asio::ip::tcp::endpoint& remote) {
   ++core.stats.connections_refused;
   // A flood of connections is refused at full speed, but logged at a bounded rate.
-  if (core.may_warn(core.refused_log, detail::LogBudget::Clock::now())) {
+  if (core.may_warn(core.refused_log, aiosmpp::detail::LogBudget::Clock::now())) {
     AIOSMPP_LOG(core.config.logger, LogLevel::warning, "connection_refused", {"reason", reason},
                 {"limit", limit}, {"remote", remote.address().to_string()},
                 {"suppressed", core.refused_log.take_pending()});
@@ -116,8 +116,11 @@ asio::ip::tcp::endpoint Server::listen(const asio::ip::tcp::endpoint& endpoint) 
 
 asio::ip::tcp::endpoint Server::listen_tls(const asio::ip::tcp::endpoint& endpoint,
                                            const TlsServerConfig& tls) {
+  // One setting bounds every warning of the server (the simulator's --max-warnings-per-second).
+  auto settings = tls;
+  settings.max_warnings_per_second = core_->config.max_warnings_per_second;
   auto port = std::make_unique<TlsListener>(
-      core_->executor, tls,
+      core_->executor, settings,
       [this](std::unique_ptr<Transport> transport, const asio::ip::tcp::endpoint& remote) {
         serve(std::move(transport), remote);
       },
@@ -314,7 +317,12 @@ std::size_t Server::bound_count() const noexcept {
   return core_->bound;
 }
 const ServerStats& Server::stats() const noexcept {
-  return core_->stats;
+  // The TLS ports count the warnings they leave out; the total is brought up to date here.
+  auto& s = core_->stats;
+  s.log_suppressed = core_->log_suppressed;
+  for (const auto& port : core_->tls_ports)
+    s.log_suppressed += port->stats().log_suppressed;
+  return s;
 }
 TlsListenerStats Server::tls_stats() const noexcept {
   TlsListenerStats sum;
@@ -325,6 +333,7 @@ TlsListenerStats Server::tls_stats() const noexcept {
     sum.failed += s.failed;
     sum.timed_out += s.timed_out;
     sum.refused += s.refused;
+    sum.log_suppressed += s.log_suppressed;
   }
   return sum;
 }

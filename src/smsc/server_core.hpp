@@ -14,9 +14,11 @@
 
 #include "aiosmpp/smsc/server.hpp"
 #include "aiosmpp/tls/listener.hpp"
-#include "smsc/log_budget.hpp"
+#include "core/log_budget.hpp"
 
 namespace aiosmpp::smsc::detail {
+
+using aiosmpp::detail::LogBudget;
 
 struct ServerCore {
   ServerCore(asio::any_io_executor ex, ServerConfig cfg, Handlers h)
@@ -31,7 +33,7 @@ struct ServerCore {
   // Whether a warning of `budget`'s kind may be written at `now`; counted when it may not.
   bool may_warn(LogBudget& budget, LogBudget::Clock::time_point now) noexcept {
     if (budget.take(now)) return true;
-    ++stats.log_suppressed;
+    ++log_suppressed;
     return false;
   }
 
@@ -51,7 +53,8 @@ struct ServerCore {
   std::uint64_t next_id = 1;
   std::size_t bound = 0;
   bool stopping = false;
-  ServerStats stats;
+  ServerStats stats;  // log_suppressed: log_suppressed below and the TLS ports', at stats()
+  std::uint64_t log_suppressed = 0;  // by refused_log and timeout_log
 };
 
 }  // namespace aiosmpp::smsc::detail

@@ -28,7 +28,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "aiosmpp/smsc/simulator.hpp"
-#include "smsc/log_budget.hpp"
+#include "core/log_budget.hpp"
 #include "smsc/sim_receipt.hpp"
 
 namespace aiosmpp::smsc {
@@ -442,7 +442,7 @@ struct Simulator::Impl {
   std::unordered_map<std::uint64_t, Broadcast> broadcasts;  // by message id
   sim_detail::Ring<std::uint64_t> broadcast_order;          // their ids, oldest first
   sim_detail::ReceiptBuilder builder;
-  detail::LogBudget log_budget;  // receipt_dropped and mo_dropped warnings
+  aiosmpp::detail::LogBudget log_budget;  // receipt_dropped and mo_dropped warnings
   std::vector<FlightSlot> flights;
   std::vector<std::size_t> free_flights;
   std::size_t in_flight_receipts = 0;

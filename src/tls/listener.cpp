@@ -1,6 +1,8 @@
 // TlsListener: the accept loop of a TLS port. Each connection's handshake runs in a coroutine of
 // its own, raced with handshake_timeout and with stop(); at most max_handshakes at once. No
 // OpenSSL here: the handshake is TlsContext's, so this builds (and refuses to start) without it.
+// Its warnings are per connection, so a client can cause them at will: each kind is bounded by
+// max_warnings_per_second (LogBudget), like the server's own.
 
 #include "aiosmpp/tls/listener.hpp"
 
@@ -14,6 +16,7 @@
 
 #include "aiosmpp/detail/asio_compat.hpp"
 #include "aiosmpp/tls/transport.hpp"
+#include "core/log_budget.hpp"
 
 namespace aiosmpp {
 
@@ -32,8 +35,18 @@ struct TlsListenerState {
         log(std::move(logger)),
         acceptor(executor),
         stop_cv(executor),
-        changed(executor) {
+        changed(executor),
+        failed_log(cfg.max_warnings_per_second),
+        timeout_log(cfg.max_warnings_per_second),
+        refused_log(cfg.max_warnings_per_second) {
     stop_cv.expires_at(asio::steady_timer::time_point::max());
+  }
+
+  // Whether a warning of `budget`'s kind may be written now; counted when it may not.
+  bool may_warn(LogBudget& budget) noexcept {
+    if (budget.take(LogBudget::Clock::now())) return true;
+    ++stats.log_suppressed;
+    return false;
   }
 
   asio::any_io_executor executor;
@@ -48,6 +61,9 @@ struct TlsListenerState {
   std::size_t in_progress = 0;
   bool stopping = false;
   TlsListenerStats stats;
+  LogBudget failed_log;   // tls_handshake_failed
+  LogBudget timeout_log;  // tls_handshake_timeout
+  LogBudget refused_log;  // tls_refused
 };
 
 }  // namespace detail
@@ -78,12 +94,19 @@ asio::awaitable<void> handshake_one(std::shared_ptr<detail::TlsListenerState> s,
       co_return;
     }
     ++s->stats.failed;
-    AIOSMPP_LOG(s->log, LogLevel::warning, "tls_handshake_failed", {"remote", address_of(remote)},
-                {"error", h.error.message()}, {"detail", h.detail});
+    if (s->may_warn(s->failed_log)) {
+      AIOSMPP_LOG(s->log, LogLevel::warning, "tls_handshake_failed", {"remote", address_of(remote)},
+                  {"error", h.error.message()}, {"detail", h.detail},
+                  {"suppressed", s->failed_log.take_pending()});
+    }
   } else if (r.index() == 1) {
     ++s->stats.timed_out;
-    AIOSMPP_LOG(s->log, LogLevel::warning, "tls_handshake_timeout", {"remote", address_of(remote)},
-                {"timeout_ms", s->config.handshake_timeout.count()});
+    if (s->may_warn(s->timeout_log)) {
+      AIOSMPP_LOG(s->log, LogLevel::warning, "tls_handshake_timeout",
+                  {"remote", address_of(remote)},
+                  {"timeout_ms", s->config.handshake_timeout.count()},
+                  {"suppressed", s->timeout_log.take_pending()});
+    }
   }
 }
 
@@ -92,9 +115,12 @@ void start_handshake(const std::shared_ptr<detail::TlsListenerState>& s, tcp::so
   if (s->in_progress >= s->config.max_handshakes) {
     ++s->stats.refused;
     std::error_code ignored;
-    AIOSMPP_LOG(s->log, LogLevel::warning, "tls_refused", {"reason", "max_handshakes"},
-                {"limit", s->config.max_handshakes},
-                {"remote", address_of(socket.remote_endpoint(ignored))});
+    if (s->may_warn(s->refused_log)) {
+      AIOSMPP_LOG(s->log, LogLevel::warning, "tls_refused", {"reason", "max_handshakes"},
+                  {"limit", s->config.max_handshakes},
+                  {"remote", address_of(socket.remote_endpoint(ignored))},
+                  {"suppressed", s->refused_log.take_pending()});
+    }
     socket.close(ignored);
     return;
   }

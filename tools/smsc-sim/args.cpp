@@ -198,8 +198,9 @@ Limits (docs/simulator.md lists what happens at each)
                            is skipped
   --max-mo N               MO deliver_sm outstanding in total (default 10000); MO then waits
   --max-warnings-per-second N  lines per second of each warning a client can cause (refused
-                           connection, response timeout, dropped receipt or MO; default 10; 0: no
-                           limit); the rest are counted in log_suppressed
+                           connection, response timeout, dropped receipt or MO, failed, timed out
+                           or refused TLS handshake; default 10; 0: no limit); the rest are
+                           counted in log_suppressed
   --receipt-retry MIN-MAX  a receipt not taken is offered again after MIN, doubling up to MAX
                            (default 1s-60s)
 

@@ -91,7 +91,8 @@ struct ServerConfig {
    *  write_high_water. */
   std::size_t max_write_buffer = 16 * 1024 * 1024;
   /** @brief Lines per second of each warning a client can trigger at will (connection_refused,
-   *  response_timeout); the lines over it are not written but counted (ServerStats::
+   *  response_timeout, and on listen_tls() ports tls_handshake_failed, tls_handshake_timeout,
+   *  tls_refused); the lines over it are not written but counted (ServerStats::
    *  log_suppressed), and the next one written carries "suppressed" = how many were left out
    *  before it. 0: no limit. */
   std::uint32_t max_warnings_per_second = 10;
@@ -130,7 +131,8 @@ struct ServerStats {
   std::uint64_t sessions_failed = 0;
   /** @brief Sessions still open shutdown_timeout after stop(), closed hard. */
   std::uint64_t shutdown_closes = 0;
-  /** @brief Warning lines not written (over max_warnings_per_second). */
+  /** @brief Warning lines not written (over max_warnings_per_second), the TLS ports' included
+   *  (TlsListenerStats::log_suppressed). */
   std::uint64_t log_suppressed = 0;
 };
 
@@ -171,7 +173,8 @@ class Server {
    *  handshake completes is served like an accepted socket (serve()); one whose handshake fails
    *  or times out is closed and logged with OpenSSL's reason. Beside listen()'s plain port or
    *  instead of it, before run(); it may be called more than once. stop() closes it with the
-   *  plain one, and run() waits for its handshakes in progress.
+   *  plain one, and run() waits for its handshakes in progress. Its warnings are bounded by
+   *  ServerConfig::max_warnings_per_second (`tls`'s own max_warnings_per_second is not used).
    *  @return the bound endpoint. @throws TlsSetupError naming the TlsServerConfig field that
    *  cannot be used (or "enabled" in a build without TLS), std::system_error. */
   asio::ip::tcp::endpoint listen_tls(const asio::ip::tcp::endpoint& endpoint,

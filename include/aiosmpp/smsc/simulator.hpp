@@ -177,8 +177,9 @@ struct SimConfig {
   /** @brief The same over the whole simulator. */
   std::size_t max_mo = 10000;
   /** @brief Lines per second of each warning a client can cause at will (connection_refused,
-   *  response_timeout, receipt_dropped, mo_dropped); more are counted in log_suppressed, and
-   *  the next line written says how many were left out ("suppressed"). 0: no limit. */
+   *  response_timeout, receipt_dropped, mo_dropped, and on the TLS port tls_handshake_failed,
+   *  tls_handshake_timeout, tls_refused); more are counted in log_suppressed, and the next line
+   *  written says how many were left out ("suppressed"). 0: no limit. */
   std::uint32_t max_warnings_per_second = 10;
   /** @brief PDUs remembered per session for recent_pdus() (a ring; the oldest goes first).
    *  0 (the default): none, and nothing is recorded on the PDU path. */

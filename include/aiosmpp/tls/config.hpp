@@ -69,6 +69,13 @@ struct TlsServerConfig {
   /** @brief Handshakes in progress at once; a connection accepted beyond it is closed at once
    *  (a flood of connections that never finish their handshake holds at most this many). >= 1. */
   std::size_t max_handshakes = 64;
+  /** @brief Lines per second of each warning a client can trigger at will (tls_handshake_failed,
+   *  tls_handshake_timeout, tls_refused), counted per kind: a flood of connections that send
+   *  garbage is still failed at full speed, but logged at most this many times a second. The
+   *  lines over it are not written but counted (TlsListenerStats::log_suppressed), and the next
+   *  line of that kind written carries "suppressed" = how many were left out before it. 0: no
+   *  limit. smsc::Server::listen_tls() uses ServerConfig::max_warnings_per_second instead. */
+  std::uint32_t max_warnings_per_second = 10;
 };
 
 /** @brief A setting that cannot work: which field ("ca_file") and why, with the limit or the

@@ -30,6 +30,9 @@ struct TlsListenerStats {
   std::uint64_t failed = 0;       ///< handshakes that failed (logged with OpenSSL's reason)
   std::uint64_t timed_out = 0;    ///< handshakes not done within handshake_timeout
   std::uint64_t refused = 0;      ///< closed at accept: max_handshakes were in progress
+  /** @brief Warning lines not written (over TlsServerConfig::max_warnings_per_second); the
+   *  connections they were about are counted above all the same. */
+  std::uint64_t log_suppressed = 0;
 };
 
 /** @brief A TLS port on one executor (no threads of its own; not thread-safe: call it there).

@@ -1,11 +1,15 @@
 // The server side of TLS: the bundled simulator (smsc::Simulator in the same io_context, as
 // aiosmpp-smsc-sim runs it) with --tls-cert/--tls-key on its port or --tls-port beside it, and the
 // Esme against it over TLS: messages and receipts, each refused certificate with its reason, the
-// plain/TLS mismatches failing at once, client certificates optional or required, and the
-// simulator's TLS options refused by name.
+// plain/TLS mismatches failing at once, client certificates optional or required, the
+// simulator's TLS options refused by name, and its warning bound applied to the TLS port.
 
+#include <array>
+#include <cstdint>
 #include <set>
 #include <string>
+
+#include <asio/write.hpp>
 
 #include "aiosmpp/error.hpp"
 #include "aiosmpp/smsc/simulator.hpp"
@@ -316,5 +320,36 @@ TEST_CASE("sim tls: handshakes in progress count toward max_connections_per_addr
     CHECK(sim.server().tls_stats().refused == 1);
     CHECK(sim.stats().refused == 2);
     CHECK(sim.server().session_count() == 1);  // 127.0.0.2 on the plain port
+  });
+}
+
+TEST_CASE("sim tls: --max-warnings-per-second bounds the TLS port's warnings too") {
+  asio::io_context io;
+  auto cfg = tls_sim();
+  cfg.max_warnings_per_second = 2;  // the TLS port's own default would be 10
+  constexpr std::uint64_t n = 20;
+  with_sim(io, cfg, [&](smsc::Simulator& sim, const asio::ip::tcp::endpoint& at) {
+    const auto start = std::chrono::steady_clock::now();
+    // Plain clients at the TLS port: an SMPP header is no ClientHello.
+    const std::array<std::uint8_t, 16> bind{0, 0, 0, 16, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1};
+    for (std::uint64_t i = 0; i < n; ++i) {
+      asio::ip::tcp::socket s(io);
+      s.connect(at);
+      asio::write(s, asio::buffer(bind));
+    }
+    run_coro(io, [&]() -> asio::awaitable<void> {
+      const bool failed = co_await wait_until([&] { return sim.server().tls_stats().failed == n; });
+      REQUIRE(failed);
+    }());
+    const auto windows = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
+            .count() +
+        1);
+    const auto suppressed = sim.server().tls_stats().log_suppressed;
+    INFO(suppressed << " suppressed over " << windows << " windows");
+    CHECK(suppressed + 2 * windows >= n);  // at most 2 written a second
+    // The server's and the simulator's counters include the port's.
+    CHECK(sim.server().stats().log_suppressed == suppressed);
+    CHECK(sim.stats().log_suppressed == suppressed);
   });
 }

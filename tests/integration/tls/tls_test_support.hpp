@@ -43,20 +43,25 @@ inline TlsClientConfig tls_client_config() {
   return c;
 }
 
-/** A TlsListener on 127.0.0.1 (a free port) that keeps every connection it hands over. With
- *  AIOSMPP_TEST_LOG set in the environment it logs to stderr (handshake failures and reasons). */
+/** The tests' logger: to stderr with AIOSMPP_TEST_LOG set in the environment, else off. */
+inline Logger test_logger() {
+  return std::getenv("AIOSMPP_TEST_LOG") != nullptr
+             ? Logger(std::make_shared<TextSink>(stderr), LogLevel::trace, {})
+             : Logger{};
+}
+
+/** A TlsListener on 127.0.0.1 (a free port) that keeps every connection it hands over, logging
+ *  to `logger` (by default test_logger(): handshake failures and reasons). */
 class TlsPort {
  public:
-  TlsPort(asio::io_context& io, const TlsServerConfig& config)
+  TlsPort(asio::io_context& io, const TlsServerConfig& config, Logger logger = test_logger())
       : io_(io),
         listener_(
             io.get_executor(), config,
             [this](std::unique_ptr<Transport> t, const asio::ip::tcp::endpoint&) {
               accepted.push_back(std::move(t));
             },
-            std::getenv("AIOSMPP_TEST_LOG") != nullptr
-                ? Logger(std::make_shared<TextSink>(stderr), LogLevel::trace, {})
-                : Logger{}) {
+            std::move(logger)) {
     endpoint = listener_.listen({asio::ip::make_address("127.0.0.1"), 0});
     asio::co_spawn(io, listener_.run(), [this](std::exception_ptr e) {
       done_ = true;

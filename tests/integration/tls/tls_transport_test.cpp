@@ -1,11 +1,15 @@
 // TlsTransport and TlsListener over loopback with the test CA: octets both ways, the two ways a
 // stream ends, every reason a certificate is refused, client certificates, plain peers on either
-// side, and the bounds on handshakes.
+// side, the bounds on handshakes, and on the warnings a flood of failing handshakes writes.
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <fstream>
 #include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
 
 #include <asio/detached.hpp>
 #include <asio/read.hpp>
@@ -366,5 +370,94 @@ TEST_CASE("tls: files OpenSSL refuses are named with its reason") {
     server = tls_server_config();
     server.require_client_cert = true;
     CHECK(field_of([&] { TlsListener(io.get_executor(), server, {}); }) == "require_client_cert");
+  }
+}
+
+namespace {
+
+// The warnings a listener writes: each line's event and its "suppressed" field.
+struct WarningSink : LogSink {
+  struct Line {
+    std::string event;
+    std::uint64_t suppressed = 0;
+  };
+  std::vector<Line> lines;
+  void write(const LogRecord& record) override {
+    if (record.level != LogLevel::warning) return;
+    Line line{std::string(record.event)};
+    for (const auto& f : record.fields) {
+      const auto* n = std::get_if<std::uint64_t>(&f.value);
+      if (f.key == "suppressed" && n != nullptr) line.suppressed = *n;
+    }
+    lines.push_back(std::move(line));
+  }
+  std::uint64_t count(std::string_view event) const {
+    return static_cast<std::uint64_t>(
+        std::count_if(lines.begin(), lines.end(), [&](const Line& l) { return l.event == event; }));
+  }
+};
+
+// `n` plain clients in a row, each sending an SMPP header (not a ClientHello) and closing.
+asio::awaitable<void> send_garbage(const tcp::endpoint& at, int n) {
+  const auto ex = co_await asio::this_coro::executor;
+  const std::array<std::uint8_t, 16> bind{0, 0, 0, 16, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1};
+  for (int i = 0; i < n; ++i) {
+    tcp::socket s(ex);
+    co_await s.async_connect(at, asio::use_awaitable);
+    co_await asio::async_write(s, asio::buffer(bind), asio::use_awaitable);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("tls: a flood of failed handshakes is logged at most max_warnings_per_second") {
+  asio::io_context io;
+  auto sink = std::make_shared<WarningSink>();
+  constexpr std::uint64_t n = 50;
+  auto config = tls_server_config();
+  SECTION("3 a second: the rest counted, and the next line written says how many") {
+    config.max_warnings_per_second = 3;
+    TlsPort port(io, config, Logger(sink, LogLevel::warning));
+    run_coro(io, [&]() -> asio::awaitable<void> {
+      const auto start = std::chrono::steady_clock::now();
+      co_await send_garbage(port.endpoint, static_cast<int>(n));
+      const bool all = co_await eventually([&] { return port.stats().failed == n; });
+      REQUIRE(all);
+      // Each budget window is a second long and starts at a failure within the flood.
+      const auto windows = static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
+              .count() +
+          1);
+      const auto lines = sink->count("tls_handshake_failed");
+      INFO(lines << " lines over " << windows << " windows");
+      CHECK(lines <= 3 * windows);
+      CHECK(lines + port.stats().log_suppressed == n);
+      // A second later the next failure is written again, carrying what was left out before it:
+      // every suppressed line is accounted for in some line's "suppressed".
+      asio::steady_timer pause(co_await asio::this_coro::executor, 1100ms);
+      co_await pause.async_wait(asio::use_awaitable);
+      co_await send_garbage(port.endpoint, 1);
+      const bool one_more = co_await eventually([&] { return port.stats().failed == n + 1; });
+      REQUIRE(one_more);
+      REQUIRE_FALSE(sink->lines.empty());
+      CHECK(sink->lines.back().event == "tls_handshake_failed");
+      std::uint64_t reported = 0;
+      for (const auto& l : sink->lines)
+        reported += l.suppressed;
+      CHECK(port.stats().log_suppressed > 0);
+      CHECK(reported == port.stats().log_suppressed);
+      CHECK(sink->count("tls_handshake_failed") + port.stats().log_suppressed == n + 1);
+    }());
+  }
+  SECTION("0: no limit, every failure is written") {
+    config.max_warnings_per_second = 0;
+    TlsPort port(io, config, Logger(sink, LogLevel::warning));
+    run_coro(io, [&]() -> asio::awaitable<void> {
+      co_await send_garbage(port.endpoint, static_cast<int>(n));
+      const bool all = co_await eventually([&] { return port.stats().failed == n; });
+      REQUIRE(all);
+    }());
+    CHECK(sink->count("tls_handshake_failed") == n);
+    CHECK(port.stats().log_suppressed == 0);
   }
 }

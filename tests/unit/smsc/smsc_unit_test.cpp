@@ -11,7 +11,6 @@
 #include "aiosmpp/smsc/simulator.hpp"
 #include "aiosmpp/smsc/state.hpp"
 #include "aiosmpp/text/receipt.hpp"
-#include "smsc/log_budget.hpp"
 #include "support/catch.hpp"
 
 using namespace aiosmpp;
@@ -213,26 +212,6 @@ TEST_CASE("SlidingWindowLimiter: idle once nothing was taken within the last sec
   SlidingWindowLimiter none(0);
   CHECK(none.try_acquire(t0));
   CHECK(none.idle(t0));  // no limit: nothing to remember
-}
-
-TEST_CASE("LogBudget: N lines a second, the rest counted and reported with the next line") {
-  using Clock = smsc::detail::LogBudget::Clock;
-  const Clock::time_point t0 = Clock::time_point{} + 10s;
-  smsc::detail::LogBudget b(2);
-  CHECK(b.take(t0));
-  CHECK(b.take_pending() == 0);
-  CHECK(b.take(t0 + 100ms));
-  CHECK_FALSE(b.take(t0 + 200ms));
-  CHECK_FALSE(b.take(t0 + 999ms));
-  CHECK(b.suppressed_total() == 2);
-  CHECK(b.take(t0 + 1000ms));  // a new second
-  CHECK(b.take_pending() == 2);
-  CHECK(b.take_pending() == 0);
-  CHECK(b.suppressed_total() == 2);
-  smsc::detail::LogBudget unlimited(0);
-  for (int i = 0; i < 1000; ++i)
-    CHECK(unlimited.take(t0));
-  CHECK(unlimited.suppressed_total() == 0);
 }
 
 TEST_CASE("receipt_wanted honours registered_delivery bits 1-0") {

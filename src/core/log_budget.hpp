@@ -1,14 +1,16 @@
 #pragma once
 
 // LogBudget: at most N lines of one warning kind per second. A hostile client can trigger a
-// warning per connection or per PDU (connection_refused, response_timeout, receipt_dropped); the
-// log of a server under attack stays bounded at N lines per kind per second. The lines over it
-// are counted, and the next line written says how many were left out before it ("suppressed").
+// warning per connection or per PDU (connection_refused, response_timeout, receipt_dropped,
+// tls_handshake_failed); the log of a server under attack stays bounded at N lines per kind per
+// second. The lines over it are counted, and the next line written says how many were left out
+// before it ("suppressed"). In core because both the server (smsc) and the TLS port (tls, a layer
+// below smsc) bound their warnings with it.
 
 #include <chrono>
 #include <cstdint>
 
-namespace aiosmpp::smsc::detail {
+namespace aiosmpp::detail {
 
 class LogBudget {
  public:
@@ -48,4 +50,4 @@ class LogBudget {
   std::uint64_t total_ = 0;
 };
 
-}  // namespace aiosmpp::smsc::detail
+}  // namespace aiosmpp::detail
