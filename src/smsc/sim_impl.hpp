@@ -1,8 +1,9 @@
 #pragma once
 
-// Simulator::Impl: the simulator's state. simulator.cpp holds construction, the handlers and the
-// submit path; sim_delivery.cpp the receipts (scheduled, routed, queued behind a window, retried
-// with back-off), the MO injector and the scheduler; sim_receipt.cpp how a receipt is written.
+// Simulator::Impl: the simulator's state. simulator.cpp holds construction, the handlers, binds
+// and stats; sim_submit.cpp the submit path; sim_delivery.cpp the receipts (scheduled, routed,
+// queued behind a window, retried with back-off), the MO injector and the scheduler;
+// sim_receipt.cpp how a receipt is written.
 //
 // Bounds (issue 15): receipts owed per origin session and in total (submit_sm asking for one
 // beyond them gets ESME_RMSGQFUL, so nothing owed is ever dropped for room); MO outstanding per
@@ -340,7 +341,7 @@ struct Simulator::Impl {
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
-  // simulator.cpp
+  // simulator.cpp (the submit path from receipt_room() on: sim_submit.cpp)
   ServerConfig server_config() const;
   Handlers make_handlers();
   SimSession& context(Session& s);
