@@ -65,19 +65,28 @@ std::shared_ptr<Session> Simulator::Impl::receiver_by_id(std::uint64_t id) {
   return s;
 }
 
-void Simulator::Impl::apply_runtime_option(std::string_view name, std::string_view value) {
-  const std::string n = runtime_name(name);
-  if (std::find(runtime_options.begin(), runtime_options.end(), n) == runtime_options.end()) {
-    throw std::invalid_argument(
-        fmt::format("{}: not an option that can change while the simulator runs", name));
-  }
+SimConfig Simulator::Impl::checked_runtime_options(std::span<const RuntimeOption> options) const {
+  // Every option checked into a copy before any is applied: a refusal leaves the simulator as
+  // it was (a console request changing several at once is all or nothing).
   SimConfig next = config;
-  apply_sim_option(next, n, value);
+  for (const auto& [name, value] : options) {
+    const std::string n = runtime_name(name);
+    if (std::find(runtime_options.begin(), runtime_options.end(), n) == runtime_options.end()) {
+      throw std::invalid_argument(
+          fmt::format("{}: not an option that can change while the simulator runs", name));
+    }
+    apply_sim_option(next, n, value);
+  }
   if (next.drop_every > 0 && !pdu_hook) {
     throw std::invalid_argument(
         "drop-every: can be switched on at run time only when the simulator started with "
         "drop-every or recent-pdus above 0");
   }
+  return next;
+}
+
+void Simulator::Impl::apply_runtime_options(std::span<const RuntimeOption> options) {
+  SimConfig next = checked_runtime_options(options);
   if (next.response_delay != config.response_delay) responses.make_heap();
   config.error_rate = next.error_rate;
   config.error_statuses = std::move(next.error_statuses);
@@ -105,7 +114,10 @@ void Simulator::Impl::apply_runtime_option(std::string_view name, std::string_vi
     for (auto& [id, account] : accounts)
       account.limiter = SlidingWindowLimiter(config.account_rate);
   }
-  AIOSMPP_LOG(logger, LogLevel::info, "option_changed", {"option", n}, {"value", value});
+  for (const auto& [name, value] : options) {
+    AIOSMPP_LOG(logger, LogLevel::info, "option_changed", {"option", runtime_name(name)},
+                {"value", value});
+  }
 }
 
 // ---- Simulator -------------------------------------------------------------------------------
@@ -187,7 +199,12 @@ void Simulator::inject_receipt(std::uint64_t id, const ReceiptInfo& info) {
 }
 
 void Simulator::set_option(std::string_view name, std::string_view value) {
-  impl_->apply_runtime_option(name, value);
+  const RuntimeOption one{std::string(name), std::string(value)};
+  impl_->apply_runtime_options(std::span<const RuntimeOption>(&one, 1));
+}
+
+void Simulator::set_options(std::span<const RuntimeOption> options) {
+  impl_->apply_runtime_options(options);
 }
 
 }  // namespace aiosmpp::smsc

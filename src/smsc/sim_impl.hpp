@@ -19,6 +19,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -363,7 +364,8 @@ struct Simulator::Impl {
   void record(Session& s, bool received, const PduHeader& header, CommandId id);
   std::shared_ptr<Session> find_session(std::uint64_t id) const;
   std::shared_ptr<Session> receiver_by_id(std::uint64_t id);
-  void apply_runtime_option(std::string_view name, std::string_view value);
+  SimConfig checked_runtime_options(std::span<const RuntimeOption> options) const;
+  void apply_runtime_options(std::span<const RuntimeOption> options);
   void note_load(Session& s, SimSession& ctx);
 
   // sim_broadcast.cpp

@@ -283,17 +283,14 @@ void Console::Impl::post_receipt(const httplib::Request& req, httplib::Response&
 
 void Console::Impl::post_faults(const httplib::Request& req, httplib::Response& res) {
   authorize(req);
-  std::vector<std::pair<std::string, std::string>> changes;
+  std::vector<smsc::RuntimeOption> changes;
   for (const auto& [name, value] : req.params) {
     if (name != "token") changes.emplace_back(name, value);
   }
   if (changes.empty()) throw HttpError(400, "no option given (e.g. error-rate=0.1)");
-  // In the order given, each checked by set_option(): the first refusal (400, naming the option)
-  // stops the rest; those before it stay applied.
-  on_sim([this, changes] {
-    for (const auto& [name, value] : changes)
-      sim.set_option(name, value);
-  });
+  // All or nothing: set_options() checks every one before applying any, so a refusal (400,
+  // naming the option) leaves the simulator as it was.
+  on_sim([this, changes] { sim.set_options(changes); });
   reply_json(res, 200, on_sim([this] {
                nlohmann::json j = nlohmann::json::object();
                for (const auto& [name, value] : fault_values(sim.config()))

@@ -539,6 +539,9 @@ struct SimSessionInfo {
  *  drop-every, max-submit-rate, throttle-every, throttle-rate, queue-full-above,
  *  queue-full-every, queue-full-rate, account-rate. */
 std::span<const std::string_view> sim_runtime_options() noexcept;
+/** @brief One run-time option for Simulator::set_options(): its name (as set_option() takes it)
+ *  and its value as text. */
+using RuntimeOption = std::pair<std::string, std::string>;
 
 /** @brief The simulator: a Server with handlers that behave as SimConfig says, a scheduler for
  *  receipts and delayed responses, an MO injector and a statistics timer. Lives on one executor;
@@ -592,6 +595,11 @@ class Simulator {
    *  @throws std::invalid_argument naming the option (as apply_sim_option(), or not one that
    *  can change at run time; drop-every needs recent_pdus or drop_every above 0 at start). */
   void set_option(std::string_view name, std::string_view value);
+  /** @brief Changes several of sim_runtime_options() at once, all or nothing: each is checked
+   *  (as set_option()) before any is applied, so a refused one leaves every option as it was.
+   *  Later values of the same option win. @throws std::invalid_argument naming the first
+   *  option refused. */
+  void set_options(std::span<const RuntimeOption> options);
   /** @brief The configuration in use. */
   const SimConfig& config() const noexcept;
   /** @brief The underlying Server. */

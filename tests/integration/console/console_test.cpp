@@ -80,6 +80,13 @@ TEST_CASE(
   auto not_runtime = http.post("/api/faults", {{"port", "1"}}, std::string(token));
   REQUIRE(not_runtime);
   CHECK(not_runtime->status == 400);
+  // All or nothing: a good option beside a refused one is not applied either.
+  auto half =
+      http.post("/api/faults", {{"error-rate", "1"}, {"withhold-rate", "2"}}, std::string(token));
+  REQUIRE(half);
+  CHECK(half->status == 400);
+  CHECK(half->body.find("withhold-rate") != std::string::npos);
+  CHECK(http.state().at("faults").at(0).at("value") == "0");  // error-rate unchanged
   auto on =
       http.post("/api/faults", {{"error-rate", "1"}, {"error-status", "0x0b"}}, std::string(token));
   REQUIRE(on);

@@ -87,6 +87,20 @@ TEST_CASE("simulator: run-time options change what it does, others are refused")
   CHECK_THROWS_AS(sim.recent_pdus(1), std::out_of_range);
   CHECK_THROWS_AS(sim.inject_mo(1, smsc::MoMessage{}), std::out_of_range);
 
+  // Several at once: all or nothing, the refused one named.
+  const std::vector<smsc::RuntimeOption> mixed{
+      {"error-rate", "0.25"}, {"throttle-above", "20"}, {"withhold-rate", "7"}};
+  CHECK_THROWS_WITH(sim.set_options(mixed), Catch::Contains("withhold-rate"));
+  CHECK(sim.config().error_rate == 0.5);
+  CHECK(sim.config().max_submit_rate == 10);
+  const std::vector<smsc::RuntimeOption> not_runtime{{"error-rate", "0.25"}, {"port", "1"}};
+  CHECK_THROWS_WITH(sim.set_options(not_runtime), Catch::Contains("port"));
+  CHECK(sim.config().error_rate == 0.5);
+  const std::vector<smsc::RuntimeOption> both{{"error-rate", "0.25"}, {"throttle-above", "20"}};
+  sim.set_options(both);
+  CHECK(sim.config().error_rate == 0.25);
+  CHECK(sim.config().max_submit_rate == 20);
+
   config.recent_pdus = 4;
   smsc::Simulator recording(io.get_executor(), config);
   recording.set_option("drop-every", "3");
