@@ -210,13 +210,8 @@ asio::awaitable<void> Esme::Impl::pump() {
       }
       continue;
     }
-    if (!direct_.empty() && machine_.window_free() > machine_.pending()) {
-      take_direct();  // direct requests go ahead of the broker's messages
-      if (!pump_events_.empty()) co_await deliver(pump_events_);
-      co_await limit_pending();  // under the same rate limit as the broker's
-      continue;
-    }
-    if (takeable() == 0 || machine_.pending() > 0) {
+    const bool direct = !direct_.empty() && machine_.window_free() > machine_.pending();
+    if (!direct && (takeable() == 0 || machine_.pending() > 0)) {
       // Not bound for sending (receiver, stopping, after the SMSC's unbind) or the window is
       // full: a response, a timeout or a phase change wakes us.
       pump_wait_ = machine_.may_take() ? PumpWait::window : PumpWait::other;
@@ -224,10 +219,18 @@ asio::awaitable<void> Esme::Impl::pump() {
       pump_wait_ = PumpWait::none;
       continue;
     }
+    // The throttle handler holds back direct requests and the broker's messages alike: the SMSC
+    // that throttles does not know which is which.
     if (throttle_ && !throttle_->allow_request(Clock::now())) {
       pump_wait_ = PumpWait::other;
       co_await wait(pump_cv_, Clock::now() + throttle_->throttle_delay());
       pump_wait_ = PumpWait::none;
+      continue;
+    }
+    if (direct) {
+      take_direct();  // direct requests go ahead of the broker's messages
+      if (!pump_events_.empty()) co_await deliver(pump_events_);
+      co_await limit_pending();  // under the same rate limit as the broker's
       continue;
     }
     if (!co_await take_batch(std::min(takeable(), max_batch))) continue;

@@ -42,7 +42,8 @@ struct Components {
   std::shared_ptr<Hook> hook;
   std::shared_ptr<RateLimiter> rate_limiter;  ///< empty: no rate limit
   /** @brief aiosmpplib's throttle handler: when given, it is told every response status and
-   *  asked before each batch is taken (see ThrottleHandler). Empty: none; adaptive flow control
+   *  asked before each batch is taken and before direct requests are sent (see
+   *  ThrottleHandler). Empty: none; adaptive flow control
    *  (flow_control) and the requeue policy handle throttling instead. */
   std::shared_ptr<ThrottleHandler> throttle_handler;
   /** @brief The adaptive rate (see FlowControl); share one between Esmes that bind the same

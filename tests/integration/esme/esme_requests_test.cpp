@@ -205,3 +205,48 @@ TEST_CASE("stop() answers the deliver_sm it has read before unbind_resp", "[esme
   CHECK(hook->requests.size() == 20);
   CHECK(smsc.deliver_sm_resps == 20);
 }
+
+namespace {
+
+// Denies every request while `deny` is set; counts the denials.
+struct SwitchedThrottle final : ThrottleHandler {
+  void record_responses(std::size_t, std::size_t) override {}
+  bool allow_request(Clock::time_point) override {
+    if (deny) ++denials;
+    return !deny;
+  }
+  Clock::duration throttle_delay() override { return 20ms; }
+  bool deny = false;
+  int denials = 0;
+};
+
+}  // namespace
+
+TEST_CASE("submit() waits for the throttle handler like the broker's messages", "[esme][request]") {
+  asio::io_context io;
+  FakeSmsc smsc(io, {});
+  auto throttle = std::make_shared<SwitchedThrottle>();
+  Esme esme(io.get_executor(), test_config(smsc.port()), {.throttle_handler = throttle});
+  run_esme(io, esme, [&]() -> asio::awaitable<void> {
+    CHECK(co_await wait_until([&] { return esme.session_state() == SessionState::bound; }));
+    throttle->deny = true;
+    Outcome out;
+    bool done = false;
+    asio::co_spawn(
+        co_await asio::this_coro::executor,
+        [&]() -> asio::awaitable<void> {
+          out = co_await esme.submit(make_submit(1));
+          done = true;
+        },
+        asio::detached);
+    // Held back while the handler denies (it is asked again every 20 ms): nothing is written.
+    co_await sleep_ms(200);
+    CHECK_FALSE(done);
+    CHECK(smsc.requests == 0);
+    CHECK(throttle->denials >= 2);
+    throttle->deny = false;
+    CHECK(co_await wait_until([&] { return done; }));
+    CHECK(out.accepted());
+  });
+  CHECK(smsc.requests == 1);
+}
