@@ -23,7 +23,7 @@ void note_refused(detail::ServerCore& core, std::string_view reason, std::size_t
                   const asio::ip::tcp::endpoint& remote) {
   ++core.stats.connections_refused;
   // A flood of connections is refused at full speed, but logged at a bounded rate.
-  if (core.may_warn(core.refused_log, aiosmpp::detail::LogBudget::Clock::now())) {
+  if (core.refused_log.take(aiosmpp::detail::LogBudget::Clock::now())) {
     AIOSMPP_LOG(core.config.logger, LogLevel::warning, "connection_refused", {"reason", reason},
                 {"limit", limit}, {"remote", remote.address().to_string()},
                 {"suppressed", core.refused_log.take_pending()});
@@ -319,7 +319,7 @@ std::size_t Server::bound_count() const noexcept {
 const ServerStats& Server::stats() const noexcept {
   // The TLS ports count the warnings they leave out; the total is brought up to date here.
   auto& s = core_->stats;
-  s.log_suppressed = core_->log_suppressed;
+  s.log_suppressed = core_->refused_log.suppressed_total() + core_->timeout_log.suppressed_total();
   for (const auto& port : core_->tls_ports)
     s.log_suppressed += port->stats().log_suppressed;
   return s;

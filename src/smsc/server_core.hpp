@@ -30,13 +30,6 @@ struct ServerCore {
         refused_log(config.max_warnings_per_second),
         timeout_log(config.max_warnings_per_second) {}
 
-  // Whether a warning of `budget`'s kind may be written at `now`; counted when it may not.
-  bool may_warn(LogBudget& budget, LogBudget::Clock::time_point now) noexcept {
-    if (budget.take(now)) return true;
-    ++log_suppressed;
-    return false;
-  }
-
   asio::any_io_executor executor;
   ServerConfig config;
   Handlers handlers;
@@ -53,8 +46,7 @@ struct ServerCore {
   std::uint64_t next_id = 1;
   std::size_t bound = 0;
   bool stopping = false;
-  ServerStats stats;  // log_suppressed: log_suppressed below and the TLS ports', at stats()
-  std::uint64_t log_suppressed = 0;  // by refused_log and timeout_log
+  ServerStats stats;  // log_suppressed: the budgets' totals and the TLS ports', at stats()
 };
 
 }  // namespace aiosmpp::smsc::detail

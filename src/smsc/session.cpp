@@ -238,7 +238,7 @@ bool Session::Impl::expire_requests(Clock::time_point now) {
     auto it = in_flight_.find(seq);
     if (it == in_flight_.end()) continue;
     const CommandId cmd = it->second.command;
-    if (core_->may_warn(core_->timeout_log, now)) {
+    if (core_->timeout_log.take(now)) {
       AIOSMPP_LOG(logger_, LogLevel::warning, "response_timeout", {"command", command_name(cmd)},
                   {"sequence_number", seq}, {"suppressed", core_->timeout_log.take_pending()});
     }

@@ -42,13 +42,6 @@ struct TlsListenerState {
     stop_cv.expires_at(asio::steady_timer::time_point::max());
   }
 
-  // Whether a warning of `budget`'s kind may be written now; counted when it may not.
-  bool may_warn(LogBudget& budget) noexcept {
-    if (budget.take(LogBudget::Clock::now())) return true;
-    ++stats.log_suppressed;
-    return false;
-  }
-
   asio::any_io_executor executor;
   TlsServerConfig config;
   std::shared_ptr<const TlsContext> context;
@@ -94,14 +87,14 @@ asio::awaitable<void> handshake_one(std::shared_ptr<detail::TlsListenerState> s,
       co_return;
     }
     ++s->stats.failed;
-    if (s->may_warn(s->failed_log)) {
+    if (s->failed_log.take(detail::LogBudget::Clock::now())) {
       AIOSMPP_LOG(s->log, LogLevel::warning, "tls_handshake_failed", {"remote", address_of(remote)},
                   {"error", h.error.message()}, {"detail", h.detail},
                   {"suppressed", s->failed_log.take_pending()});
     }
   } else if (r.index() == 1) {
     ++s->stats.timed_out;
-    if (s->may_warn(s->timeout_log)) {
+    if (s->timeout_log.take(detail::LogBudget::Clock::now())) {
       AIOSMPP_LOG(s->log, LogLevel::warning, "tls_handshake_timeout",
                   {"remote", address_of(remote)},
                   {"timeout_ms", s->config.handshake_timeout.count()},
@@ -115,7 +108,7 @@ void start_handshake(const std::shared_ptr<detail::TlsListenerState>& s, tcp::so
   if (s->in_progress >= s->config.max_handshakes) {
     ++s->stats.refused;
     std::error_code ignored;
-    if (s->may_warn(s->refused_log)) {
+    if (s->refused_log.take(detail::LogBudget::Clock::now())) {
       AIOSMPP_LOG(s->log, LogLevel::warning, "tls_refused", {"reason", "max_handshakes"},
                   {"limit", s->config.max_handshakes},
                   {"remote", address_of(socket.remote_endpoint(ignored))},
@@ -228,7 +221,11 @@ void TlsListener::stop() {
 }
 
 const TlsListenerStats& TlsListener::stats() const noexcept {
-  return state_->stats;
+  // The budgets count what they left out; the total is brought up to date here.
+  auto& s = *state_;
+  s.stats.log_suppressed = s.failed_log.suppressed_total() + s.timeout_log.suppressed_total() +
+                           s.refused_log.suppressed_total();
+  return s.stats;
 }
 
 }  // namespace aiosmpp
