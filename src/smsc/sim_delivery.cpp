@@ -74,7 +74,6 @@ void Simulator::Impl::on_closed(Session& s) {
   });
   if (s.context() == nullptr) return;
   auto& ctx = context(s);
-  ctx.closed = true;
   ctx.live = nullptr;
   if (ctx.account != nullptr) {
     if (--ctx.account->bound == 0 && ctx.account->limiter.idle(now_hint)) {
@@ -162,7 +161,7 @@ void Simulator::Impl::route(PendingReceipt&& p) {
   // The submitting session when it can receive, else a receiver bound with the same system_id
   // (round robin), else the receipt waits for one to bind.
   Session* target = nullptr;
-  if (!p.owner->closed && p.owner->live != nullptr && p.owner->live->can_receive()) {
+  if (p.owner->live != nullptr && p.owner->live->can_receive()) {
     target = p.owner->live;
   }
   std::shared_ptr<Session> other;

@@ -276,7 +276,6 @@ struct SimSession {
   Session* live = nullptr;
   std::string system_id;
   Account* account = nullptr;  // once bound
-  bool closed = false;
   std::size_t receipts_owed = 0;  // for this session's submit_sm, not yet settled
   std::size_t mo_outstanding = 0;
   Ring<PendingReceipt> queued;            // due and routed here, waiting for a window slot
